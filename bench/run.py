@@ -1,0 +1,66 @@
+"""cnncalc's benchmarks, printed as ratios against baselines measured in the same run.
+
+    make bench
+
+Start-up: ``cnncalc summarize architectures/vgg16.yaml --format json`` against a bare
+``python -c pass`` of the same interpreter (the goal: at most 2x). For context it also
+times pip's console-script wrapper alone (it imports ``re``, which cnncalc cannot avoid),
+``python3 -c pass`` as found on PATH, and ``python -c "import torch"`` where torch is
+installed. Each command runs many times, interleaved; medians are reported.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RUNS = int(os.environ.get("BENCH_RUNS", "40"))
+
+
+def median_seconds(commands: dict, runs: int = RUNS) -> dict:
+    times = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, cwd=ROOT)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def startup() -> None:
+    python = str(BIN / "python")
+    cnncalc = str(BIN / "cnncalc")
+    commands = {
+        "python -c pass (baseline)": [python, "-c", "pass"],
+        "pip's script wrapper alone": [python, "-c", "import re, sys"],
+        "cnncalc summarize vgg16 --format json": [cnncalc, "summarize", "architectures/vgg16.yaml", "--format", "json"],
+        "cnncalc summarize vgg16 (text)": [cnncalc, "summarize", "architectures/vgg16.yaml"],
+    }
+    path_python = shutil.which("python3")
+    if path_python:
+        commands["python3 -c pass (python3 on PATH)"] = [path_python, "-c", "pass"]
+    has_torch = (
+        subprocess.run([python, "-c", "import importlib.util as u; exit(u.find_spec('torch') is None)"]).returncode == 0
+    )
+    if has_torch:
+        commands['python -c "import torch"'] = [python, "-c", "import torch"]
+    medians = median_seconds(commands)
+    baseline = medians["python -c pass (baseline)"]
+    print(f"start-up, median of {RUNS} runs each (baseline: {python} -c pass)")
+    for name, seconds in medians.items():
+        print(f"  {name:44} {seconds * 1000:7.1f} ms   {seconds / baseline:5.2f}x baseline")
+    if not has_torch:
+        print('  python -c "import torch"                      (torch not installed: make test-torch installs it)')
+    ratio = medians["cnncalc summarize vgg16 --format json"] / baseline
+    print(f"summarize --format json / python -c pass = {ratio:.2f}  (goal: <= 2.00)")
+
+
+if __name__ == "__main__":
+    startup()

@@ -1,0 +1,62 @@
+"""The ``cnncalc`` console script.
+
+Most calls go straight to the click CLI. One does not: a plain ``cnncalc summarize FILE``
+with well-formed ``--batch``, ``--dtype`` and ``--format`` options, which scripts and CI run
+over and over. Importing click takes longer than starting Python (see bench/), so that
+call is parsed here and handed to the same ``app.summarize`` the click command calls.
+Anything this parser does not fully understand, from ``--help`` to a misspelt option or a
+bad value, goes to click, which gives the proper help or error.
+"""
+
+from __future__ import annotations
+
+import sys
+
+FAST_OPTIONS = ("--batch", "--dtype", "--format")
+
+
+def main(argv: list | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    request = fast_summarize_request(argv)
+    if request is None:
+        from .cli import main as cli_main
+
+        return cli_main(args=argv, prog_name="cnncalc")
+    from . import app
+
+    return app.run(app.summarize, *request)
+
+
+def fast_summarize_request(argv: list):
+    """``(file, batch, dtype, format)`` for a plain, valid summarize call, else None."""
+    if not argv or argv[0] != "summarize":
+        return None
+    from .analysis import DTYPE_BYTES
+    from .formats import FORMATS
+
+    file, options = None, {}
+    words = iter(argv[1:])
+    for word in words:
+        if word.startswith("-"):
+            name, has_value, value = word.partition("=")
+            if name not in FAST_OPTIONS or name in options:
+                return None
+            if not has_value:
+                value = next(words, None)
+                if value is None:
+                    return None
+            options[name] = value
+        elif file is None:
+            file = word
+        else:
+            return None
+    batch = options.get("--batch", "1")
+    dtype = options.get("--dtype", "float32")
+    format_name = options.get("--format", "table")
+    if file is None or not batch.isdigit() or int(batch) < 1 or dtype not in DTYPE_BYTES or format_name not in FORMATS:
+        return None
+    return file, int(batch), dtype, format_name
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""``--format markdown``: a GitHub table, then the totals, for pasting into docs and PRs."""
+
+from __future__ import annotations
+
+from .columns import COLUMNS, title, totals_lines
+
+
+def write(report, stream) -> None:
+    stream.write(f"**{title(report)}**\n\n")
+    stream.write("| " + " | ".join(c.header for c in COLUMNS) + " |\n")
+    stream.write("|" + "|".join("---:" if c.numeric else "---" for c in COLUMNS) + "|\n")
+    for layer in report.layers:
+        cells = (c.text(c.value(layer)).replace("|", "\\|") for c in COLUMNS)
+        stream.write("| " + " | ".join(cells) + " |\n")
+    stream.write("\n")
+    for label, text in totals_lines(report):
+        stream.write(f"- **{label}**: {text}\n")

@@ -1,0 +1,376 @@
+"""What a layer type is, and the one registry of them.
+
+A layer type is a class registered with ``@register``. It declares, in one place:
+
+- ``args``: its arguments as a schema (name, kind, default); ``primary`` is the one that
+  ``TYPE: VALUE`` sets. The file reader validates every argument against this schema.
+- ``output_shape(a, shapes)``: the shape rule, a pure function of the argument values
+  ``a`` and the input shapes (channels first, batch left out).
+- ``weights(a, shapes)``: the arrays it learns or keeps (``Weight``), whose sizes are the
+  parameter and buffer counts.
+- ``macs(a, shapes, out)``: multiply-accumulates for one example.
+- ``receptive_field(a, fields, shapes)``: the field of its output units.
+
+Defaults suit an element-wise layer with no weights (activations, dropout): same shape,
+nothing learned, no MACs, same field. Nothing outside ``cnncalc/layers/`` knows a layer
+type by name.
+"""
+
+from __future__ import annotations
+
+from ..errors import ArgError, LayerError
+from ..geometry import GLOBAL
+from ..record import Record
+
+REQUIRED = object()  # the default of an argument that must be given
+
+
+class Arg(Record, fields="name kind default doc"):
+    """One argument of a layer type: its name, what it accepts, its default, one line of doc."""
+
+    __slots__ = ()
+
+    def __new__(cls, name, kind, default=REQUIRED, doc=""):
+        return super().__new__(cls, name, kind, default, doc)
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+class Weight(Record, fields="name shape buffer"):
+    """An array a layer holds: learnable (``buffer`` False) or a buffer such as a running mean."""
+
+    __slots__ = ()
+
+    def __new__(cls, name, shape, buffer=False):
+        return super().__new__(cls, name, tuple(shape), buffer)
+
+    @property
+    def size(self) -> int:
+        return prod(self.shape)
+
+
+class Args(dict):
+    """A layer's argument values, every declared argument present; read as ``a.kernel``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+# --- Argument kinds: what a value may be, and its normal form ------------------------------
+
+
+class Kind:
+    """Checks one YAML value for an argument and returns its normal form (or raises ArgError)."""
+
+    expected = "a value"
+
+    def parse(self, value):
+        return value
+
+    def fail(self, value):
+        raise ArgError(f"expected {self.expected}, got {_show(value)}")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+class Integer(Kind):
+    """A whole number, at least ``minimum``."""
+
+    def __init__(self, minimum: int = 1):
+        self.minimum = minimum
+        self.expected = {0: "a whole number >= 0", 1: "a positive whole number"}.get(
+            minimum, f"a whole number >= {minimum}"
+        )
+
+    def parse(self, value):
+        if not _is_int(value) or value < self.minimum:
+            self.fail(value)
+        return value
+
+
+class Sizes(Integer):
+    """A whole number for every spatial axis, or a list of one per axis (kernel, stride...)."""
+
+    def __init__(self, minimum: int = 1):
+        super().__init__(minimum)
+        self.expected += " or a list of them, one per axis"
+
+    def parse(self, value):
+        if isinstance(value, list):
+            if not value or not all(_is_int(v) and v >= self.minimum for v in value):
+                self.fail(value)
+            return tuple(value)
+        return super().parse(value)
+
+
+class Padding(Kind):
+    """``same``, ``valid``, a number, or per axis a number or a ``[before, after]`` pair."""
+
+    expected = 'a whole number >= 0, a list with one per axis (each a number or [before, after]), "same" or "valid"'
+
+    def __init__(self, allow_same: bool = True):
+        self.allow_same = allow_same
+        if not allow_same:
+            self.expected = "a whole number >= 0 or a list with one per axis (each a number or [before, after])"
+
+    def parse(self, value):
+        if (
+            isinstance(value, str)
+            and value.lower() in ("same", "valid")
+            and (self.allow_same or value.lower() == "valid")
+        ):
+            return value.lower()
+        if _is_int(value) and value >= 0:
+            return value
+        if isinstance(value, list) and value:
+            axes = []
+            for entry in value:
+                if _is_int(entry) and entry >= 0:
+                    axes.append(entry)
+                elif isinstance(entry, list) and len(entry) == 2 and all(_is_int(p) and p >= 0 for p in entry):
+                    axes.append((entry[0], entry[1]))
+                else:
+                    self.fail(value)
+            return tuple(axes)
+        self.fail(value)
+
+
+class Flag(Kind):
+    expected = "true or false"
+
+    def parse(self, value):
+        if not isinstance(value, bool):
+            self.fail(value)
+        return value
+
+
+class Number(Kind):
+    """A real number within ``[low, high]`` (either end optional, ``open`` excludes them)."""
+
+    def __init__(self, low=None, high=None, open_low=False, open_high=False):
+        self.low, self.high, self.open_low, self.open_high = low, high, open_low, open_high
+        bounds = []
+        if low is not None:
+            bounds.append(f"{'>' if open_low else '>='} {low}")
+        if high is not None:
+            bounds.append(f"{'<' if open_high else '<='} {high}")
+        self.expected = "a number" + (" " + " and ".join(bounds) if bounds else "")
+
+    def parse(self, value):
+        if isinstance(value, str):
+            # YAML 1.1 reads 1e-5 (no dot) as a string; it is plainly meant as a number.
+            try:
+                value = float(value)
+            except ValueError:
+                self.fail(value)
+        if not _is_number(value) or value != value:
+            self.fail(value)
+        low, high = self.low, self.high
+        if low is not None and (value < low or (self.open_low and value == low)):
+            self.fail(value)
+        if high is not None and (value > high or (self.open_high and value == high)):
+            self.fail(value)
+        return value
+
+
+class Scales(Number):
+    """A positive number for every axis, or one per axis (upsampling factors)."""
+
+    def __init__(self):
+        super().__init__(low=0, open_low=True)
+        self.expected = "a positive number or a list of them, one per axis"
+
+    def parse(self, value):
+        if isinstance(value, list):
+            if not value:
+                self.fail(value)
+            return tuple(super(Scales, self).parse(v) for v in value)
+        return super().parse(value)
+
+
+class Choice(Kind):
+    def __init__(self, *options: str):
+        self.options = options
+        self.expected = "one of " + ", ".join(options)
+
+    def parse(self, value):
+        if not isinstance(value, str) or value.lower() not in self.options:
+            from ..errors import did_you_mean
+
+            raise ArgError(
+                f"expected {self.expected}, got {_show(value)}"
+                + (did_you_mean(value, self.options) if isinstance(value, str) else "")
+            )
+        return value.lower()
+
+
+class Names(Kind):
+    """Two or more layer names (the inputs of a merge)."""
+
+    expected = "a list of two or more layer names"
+
+    def parse(self, value):
+        if not isinstance(value, list) or len(value) < 2 or not all(isinstance(v, str) and v for v in value):
+            self.fail(value)
+        return tuple(value)
+
+
+class Numbers(Kind):
+    """A nested list of numbers (given weights or input values), as a tuple of tuples."""
+
+    expected = "a number or a (nested) list of numbers"
+
+    def parse(self, value):
+        if _is_number(value):
+            return value
+        if isinstance(value, list) and value:
+            return tuple(self.parse(v) for v in value)
+        self.fail(value)
+
+
+class Bias(Kind):
+    """``true``/``false``, or the bias values themselves (one per output channel)."""
+
+    expected = "true, false or a list of numbers"
+
+    def parse(self, value):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, list) and value and all(_is_number(v) for v in value):
+            return tuple(value)
+        self.fail(value)
+
+
+# --- Layer types ---------------------------------------------------------------------------
+
+
+class LayerType:
+    """Base of every layer type; the defaults describe an element-wise layer without weights."""
+
+    name = ""
+    aliases: tuple = ()
+    primary: str | None = None
+    args: tuple = ()
+    # A merge takes its inputs as its primary argument (a list of names) instead of `from`.
+    merges = False
+    # Whether the input must have spatial axes ([C, L], [C, H, W], [C, D, H, W]).
+    spatial = False
+
+    @property
+    def doc(self) -> str:
+        return (self.__doc__ or "").strip()
+
+    def arg(self, name: str) -> Arg | None:
+        for arg in self.args:
+            if arg.name == name:
+                return arg
+        return None
+
+    def output_shape(self, a: Args, shapes: tuple) -> tuple:
+        return shapes[0]
+
+    def weights(self, a: Args, shapes: tuple) -> tuple:
+        return ()
+
+    def macs(self, a: Args, shapes: tuple, out: tuple) -> int:
+        return 0
+
+    def receptive_field(self, a: Args, fields: tuple, shapes: tuple):
+        return fields[0]
+
+
+REGISTRY: dict = {}
+
+
+def normalize(type_name: str) -> str:
+    """How type names are looked up: ``MaxPool2d``, ``max_pool`` and ``maxpool`` are one."""
+    return type_name.lower().replace("_", "").replace("-", "")
+
+
+def register(cls):
+    """Class decorator: adds one instance of the layer type under its name and aliases."""
+    layer_type = cls()
+    for key in {normalize(name) for name in (cls.name, *cls.aliases)}:
+        if key in REGISTRY:
+            raise RuntimeError(f"layer type name {key!r} registered twice")
+        REGISTRY[key] = layer_type
+    return cls
+
+
+def lookup(type_name: str):
+    """``(layer_type, dims)``: the type for a name as written, and the spatial dimensionality
+    a PyTorch-style suffix demands (``conv2d`` -> 2), or None. Raises KeyError."""
+    key = normalize(type_name)
+    if key in REGISTRY:
+        return REGISTRY[key], None
+    if len(key) > 2 and key[-1] == "d" and key[-2] in "123" and key[:-2] in REGISTRY:
+        return REGISTRY[key[:-2]], int(key[-2])
+    raise KeyError(type_name)
+
+
+def prod(values) -> int:
+    result = 1
+    for value in values:
+        result *= value
+    return result
+
+
+def needs_spatial(name: str, shape: tuple) -> None:
+    if len(shape) < 2:
+        raise LayerError(
+            f"{name} needs an input with spatial axes ([C, L], [C, H, W] or [C, D, H, W]); got the flat {list(shape)}"
+        )
+
+
+__all__ = [
+    "Arg",
+    "Args",
+    "Weight",
+    "Kind",
+    "Integer",
+    "Sizes",
+    "Padding",
+    "Flag",
+    "Number",
+    "Scales",
+    "Choice",
+    "Names",
+    "Numbers",
+    "Bias",
+    "LayerType",
+    "REGISTRY",
+    "register",
+    "lookup",
+    "prod",
+    "GLOBAL",
+    "REQUIRED",
+    "needs_spatial",
+    "normalize",
+]

@@ -1,0 +1,250 @@
+"""Convolutions: ``conv``, ``deconv`` (transposed) and ``local`` (no weight sharing)."""
+
+from __future__ import annotations
+
+from ..errors import LayerError
+from ..geometry import (
+    GLOBAL,
+    Field,
+    exact,
+    explicit_pads,
+    per_axis,
+    resolve_window,
+    window_field,
+    window_output,
+)
+from .base import (
+    Arg,
+    Bias,
+    Choice,
+    Integer,
+    LayerType,
+    Numbers,
+    Padding,
+    Sizes,
+    Weight,
+    prod,
+    register,
+)
+
+WINDOW_ARGS = (
+    Arg("kernel", Sizes(), doc="window size, one number for all axes or one per axis"),
+    Arg("stride", Sizes(), 1, "step between windows"),
+    Arg("padding", Padding(), 0, 'zeros added around the input: a number, per axis [before, after], "same" or "valid"'),
+    Arg("dilation", Sizes(), 1, "spacing between kernel taps"),
+)
+PADDING_MODE = Arg(
+    "padding_mode", Choice("zeros", "reflect", "replicate", "circular"), "zeros", "what the padding is filled with"
+)
+FILTERS = Arg("filters", Integer(), doc="output channels")
+BIAS = Arg("bias", Bias(), True, "a learned bias per output channel (or the bias values themselves)")
+WEIGHTS = Arg(
+    "weights", Numbers(), None, "the kernel's values, for worked examples (shape [filters][in/groups][kernel...])"
+)
+IN_CHANNELS = Arg("in_channels", Integer(), None, "input channels; checked against the actual input if given")
+
+
+def check_in_channels(a, channels: int) -> None:
+    if a.in_channels is not None and a.in_channels != channels:
+        raise LayerError(f"in_channels is {a.in_channels} but the input has {channels} channels", arg="in_channels")
+
+
+def check_groups(a, channels: int) -> None:
+    groups = a.get("groups", 1)
+    if channels % groups:
+        raise LayerError(
+            f"groups must divide the input channels, but {groups} does not divide {channels}", arg="groups"
+        )
+    if a.filters % groups:
+        raise LayerError(f"groups must divide filters, but {groups} does not divide {a.filters}", arg="groups")
+
+
+def check_bias(a) -> None:
+    if isinstance(a.bias, tuple) and len(a.bias) != a.filters:
+        raise LayerError(f"bias has {len(a.bias)} values but the layer has {a.filters} filters", arg="bias")
+
+
+class _SlidingConvolution(LayerType):
+    """What conv and local share: a window slid over the input, ``filters`` outputs per place."""
+
+    primary = "filters"
+    spatial = True
+
+    def window(self, a, shape: tuple):
+        return resolve_window(shape[1:], a.kernel, a.stride, a.padding, a.dilation)
+
+    def output_shape(self, a, shapes):
+        (shape,) = shapes
+        check_in_channels(a, shape[0])
+        check_groups(a, shape[0])
+        check_bias(a)
+        return (a.filters, *window_output(shape[1:], self.window(a, shape)))
+
+    def receptive_field(self, a, fields, shapes):
+        return window_field(fields[0], self.window(a, shapes[0]))
+
+
+@register
+class Conv(_SlidingConvolution):
+    """Convolution over 1, 2 or 3 spatial axes (PyTorch's Conv1d/2d/3d).
+
+    params = filters * (C_in/groups) * prod(kernel) + filters (bias);
+    MACs = prod(output shape) * (C_in/groups) * prod(kernel).
+    Depthwise convolution is ``groups`` equal to the input channels.
+
+    >>> - conv: {filters: 64, kernel: 3, padding: 1}
+    """
+
+    name = "conv"
+    aliases = ("convolution",)
+    args = (
+        FILTERS,
+        *WINDOW_ARGS,
+        Arg("groups", Integer(), 1, "split channels into this many independent groups"),
+        BIAS,
+        PADDING_MODE,
+        IN_CHANNELS,
+        WEIGHTS,
+    )
+
+    def weights(self, a, shapes):
+        channels, ndim = shapes[0][0], len(shapes[0]) - 1
+        arrays = [Weight("weights", (a.filters, channels // a.groups, *per_axis(a.kernel, ndim, "kernel")))]
+        if a.bias is not False:
+            arrays.append(Weight("bias", (a.filters,)))
+        return tuple(arrays)
+
+    def macs(self, a, shapes, out):
+        return prod(out) * (shapes[0][0] // a.groups) * prod(per_axis(a.kernel, len(out) - 1, "kernel"))
+
+
+@register
+class Local(_SlidingConvolution):
+    """Locally connected layer: a convolution whose weights are not shared between places.
+
+    Every output unit has its own kernel and bias (as in Keras' LocallyConnected2D and the
+    "without parameter sharing" exercise of CS231n):
+    params = prod(output shape) * (C_in * prod(kernel) + 1); MACs as a convolution.
+    """
+
+    name = "local"
+    aliases = ("locally_connected", "local_conv", "unshared_conv")
+    args = (FILTERS, *WINDOW_ARGS, BIAS, PADDING_MODE, IN_CHANNELS, WEIGHTS)
+
+    def output_shape(self, a, shapes):
+        if isinstance(a.bias, tuple):
+            raise LayerError(
+                "a locally connected layer has a bias per output unit; give bias: true or false", arg="bias"
+            )
+        return super().output_shape(a, shapes)
+
+    def weights(self, a, shapes):
+        channels, ndim = shapes[0][0], len(shapes[0]) - 1
+        out = self.output_shape(a, shapes)
+        arrays = [Weight("weights", (*out, channels, *per_axis(a.kernel, ndim, "kernel")))]
+        if a.bias is not False:
+            arrays.append(Weight("bias", out))
+        return tuple(arrays)
+
+    def macs(self, a, shapes, out):
+        return prod(out) * shapes[0][0] * prod(per_axis(a.kernel, len(out) - 1, "kernel"))
+
+
+@register
+class Deconv(LayerType):
+    """Transposed convolution (PyTorch's ConvTranspose1d/2d/3d), the gradient of a convolution.
+
+    out = (W-1)*S - P_before - P_after + D*(F-1) + output_padding + 1;
+    params = C_in * (filters/groups) * prod(kernel) + filters;
+    MACs = prod(input shape) * (filters/groups) * prod(kernel).
+
+    Receptive field: output units are ``S`` to an input step, so ``jump = jump_in / S``;
+    ``size`` is the largest span of input pixels any one output unit sees (units differ
+    when S > 1); ``start`` places unit 0 on the zero-upsampled grid the transposed
+    convolution is a convolution over: ``start_in + (P_before - (F_eff-1)/2) * jump_in / S``.
+    """
+
+    name = "deconv"
+    aliases = ("conv_transpose", "convtranspose", "transposed_conv", "deconvolution", "upconv")
+    primary = "filters"
+    spatial = True
+    args = (
+        FILTERS,
+        Arg("kernel", Sizes(), doc="window size, one number for all axes or one per axis"),
+        Arg("stride", Sizes(), 1, "upsampling step"),
+        Arg("padding", Padding(allow_same=False), 0, "removed from each side of the full output"),
+        Arg("output_padding", Sizes(minimum=0), 0, "extra rows/columns added after, to pick among the possible sizes"),
+        Arg("dilation", Sizes(), 1, "spacing between kernel taps"),
+        Arg("groups", Integer(), 1, "split channels into this many independent groups"),
+        BIAS,
+        IN_CHANNELS,
+        WEIGHTS,
+    )
+
+    def geometry(self, a, shape):
+        ndim = len(shape) - 1
+        return (
+            per_axis(a.kernel, ndim, "kernel"),
+            per_axis(a.stride, ndim, "stride"),
+            per_axis(a.dilation, ndim, "dilation"),
+            explicit_pads(a.padding, ndim),
+            per_axis(a.output_padding, ndim, "output_padding"),
+        )
+
+    def output_shape(self, a, shapes):
+        (shape,) = shapes
+        check_in_channels(a, shape[0])
+        check_groups(a, shape[0])
+        check_bias(a)
+        out = []
+        for size, k, s, d, (before, after), extra in zip(shape[1:], *self.geometry(a, shape)):
+            if extra >= s and extra >= d:
+                raise LayerError(
+                    f"output_padding {extra} must be smaller than the stride ({s}) or the dilation ({d})",
+                    arg="output_padding",
+                )
+            length = (size - 1) * s - before - after + d * (k - 1) + extra + 1
+            if length < 1:
+                raise LayerError(
+                    f"the output would have size {length} (padding {before}+{after} removes too much)", arg="padding"
+                )
+            out.append(length)
+        return (a.filters, *out)
+
+    def weights(self, a, shapes):
+        channels = shapes[0][0]
+        kernel = self.geometry(a, shapes[0])[0]
+        arrays = [Weight("weights", (channels, a.filters // a.groups, *kernel))]
+        if a.bias is not False:
+            arrays.append(Weight("bias", (a.filters,)))
+        return tuple(arrays)
+
+    def macs(self, a, shapes, out):
+        kernel = self.geometry(a, shapes[0])[0]
+        return prod(shapes[0]) * (a.filters // a.groups) * prod(kernel)
+
+    def receptive_field(self, a, fields, shapes):
+        field = fields[0]
+        if field == GLOBAL:
+            return GLOBAL
+        sizes, jumps, starts = [], [], []
+        for axis, (k, s, d, (before, _), _extra) in enumerate(zip(*self.geometry(a, shapes[0]))):
+            jump_in = field.jump[axis]
+            sizes.append(field.size[axis] + _widest_reach(k, s, d) * jump_in)
+            jumps.append(exact(jump_in / s))
+            starts.append(exact(field.start[axis] + (before - d * (k - 1) / 2) * jump_in / s))
+        return Field(tuple(sizes), tuple(jumps), tuple(starts))
+
+
+def _widest_reach(kernel: int, stride: int, dilation: int) -> int:
+    """The most input steps between the first and last input any one output unit sees.
+
+    Output unit o sees input i through tap t when o + P_before = i*S + t*D, so which taps
+    land on whole input steps depends on r = (o + P_before) mod S; r = 0 always has tap 0.
+    """
+    reach = 0
+    for residue in range(stride):
+        taps = [t for t in range(kernel) if (residue - t * dilation) % stride == 0]
+        if taps:
+            reach = max(reach, (taps[-1] - taps[0]) * dilation // stride)
+    return reach

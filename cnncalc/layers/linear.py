@@ -1,0 +1,56 @@
+"""Fully connected layers and flattening."""
+
+from __future__ import annotations
+
+from ..errors import LayerError
+from ..geometry import GLOBAL
+from .base import Arg, Bias, Integer, LayerType, Numbers, Weight, prod, register
+
+
+@register
+class Flatten(LayerType):
+    """All axes into one: ``[C, H, W]`` -> ``[C*H*W]``. Every unit now sees the whole input."""
+
+    name = "flatten"
+
+    def output_shape(self, a, shapes):
+        return (prod(shapes[0]),)
+
+    def receptive_field(self, a, fields, shapes):
+        return GLOBAL
+
+
+@register
+class FC(LayerType):
+    """Fully connected (PyTorch's Linear, Keras' Dense). A non-flat input is flattened first.
+
+    params = in * units + units (bias); MACs = in * units.
+
+    >>> - fc: 4096
+    """
+
+    name = "fc"
+    aliases = ("linear", "dense", "fully_connected", "innerproduct", "inner_product")
+    primary = "units"
+    args = (
+        Arg("units", Integer(), doc="output features"),
+        Arg("bias", Bias(), True, "a learned bias per unit (or the bias values themselves)"),
+        Arg("weights", Numbers(), None, "the weight values, for worked examples (shape [units][in])"),
+    )
+
+    def output_shape(self, a, shapes):
+        if isinstance(a.bias, tuple) and len(a.bias) != a.units:
+            raise LayerError(f"bias has {len(a.bias)} values but the layer has {a.units} units", arg="bias")
+        return (a.units,)
+
+    def weights(self, a, shapes):
+        arrays = [Weight("weights", (a.units, prod(shapes[0])))]
+        if a.bias is not False:
+            arrays.append(Weight("bias", (a.units,)))
+        return tuple(arrays)
+
+    def macs(self, a, shapes, out):
+        return prod(shapes[0]) * a.units
+
+    def receptive_field(self, a, fields, shapes):
+        return GLOBAL

@@ -1,0 +1,63 @@
+"""Normalisation and regularisation: ``batchnorm``, ``lrn``, ``dropout``."""
+
+from __future__ import annotations
+
+from .base import Arg, Flag, Integer, LayerType, Number, Weight, register
+
+
+@register
+class BatchNorm(LayerType):
+    """Batch normalisation, per channel (PyTorch's BatchNorm1d/2d/3d), as run for inference.
+
+    Learns a scale and a shift per channel (2C parameters) and keeps a running mean and
+    variance (2C buffers, reported apart from the parameters).
+    """
+
+    name = "batchnorm"
+    aliases = ("batch_norm", "bn", "batchnormalization")
+    args = (
+        Arg("eps", Number(low=0), 1e-5, "added to the variance"),
+        Arg("momentum", Number(low=0, high=1), 0.1, "weight of the newest batch in the running statistics"),
+        Arg("affine", Flag(), True, "learn a scale and a shift"),
+        Arg("track_running_stats", Flag(), True, "keep running mean and variance"),
+    )
+
+    def weights(self, a, shapes):
+        channels = shapes[0][0]
+        arrays = []
+        if a.affine:
+            arrays += [Weight("scale", (channels,)), Weight("shift", (channels,))]
+        if a.track_running_stats:
+            arrays += [
+                Weight("running_mean", (channels,), buffer=True),
+                Weight("running_var", (channels,), buffer=True),
+            ]
+        return tuple(arrays)
+
+
+@register
+class LRN(LayerType):
+    """Local response normalisation across ``size`` neighbouring channels (AlexNet).
+
+    ``b_c = a_c / (k + alpha/size * sum of a^2 over the window)^beta``, as PyTorch's
+    LocalResponseNorm (which divides alpha by size).
+    """
+
+    name = "lrn"
+    aliases = ("local_response_norm", "localresponsenorm")
+    primary = "size"
+    args = (
+        Arg("size", Integer(), doc="channels in the window"),
+        Arg("alpha", Number(), 1e-4, "scale"),
+        Arg("beta", Number(), 0.75, "exponent"),
+        Arg("k", Number(), 1.0, "additive constant"),
+    )
+
+
+@register
+class Dropout(LayerType):
+    """Zeroes each unit with probability ``p`` while training; the identity at inference."""
+
+    name = "dropout"
+    primary = "p"
+    args = (Arg("p", Number(low=0, high=1), 0.5, "probability of zeroing a unit"),)

@@ -1,0 +1,103 @@
+"""Pooling: ``maxpool``, ``avgpool``, ``lppool`` and the global poolings.
+
+A pooling is a convolution's window without weights (same output arithmetic, same
+receptive field), applied to each channel alone. Global pooling is pooling whose window
+is the whole input.
+"""
+
+from __future__ import annotations
+
+from ..geometry import GLOBAL, resolve_window, window_field, window_output
+from .base import Arg, Flag, LayerType, Number, Padding, Sizes, register
+
+KERNEL = Arg("kernel", Sizes(), doc="window size, one number for all axes or one per axis")
+STRIDE = Arg("stride", Sizes(), None, "step between windows (default: the kernel)")
+PADDING = Arg("padding", Padding(), 0, 'added around the input: a number, per axis [before, after], "same" or "valid"')
+CEIL_MODE = Arg("ceil_mode", Flag(), False, "round the output size up (keeping a last partial window)")
+
+
+class _Pooling(LayerType):
+    primary = "kernel"
+    spatial = True
+
+    def window(self, a, shape: tuple):
+        stride = a.kernel if a.stride is None else a.stride
+        return resolve_window(shape[1:], a.kernel, stride, a.padding, a.get("dilation", 1), a.ceil_mode)
+
+    def output_shape(self, a, shapes):
+        (shape,) = shapes
+        return (shape[0], *window_output(shape[1:], self.window(a, shape)))
+
+    def receptive_field(self, a, fields, shapes):
+        return window_field(fields[0], self.window(a, shapes[0]))
+
+
+@register
+class MaxPool(_Pooling):
+    """The largest value in each window, per channel (PyTorch's MaxPool1d/2d/3d).
+
+    >>> - maxpool: 2          # 2x2 windows, stride 2
+    >>> - maxpool: {kernel: 3, stride: 2, padding: 1}
+    """
+
+    name = "maxpool"
+    aliases = ("max_pool", "pool", "maxpooling")
+    args = (KERNEL, STRIDE, PADDING, Arg("dilation", Sizes(), 1, "spacing between window taps"), CEIL_MODE)
+
+
+@register
+class AvgPool(_Pooling):
+    """The mean of each window, per channel (PyTorch's AvgPool1d/2d/3d)."""
+
+    name = "avgpool"
+    aliases = ("avg_pool", "average_pool", "avgpooling", "averagepooling")
+    args = (
+        KERNEL,
+        STRIDE,
+        PADDING,
+        CEIL_MODE,
+        Arg("count_include_pad", Flag(), True, "count padding zeros in the mean's divisor"),
+    )
+
+
+@register
+class LpPool(_Pooling):
+    """Power-average pooling: ``(sum x^p)^(1/p)`` over each window (PyTorch's LPPool1d/2d/3d).
+
+    With ``norm: 2`` this is L2-norm pooling.
+    """
+
+    name = "lppool"
+    aliases = ("lp_pool", "l2pool", "power_average_pool")
+    args = (KERNEL, STRIDE, Arg("norm", Number(low=0, open_low=True), 2, "the power p"), CEIL_MODE)
+
+    def window(self, a, shape):
+        stride = a.kernel if a.stride is None else a.stride
+        return resolve_window(shape[1:], a.kernel, stride, 0, 1, a.ceil_mode)
+
+
+class _GlobalPooling(LayerType):
+    spatial = True
+
+    def output_shape(self, a, shapes):
+        (shape,) = shapes
+        return (shape[0],) + (1,) * (len(shape) - 1)
+
+    def receptive_field(self, a, fields, shapes):
+        return GLOBAL
+
+
+@register
+class GlobalAvgPool(_GlobalPooling):
+    """The mean of each channel over all positions: ``[C, H, W]`` -> ``[C, 1, 1]``."""
+
+    name = "global_avgpool"
+    aliases = ("global_avg_pool", "global_average_pool", "gap", "global_average_pooling")
+
+
+@register
+class GlobalMaxPool(_GlobalPooling):
+    """The largest value of each channel over all positions: ``[C, H, W]`` -> ``[C, 1, 1]``."""
+
+    name = "global_maxpool"
+    aliases = ("global_max_pool", "global_max_pooling")

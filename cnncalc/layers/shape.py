@@ -1,0 +1,89 @@
+"""Layers that move values around without learning: ``pad`` and ``upsample``."""
+
+from __future__ import annotations
+
+from ..errors import LayerError
+from ..geometry import (
+    GLOBAL,
+    Field,
+    axis_name,
+    exact,
+    explicit_pads,
+    per_axis,
+    shifted_field,
+)
+from .base import Arg, Choice, LayerType, Number, Padding, Scales, register
+
+
+@register
+class Pad(LayerType):
+    """Adds rows and columns around the input: zeros, a constant, or the input's own values.
+
+    ``reflect`` mirrors without repeating the edge, ``replicate`` repeats the edge,
+    ``circular`` wraps around (PyTorch's ReflectionPad, ReplicationPad, CircularPad).
+
+    >>> - pad: {padding: [[2, 0], [1, 1]], mode: replicate}   # H: 2 before; W: 1 each side
+    """
+
+    name = "pad"
+    aliases = ("padding", "zeropad", "zero_pad", "constant_pad")
+    primary = "padding"
+    spatial = True
+    args = (
+        Arg("padding", Padding(allow_same=False), doc="a number, or per axis a number or [before, after]"),
+        Arg(
+            "mode",
+            Choice("zeros", "constant", "reflect", "replicate", "circular"),
+            "zeros",
+            "what fills the new positions",
+        ),
+        Arg("value", Number(), 0, "the constant, for mode constant"),
+    )
+
+    def output_shape(self, a, shapes):
+        (shape,) = shapes
+        pads = explicit_pads(a.padding, len(shape) - 1)
+        for axis, (size, (before, after)) in enumerate(zip(shape[1:], pads)):
+            limit = {"reflect": size - 1, "circular": size}.get(a.mode)
+            if limit is not None and max(before, after) > limit:
+                raise LayerError(
+                    f"{a.mode} padding of {max(before, after)} is more than axis {axis_name(axis, len(shape) - 1)} "
+                    f"of size {size} allows ({limit})",
+                    arg="padding",
+                )
+        return (shape[0], *(size + before + after for size, (before, after) in zip(shape[1:], pads)))
+
+    def receptive_field(self, a, fields, shapes):
+        return shifted_field(fields[0], explicit_pads(a.padding, len(shapes[0]) - 1))
+
+
+@register
+class Upsample(LayerType):
+    """Enlarges the spatial axes by ``scale`` (``out = floor(W * scale)``), nearest neighbour.
+
+    Output unit o copies input unit floor(o / scale): the same field, ``scale`` times denser.
+    """
+
+    name = "upsample"
+    aliases = ("upsampling", "interpolate")
+    primary = "scale"
+    spatial = True
+    args = (
+        Arg("scale", Scales(), doc="factor per axis, or one for all"),
+        Arg("mode", Choice("nearest"), "nearest", "how new positions are filled"),
+    )
+
+    def output_shape(self, a, shapes):
+        (shape,) = shapes
+        scales = per_axis(a.scale, len(shape) - 1, "scale")
+        out = tuple(int(size * scale) for size, scale in zip(shape[1:], scales))
+        if min(out) < 1:
+            raise LayerError(f"scale {a.scale} leaves an axis empty: {list(shape[1:])} -> {list(out)}", arg="scale")
+        return (shape[0], *out)
+
+    def receptive_field(self, a, fields, shapes):
+        field = fields[0]
+        if field == GLOBAL:
+            return GLOBAL
+        scales = per_axis(a.scale, len(shapes[0]) - 1, "scale")
+        return Field(field.size, tuple(exact(j / s) for j, s in zip(field.jump, scales)), field.start)
