@@ -227,7 +227,8 @@ class _FastReader:
                 item_column += 1
             if self.rest_is_empty(index, item_column):
                 self.line = index + 1
-                value, loc = self.child(column, self.loc(self.starts[index] + column))
+                # An empty item sits just after its dash, as PyYAML places it.
+                value, loc = self.child(column, self.loc(self.starts[index] + column + 1))
             else:
                 loc = self.loc(self.starts[index] + item_column)
                 value = self.block(index, item_column)
@@ -248,7 +249,8 @@ class _FastReader:
             key_text, key_loc, after = key
             if self.rest_is_empty(index, after):
                 self.line = index + 1
-                value, value_loc = self.child(column, key_loc, sequence_may_align=True)
+                after_colon = self.loc(self.starts[index] + after)
+                value, value_loc = self.child(column, after_colon, sequence_may_align=True)
             else:
                 value_column = after
                 line = self.lines[index]
@@ -373,7 +375,7 @@ class _FastReader:
                 if text[pos] != ":":
                     raise _Unsupported
                 pos = self.skip_space(pos + 1, block_indent)
-                value_loc = self.loc(pos)
+                value_loc = self.loc(pos)  # an empty value sits at the next token, as libyaml has it
                 if text[pos] in ",}":
                     value = None
                 else:
@@ -472,7 +474,36 @@ def _read_with_pyyaml(text: str, file: str):
         raise SpecError.at(Loc(file, None, None), f"invalid YAML: {error}") from None
     if node is None:
         return None
+    _check_expanded_size(node, file)
     return _NodeReader(file, yaml).read(node)
+
+
+def _check_expanded_size(root, file: str) -> None:
+    """Refuses documents whose aliases expand beyond MAX_VALUES ("billion laughs"), counting
+    each distinct node once: aliases share node objects, so this costs what the text costs."""
+    sizes: dict = {}
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = node.value if isinstance(node.value, list) else []
+        children = [part for child in children for part in (child if isinstance(child, tuple) else (child,))]
+        if children_done:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[id(node)] > MAX_VALUES:
+                raise SpecError.at(
+                    Loc(file, node.start_mark.line + 1, node.start_mark.column + 1),
+                    f"more than {MAX_VALUES:,} values once aliases are expanded: refusing to read (an alias bomb?)",
+                )
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+
+
+# Collections may carry only their own standard tags; scalars go through SafeConstructor,
+# which refuses any tag it does not know (!!python/... included).
+_COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
 
 class _NodeReader:
@@ -498,6 +529,8 @@ class _NodeReader:
         try:
             if isinstance(node, yaml.ScalarNode):
                 return self.constructor.construct_object(node, deep=True)
+            if node.tag not in _COLLECTION_TAGS:
+                raise SpecError.at(self.loc(node), f"unsupported YAML tag {node.tag!r}: only plain data is read")
             if isinstance(node, yaml.SequenceNode):
                 result = YList(self.loc(node))
                 for item in node.value:

@@ -92,7 +92,9 @@ class Conv(_SlidingConvolution):
     MACs = prod(output shape) * (C_in/groups) * prod(kernel).
     Depthwise convolution is ``groups`` equal to the input channels.
 
-    >>> - conv: {filters: 64, kernel: 3, padding: 1}
+    Example::
+
+        - conv: {filters: 64, kernel: 3, padding: 1}
     """
 
     name = "conv"

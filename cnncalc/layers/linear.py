@@ -26,7 +26,9 @@ class FC(LayerType):
 
     params = in * units + units (bias); MACs = in * units.
 
-    >>> - fc: 4096
+    Example::
+
+        - fc: 4096
     """
 
     name = "fc"

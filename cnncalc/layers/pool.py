@@ -36,8 +36,10 @@ class _Pooling(LayerType):
 class MaxPool(_Pooling):
     """The largest value in each window, per channel (PyTorch's MaxPool1d/2d/3d).
 
-    >>> - maxpool: 2          # 2x2 windows, stride 2
-    >>> - maxpool: {kernel: 3, stride: 2, padding: 1}
+    Example::
+
+        - maxpool: 2          # 2x2 windows, stride 2
+        - maxpool: {kernel: 3, stride: 2, padding: 1}
     """
 
     name = "maxpool"

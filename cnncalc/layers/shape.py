@@ -22,7 +22,9 @@ class Pad(LayerType):
     ``reflect`` mirrors without repeating the edge, ``replicate`` repeats the edge,
     ``circular`` wraps around (PyTorch's ReflectionPad, ReplicationPad, CircularPad).
 
-    >>> - pad: {padding: [[2, 0], [1, 1]], mode: replicate}   # H: 2 before; W: 1 each side
+    Example::
+
+        - pad: {padding: [[2, 0], [1, 1]], mode: replicate}   # H: 2 before; W: 1 each side
     """
 
     name = "pad"
