@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 
 from .errors import CnncalcError
 
@@ -19,6 +20,41 @@ def summarize(file: str, batch: int = 1, dtype: str = "float32", format_name: st
 
     report = analyze_file(file, batch, dtype)
     formats.write(report, format_name, sys.stdout)
+    return 0
+
+
+def types(name: str | None = None) -> int:
+    """Lists the layer types, or describes one: its arguments, defaults and rules."""
+    from .errors import UsageError, did_you_mean
+    from .layers.base import _show, lookup
+    from .spec import type_names
+
+    if name is None:
+        for type_name in type_names():
+            layer_type = lookup(type_name)[0]
+            first_line = layer_type.doc.split("\n")[0]
+            sys.stdout.write(f"{type_name:16} {first_line}\n")
+        sys.stdout.write("\n`cnncalc types NAME` describes one type and its arguments.\n")
+        return 0
+    try:
+        layer_type, _ = lookup(name)
+    except KeyError:
+        raise UsageError(f"unknown layer type {name!r}{did_you_mean(name, type_names())}") from None
+    out = [layer_type.name + (f" (also: {', '.join(layer_type.aliases)})" if layer_type.aliases else ""), ""]
+    first, _, rest = layer_type.doc.partition("\n")
+    out += ["  " + line for line in [first, *textwrap.dedent(rest).splitlines()]]
+    if layer_type.args:
+        out += ["", "arguments:"]
+        for arg in layer_type.args:
+            if arg.required:
+                default = "required"
+            else:
+                default = "optional" if arg.default is None else f"default {_show(arg.default)}"
+            primary = ", the primary value" if arg.name == layer_type.primary else ""
+            out.append(f"  {arg.name:18} {arg.kind.expected} ({default}{primary})")
+            if arg.doc:
+                out.append(f"  {'':18} {arg.doc}")
+    sys.stdout.write("\n".join(out) + "\n")
     return 0
 
 

@@ -43,3 +43,10 @@ def main() -> None:
 def summarize(file: str, batch: int, dtype: str, format_name: str) -> None:
     """Per-layer shapes, parameters, MACs, memory and receptive fields, with totals."""
     sys.exit(app.run(app.summarize, file, batch, dtype, format_name))
+
+
+@main.command()
+@click.argument("name", required=False)
+def types(name: str | None) -> None:
+    """The layer types a file may use; with NAME, that type's arguments."""
+    sys.exit(app.run(app.types, name))

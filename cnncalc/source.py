@@ -469,7 +469,7 @@ def _read_with_pyyaml(text: str, file: str):
         if error.context and error.problem:
             message = f"{error.problem} ({error.context})"
         loc = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, None, None)
-        raise SpecError.at(loc, f"invalid YAML: {message}") from None
+        raise SpecError.at(loc, f"invalid YAML: {message}{_hint(text, mark, message)}") from None
     except yaml.YAMLError as error:
         raise SpecError.at(Loc(file, None, None), f"invalid YAML: {error}") from None
     if node is None:
@@ -504,6 +504,20 @@ def _check_expanded_size(root, file: str) -> None:
 # Collections may carry only their own standard tags; scalars go through SafeConstructor,
 # which refuses any tag it does not know (!!python/... included).
 _COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+
+
+def _hint(text: str, mark, message: str) -> str:
+    """A suggestion for the YAML mistakes architecture files make most."""
+    if mark is None:
+        return ""
+    lines = text.split("\n")
+    above = lines[mark.line - 1].strip() if 0 < mark.line <= len(lines) else ""
+    if "mapping values are not allowed" in message and above.startswith("- ") and ":" not in above:
+        word = above[2:].split()[0] if above[2:].split() else "relu"
+        return f"; to give `{above}` keys such as name: or from:, write `- {word}:` with a colon"
+    if "expected" in message and mark.line < len(lines):
+        return "; check this line's indentation against the lines above"
+    return ""
 
 
 class _NodeReader:

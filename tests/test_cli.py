@@ -122,3 +122,32 @@ def test_an_internal_error_is_one_line_and_a_bug_report_hint(monkeypatch, capsys
 def test_help_and_version():
     assert run("--help").stdout.startswith("Usage: cnncalc")
     assert run("--version").stdout.strip().startswith("cnncalc, version")
+
+
+def test_types_lists_the_registry_and_describes_one():
+    listing = run("types").stdout
+    for name in [
+        "conv",
+        "deconv",
+        "local",
+        "maxpool",
+        "avgpool",
+        "lppool",
+        "global_avgpool",
+        "fc",
+        "batchnorm",
+        "lrn",
+        "dropout",
+        "pad",
+        "upsample",
+        "add",
+        "concat",
+        "softmax",
+        "prelu",
+    ]:
+        assert f"\n{name} " in "\n" + listing
+    conv = run("types", "Conv2d").stdout
+    assert conv.startswith("conv (also: convolution)")
+    assert "groups" in conv and "(default 1)" in conv and "(required, the primary value)" in conv
+    unknown = run("types", "maxpol")
+    assert unknown.returncode == 2 and 'did you mean "maxpool"' in unknown.stderr

@@ -44,7 +44,7 @@ def random_value(rng: random.Random, depth: int = 0):
     if depth < 3:
         choices += [
             lambda: [random_value(rng, depth + 1) for _ in range(rng.randint(0, 4))],
-            lambda: {f"k{i}\"": random_value(rng, depth + 1) for i in range(rng.randint(0, 4))},
+            lambda: {f'k{i}"': random_value(rng, depth + 1) for i in range(rng.randint(0, 4))},
         ]
     return rng.choice(choices)()
 
@@ -64,8 +64,18 @@ def test_json_report_is_the_report():
 def test_json_report_keys_follow_the_contract():
     data = json.loads(rendered("json"))
     assert list(data)[:5] == ["name", "input", "batch", "dtype", "layers"]
-    layer_keys = ["name", "type", "inputs", "shape", "params", "trainable_params", "buffers", "macs",
-                  "activation_bytes", "receptive_field"]
+    layer_keys = [
+        "name",
+        "type",
+        "inputs",
+        "shape",
+        "params",
+        "trainable_params",
+        "buffers",
+        "macs",
+        "activation_bytes",
+        "receptive_field",
+    ]
     assert all(list(layer)[: len(layer_keys)] == layer_keys for layer in data["layers"])
     for key in ["params", "trainable_params", "buffers", "macs", "activation_bytes", "param_bytes"]:
         assert key in data["totals"]

@@ -60,7 +60,12 @@ def test_named_repeat_qualifies_every_layer_from_zero():
           - add: [a, input]
     """
     assert names(text) == [
-        "layer1.0.a", "layer1.0.relu1", "layer1.0.add1", "layer1.1.a", "layer1.1.relu1", "layer1.1.add1",
+        "layer1.0.a",
+        "layer1.0.relu1",
+        "layer1.0.add1",
+        "layer1.1.a",
+        "layer1.1.relu1",
+        "layer1.1.add1",
     ]
 
 

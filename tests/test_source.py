@@ -70,8 +70,19 @@ def test_number_like_scalars_resolve_as_pyyaml_does(text):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("-.5", "-.5"), ("+.5e-1", "+.5e-1"), (".5", 0.5), ("1e-5", "1e-5"), ("1.0e-5", 1.0e-5), ("yes", True),
-     ("Off", False), ("~", None), ("null", None), ("relu", "relu"), ("-x", "-x")],
+    [
+        ("-.5", "-.5"),
+        ("+.5e-1", "+.5e-1"),
+        (".5", 0.5),
+        ("1e-5", "1e-5"),
+        ("1.0e-5", 1.0e-5),
+        ("yes", True),
+        ("Off", False),
+        ("~", None),
+        ("null", None),
+        ("relu", "relu"),
+        ("-x", "-x"),
+    ],
 )
 def test_known_yaml_11_corners(text, expected):
     assert plain(source.parse(f"v: {text}\n"))["v"] == expected == yaml.safe_load(f"v: {text}")["v"]
@@ -86,10 +97,55 @@ def test_rare_number_forms_are_left_to_pyyaml(text):
 # --- documents --------------------------------------------------------------------------
 
 ATOMS = [
-    "1", "-2", "0", "3.5", ".5", "-.5", "1e-5", "1.0e-5", "true", "yes", "No", "on", "null", "~", "relu", "'q s'",
-    '"d\\"q"', "a b", "010", "0x1F", "1_000", "x:y", "http://a", "-x", "- x", "a #c", "", "[1, 2]",
-    "{a: 1, b: [2, 3]}", "[a, [b, c]]", "{}", "[]", "[1,\n    2]", "{a: 1,\n    b: 2}", "&a 1", "*a", "!!int 3",
-    "|\n  x", "a: b", "'it''s'", '"\\u00e9"', "[a b, c]", "{a: }", "[1, 2,]", "+5", "5.", "<<", "=", "é",
+    "1",
+    "-2",
+    "0",
+    "3.5",
+    ".5",
+    "-.5",
+    "1e-5",
+    "1.0e-5",
+    "true",
+    "yes",
+    "No",
+    "on",
+    "null",
+    "~",
+    "relu",
+    "'q s'",
+    '"d\\"q"',
+    "a b",
+    "010",
+    "0x1F",
+    "1_000",
+    "x:y",
+    "http://a",
+    "-x",
+    "- x",
+    "a #c",
+    "",
+    "[1, 2]",
+    "{a: 1, b: [2, 3]}",
+    "[a, [b, c]]",
+    "{}",
+    "[]",
+    "[1,\n    2]",
+    "{a: 1,\n    b: 2}",
+    "&a 1",
+    "*a",
+    "!!int 3",
+    "|\n  x",
+    "a: b",
+    "'it''s'",
+    '"\\u00e9"',
+    "[a b, c]",
+    "{a: }",
+    "[1, 2,]",
+    "+5",
+    "5.",
+    "<<",
+    "=",
+    "é",
 ]
 KEYS = ["a", "b", "conv", "kernel", "'q k'", "1", "on", "x y", "-k", "a:b", '"k"']
 
@@ -206,3 +262,17 @@ def test_unreadable_and_non_utf8_files(tmp_path):
     binary.write_bytes("name: caf\xe9\n".encode("latin-1"))
     with pytest.raises(SpecError, match="not UTF-8"):
         source.load(str(binary))
+
+
+def test_a_bare_type_with_sibling_keys_gets_a_hint():
+    # `- relu` is a string; the `name:` below it cannot attach to it without `relu:`.
+    with pytest.raises(SpecError) as error:
+        source.parse("layers:\n  - relu\n    name: act1\n", "h.yaml")
+    assert str(error.value).startswith("h.yaml:3:9: error: invalid YAML")
+    assert "write `- relu:` with a colon" in str(error.value)
+
+
+def test_misaligned_keys_get_an_indentation_hint():
+    with pytest.raises(SpecError) as error:
+        source.parse("layers:\n  - maxpool: 2\n   name: p\n", "h.yaml")
+    assert "check this line's indentation" in str(error.value)
