@@ -99,7 +99,7 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
             report = _layer_report(node, in_shapes, tuple(fields[name] for name in node.inputs), batch, width)
         except LayerError as error:
             spec = node.spec
-            raise SpecError.at(spec.arg_loc(error.arg), f"layer {node.name!r} ({spec.written_type}): {error}") from None
+            raise SpecError.at(spec.arg_loc(error.arg), f'layer "{node.name}" ({spec.written_type}): {error}') from None
         shapes[node.name] = report.shape
         fields[node.name] = report.receptive_field
         reports[index] = report
@@ -130,7 +130,7 @@ def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: i
         needs_spatial(layer_type.name, in_shapes[0])
     if spec.dims is not None and len(in_shapes[0]) - 1 != spec.dims:
         raise LayerError(
-            f"{spec.written_type} works on {spec.dims} spatial axis{'es' if spec.dims > 1 else ''}, but its input "
+            f"{spec.written_type} works on {spec.dims} spatial {'axis' if spec.dims == 1 else 'axes'}, but its input "
             f"{list(in_shapes[0])} has {len(in_shapes[0]) - 1}"
         )
     shape = layer_type.output_shape(a, in_shapes)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import textwrap
 
 from .errors import CnncalcError
 
@@ -25,6 +24,8 @@ def summarize(file: str, batch: int = 1, dtype: str = "float32", format_name: st
 
 def types(name: str | None = None) -> int:
     """Lists the layer types, or describes one: its arguments, defaults and rules."""
+    import textwrap  # here, not at the top: it compiles regular expressions when imported
+
     from .errors import UsageError, did_you_mean
     from .layers.base import _show, lookup
     from .spec import type_names

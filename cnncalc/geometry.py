@@ -63,7 +63,7 @@ def per_axis(value, ndim: int, arg: str) -> tuple:
         if len(value) != ndim:
             raise LayerError(
                 f"{arg} has {len(value)} entries but the input has {ndim} spatial "
-                f"axis{'es' if ndim != 1 else ''}; give one number for all axes or {ndim}",
+                f"{'axis' if ndim == 1 else 'axes'}; give one number for all axes or {ndim}",
                 arg=arg,
             )
         return value

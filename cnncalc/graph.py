@@ -155,9 +155,11 @@ class _Builder:
         index_of: dict = {}
         for i, name in enumerate(self.names):
             if name in index_of:
-                first = self.specs[index_of[name]].loc
+                first = _name_loc(self.specs[index_of[name]])
                 self.problems.append(
-                    Diagnostic(self.specs[i].loc, f"duplicate layer name {name!r} (first at line {first.line})")
+                    Diagnostic(
+                        _name_loc(self.specs[i]), f'duplicate layer name "{name}" (first given at line {first.line})'
+                    )
                 )
             else:
                 index_of[name] = i
@@ -181,12 +183,12 @@ class _Builder:
                 self.problems.append(
                     Diagnostic(
                         loc,
-                        f"layer {self.names[i]!r} takes its input from {written!r}, but no layer has that name{hint}",
+                        f'layer "{self.names[i]}" takes its input from "{written}", but no layer has that name{hint}',
                     )
                 )
                 continue
             if name == self.names[i]:
-                self.problems.append(Diagnostic(loc, f"layer {name!r} takes its input from itself"))
+                self.problems.append(Diagnostic(loc, f'layer "{name}" takes its input from itself'))
                 continue
             resolved.append(name)
         return tuple(resolved)
@@ -215,8 +217,13 @@ class _Builder:
         return tuple(order)
 
 
+def _name_loc(spec):
+    return spec.name_loc or spec.loc
+
+
 def _cycle(nodes, sources, waiting) -> Diagnostic:
-    """Names one cycle among the nodes Kahn's sort could not place."""
+    """Names one cycle among the nodes Kahn's sort could not place, pointing at the input
+    reference that closes it: one that names a layer further down the file."""
     start = next(i for i, count in enumerate(waiting) if count > 0)
     path, seen = [start], {start}
     while True:
@@ -226,8 +233,12 @@ def _cycle(nodes, sources, waiting) -> Diagnostic:
             break
         path.append(nxt)
         seen.add(nxt)
-    names = " <- ".join(nodes[i].name for i in cycle)
-    return Diagnostic(nodes[cycle[0]].spec.loc, f"layers form a cycle, each taking its input from the next: {names}")
+    names = " <- ".join(f'"{nodes[i].name}"' for i in cycle)
+    reader, read = next((a, b) for a, b in zip(cycle, cycle[1:]) if b > a)
+    spec = nodes[reader].spec
+    position = nodes[reader].inputs.index(nodes[read].name)
+    loc = spec.input_locs[position] if spec.input_locs else spec.loc
+    return Diagnostic(loc, f"layers form a cycle, each taking its input from the next: {names}")
 
 
 __all__ = ["Graph", "Node", "build", "MAX_LAYERS", "Loc"]

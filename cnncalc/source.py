@@ -56,12 +56,19 @@ class YList(list):
 def load(path: str):
     """Read and parse the YAML file at ``path``; raises SpecError naming the file."""
     try:
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read()
-    except UnicodeDecodeError as error:
-        raise SpecError.at(Loc(path, None, None), f"cannot read: not UTF-8 text ({error.reason})") from None
+        with open(path, "rb") as stream:
+            data = stream.read()
     except OSError as error:
         raise SpecError.at(Loc(path, None, None), f"cannot read: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        column = len(data[line_start : error.start].decode("utf-8", "replace")) + 1
+        loc = Loc(path, data.count(b"\n", 0, error.start) + 1, column)
+        raise SpecError.at(
+            loc, f"not UTF-8 text: byte 0x{data[error.start]:02x} cannot be read (save the file as UTF-8)"
+        ) from None
     return parse(text, path)
 
 
@@ -76,7 +83,7 @@ def parse(text: str, file: str = "<string>"):
 def _add(mapping: YMap, key, key_loc: Loc, value, value_loc: Loc) -> None:
     if key in mapping:
         first = mapping.key_locs[key]
-        raise SpecError.at(key_loc, f"duplicate key {key!r} (first given at line {first.line})")
+        raise SpecError.at(key_loc, f'duplicate key "{key}" (first given at line {first.line}, column {first.column})')
     mapping[key] = value
     mapping.key_locs[key] = key_loc
     mapping.value_locs[key] = value_loc
@@ -464,12 +471,7 @@ def _read_with_pyyaml(text: str, file: str):
     try:
         node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = error.problem or error.context or "invalid YAML"
-        if error.context and error.problem:
-            message = f"{error.problem} ({error.context})"
-        loc = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, None, None)
-        raise SpecError.at(loc, f"invalid YAML: {message}{_hint(text, mark, message)}") from None
+        raise _syntax_error(text, file, error) from None
     except yaml.YAMLError as error:
         raise SpecError.at(Loc(file, None, None), f"invalid YAML: {error}") from None
     if node is None:
@@ -504,6 +506,34 @@ def _check_expanded_size(root, file: str) -> None:
 # Collections may carry only their own standard tags; scalars go through SafeConstructor,
 # which refuses any tag it does not know (!!python/... included).
 _COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+
+
+def _syntax_error(text: str, file: str, error) -> SpecError:
+    """PyYAML's syntax error, pointed at what the user has to fix where PyYAML knows it."""
+    problem, context = error.problem or "", error.context or ""
+    opened = error.context_mark
+    mark = error.problem_mark or opened
+
+    def at(mark, message: str) -> SpecError:
+        loc = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, None, None)
+        return SpecError.at(loc, f"invalid YAML: {message}")
+
+    if opened is not None and "flow" in context and "did not find expected" in problem:
+        bracket, closing = ("[", "]") if "sequence" in context else ("{", "}")
+        return at(opened, f"this {bracket} is never closed (no matching {closing})")
+    if opened is not None and "quoted scalar" in context and "end of stream" in problem:
+        return at(opened, "this quote is never closed")
+    if mark is not None and _char_at(text, mark) == "\t":
+        return at(mark, "a tab character: YAML indents with spaces, not tabs")
+    message = f"{problem} ({context})" if problem and context else problem or context or "not YAML"
+    return at(mark, message + _hint(text, mark, message))
+
+
+def _char_at(text: str, mark) -> str:
+    lines = text.split("\n")
+    if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+        return lines[mark.line][mark.column]
+    return ""
 
 
 def _hint(text: str, mark, message: str) -> str:

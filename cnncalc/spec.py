@@ -34,7 +34,7 @@ INPUT_NAME = "input"
 
 
 class LayerSpec(
-    Record, fields="type args name inputs expect trainable dims written_type loc type_loc arg_locs input_locs"
+    Record, fields="type args name inputs expect trainable dims written_type loc type_loc arg_locs input_locs name_loc"
 ):
     """One layer as written: its type (a registered ``LayerType``), argument values with the
     defaults filled in, and where each part was written.
@@ -126,18 +126,17 @@ class _Reader:
         )
 
     def input_shape(self, value, loc: Loc):
-        ok = (
-            isinstance(value, list)
-            and 1 <= len(value) <= 4
-            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
-        )
-        if not ok:
-            self.error(
-                loc,
-                "input must be a list of 1 to 4 positive whole numbers, channels first: "
-                f"[C], [C, L], [C, H, W] or [C, D, H, W]; got {_show(value)}",
-            )
+        what = "the input's shape, channels first: [C], [C, L], [C, H, W] or [C, D, H, W]"
+        if not isinstance(value, list) or not 1 <= len(value) <= 4:
+            count = f"{len(value)} entries" if isinstance(value, list) else _show(value)
+            self.error(loc, f"input must be a list of 1 to 4 positive whole numbers, {what}; got {count}")
             return None
+        for index, (entry, entry_loc) in enumerate(zip(value, value.item_locs)):
+            if not isinstance(entry, int) or isinstance(entry, bool) or entry < 1:
+                self.error(
+                    entry_loc, f"input entry {index + 1} is {_show(entry)}, not a positive whole number ({what})"
+                )
+                return None
         return tuple(value)
 
     def check_keys(self, mapping, allowed, where: str) -> None:
@@ -241,6 +240,7 @@ class _Reader:
         return True
 
     def layer(self, written, mapping, loc: Loc, type_loc: Loc, value_loc: Loc, value) -> LayerSpec | None:
+        problems_before = len(self.problems)
         try:
             layer_type, dims = lookup(written)
         except KeyError:
@@ -248,6 +248,8 @@ class _Reader:
             self.error(type_loc, f"unknown layer type {_key(written)}{did_you_mean(written, names)}")
             return None
         given, arg_locs = self.arguments(layer_type, written, value, value_loc)
+        if len(self.problems) > problems_before:
+            return None  # an argument was wrong: do not also call it missing
         missing = [arg.name for arg in layer_type.args if arg.required and arg.name not in given]
         if missing:
             example = f"{written}: {{{', '.join(f'{m}: ...' for m in missing)}}}"
@@ -271,6 +273,7 @@ class _Reader:
             type_loc,
             arg_locs,
             input_locs,
+            siblings.value_locs.get("name") if mapping is not None else None,
         )
 
     def arguments(self, layer_type, written: str, value, value_loc: Loc):

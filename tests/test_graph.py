@@ -128,7 +128,7 @@ def test_a_layer_further_down_may_be_an_input_and_order_follows_the_data():
     [
         ("[{relu: null, name: a, from: b}, {relu: null, name: b, from: a}]", "cycle"),
         ("[{relu: null, name: a, from: a}]", "from itself"),
-        ("[{relu: null, name: a}, {relu: null, name: a}]", "duplicate layer name 'a'"),
+        ("[{relu: null, name: a}, {relu: null, name: a}]", 'duplicate layer name "a"'),
         ("[{relu: null, from: nowhere}]", "no layer has that name"),
         ("[{relu: null, from: inptu}]", 'did you mean "input"'),
     ],

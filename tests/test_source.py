@@ -222,10 +222,14 @@ def test_duplicate_keys_are_errors_in_both_readers(text, line):
         assert f"d.yaml:{line}:" in str(error.value) and "duplicate key" in str(error.value)
 
 
-def test_syntax_errors_come_from_pyyaml_with_a_position():
+def test_syntax_errors_point_at_what_was_left_open():
+    # PyYAML notices the missing ']' at the end of the file; the fix belongs at the '['.
     with pytest.raises(SpecError) as error:
         source.parse("layers: [1, 2\n", "s.yaml")
-    assert str(error.value).startswith("s.yaml:2:1: error: invalid YAML")
+    assert str(error.value) == "s.yaml:1:9: error: invalid YAML: this [ is never closed (no matching ])"
+    with pytest.raises(SpecError) as error:
+        source.parse('name: "VGG\ninput: [3]\n', "s.yaml")
+    assert str(error.value) == "s.yaml:1:7: error: invalid YAML: this quote is never closed"
 
 
 def test_python_tags_are_refused_and_nothing_runs(tmp_path):
