@@ -7,7 +7,19 @@ each is a name, its arguments and its documentation.
 from __future__ import annotations
 
 from ..errors import LayerError
-from .base import Arg, Choice, Integer, LayerType, Number, Weight, register
+from .base import Arg, Choice, Integer, LayerType, Number, Weight, np, register
+
+
+def sigmoid(x):
+    """``1 / (1 + exp(-x))`` without overflow for large negative x."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def erf(x):
+    from ..kernels import erf as kernel_erf
+
+    return kernel_erf(x)
 
 
 @register
@@ -16,12 +28,18 @@ class ReLU(LayerType):
 
     name = "relu"
 
+    def forward(self, a, xs, w, k):
+        return np.maximum(xs[0], 0)
+
 
 @register
 class ReLU6(LayerType):
     """``min(max(0, x), 6)`` (MobileNet)."""
 
     name = "relu6"
+
+    def forward(self, a, xs, w, k):
+        return np.clip(xs[0], 0, 6)
 
 
 @register
@@ -33,6 +51,9 @@ class LeakyReLU(LayerType):
     primary = "negative_slope"
     args = (Arg("negative_slope", Number(), 0.01, "slope for negative inputs"),)
 
+    def forward(self, a, xs, w, k):
+        return np.where(xs[0] >= 0, xs[0], a.negative_slope * xs[0])
+
 
 @register
 class PReLU(LayerType):
@@ -40,6 +61,7 @@ class PReLU(LayerType):
 
     name = "prelu"
     primary = "num_parameters"
+    probe_args = {"num_parameters": 1}
     args = (
         Arg("num_parameters", Integer(), 1, "1, or the number of channels"),
         Arg("init", Number(), 0.25, "initial slope"),
@@ -55,7 +77,12 @@ class PReLU(LayerType):
         return shapes[0]
 
     def weights(self, a, shapes):
-        return (Weight("slope", (a.num_parameters,)),)
+        return (Weight("slope", (a.num_parameters,), init=a.init),)
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        slope = w["slope"].reshape((1, -1) + (1,) * (x.ndim - 2)) if x.ndim > 1 else w["slope"]
+        return np.where(x >= 0, x, slope * x)
 
 
 @register
@@ -66,12 +93,22 @@ class ELU(LayerType):
     primary = "alpha"
     args = (Arg("alpha", Number(), 1.0, "scale of the negative part"),)
 
+    def forward(self, a, xs, w, k):
+        return np.where(xs[0] > 0, xs[0], a.alpha * np.expm1(np.minimum(xs[0], 0)))
+
 
 @register
 class SELU(LayerType):
     """Scaled ELU with the fixed constants of Klambauer et al. (2017)."""
 
     name = "selu"
+
+    # The constants of Klambauer et al., as PyTorch has them.
+    ALPHA, SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        return self.SCALE * np.where(x > 0, x, self.ALPHA * np.expm1(np.minimum(x, 0)))
 
 
 @register
@@ -81,6 +118,12 @@ class GELU(LayerType):
     name = "gelu"
     args = (Arg("approximate", Choice("none", "tanh"), "none", "exact, or the tanh approximation"),)
 
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        if a.approximate == "tanh":
+            return 0.5 * x * (1 + np.tanh((2 / np.pi) ** 0.5 * (x + 0.044715 * x**3)))
+        return 0.5 * x * (1 + erf(x / 2**0.5))
+
 
 @register
 class SiLU(LayerType):
@@ -88,6 +131,9 @@ class SiLU(LayerType):
 
     name = "silu"
     aliases = ("swish",)
+
+    def forward(self, a, xs, w, k):
+        return xs[0] * sigmoid(xs[0])
 
 
 @register
@@ -97,6 +143,9 @@ class HardSwish(LayerType):
     name = "hardswish"
     aliases = ("hard_swish", "hswish")
 
+    def forward(self, a, xs, w, k):
+        return xs[0] * np.clip(xs[0] + 3, 0, 6) / 6
+
 
 @register
 class HardSigmoid(LayerType):
@@ -104,6 +153,9 @@ class HardSigmoid(LayerType):
 
     name = "hardsigmoid"
     aliases = ("hard_sigmoid",)
+
+    def forward(self, a, xs, w, k):
+        return np.clip(xs[0] + 3, 0, 6) / 6
 
 
 @register
@@ -113,12 +165,18 @@ class Sigmoid(LayerType):
     name = "sigmoid"
     aliases = ("logistic",)
 
+    def forward(self, a, xs, w, k):
+        return sigmoid(xs[0])
+
 
 @register
 class Tanh(LayerType):
     """Hyperbolic tangent."""
 
     name = "tanh"
+
+    def forward(self, a, xs, w, k):
+        return np.tanh(xs[0])
 
 
 @register
@@ -128,12 +186,21 @@ class Softplus(LayerType):
     name = "softplus"
     args = (Arg("beta", Number(low=0, open_low=True), 1.0, "sharpness"),)
 
+    def forward(self, a, xs, w, k):
+        # PyTorch's threshold of 20: above it, softplus is x to float precision.
+        scaled = a.beta * xs[0]
+        return np.where(scaled > 20, xs[0], np.log1p(np.exp(np.minimum(scaled, 20))) / a.beta)
+
 
 @register
 class Softmax(LayerType):
     """``exp(x) / sum(exp(x))`` across channels (features, for a flat input), at each position."""
 
     name = "softmax"
+
+    def forward(self, a, xs, w, k):
+        shifted = np.exp(xs[0] - xs[0].max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 @register
@@ -143,9 +210,16 @@ class LogSoftmax(LayerType):
     name = "log_softmax"
     aliases = ("logsoftmax",)
 
+    def forward(self, a, xs, w, k):
+        shifted = xs[0] - xs[0].max(axis=1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
 
 @register
 class Identity(LayerType):
     """Passes its input through unchanged (a named point in the graph)."""
 
     name = "identity"
+
+    def forward(self, a, xs, w, k):
+        return xs[0]

@@ -25,6 +25,19 @@ from ..record import Record
 REQUIRED = object()  # the default of an argument that must be given
 
 
+class _LazyNumpy:
+    """``np`` for the forward passes, imported on first use: reading a file and computing its
+    report never needs NumPy, and importing it costs more than the whole report."""
+
+    def __getattr__(self, name):
+        import numpy
+
+        return getattr(numpy, name)
+
+
+np = _LazyNumpy()
+
+
 class Arg(Record, fields="name kind default doc"):
     """One argument of a layer type: its name, what it accepts, its default, one line of doc."""
 
@@ -38,13 +51,18 @@ class Arg(Record, fields="name kind default doc"):
         return self.default is REQUIRED
 
 
-class Weight(Record, fields="name shape buffer"):
-    """An array a layer holds: learnable (``buffer`` False) or a buffer such as a running mean."""
+class Weight(Record, fields="name shape buffer init"):
+    """An array a layer holds: learnable (``buffer`` False) or a buffer such as a running mean.
+
+    ``init`` says how the executor fills it when the file gives no values: ``fan_in``
+    (random, scaled by 1/sqrt(fan-in) so deep networks stay finite), ``small`` (random near
+    0), ``one`` (random near 1), ``positive`` (random in [0.5, 1.5]) or a number.
+    """
 
     __slots__ = ()
 
-    def __new__(cls, name, shape, buffer=False):
-        return super().__new__(cls, name, tuple(shape), buffer)
+    def __new__(cls, name, shape, buffer=False, init="fan_in"):
+        return super().__new__(cls, name, tuple(shape), buffer, init)
 
     @property
     def size(self) -> int:
@@ -304,6 +322,10 @@ class LayerType:
 
     def receptive_field(self, a: Args, fields: tuple, shapes: tuple):
         return fields[0]
+
+    # Arguments that set channel counts, and their values in the slim copy of the network
+    # that measures receptive fields (fields do not depend on channels; see probe.py).
+    probe_args: dict = {}
 
 
 REGISTRY: dict = {}

@@ -64,11 +64,16 @@ def check_bias(a) -> None:
         raise LayerError(f"bias has {len(a.bias)} values but the layer has {a.filters} filters", arg="bias")
 
 
+# The slim probe network: two filters (two, so a softmax over them still changes), one group.
+PROBE_ARGS = {"filters": 2, "groups": 1, "in_channels": None, "weights": None, "bias": True}
+
+
 class _SlidingConvolution(LayerType):
     """What conv and local share: a window slid over the input, ``filters`` outputs per place."""
 
     primary = "filters"
     spatial = True
+    probe_args = PROBE_ARGS
 
     def window(self, a, shape: tuple):
         return resolve_window(shape[1:], a.kernel, a.stride, a.padding, a.dilation)
@@ -113,11 +118,17 @@ class Conv(_SlidingConvolution):
         channels, ndim = shapes[0][0], len(shapes[0]) - 1
         arrays = [Weight("weights", (a.filters, channels // a.groups, *per_axis(a.kernel, ndim, "kernel")))]
         if a.bias is not False:
-            arrays.append(Weight("bias", (a.filters,)))
+            arrays.append(Weight("bias", (a.filters,), init="small"))
         return tuple(arrays)
 
     def macs(self, a, shapes, out):
         return prod(out) * (shapes[0][0] // a.groups) * prod(per_axis(a.kernel, len(out) - 1, "kernel"))
+
+    def forward(self, a, xs, w, k):
+        (x,) = xs
+        out = self.output_shape(a, (x.shape[1:],))
+        cols = k.windows(x, self.window(a, x.shape[1:]), out[1:], a.padding_mode)
+        return add_bias(k.correlate(cols, w["weights"], a.groups), w.get("bias"))
 
 
 @register
@@ -145,11 +156,18 @@ class Local(_SlidingConvolution):
         out = self.output_shape(a, shapes)
         arrays = [Weight("weights", (*out, channels, *per_axis(a.kernel, ndim, "kernel")))]
         if a.bias is not False:
-            arrays.append(Weight("bias", out))
+            arrays.append(Weight("bias", out, init="small"))
         return tuple(arrays)
 
     def macs(self, a, shapes, out):
         return prod(out) * shapes[0][0] * prod(per_axis(a.kernel, len(out) - 1, "kernel"))
+
+    def forward(self, a, xs, w, k):
+        (x,) = xs
+        out = self.output_shape(a, (x.shape[1:],))
+        cols = k.windows(x, self.window(a, x.shape[1:]), out[1:], a.padding_mode)
+        result = k.correlate_unshared(cols, w["weights"])
+        return result if "bias" not in w else result + w["bias"]
 
 
 @register
@@ -170,6 +188,7 @@ class Deconv(LayerType):
     aliases = ("conv_transpose", "convtranspose", "transposed_conv", "deconvolution", "upconv")
     primary = "filters"
     spatial = True
+    probe_args = PROBE_ARGS
     args = (
         FILTERS,
         Arg("kernel", Sizes(), doc="window size, one number for all axes or one per axis"),
@@ -218,8 +237,19 @@ class Deconv(LayerType):
         kernel = self.geometry(a, shapes[0])[0]
         arrays = [Weight("weights", (channels, a.filters // a.groups, *kernel))]
         if a.bias is not False:
-            arrays.append(Weight("bias", (a.filters,)))
+            arrays.append(Weight("bias", (a.filters,), init="small"))
         return tuple(arrays)
+
+    def forward(self, a, xs, w, k):
+        """Every input value spreads its kernel over the full output, which is then cropped by
+        the padding (and grown by output_padding at the end)."""
+        (x,) = xs
+        kernel, stride, dilation, pads, extra = self.geometry(a, x.shape[1:])
+        full = [(size - 1) * s + d * (f - 1) + 1 for size, f, s, d in zip(x.shape[2:], kernel, stride, dilation)]
+        grown = [length + e for length, e in zip(full, extra)]
+        result = k.scatter(x, w["weights"], a.groups, stride, dilation, grown)
+        crop = (slice(None), slice(None)) + tuple(slice(b, length - e) for (b, e), length in zip(pads, grown))
+        return add_bias(result[crop], w.get("bias"))
 
     def macs(self, a, shapes, out):
         kernel = self.geometry(a, shapes[0])[0]
@@ -236,6 +266,13 @@ class Deconv(LayerType):
             jumps.append(exact(jump_in / s))
             starts.append(exact(field.start[axis] + (before - d * (k - 1) / 2) * jump_in / s))
         return Field(tuple(sizes), tuple(jumps), tuple(starts))
+
+
+def add_bias(x, bias):
+    """Adds one value per channel to ``(N, C, *spatial)``."""
+    if bias is None:
+        return x
+    return x + bias.reshape((1, -1) + (1,) * (x.ndim - 2))
 
 
 def _widest_reach(kernel: int, stride: int, dilation: int) -> int:

@@ -19,6 +19,9 @@ class Flatten(LayerType):
     def receptive_field(self, a, fields, shapes):
         return GLOBAL
 
+    def forward(self, a, xs, w, k):
+        return xs[0].reshape(xs[0].shape[0], -1)
+
 
 @register
 class FC(LayerType):
@@ -48,8 +51,11 @@ class FC(LayerType):
     def weights(self, a, shapes):
         arrays = [Weight("weights", (a.units, prod(shapes[0])))]
         if a.bias is not False:
-            arrays.append(Weight("bias", (a.units,)))
+            arrays.append(Weight("bias", (a.units,), init="small"))
         return tuple(arrays)
+
+    def forward(self, a, xs, w, k):
+        return k.dense(xs[0].reshape(xs[0].shape[0], -1), w["weights"], w.get("bias"))
 
     def macs(self, a, shapes, out):
         return prod(shapes[0]) * a.units

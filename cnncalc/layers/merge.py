@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import LayerError
 from ..geometry import union_field
-from .base import Arg, LayerType, Names, register
+from .base import Arg, LayerType, Names, np, register
 
 
 class _Merge(LayerType):
@@ -33,6 +33,12 @@ class Add(_Merge):
             raise LayerError(f"add needs inputs of one shape; got {_describe(shapes)}", arg="inputs")
         return shapes[0]
 
+    def forward(self, a, xs, w, k):
+        total = xs[0]
+        for x in xs[1:]:
+            total = total + x
+        return total
+
 
 @register
 class Concat(_Merge):
@@ -45,3 +51,6 @@ class Concat(_Merge):
         if any(len(s) != len(shapes[0]) or s[1:] != shapes[0][1:] for s in shapes):
             raise LayerError(f"concat needs inputs whose spatial sizes agree; got {_describe(shapes)}", arg="inputs")
         return (sum(s[0] for s in shapes), *shapes[0][1:])
+
+    def forward(self, a, xs, w, k):
+        return np.concatenate(xs, axis=1)

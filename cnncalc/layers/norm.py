@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Arg, Flag, Integer, LayerType, Number, Weight, register
+from .base import Arg, Flag, Integer, LayerType, Number, Weight, np, register
 
 
 @register
@@ -26,13 +26,26 @@ class BatchNorm(LayerType):
         channels = shapes[0][0]
         arrays = []
         if a.affine:
-            arrays += [Weight("scale", (channels,)), Weight("shift", (channels,))]
+            arrays += [Weight("scale", (channels,), init="one"), Weight("shift", (channels,), init="small")]
         if a.track_running_stats:
             arrays += [
-                Weight("running_mean", (channels,), buffer=True),
-                Weight("running_var", (channels,), buffer=True),
+                Weight("running_mean", (channels,), buffer=True, init="small"),
+                Weight("running_var", (channels,), buffer=True, init="positive"),
             ]
         return tuple(arrays)
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        if a.track_running_stats:
+            mean, var = w["running_mean"].reshape(shape), w["running_var"].reshape(shape)
+        else:  # no running statistics: even at inference, the batch's own are used
+            axes = (0, *range(2, x.ndim))
+            mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+        out = (x - mean) / np.sqrt(var + a.eps)
+        if a.affine:
+            out = out * w["scale"].reshape(shape) + w["shift"].reshape(shape)
+        return out
 
 
 @register
@@ -53,6 +66,15 @@ class LRN(LayerType):
         Arg("k", Number(), 1.0, "additive constant"),
     )
 
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        # Sums of squares over a window of channels, as a difference of running sums; the
+        # window is centered, with size//2 channels before and (size-1)//2 after.
+        squares = np.pad(x * x, [(0, 0), (a.size // 2 + 1, (a.size - 1) // 2)] + [(0, 0)] * (x.ndim - 2))
+        running = np.cumsum(squares, axis=1)
+        sums = running[:, a.size :] - running[:, : -a.size]
+        return x / (a.k + a.alpha * sums / a.size) ** a.beta
+
 
 @register
 class Dropout(LayerType):
@@ -61,3 +83,6 @@ class Dropout(LayerType):
     name = "dropout"
     primary = "p"
     args = (Arg("p", Number(low=0, high=1), 0.5, "probability of zeroing a unit"),)
+
+    def forward(self, a, xs, w, k):
+        return xs[0]

@@ -8,7 +8,7 @@ is the whole input.
 from __future__ import annotations
 
 from ..geometry import GLOBAL, resolve_window, window_field, window_output
-from .base import Arg, Flag, LayerType, Number, Padding, Sizes, register
+from .base import Arg, Flag, LayerType, Number, Padding, Sizes, np, prod, register
 
 KERNEL = Arg("kernel", Sizes(), doc="window size, one number for all axes or one per axis")
 STRIDE = Arg("stride", Sizes(), None, "step between windows (default: the kernel)")
@@ -31,6 +31,24 @@ class _Pooling(LayerType):
     def receptive_field(self, a, fields, shapes):
         return window_field(fields[0], self.window(a, shapes[0]))
 
+    def windows(self, a, x, k, fill):
+        """``(N, C, *out, *kernel)`` windows and the number of kernel axes."""
+        window = self.window(a, x.shape[1:])
+        out = self.output_shape(a, (x.shape[1:],))[1:]
+        return k.windows(x, window, out, "zeros", fill), window, out
+
+    def window_mean(self, a, x, k, count_include_pad):
+        """Window sums divided by how many positions each window covers (PyTorch's divisor:
+        padding counts only with ``count_include_pad``, ``ceil_mode``'s overhang never)."""
+        cols, window, out = self.windows(a, x, k, 0)
+        axes = tuple(range(-len(out), 0))
+        ones = np.ones((1, 1, *x.shape[2:]), dtype=x.dtype)
+        if count_include_pad:
+            ones = k.pad(ones, window.pads, "constant", 1)
+            window = window._replace(pads=((0, 0),) * len(out))
+        counts = k.windows(ones, window, out, "zeros", 0).sum(axis=axes)
+        return cols.sum(axis=axes) / counts
+
 
 @register
 class MaxPool(_Pooling):
@@ -45,6 +63,12 @@ class MaxPool(_Pooling):
     name = "maxpool"
     aliases = ("max_pool", "pool", "maxpooling")
     args = (KERNEL, STRIDE, PADDING, Arg("dilation", Sizes(), 1, "spacing between window taps"), CEIL_MODE)
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        cols, _, out = self.windows(a, x, k, lowest)
+        return cols.max(axis=tuple(range(-len(out), 0)))
 
 
 @register
@@ -61,6 +85,9 @@ class AvgPool(_Pooling):
         Arg("count_include_pad", Flag(), True, "count padding zeros in the mean's divisor"),
     )
 
+    def forward(self, a, xs, w, k):
+        return self.window_mean(a, xs[0], k, a.count_include_pad)
+
 
 @register
 class LpPool(_Pooling):
@@ -76,6 +103,13 @@ class LpPool(_Pooling):
     def window(self, a, shape):
         stride = a.kernel if a.stride is None else a.stride
         return resolve_window(shape[1:], a.kernel, stride, 0, 1, a.ceil_mode)
+
+    def forward(self, a, xs, w, k):
+        # As PyTorch: the mean of x^p over the window, times the kernel's size, to the 1/p.
+        x = xs[0].astype(float)
+        mean = self.window_mean(a, x**a.norm, k, True)
+        size = prod(self.window(a, x.shape[1:]).kernel)
+        return (np.sign(mean) * np.maximum(np.abs(mean), 0) * size) ** (1.0 / a.norm)
 
 
 class _GlobalPooling(LayerType):
@@ -96,6 +130,9 @@ class GlobalAvgPool(_GlobalPooling):
     name = "global_avgpool"
     aliases = ("global_avg_pool", "global_average_pool", "gap", "global_average_pooling")
 
+    def forward(self, a, xs, w, k):
+        return xs[0].mean(axis=tuple(range(2, xs[0].ndim)), keepdims=True)
+
 
 @register
 class GlobalMaxPool(_GlobalPooling):
@@ -103,3 +140,6 @@ class GlobalMaxPool(_GlobalPooling):
 
     name = "global_maxpool"
     aliases = ("global_max_pool", "global_max_pooling")
+
+    def forward(self, a, xs, w, k):
+        return xs[0].max(axis=tuple(range(2, xs[0].ndim)), keepdims=True)

@@ -12,7 +12,7 @@ from ..geometry import (
     per_axis,
     shifted_field,
 )
-from .base import Arg, Choice, LayerType, Number, Padding, Scales, register
+from .base import Arg, Choice, LayerType, Number, Padding, Scales, np, register
 
 
 @register
@@ -58,6 +58,10 @@ class Pad(LayerType):
     def receptive_field(self, a, fields, shapes):
         return shifted_field(fields[0], explicit_pads(a.padding, len(shapes[0]) - 1))
 
+    def forward(self, a, xs, w, k):
+        self.output_shape(a, (xs[0].shape[1:],))  # the checks
+        return k.pad(xs[0], explicit_pads(a.padding, xs[0].ndim - 2), a.mode, a.value)
+
 
 @register
 class Upsample(LayerType):
@@ -89,3 +93,13 @@ class Upsample(LayerType):
             return GLOBAL
         scales = per_axis(a.scale, len(shapes[0]) - 1, "scale")
         return Field(field.size, tuple(exact(j / s) for j, s in zip(field.jump, scales)), field.start)
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        out = self.output_shape(a, (x.shape[1:],))[1:]
+        for axis, (size, length, scale) in enumerate(zip(x.shape[2:], out, per_axis(a.scale, x.ndim - 2, "scale"))):
+            # PyTorch's nearest neighbour: source = floor(o * (1/scale)), in float32 arithmetic.
+            step = np.float32(1.0 / scale)
+            source = np.minimum(np.floor(np.arange(length, dtype=np.float32) * step).astype(np.int64), size - 1)
+            x = np.take(x, source, axis=axis + 2)
+        return x

@@ -1,0 +1,136 @@
+"""The NumPy reference executor: runs an architecture on real arrays.
+
+It checks the report independently of the arithmetic in ``analysis``:
+
+- shapes are those of the arrays each layer's ``forward`` returns;
+- parameters and buffers are counted from the arrays the forward pass consumed (made from
+  each layer's ``weights`` declaration, or given in the file), so a wrong declaration
+  breaks the computation instead of slipping through;
+- MACs are counted by the kernels from the sizes of the contractions they run.
+
+Dead arrays are dropped after their last consumer, and the executor measures the peak of
+live activation bytes as it goes.
+
+>>> from cnncalc.spec import parse
+>>> from cnncalc.source import parse as read_yaml
+>>> from cnncalc.graph import build
+>>> graph = build(parse(read_yaml("input: [3, 8, 8]\\nlayers: [{conv: {filters: 4, kernel: 3}}]\\n")))
+>>> run = execute(graph)
+>>> run.layers[0].shape, run.layers[0].params, run.layers[0].macs
+((4, 6, 6), 112, 3888)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import LayerError, SpecError
+from .kernels import Kernels
+from .record import Record
+from .spec import INPUT_NAME
+
+
+class LayerRun(Record, fields="name shape params buffers macs"):
+    """What running one layer measured: output shape (no batch), array sizes, MACs per example."""
+
+    __slots__ = ()
+
+
+class Execution(Record, fields="layers outputs weights peak_bytes weight_bytes"):
+    """``layers`` in file order; ``outputs`` and ``weights`` (layer -> {array name: array})
+    for the layers named in ``execute(keep=)``."""
+
+    __slots__ = ()
+
+
+def make_arrays(weights, rng, dtype, args=None, probe: bool = False) -> dict:
+    """Arrays for a layer's ``weights`` declarations: values given in the file where there are
+    any, else random per each declaration's ``init``. ``probe`` makes every learnable array
+    positive and every additive one zero, so any change of the input passes through."""
+    arrays = {}
+    for weight in weights:
+        given = None if args is None else args.get(weight.name)
+        if isinstance(given, tuple):
+            arrays[weight.name] = np.array(given, dtype=dtype).reshape(weight.shape)
+            continue
+        init = weight.init
+        # Draw in the target precision: VGG's fc6 alone is 100M values.
+        draw = np.dtype(dtype) if np.dtype(dtype) in (np.float32, np.float64) else np.dtype(np.float64)
+        if probe:
+            values = np.zeros(weight.shape) if init == "small" else rng.uniform(0.5, 1.5, weight.shape)
+        elif isinstance(init, (int, float)):
+            values = np.full(weight.shape, float(init))
+        elif init == "fan_in":
+            # Kaiming-uniform, as PyTorch initialises: U(-b, b) with b = sqrt(6 / fan_in).
+            fan_in = max(int(np.prod(weight.shape[1:])), 1)
+            values = rng.random(weight.shape, dtype=draw)
+            values *= np.asarray(2 * np.sqrt(6.0 / fan_in), dtype=draw)
+            values -= np.asarray(np.sqrt(6.0 / fan_in), dtype=draw)
+        elif init == "small":
+            values = 0.1 * rng.standard_normal(weight.shape)
+        elif init == "one":
+            values = 1.0 + 0.1 * rng.standard_normal(weight.shape)
+        elif init == "positive":
+            values = rng.uniform(0.5, 1.5, weight.shape)
+        else:
+            raise ValueError(f"unknown init {init!r} for {weight.name}")
+        arrays[weight.name] = values.astype(dtype, copy=False)
+    return arrays
+
+
+def run_layer(node, xs, weights_arrays, kernels: Kernels):
+    """One layer's forward pass, with the file position added to its errors."""
+    spec = node.spec
+    try:
+        return spec.type.forward(spec.args, xs, weights_arrays, kernels)
+    except LayerError as error:
+        raise SpecError.at(spec.arg_loc(error.arg), f'layer "{node.name}" ({spec.written_type}): {error}') from None
+
+
+def execute(graph, batch: int = 1, seed: int = 0, dtype="float32", inputs=None, keep=()) -> Execution:
+    """Runs ``graph`` on a random batch (or on ``inputs``, shaped ``(N, *input)``).
+
+    ``keep`` names layers whose output and weight arrays to return (``"all"``: every one).
+    """
+    rng = np.random.default_rng(seed)
+    if inputs is None:
+        inputs = rng.standard_normal((batch, *graph.input_shape)).astype(dtype)
+    batch = inputs.shape[0]
+    consumers: dict = {}
+    for node in graph.nodes:
+        for name in node.inputs:
+            consumers[name] = consumers.get(name, 0) + 1
+    live = {INPUT_NAME: inputs}
+    live_bytes = peak = inputs.nbytes
+    weight_bytes = 0
+    runs: dict = {}
+    kept: dict = {}
+    kept_weights: dict = {}
+    for node in graph.in_order():
+        xs = [live[name] for name in node.inputs]
+        declared = node.spec.type.weights(node.spec.args, tuple(x.shape[1:] for x in xs))
+        arrays = make_arrays(declared, rng, dtype, node.spec.args)
+        weight_bytes += sum(a.nbytes for a in arrays.values())
+        kernels = Kernels()
+        out = run_layer(node, xs, arrays, kernels)
+        buffers = {w.name for w in declared if w.buffer}
+        runs[node.name] = LayerRun(
+            node.name,
+            tuple(out.shape[1:]),
+            sum(a.size for name, a in arrays.items() if name not in buffers),
+            sum(a.size for name, a in arrays.items() if name in buffers),
+            kernels.macs // batch,
+        )
+        live[node.name] = out
+        live_bytes += out.nbytes
+        peak = max(peak, live_bytes)
+        if keep == "all" or node.name in keep:
+            kept[node.name] = out
+            kept_weights[node.name] = arrays
+        for name in node.inputs:
+            consumers[name] -= 1
+            if consumers[name] == 0 and name in live:
+                live_bytes -= live.pop(name).nbytes
+        if consumers.get(node.name, 0) == 0:  # nobody reads it: the network's output
+            live_bytes -= live.pop(node.name).nbytes
+    return Execution(tuple(runs[node.name] for node in graph.nodes), kept, kept_weights, peak, weight_bytes)
