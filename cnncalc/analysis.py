@@ -12,7 +12,7 @@ turning it into text is the job of ``cnncalc.formats``.
 from __future__ import annotations
 
 from .errors import LayerError, SpecError, UsageError
-from .geometry import GLOBAL, Field
+from .geometry import GLOBAL, field_of, input_reach
 from .graph import Graph, build
 from .layers.base import needs_spatial, prod
 from .record import Record
@@ -90,19 +90,21 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
     width = DTYPE_BYTES[dtype]
     input_shape = graph.input_shape
     shapes = {INPUT_NAME: input_shape}
-    fields = {INPUT_NAME: Field.of_input(len(input_shape) - 1) if len(input_shape) > 1 else GLOBAL}
+    # Exact reaches (geometry.Reach per axis) flow between layers; reports show field_of().
+    fields = {INPUT_NAME: input_reach(len(input_shape) - 1)}
     reports = [None] * len(graph.nodes)
     for index in graph.order:
         node = graph.nodes[index]
         in_shapes = tuple(shapes[name] for name in node.inputs)
         try:
             report = _layer_report(node, in_shapes, tuple(fields[name] for name in node.inputs), batch, width)
+            reach = report.receptive_field
         except LayerError as error:
             spec = node.spec
             raise SpecError.at(spec.arg_loc(error.arg), f'layer "{node.name}" ({spec.written_type}): {error}') from None
         shapes[node.name] = report.shape
-        fields[node.name] = report.receptive_field
-        reports[index] = report
+        fields[node.name] = reach
+        reports[index] = report._replace(receptive_field=field_of(reach))
     params = sum(r.params for r in reports)
     trainable = sum(r.trainable_params for r in reports)
     buffers = sum(r.buffers for r in reports)

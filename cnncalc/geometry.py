@@ -14,6 +14,8 @@ fault; the engine adds the file position. The formulas are those of the contract
 
 from __future__ import annotations
 
+from math import gcd
+
 from .errors import LayerError
 from .record import Record
 
@@ -51,10 +53,6 @@ class Field(Record, fields="size jump start"):
     """
 
     __slots__ = ()
-
-    @classmethod
-    def of_input(cls, ndim: int) -> Field:
-        return cls((1,) * ndim, (1,) * ndim, (0,) * ndim)
 
 
 def per_axis(value, ndim: int, arg: str) -> tuple:
@@ -127,49 +125,158 @@ def window_output(spatial: tuple, window: Window) -> tuple:
     )
 
 
-def window_field(field, window: Window):
-    """The receptive field after a sliding window (conv, pooling), per the contract:
+# --- Receptive fields --------------------------------------------------------------------
+#
+# Output units do not always see alike: after a transposed convolution or an upsampling,
+# neighbouring units see different spans. But they repeat: along one axis, unit
+# u = period*m + r sees input pixels [lows[r] + m*step, highs[r] + m*step]. A Reach holds
+# exactly that, and every layer maps it exactly, because an output unit's field is the
+# union of the fields of the input units it reads. With period 1 the mappings below are
+# SPEC section 2's recurrences; ``field_of`` turns Reaches into the report's numbers.
 
-    size = size_in + (F_eff-1)*jump_in; jump = jump_in*S; start = start_in + ((F_eff-1)/2 - P_before)*jump_in
-    """
+MAX_PERIOD = 65_536
+
+
+class Reach(Record, fields="period step lows highs"):
+    """Which input pixels each unit along one axis can see (None: a unit that sees none)."""
+
+    __slots__ = ()
+
+    def span(self, unit: int):
+        cycles, phase = divmod(unit, self.period)
+        low = self.lows[phase]
+        if low is None:
+            return None
+        return low + cycles * self.step, self.highs[phase] + cycles * self.step
+
+
+INPUT_REACH = Reach(1, 1, (0,), (0,))
+
+
+def _gather(reach: Reach, period: int, step: int, sources) -> Reach:
+    """The Reach of units that read input units ``sources(unit)``, repeating every ``period``."""
+    if period > MAX_PERIOD:
+        raise LayerError(f"its output units repeat only every {period:,} units; too irregular to follow")
+    lows, highs = [], []
+    for phase in range(period):
+        spans = [span for span in (reach.span(unit) for unit in sources(phase)) if span is not None]
+        lows.append(min(low for low, _ in spans) if spans else None)
+        highs.append(max(high for _, high in spans) if spans else None)
+    return Reach(period, step, tuple(lows), tuple(highs))
+
+
+def slide(reach: Reach, kernel: int, stride: int, dilation: int, before: int) -> Reach:
+    """A sliding window (convolution, pooling): unit v reads v*S - P_before + t*D."""
+    period = reach.period // gcd(reach.period, stride)
+    step = reach.step * (period * stride // reach.period)
+    return _gather(reach, period, step, lambda v: [v * stride - before + t * dilation for t in range(kernel)])
+
+
+def spread(reach: Reach, kernel: int, stride: int, dilation: int, before: int) -> Reach:
+    """A transposed convolution: unit o reads input i through tap t when o + P_before = i*S + t*D."""
+
+    def sources(o):
+        return [
+            (o + before - t * dilation) // stride for t in range(kernel) if (o + before - t * dilation) % stride == 0
+        ]
+
+    return _gather(reach, reach.period * stride, reach.step, sources)
+
+
+def shift(reach: Reach, before: int) -> Reach:
+    """Padding (or cropping): unit v is input unit v - P_before."""
+    return _gather(reach, reach.period, reach.step, lambda v: [v - before])
+
+
+def resample(reach: Reach, scale) -> Reach:
+    """Nearest-neighbour upsampling: unit o copies input unit floor(o / scale)."""
+    up, down = _ratio(scale)  # scale = up / down: `up` output units per `down` input units
+    period = up * reach.period // gcd(reach.period, down)
+    step = reach.step * (period * down // up) // reach.period
+    return _gather(reach, period, step, lambda o: [o * down // up])
+
+
+def union(reaches: list) -> Reach:
+    """Branches merged unit by unit: each unit sees what it sees in any branch."""
+    period = 1
+    for reach in reaches:
+        period = period * reach.period // gcd(period, reach.period)
+    steps = {reach.step * (period // reach.period) for reach in reaches}
+    if len(steps) > 1:
+        jumps = ", ".join(_text(reach.step / reach.period) for reach in reaches)
+        raise LayerError(
+            f"the inputs' receptive fields step differently (jumps {jumps}), so their units do not line up"
+        )
+    lows, highs = [], []
+    for phase in range(period):
+        spans = [span for span in (reach.span(phase) for reach in reaches) if span is not None]
+        lows.append(min(low for low, _ in spans) if spans else None)
+        highs.append(max(high for _, high in spans) if spans else None)
+    return Reach(period, steps.pop(), tuple(lows), tuple(highs))
+
+
+def per_axis_reach(operation, field, *per_axis_args):
+    """Applies a Reach operation on every axis; GLOBAL stays GLOBAL."""
     if field == GLOBAL:
         return GLOBAL
+    return tuple(operation(reach, *args) for reach, *args in zip(field, *per_axis_args))
+
+
+def input_reach(ndim: int):
+    return (INPUT_REACH,) * ndim if ndim else GLOBAL
+
+
+def field_of(reaches):
+    """The report's numbers (SPEC section 2) from exact Reaches: ``size`` the widest span a
+    unit sees, ``jump`` the average step between units, ``start`` unit 0's center as the
+    steps place it (the mean over one period of center - index * jump)."""
+    if reaches == GLOBAL:
+        return GLOBAL
     sizes, jumps, starts = [], [], []
-    for size, jump, start, span, stride, (before, _) in zip(
-        field.size, field.jump, field.start, window.effective_kernel, window.stride, window.pads
-    ):
-        sizes.append(size + (span - 1) * jump)
-        jumps.append(jump * stride)
-        starts.append(exact(start + ((span - 1) / 2 - before) * jump))
+    for reach in reaches:
+        phases = [(r, low, high) for r, (low, high) in enumerate(zip(reach.lows, reach.highs)) if low is not None]
+        sizes.append(max(high - low + 1 for _, low, high in phases))
+        jumps.append(exact(reach.step / reach.period))
+        # mean of (low + high)/2 - r*step/period, as one exact fraction
+        numerator = sum((low + high) * reach.period - 2 * r * reach.step for r, low, high in phases)
+        starts.append(exact(numerator / (2 * reach.period * len(phases))))
     return Field(tuple(sizes), tuple(jumps), tuple(starts))
 
 
+def window_field(field, window: Window):
+    """The field after a sliding window (convolution, pooling)."""
+    befores = [before for before, _ in window.pads]
+    return per_axis_reach(slide, field, window.kernel, window.stride, window.dilation, befores)
+
+
 def shifted_field(field, pads: tuple):
-    """Padding or cropping: the same field, with output unit 0 moved by ``-before`` pixels."""
-    if field == GLOBAL:
-        return GLOBAL
-    starts = tuple(exact(start - before * jump) for start, jump, (before, _) in zip(field.start, field.jump, pads))
-    return Field(field.size, field.jump, starts)
+    """The field after padding: unit 0 moves ``before`` units out."""
+    return per_axis_reach(shift, field, [before for before, _ in pads])
 
 
 def union_field(fields: list):
-    """Several branches merged unit by unit: the union of their fields; jumps must agree."""
-    if any(f == GLOBAL for f in fields):
+    """The field of merged branches."""
+    if any(field == GLOBAL for field in fields):
         return GLOBAL
-    first = fields[0]
-    for other in fields[1:]:
-        if other.jump != first.jump:
-            raise LayerError(
-                f"the inputs' receptive fields step differently (jump {list(first.jump)} vs "
-                f"{list(other.jump)}), so their units do not line up"
-            )
-    sizes, starts = [], []
-    for axis in range(len(first.size)):
-        low = min(f.start[axis] - (f.size[axis] - 1) / 2 for f in fields)
-        high = max(f.start[axis] + (f.size[axis] - 1) / 2 for f in fields)
-        sizes.append(exact(high - low + 1))
-        starts.append(exact((low + high) / 2))
-    return Field(tuple(sizes), first.jump, tuple(starts))
+    return tuple(union([field[axis] for field in fields]) for axis in range(len(fields[0])))
+
+
+def _ratio(scale) -> tuple:
+    """``scale`` as a fraction up/down in lowest terms (1.5 -> (3, 2)), read from its decimal
+    digits so that 1.7 is 17/10, not the binary float's 7656119366529843/4503599627370496."""
+    if isinstance(scale, int):
+        return scale, 1
+    whole, _, digits = repr(float(scale)).partition(".")
+    if "e" in digits or "e" in whole:
+        raise LayerError(f"scale {scale} has too many digits to follow exactly")
+    down = 10 ** len(digits)
+    up = int(whole) * down + int(digits or 0)
+    divisor = gcd(up, down)
+    return up // divisor, down // divisor
+
+
+def _text(value) -> str:
+    return str(exact(value)) if value == int(value) else f"{value:g}"
 
 
 def exact(value):

@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 from ..errors import LayerError
-from ..geometry import (
-    GLOBAL,
-    Field,
-    exact,
-    explicit_pads,
-    per_axis,
-    resolve_window,
-    window_field,
-    window_output,
-)
+from ..geometry import explicit_pads, per_axis, per_axis_reach, resolve_window, spread, window_field, window_output
 from .base import (
     Arg,
     Bias,
@@ -256,16 +247,8 @@ class Deconv(LayerType):
         return prod(shapes[0]) * (a.filters // a.groups) * prod(kernel)
 
     def receptive_field(self, a, fields, shapes):
-        field = fields[0]
-        if field == GLOBAL:
-            return GLOBAL
-        sizes, jumps, starts = [], [], []
-        for axis, (k, s, d, (before, _), _extra) in enumerate(zip(*self.geometry(a, shapes[0]))):
-            jump_in = field.jump[axis]
-            sizes.append(field.size[axis] + _widest_reach(k, s, d) * jump_in)
-            jumps.append(exact(jump_in / s))
-            starts.append(exact(field.start[axis] + (before - d * (k - 1) / 2) * jump_in / s))
-        return Field(tuple(sizes), tuple(jumps), tuple(starts))
+        kernel, stride, dilation, pads, _ = self.geometry(a, shapes[0])
+        return per_axis_reach(spread, fields[0], kernel, stride, dilation, [before for before, _ in pads])
 
 
 def add_bias(x, bias):
@@ -273,17 +256,3 @@ def add_bias(x, bias):
     if bias is None:
         return x
     return x + bias.reshape((1, -1) + (1,) * (x.ndim - 2))
-
-
-def _widest_reach(kernel: int, stride: int, dilation: int) -> int:
-    """The most input steps between the first and last input any one output unit sees.
-
-    Output unit o sees input i through tap t when o + P_before = i*S + t*D, so which taps
-    land on whole input steps depends on r = (o + P_before) mod S; r = 0 always has tap 0.
-    """
-    reach = 0
-    for residue in range(stride):
-        taps = [t for t in range(kernel) if (residue - t * dilation) % stride == 0]
-        if taps:
-            reach = max(reach, (taps[-1] - taps[0]) * dilation // stride)
-    return reach

@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 from ..errors import LayerError
-from ..geometry import (
-    GLOBAL,
-    Field,
-    axis_name,
-    exact,
-    explicit_pads,
-    per_axis,
-    shifted_field,
-)
+from ..geometry import axis_name, explicit_pads, per_axis, per_axis_reach, resample, shifted_field
 from .base import Arg, Choice, LayerType, Number, Padding, Scales, np, register
 
 
@@ -88,11 +80,7 @@ class Upsample(LayerType):
         return (shape[0], *out)
 
     def receptive_field(self, a, fields, shapes):
-        field = fields[0]
-        if field == GLOBAL:
-            return GLOBAL
-        scales = per_axis(a.scale, len(shapes[0]) - 1, "scale")
-        return Field(field.size, tuple(exact(j / s) for j, s in zip(field.jump, scales)), field.start)
+        return per_axis_reach(resample, fields[0], per_axis(a.scale, len(shapes[0]) - 1, "scale"))
 
     def forward(self, a, xs, w, k):
         x = xs[0]
