@@ -22,6 +22,16 @@ def summarize(file: str, batch: int = 1, dtype: str = "float32", format_name: st
     return 0
 
 
+def verify(file: str, seed: int = 0, batch: int = 1, format_name: str = "table", max_memory: int | None = None) -> int:
+    """Runs the NumPy executor and holds the report against it; 1 when any figure disagrees."""
+    from .formats import verification
+    from .verify import verify_file
+
+    result = verify_file(file, seed=seed, batch=batch, max_memory=max_memory)
+    verification.write(result, format_name, sys.stdout)
+    return 1 if result.mismatches else 0
+
+
 def types(name: str | None = None) -> int:
     """Lists the layer types, or describes one: its arguments, defaults and rules."""
     import textwrap  # here, not at the top: it compiles regular expressions when imported

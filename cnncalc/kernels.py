@@ -17,7 +17,7 @@ independent count.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from numpy.lib.stride_tricks import sliding_window_view
 
 # The largest window copy (im2col buffer) made at once; bigger ones are done in chunks.
 CHUNK_BYTES = 64 * 2**20
@@ -43,35 +43,33 @@ class Kernels:
             return np.pad(x, widths, mode="constant", constant_values=value)
         return np.pad(x, widths, mode=PAD_MODES[mode])
 
-    def windows(self, x, window, out_spatial, mode: str = "zeros", fill: float = 0.0):
-        """A view ``(N, C, *out_spatial, *kernel)`` of every window of ``x`` after padding.
+    def windows(self, x, window, mode: str = "zeros", fill: float = 0.0):
+        """A view ``(N, C, *out, *kernel)`` of every window of ``x`` after padding.
 
-        Positions past the padded input (``ceil_mode``'s last partial window) hold ``fill``.
+        How many windows fit is left to the arrays (NumPy's sliding window, stepped by the
+        stride), not computed from a formula. With ``ceil_mode`` a last partial window is
+        allowed (the positions past the input hold ``fill``) unless it would start in the
+        right padding, as PyTorch rules.
         """
-        pads = list(window.pads)
-        for axis, (size, out, span, stride) in enumerate(
-            zip(x.shape[2:], out_spatial, window.effective_kernel, window.stride)
-        ):
-            before, after = pads[axis]
-            overhang = (out - 1) * stride + span - (size + before + after)
-            if overhang > 0:
-                pads[axis] = (before, after + overhang)
-        if mode == "zeros" or mode == "constant":
-            x = self.pad(x, pads, "constant", fill)
+        spatial = x.shape[2:]
+        ndim = len(spatial)
+        if mode in ("zeros", "constant"):
+            x = self.pad(x, window.pads, "constant", fill)
         else:
             x = self.pad(x, window.pads, mode)
-            extra = [(0, p[1] - q[1]) for p, q in zip(pads, window.pads)]
-            x = self.pad(x, extra, "constant", fill)
-        n, c = x.shape[:2]
-        strides = x.strides
-        shape = (n, c, *out_spatial, *window.kernel)
-        view_strides = (
-            strides[0],
-            strides[1],
-            *(s * step for s, step in zip(strides[2:], window.stride)),
-            *(s * d for s, d in zip(strides[2:], window.dilation)),
-        )
-        return as_strided(x, shape=shape, strides=view_strides, writeable=False)
+        if window.ceil_mode:
+            x = self.pad(x, [(0, stride - 1) for stride in window.stride], "constant", fill)
+        view = sliding_window_view(x, window.effective_kernel, axis=tuple(range(2, 2 + ndim)))
+        steps = (slice(None), slice(None), *(slice(None, None, s) for s in window.stride))
+        view = view[steps + tuple(slice(None, None, d) for d in window.dilation)]
+        if window.ceil_mode:
+            # keep windows that start inside the input or its left padding
+            starts = [
+                slice(0, -(-(size + before) // stride))
+                for size, (before, _), stride in zip(spatial, window.pads, window.stride)
+            ]
+            view = view[(slice(None), slice(None), *starts)]
+        return view
 
     # -- correlations -------------------------------------------------------------------------
 

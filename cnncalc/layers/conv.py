@@ -117,8 +117,7 @@ class Conv(_SlidingConvolution):
 
     def forward(self, a, xs, w, k):
         (x,) = xs
-        out = self.output_shape(a, (x.shape[1:],))
-        cols = k.windows(x, self.window(a, x.shape[1:]), out[1:], a.padding_mode)
+        cols = k.windows(x, self.window(a, x.shape[1:]), a.padding_mode)
         return add_bias(k.correlate(cols, w["weights"], a.groups), w.get("bias"))
 
 
@@ -155,8 +154,7 @@ class Local(_SlidingConvolution):
 
     def forward(self, a, xs, w, k):
         (x,) = xs
-        out = self.output_shape(a, (x.shape[1:],))
-        cols = k.windows(x, self.window(a, x.shape[1:]), out[1:], a.padding_mode)
+        cols = k.windows(x, self.window(a, x.shape[1:]), a.padding_mode)
         result = k.correlate_unshared(cols, w["weights"])
         return result if "bias" not in w else result + w["bias"]
 

@@ -31,23 +31,23 @@ class _Pooling(LayerType):
     def receptive_field(self, a, fields, shapes):
         return window_field(fields[0], self.window(a, shapes[0]))
 
-    def windows(self, a, x, k, fill):
-        """``(N, C, *out, *kernel)`` windows and the number of kernel axes."""
-        window = self.window(a, x.shape[1:])
-        out = self.output_shape(a, (x.shape[1:],))[1:]
-        return k.windows(x, window, out, "zeros", fill), window, out
-
     def window_mean(self, a, x, k, count_include_pad):
         """Window sums divided by how many positions each window covers (PyTorch's divisor:
         padding counts only with ``count_include_pad``, ``ceil_mode``'s overhang never)."""
-        cols, window, out = self.windows(a, x, k, 0)
-        axes = tuple(range(-len(out), 0))
+        window = self.window(a, x.shape[1:])
+        axes = tuple(range(-(x.ndim - 2), 0))
+        sums = k.windows(x, window, "zeros", 0).sum(axis=axes)
         ones = np.ones((1, 1, *x.shape[2:]), dtype=x.dtype)
         if count_include_pad:
+            # count the padding too, but not ceil_mode's positions past it
             ones = k.pad(ones, window.pads, "constant", 1)
-            window = window._replace(pads=((0, 0),) * len(out))
-        counts = k.windows(ones, window, out, "zeros", 0).sum(axis=axes)
-        return cols.sum(axis=axes) / counts
+            unpadded = ((0, 0),) * len(window.pads)
+            counts = k.windows(ones, window._replace(pads=unpadded), "zeros", 0).sum(axis=axes)
+            if window.ceil_mode:  # the start rule is about the original padding
+                counts = counts[(slice(None), slice(None), *(slice(0, n) for n in sums.shape[2:]))]
+        else:
+            counts = k.windows(ones, window, "zeros", 0).sum(axis=axes)
+        return sums / counts
 
 
 @register
@@ -67,8 +67,8 @@ class MaxPool(_Pooling):
     def forward(self, a, xs, w, k):
         x = xs[0]
         lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        cols, _, out = self.windows(a, x, k, lowest)
-        return cols.max(axis=tuple(range(-len(out), 0)))
+        cols = k.windows(x, self.window(a, x.shape[1:]), "zeros", lowest)
+        return cols.max(axis=tuple(range(-(x.ndim - 2), 0)))
 
 
 @register
@@ -106,7 +106,7 @@ class LpPool(_Pooling):
 
     def forward(self, a, xs, w, k):
         # As PyTorch: the mean of x^p over the window, times the kernel's size, to the 1/p.
-        x = xs[0].astype(float)
+        x = xs[0].astype(np.result_type(xs[0].dtype, np.float32))  # integers -> float, floats keep their width
         mean = self.window_mean(a, x**a.norm, k, True)
         size = prod(self.window(a, x.shape[1:]).kernel)
         return (np.sign(mean) * np.maximum(np.abs(mean), 0) * size) ** (1.0 / a.norm)

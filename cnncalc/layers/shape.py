@@ -59,7 +59,9 @@ class Pad(LayerType):
 class Upsample(LayerType):
     """Enlarges the spatial axes by ``scale`` (``out = floor(W * scale)``), nearest neighbour.
 
-    Output unit o copies input unit floor(o / scale): the same field, ``scale`` times denser.
+    Output unit o copies input unit floor(o / scale), on every axis and in 1-D, 2-D and 3-D
+    alike. (PyTorch's 2-D version alone takes shortcuts when an axis keeps its size or
+    exactly doubles, copying o or o // 2 whatever the scale; cnncalc does not.)
     """
 
     name = "upsample"

@@ -1,0 +1,351 @@
+"""Receptive fields measured on the executor, not computed from formulas.
+
+Which input pixels can change an output unit? The probe lights part of the input and
+watches which units change, running each layer's own ``forward``:
+
+- Slabs. Along one spatial axis, a *prefix* slab lights every input position up to ``t``
+  (all channels, the whole extent of the other axes); a unit changes under it exactly when
+  the lowest input position that can influence it is at most ``t``. Running every ``t`` at
+  once (one batch element each) gives, for every unit of every layer, that lowest
+  position; *suffix* slabs give the highest. A unit's field is the span between them.
+- Support, not values. Each layer is run on maps of which of its inputs changed (zero where
+  nothing did, a positive number per channel where something did), with every weight
+  positive and every bias zero, and its output is turned back into such a map by comparing
+  with the same layer run on zeros: a unit changes exactly when a changed input reaches it
+  (an untouched unit computes the same operations on the same zeros, so the comparison is
+  exact).
+- A slim copy. Fields do not depend on channel counts, so the probe runs a copy of the
+  network whose layers declare fewer channels (``LayerType.probe_args``), two per conv.
+
+From the spans of the units whose field lies inside the input (not clipped by a border):
+``size`` is the widest span, ``jump`` the step between units' centers (averaged over one
+period where units differ, as for transposed convolution), ``start`` unit 0's center
+extrapolated back from them. Layers with no spatial axes, or whose units all see the whole
+input while the report says "global", are global. If no unit lies inside the input, the
+probe tries again on a larger input (2x, 3x, 4x); if that fails too, the field is left
+unmeasured. A measurement on a larger input counts only if it also explains every unit of
+the original input, since "same" padding and ceil_mode may resolve differently there.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .errors import CnncalcError
+from .executor import make_arrays, run_layer
+from .geometry import GLOBAL, Field
+from .kernels import Kernels
+from .layers.base import Args
+from .record import Record
+from .spec import INPUT_NAME
+
+PROBE_CHANNELS = 2
+# Small positive marks, weights in [0.5, 1.5]: a reached unit differs from its baseline by far more
+# than float32's precision, and an unreached one not at all.
+DTYPE = np.float32
+FLAT = np.zeros((1, 1), dtype=np.float32)  # stands for a flat layer's output
+# Batch elements (one per slab) run together; bounded so one chunk stays small.
+CHUNK_BYTES = 256 * 2**20
+MAX_PERIOD = 16
+# Input sizes tried, as multiples of the file's, until every field is measured. A larger
+# input may resolve "same" padding or ceil_mode differently; its measurement only counts
+# if it also explains every unit seen on the original input (_holds_at).
+SCALES = (1, 2, 3, 4)
+MIN_OTHER_AXIS = 16
+
+
+class Measured(Record, fields="field reason"):
+    """A measured field (``Field`` or ``"global"``), or None with the reason it was not measured."""
+
+    __slots__ = ()
+
+
+def slim(graph, spatial: tuple):
+    """The probe copy of ``graph``: channel-setting arguments reduced, input ``spatial``."""
+    nodes = []
+    for node in graph.nodes:
+        spec = node.spec
+        names = {arg.name for arg in spec.type.args}
+        overrides = {k: v for k, v in spec.type.probe_args.items() if k in names}
+        args = Args({**spec.args, **overrides}) if overrides else spec.args
+        nodes.append(node._replace(spec=spec._replace(args=args)))
+    network = graph.network._replace(input=(PROBE_CHANNELS, *spatial))
+    return graph._replace(network=network, nodes=tuple(nodes))
+
+
+def measure_fields(graph, expected=None) -> dict:
+    """``{layer name: Measured}`` for every layer of ``graph``.
+
+    ``expected`` (layer name -> reported field) only decides whether a unit that sees the
+    whole input confirms a "global" report; it is never used to compute a measurement.
+    """
+    spatial = graph.network.input[1:]
+    if not spatial:
+        return {node.name: Measured(GLOBAL, None) for node in graph.nodes}
+    per_axis = {node.name: [] for node in graph.nodes}  # name -> [(size, jump, start) | GLOBAL | reason]
+    for axis in range(len(spatial)):
+        results: dict = {}
+        original = {}
+        for scale in SCALES:
+            probe = _probe_graph(graph, spatial, axis, scale)
+            if probe is None:
+                break
+            spans = _spans(probe, axis)
+            if scale == 1:
+                original = spans
+            width = spatial[axis] * scale
+            for node in graph.nodes:
+                previous = results.get(node.name)
+                if previous is None or isinstance(previous, Reason):  # not yet measured
+                    result = _axis_field(spans[node.name], width, (expected or {}).get(node.name))
+                    if (
+                        scale > 1
+                        and not isinstance(result, Reason)
+                        and not _holds_at(original[node.name], spans[node.name])
+                    ):
+                        # e.g. "same" padding or ceil_mode resolving differently on the larger input
+                        result = Reason("the fields could only be measured on a larger input, where they differ")
+                    results[node.name] = result
+            if not any(isinstance(result, Reason) for result in results.values()):
+                break
+        for node in graph.nodes:
+            per_axis[node.name].append(results.get(node.name, Reason("the probe could not run this network")))
+    return {name: _combine(axes) for name, axes in per_axis.items()}
+
+
+class Reason(str):
+    """Why a field was not measured on one axis."""
+
+
+def _combine(axes: list) -> Measured:
+    for result in axes:
+        if isinstance(result, Reason):
+            return Measured(None, str(result))
+    if any(result == GLOBAL for result in axes):
+        return Measured(GLOBAL, None)
+    return Measured(Field(*(tuple(values) for values in zip(*axes))), None)
+
+
+def _probe_graph(graph, spatial: tuple, axis: int, scale: int):
+    """A slim graph whose input is ``scale`` times longer on ``axis`` and as short as the
+    network allows on the other axes (slabs light those axes whole, so their length does not
+    change what is measured; it only costs time). None if no such input works."""
+    from .analysis import analyze  # only to know whether a shape is valid
+
+    sizes = list(spatial)
+    sizes[axis] *= scale
+    for other in range(len(spatial)):
+        if other == axis:
+            continue
+        # Not too short either: a dilated window over a very short axis may see only padding.
+        shortest = min(spatial[other], MIN_OTHER_AXIS)
+        for candidate in [*range(shortest, min(spatial[other], 64) + 1), spatial[other]]:
+            trial = list(sizes)
+            trial[other] = candidate
+            try:
+                analyze(slim(graph, tuple(trial)))
+            except CnncalcError:
+                continue
+            sizes[other] = candidate
+            break
+    probe = slim(graph, tuple(sizes))
+    try:
+        analyze(probe)
+    except CnncalcError:
+        return None
+    return probe
+
+
+def _spans(graph, axis: int) -> dict:
+    """Per layer: ``(lowest, highest)`` input position along ``axis`` reaching each output unit
+    as integer arrays; None for flat layers."""
+    spatial = graph.network.input[1:]
+    spans = {node.name: None for node in graph.nodes}
+    rng = np.random.default_rng(0)
+    weights: dict = {}
+    baselines: dict = {}
+    width = spatial[axis]
+    example_bytes = 16 * PROBE_CHANNELS * int(np.prod(spatial)) * 4  # a few live maps each
+    chunk = max(1, min(width, CHUNK_BYTES // example_bytes))
+    for kind in ("prefix", "suffix"):
+        for first in range(0, width, chunk):
+            thresholds = np.arange(first, min(width, first + chunk))
+            lit = _propagate(graph, _slabs(spatial, axis, kind, thresholds), rng, weights, baselines)
+            for name, changed in lit.items():
+                if changed.ndim >= 3:
+                    spans[name] = _record(spans[name], kind, thresholds, _cross_section(changed, axis))
+    return spans
+
+
+def _slabs(spatial, axis: int, kind: str, thresholds):
+    positions = np.arange(spatial[axis])
+    if kind == "prefix":
+        mask = positions[None, :] <= thresholds[:, None]
+    else:
+        mask = positions[None, :] >= thresholds[:, None]
+    shape = [len(thresholds), 1] + [1] * len(spatial)
+    shape[2 + axis] = spatial[axis]
+    mask = mask.reshape(shape)
+    return _marks(np.broadcast_to(mask, (len(thresholds), PROBE_CHANNELS, *spatial)))
+
+
+def _marks(changed):
+    """Which units changed, as values a next layer passes on: 0 where nothing changed, and
+    channel c's number plus one where something did. (Channels must differ: a softmax over
+    equal channels would not change at all.)"""
+    if changed.ndim < 2:
+        return changed.astype(DTYPE)
+    numbers = np.arange(1, changed.shape[1] + 1, dtype=DTYPE).reshape((1, -1) + (1,) * (changed.ndim - 2))
+    return changed * numbers
+
+
+def _propagate(graph, inputs, rng, weights: dict, baselines: dict) -> dict:
+    """Layer by layer, which units change when ``inputs`` (marks, see _marks) change from zero."""
+    changed = {INPUT_NAME: inputs}
+    for node in graph.in_order():
+        xs = [changed[name] for name in node.inputs]
+        if all(x.ndim == 2 for x in xs):
+            # Below a flat layer (flatten, fc) every unit sees everything: nothing to learn.
+            changed[node.name] = FLAT
+            continue
+        shapes = tuple(x.shape[1:] for x in xs)
+        if node.name not in weights:
+            declared = node.spec.type.weights(node.spec.args, shapes)
+            weights[node.name] = make_arrays(declared, rng, DTYPE, probe=True)
+            zeros = [np.zeros((1, *shape), dtype=DTYPE) for shape in shapes]
+            baselines[node.name] = run_layer(node, zeros, weights[node.name], Kernels())
+        out = run_layer(node, xs, weights[node.name], Kernels())
+        changed[node.name] = _marks(out != baselines[node.name])
+    del changed[INPUT_NAME]
+    return changed
+
+
+def _cross_section(changed, axis: int):
+    """``(batch, units along axis)``: whether the unit changed in any channel, at any position
+    of the other axes. (The slab is the same all along those axes, so every position whose
+    window sees the input at all changes alike; one at a border may see only padding.)"""
+    others = tuple(2 + other for other in range(changed.ndim - 2) if other != axis)
+    return changed.any(axis=(1, *others))
+
+
+def _record(layer_spans, kind: str, thresholds, along):
+    units = along.shape[1]
+    if layer_spans is None:
+        layer_spans = (np.full(units, np.iinfo(np.int64).max), np.full(units, -1))
+    low, high = layer_spans
+    if kind == "prefix":  # lit at threshold t: the lowest reaching position is <= t
+        candidates = np.where(along, thresholds[:, None], np.iinfo(np.int64).max).min(axis=0)
+        np.minimum(low, candidates, out=low)
+    else:  # lit at t: the highest reaching position is >= t
+        candidates = np.where(along, thresholds[:, None], -1).max(axis=0)
+        np.maximum(high, candidates, out=high)
+    return layer_spans
+
+
+def _axis_field(layer_spans, width: int, expected):
+    """``(size, jump, start)`` on one axis, GLOBAL, or a Reason."""
+    if layer_spans is None:
+        return GLOBAL
+    low, high = layer_spans
+    if expected == GLOBAL and ((low == 0) & (high == width - 1)).all():
+        return GLOBAL
+    regular = _regular_units(low, high)
+    if regular is None:
+        return Reason("no unit's field lies inside the input (the fields reach its borders)")
+    period, units = regular
+    centers = {u: Fraction(int(low[u]) + int(high[u]), 2) for u in units}
+    first = units[0]
+    jump = (centers[first + period] - centers[first]) / period
+    offsets = [centers[u] - u * jump for u in range(first, first + period)]
+    size = max(int(high[u] - low[u]) + 1 for u in units)
+    return size, _number(jump), _number(sum(offsets) / period)
+
+
+def _regular_units(low, high):
+    """``(period, units)``: the units whose fields no border clips.
+
+    Away from the borders the fields move rigidly: every ``period`` units both ends shift
+    by the same (positive) amount. A border breaks that (the clipped end stops or skips), so
+    the period whose rigid stretch covers the most units (the smaller on ties, and at least
+    two periods of it) tells which units are unclipped, provided the pattern explains every
+    other unit as a clipped version of itself. Within the stretch, a unit narrower than
+    others of its phase is clipped too and left out.
+    """
+    count = len(low)
+    candidates = []  # (units covered, period, first unit of the stretch, shift per period)
+    for period in range(1, min(MAX_PERIOD, count // 2) + 1):
+        # shifts[u]: how far unit u + period's field is from unit u's, if it moved rigidly
+        shifts = [None] * count
+        for u in range(count - period):
+            v = u + period
+            moved = low[v] - low[u]
+            if high[u] >= low[u] and high[v] >= low[v] and moved == high[v] - high[u] and moved > 0:
+                shifts[u] = int(moved)
+        first, length = _longest_run(shifts)
+        if length >= 2 * period:  # two periods of rigid motion, not one coincidence
+            candidates.append((length + period, period, first, shifts[first]))
+    for covered, period, first, shift in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        if not _explains(low, high, period, first, shift):
+            continue  # a coincidence: the pattern does not hold over the other units
+        units = list(range(first, first + covered))
+        widest: dict = {}
+        for u in units:
+            widest[u % period] = max(widest.get(u % period, 0), int(high[u] - low[u]))
+        units = [u for u in units if int(high[u] - low[u]) == widest[u % period]]
+        if len(units) > period and all(u in units for u in range(units[0], units[0] + period + 1)):
+            return period, units
+    return None
+
+
+def _holds_at(original, enlarged) -> bool:
+    """Whether the pattern measured on the enlarged input explains the original input's units."""
+    if original is None or enlarged is None:
+        return original is None and enlarged is None
+    regular = _regular_units(*enlarged)
+    if regular is None:
+        return False
+    period, units = regular
+    low, high = enlarged
+    first = units[0]
+    shift = int(low[first + period] - low[first])
+    base_low = [int(low[first + r]) for r in range(period)]
+    base_high = [int(high[first + r]) for r in range(period)]
+    for u in range(len(original[0])):
+        if original[1][u] < original[0][u]:
+            continue
+        offset = u - first
+        phase, cycles = offset % period, offset // period
+        if original[0][u] < base_low[phase] + cycles * shift or original[1][u] > base_high[phase] + cycles * shift:
+            return False
+    return True
+
+
+def _explains(low, high, period: int, first: int, shift: int) -> bool:
+    """Whether the pattern seen from unit ``first`` accounts for every unit: clipping can only
+    shrink a field, so each unit's span must lie within the span the pattern predicts."""
+    for u in range(len(low)):
+        if high[u] < low[u]:
+            continue
+        base = first + (u - first) % period
+        cycles = (u - base) // period
+        if low[u] < low[base] + cycles * shift or high[u] > high[base] + cycles * shift:
+            return False
+    return True
+
+
+def _longest_run(values) -> tuple:
+    """``(start, length)`` of the longest stretch of equal values that are not None."""
+    best = (0, 0)
+    start = 0
+    for index in range(1, len(values) + 1):
+        if index == len(values) or values[index] != values[start] or values[start] is None:
+            if values[start] is not None and index - start > best[1]:
+                best = (start, index - start)
+            start = index
+    return best
+
+
+def _number(value: Fraction):
+    return int(value) if value.denominator == 1 else float(value)

@@ -1,0 +1,128 @@
+"""The NumPy executor against values worked by hand and PyTorch's documented examples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import build_text
+
+from cnncalc.executor import execute
+
+
+def run_one(layer_yaml: str, values, dtype="int64"):
+    """Runs a one-layer network on ``values`` ([H][W], one channel); returns [H][W]."""
+    values = np.array(values, dtype=dtype)
+    graph = build_text(f"input: [1, {values.shape[0]}, {values.shape[1]}]\nlayers:\n  - {layer_yaml}\n")
+    run = execute(graph, inputs=values[None, None], keep="all", dtype=dtype)
+    return run.outputs[graph.nodes[0].name][0, 0].tolist()
+
+
+def test_convolution_of_the_5x5_exercise():
+    # The classic exercise: 5x5 image, 3x3 kernel, stride 1, no padding. Top-left output by
+    # hand: 3*0 + 3*1 + 2*2 + 0*2 + 0*2 + 1*0 + 3*0 + 1*1 + 2*2 = 12.
+    image = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+    layer = "conv: {filters: 1, kernel: 3, weights: [[0, 1, 2], [2, 2, 0], [0, 1, 2]], bias: false}"
+    assert run_one(layer, image) == [[12, 12, 17], [10, 17, 19], [9, 6, 14]]
+
+
+def test_strided_padded_convolution_with_bias():
+    # 4x4 of ones, padding 1, stride 2, all-ones 3x3 kernel, bias 1: a corner window covers
+    # 4 ones (+1 = 5); windows on an edge 6 (+1 = 7).
+    layer = "conv: {filters: 1, kernel: 3, stride: 2, padding: 1, weights: [[1,1,1],[1,1,1],[1,1,1]], bias: [1]}"
+    assert run_one(layer, np.ones((4, 4))) == [[5, 7], [7, 10]]
+
+
+def test_max_pooling_2x2():
+    # CS231n's max pooling example.
+    image = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
+    assert run_one("maxpool: 2", image) == [[6, 8], [3, 4]]
+
+
+def test_ceil_mode_keeps_a_partial_window_but_not_one_starting_in_the_padding():
+    # 5 wide, kernel 2, stride 2, ceil_mode: windows at 0, 2 and a partial one at 4 -> 3.
+    assert run_one("maxpool: {kernel: [1, 2], ceil_mode: true}", [[1, 5, 2, 7, 3]]) == [[5, 7, 3]]
+    # padding 1: windows start at -1, 1, 3, 5; the one at 5 starts in the right padding
+    # (5 >= 5 + 1 - 1), so PyTorch drops it: 3 windows.
+    assert run_one("maxpool: {kernel: [1, 2], padding: [0, 1], ceil_mode: true}", [[1, 5, 2, 7, 3]]) == [[1, 5, 7]]
+
+
+def test_average_pooling_divisors():
+    # 3 wide, kernel 2, stride 2, padding 1: windows [pad, 2] and [4, 6].
+    values = [[2.0, 4.0, 6.0]]
+    assert run_one("avgpool: {kernel: [1, 2], padding: [0, 1]}", values, "float64") == [[1.0, 5.0]]
+    layer = "avgpool: {kernel: [1, 2], padding: [0, 1], count_include_pad: false}"
+    assert run_one(layer, values, "float64") == [[2.0, 5.0]]
+
+
+NINE = np.arange(9).reshape(3, 3)
+
+
+@pytest.mark.parametrize(
+    "layer, expected",
+    [
+        (  # PyTorch's documented example for nn.ReflectionPad2d(2) on arange(9).reshape(3, 3)
+            "pad: {padding: 2, mode: reflect}",
+            [
+                [8, 7, 6, 7, 8, 7, 6],
+                [5, 4, 3, 4, 5, 4, 3],
+                [2, 1, 0, 1, 2, 1, 0],
+                [5, 4, 3, 4, 5, 4, 3],
+                [8, 7, 6, 7, 8, 7, 6],
+                [5, 4, 3, 4, 5, 4, 3],
+                [2, 1, 0, 1, 2, 1, 0],
+            ],
+        ),
+        (  # nn.ReplicationPad2d((1, 1, 2, 0)): left 1, right 1, top 2, bottom 0
+            "pad: {padding: [[2, 0], [1, 1]], mode: replicate}",
+            [[0, 0, 1, 2, 2], [0, 0, 1, 2, 2], [0, 0, 1, 2, 2], [3, 3, 4, 5, 5], [6, 6, 7, 8, 8]],
+        ),
+        (  # nn.CircularPad2d(2)
+            "pad: {padding: 2, mode: circular}",
+            [
+                [4, 5, 3, 4, 5, 3, 4],
+                [7, 8, 6, 7, 8, 6, 7],
+                [1, 2, 0, 1, 2, 0, 1],
+                [4, 5, 3, 4, 5, 3, 4],
+                [7, 8, 6, 7, 8, 6, 7],
+                [1, 2, 0, 1, 2, 0, 1],
+                [4, 5, 3, 4, 5, 3, 4],
+            ],
+        ),
+        ("pad: {padding: [0, 1], mode: constant, value: 9}", [[9, 0, 1, 2, 9], [9, 3, 4, 5, 9], [9, 6, 7, 8, 9]]),
+    ],
+)
+def test_padding_modes_reproduce_pytorchs_examples(layer, expected):
+    assert run_one(layer, NINE) == expected
+
+
+def test_transposed_convolution_spreads_each_value():
+    # 1-D input [1, 2], kernel [1, 10, 100], stride 2: 1 spreads to positions 0..2, 2 to 2..4.
+    graph = build_text(
+        "input: [1, 2]\nlayers:\n  - deconv: {filters: 1, kernel: 3, stride: 2, weights: [1, 10, 100], bias: false}\n"
+    )
+    run = execute(graph, inputs=np.array([[[1, 2]]]), dtype="int64", keep="all")
+    assert run.outputs["deconv1"][0, 0].tolist() == [1, 10, 100 + 2, 20, 200]
+
+
+def test_macs_are_counted_from_the_contractions():
+    # conv 3->4 channels, 3x3, on 8x8 -> 6x6: 6*6 places * 4 filters * (3*3*3) taps = 3,888.
+    graph = build_text("input: [3, 8, 8]\nlayers: [{conv: {filters: 4, kernel: 3}}, flatten, {fc: 5}]\n")
+    run = execute(graph, batch=3)
+    assert [layer.macs for layer in run.layers] == [6 * 6 * 4 * 27, 0, 4 * 6 * 6 * 5]
+    assert [layer.params for layer in run.layers] == [4 * 27 + 4, 0, 144 * 5 + 5]
+
+
+def test_peak_of_live_arrays_follows_the_branches():
+    # input 1x4x4 float32 = 64 B. a (conv 2 filters, 4x4) = 128 B, b (relu of a) = 128 B,
+    # c = add[a, b] = 128 B. Live: input 64; +a 192; input freed -> 128; +b 256; +c 384;
+    # a and b freed -> 128; c is the output -> freed. Peak 384.
+    text = """
+    input: [1, 4, 4]
+    layers:
+      - conv: {filters: 2, kernel: 3, padding: 1}
+        name: a
+      - relu:
+        name: b
+      - add: [a, b]
+    """
+    assert execute(build_text(text)).peak_bytes == 384

@@ -1,0 +1,64 @@
+"""Receptive fields measured by the probe, against hand arithmetic."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import build_text
+
+from cnncalc.geometry import GLOBAL, Field
+from cnncalc.probe import measure_fields
+
+
+def measured(text: str) -> dict:
+    return {name: m.field for name, m in measure_fields(build_text(text)).items()}
+
+
+def test_a_chain_worked_by_hand():
+    # conv3 s1 p1: size 3, jump 1, start 0. pool2 s2: size 3 + 1*1 = 4, jump 2,
+    # start 0 + (1/2 - 0)*1 = 0.5. conv3 p1: size 4 + 2*2 = 8, jump 2, start 0.5 + (1 - 1)*2 = 0.5.
+    text = """
+    input: [1, 32]
+    layers:
+      - conv: {filters: 3, kernel: 3, padding: 1}
+        name: a
+      - maxpool: 2
+        name: b
+      - conv: {filters: 3, kernel: 3, padding: 1}
+        name: c
+      - flatten
+    """
+    fields = measured(text)
+    assert fields["a"] == Field((3,), (1,), (0,))
+    assert fields["b"] == Field((4,), (2,), (0.5,))
+    assert fields["c"] == Field((8,), (2,), (0.5,))
+    assert fields["flatten1"] == GLOBAL
+
+
+@pytest.mark.parametrize(
+    "layer, field",
+    [
+        # Nearest upsampling by 2: units 2k and 2k+1 both see input k (centers 0, 0, 1, 1, ...):
+        # size 1, jump 1/2, start = mean(0 - 0, 0 - 1/2) = -1/4 (PyTorch autograd agrees).
+        ("upsample: 2", Field((1,), (0.5,), (-0.25,))),
+        # deconv kernel 3 stride 2: unit 2k sees inputs k-1..k (span 2), 2k+1 sees k (span 1);
+        # centers k - 1/2 and k: start = mean(-1/2 - 0, 0 - 1/2) = -1/2.
+        ("deconv: {filters: 2, kernel: 3, stride: 2}", Field((2,), (0.5,), (-0.5,))),
+        # dilation 2, kernel 3: taps at -2, 0, 2 around the center after padding 2: size 5.
+        ("conv: {filters: 2, kernel: 3, dilation: 2, padding: 2}", Field((5,), (1,), (0,))),
+    ],
+)
+def test_fields_that_differ_from_unit_to_unit(layer, field):
+    assert measured(f"input: [1, 24]\nlayers:\n  - {layer}\n    name: x\n")["x"] == field
+
+
+def test_a_field_larger_than_the_input_is_measured_on_a_larger_input():
+    # Three 7-wide convolutions: field 19 on a 16-wide input: no unit's field fits, so the
+    # probe measures at 2x or 3x the input.
+    text = "input: [1, 16]\nlayers: [{conv: {filters: 1, kernel: 7, padding: 3}}, {conv: {filters: 1, kernel: 7, padding: 3}}, {conv: {filters: 1, kernel: 7, padding: 3}}]\n"
+    assert measured(text)["conv3"] == Field((19,), (1,), (0,))
+
+
+def test_two_dimensional_fields_per_axis():
+    text = "input: [1, 20, 30]\nlayers:\n  - conv: {filters: 1, kernel: [3, 5], stride: [1, 2], padding: [1, [0, 2]]}\n"
+    # H: size 3, jump 1, start 1 - 1 = 0. W: size 5, jump 2, start (5-1)/2 - 0 = 2.
+    assert measured(text)["conv1"] == Field((3, 5), (1, 2), (0, 2))

@@ -1,0 +1,51 @@
+"""cnncalc verify: agreement on the zoo, disagreement caught, memory refused."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cnncalc.layers.base import lookup
+from cnncalc.verify import verify_file
+
+ROOT = Path(__file__).resolve().parent.parent
+ARCHITECTURES = sorted((ROOT / "architectures").glob("*.yaml"))
+CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
+
+
+@pytest.mark.parametrize("path", ARCHITECTURES, ids=lambda p: p.name)
+def test_every_architecture_verifies(path):
+    result = verify_file(str(path))
+    assert result.mismatches == [], [tuple(check) for check in result.mismatches]
+    assert result.unmeasured == []
+
+
+def test_a_wrong_report_is_caught(monkeypatch, tmp_path):
+    # Break the report's conv MACs by one: the executor's own count must disagree.
+    conv = lookup("conv")[0]
+    honest = type(conv).macs
+    monkeypatch.setattr(type(conv), "macs", lambda self, a, shapes, out: honest(self, a, shapes, out) + 1)
+    path = tmp_path / "net.yaml"
+    path.write_text("input: [3, 8, 8]\nlayers: [{conv: {filters: 4, kernel: 3}}]\n")
+    result = verify_file(str(path))
+    assert [(c.layer, c.field, c.expected, c.measured) for c in result.mismatches] == [("conv1", "macs", 3889, 3888)]
+
+
+def test_exit_codes_and_json(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text("input: [2, 10]\nlayers: [{conv: {filters: 3, kernel: 3}}, {upsample: 2}, relu, global_avgpool]\n")
+    result = subprocess.run([CNNCALC, "verify", str(good), "--format", "json"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads(result.stdout)
+    assert data["verified"] is True and data["mismatches"] == 0 and len(data["checks"]) == 4 * 5
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("input: [3, 100000, 100000]\nlayers: [{conv: {filters: 8, kernel: 3}}]\n")
+    refused = subprocess.run([CNNCALC, "verify", str(huge)], capture_output=True, text=True, timeout=10)
+    assert refused.returncode == 2
+    assert "GiB, more than the" in refused.stderr and "Traceback" not in refused.stderr
+    small = subprocess.run([CNNCALC, "verify", str(good), "--max-memory", "1MiB"], capture_output=True, text=True)
+    assert small.returncode == 2 and "more than the 1 MiB allowed" in small.stderr
