@@ -11,6 +11,7 @@ installed. Each command runs many times, interleaved; medians are reported.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -62,5 +63,34 @@ def startup() -> None:
     print(f"summarize --format json / python -c pass = {ratio:.2f}  (goal: <= 2.00)")
 
 
+def forward() -> None:
+    """The NumPy executor against PyTorch (CPU, all cores): forward time and peak memory."""
+    python = str(BIN / "python")
+    has_torch = subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0
+    files = [path for path in ("architectures/vgg16.yaml", "architectures/resnet50.yaml") if (ROOT / path).exists()]
+    print("\nforward pass, 224x224, batch 1 (best of 3; peak = the process's maximum resident memory)")
+    for path in files:
+        results = {}
+        for engine in ("numpy", "torch") if has_torch else ("numpy",):
+            out = subprocess.run([python, "bench/forward.py", engine, path], capture_output=True, text=True, cwd=ROOT)
+            if out.returncode != 0:
+                print(f"  {path} {engine}: failed: {out.stderr.strip().splitlines()[-1:]}")
+                continue
+            results[engine] = json.loads(out.stdout)
+        for engine, result in results.items():
+            print(
+                f"  {path:28} {engine:6} {result['seconds'] * 1000:7.0f} ms   peak {result['peak_bytes'] / 2**20:6.0f} MiB"
+            )
+        if len(results) == 2:
+            time_ratio = results["numpy"]["seconds"] / results["torch"]["seconds"]
+            memory_ratio = results["numpy"]["peak_bytes"] / results["torch"]["peak_bytes"]
+            print(
+                f"  {path:28} executor/torch: time {time_ratio:.2f} (goal <= 1.5), peak memory {memory_ratio:.2f} (goal <= 2)"
+            )
+    if not has_torch:
+        print("  (torch not installed: `make test-torch` installs it; ratios need it)")
+
+
 if __name__ == "__main__":
     startup()
+    forward()

@@ -87,10 +87,11 @@ def run_layer(node, xs, weights_arrays, kernels: Kernels):
         raise SpecError.at(spec.arg_loc(error.arg), f'layer "{node.name}" ({spec.written_type}): {error}') from None
 
 
-def execute(graph, batch: int = 1, seed: int = 0, dtype="float32", inputs=None, keep=()) -> Execution:
+def execute(graph, batch: int = 1, seed: int = 0, dtype="float32", inputs=None, keep=(), weights=None) -> Execution:
     """Runs ``graph`` on a random batch (or on ``inputs``, shaped ``(N, *input)``).
 
     ``keep`` names layers whose output and weight arrays to return (``"all"``: every one).
+    ``weights`` (layer -> {array name: array}, e.g. a previous run's) skips making them.
     """
     rng = np.random.default_rng(seed)
     if inputs is None:
@@ -109,7 +110,7 @@ def execute(graph, batch: int = 1, seed: int = 0, dtype="float32", inputs=None, 
     for node in graph.in_order():
         xs = [live[name] for name in node.inputs]
         declared = node.spec.type.weights(node.spec.args, tuple(x.shape[1:] for x in xs))
-        arrays = make_arrays(declared, rng, dtype, node.spec.args)
+        arrays = weights[node.name] if weights is not None else make_arrays(declared, rng, dtype, node.spec.args)
         weight_bytes += sum(a.nbytes for a in arrays.values())
         kernels = Kernels()
         out = run_layer(node, xs, arrays, kernels)

@@ -17,7 +17,7 @@ independent count.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 # The largest window copy (im2col buffer) made at once; bigger ones are done in chunks.
 CHUNK_BYTES = 64 * 2**20
@@ -99,6 +99,39 @@ class Kernels:
                 moved = np.moveaxis(product.reshape(out_shape), -1, 1)
                 result[:, g * per_group_out : (g + 1) * per_group_out, start : start + step] = moved
         return result
+
+    def convolve(self, x, window, weights, groups: int, mode: str = "zeros"):
+        """Convolution (correlation) of ``x`` with ``(F, C/groups, *k)`` kernels.
+
+        Unstrided, ungrouped convolutions (most of them) skip the window copy: on the padded
+        input flattened per channel, every kernel tap's inputs for all output places lie in
+        one contiguous slice, so the convolution is a sum over taps of ``(F, C) @ (C, places)``
+        products, computed over whole padded rows and trimmed to the output afterwards. The
+        rest go through ``windows`` and ``correlate``.
+        """
+        if groups != 1 or window.ceil_mode or any(stride != 1 for stride in window.stride):
+            return self.correlate(self.windows(x, window, mode), weights, groups)
+        padded = np.ascontiguousarray(self.pad(x, window.pads, mode))
+        n, channels = padded.shape[:2]
+        grid = padded.shape[2:]
+        out = tuple(size - span + 1 for size, span in zip(grid, window.effective_kernel))
+        steps = [int(np.prod(grid[axis + 1 :])) for axis in range(len(grid))]  # flat index per axis step
+        length = sum((o - 1) * step for o, step in zip(out, steps)) + 1
+        flat = padded.reshape(n, channels, -1)
+        filters = weights.shape[0]
+        result = np.zeros((n, filters, length), dtype=np.result_type(padded, weights))
+        product = np.empty_like(result)
+        for tap in np.ndindex(*weights.shape[2:]):
+            offset = sum(t * d * step for t, d, step in zip(tap, window.dilation, steps))
+            kernel = np.ascontiguousarray(weights[(slice(None), slice(None), *tap)])  # (F, C)
+            np.matmul(kernel, flat[:, :, offset : offset + length], out=product)
+            result += product
+            self.macs += n * int(np.prod(out)) * channels * filters
+        itemsize = result.itemsize
+        view = as_strided(
+            result, (n, filters, *out), (*result.strides[:2], *(step * itemsize for step in steps)), writeable=False
+        )
+        return np.ascontiguousarray(view)
 
     def correlate_unshared(self, cols, weights):
         """Locally connected: windows ``(N, C, *out, *k)`` with a kernel per output place,

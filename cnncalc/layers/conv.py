@@ -117,8 +117,8 @@ class Conv(_SlidingConvolution):
 
     def forward(self, a, xs, w, k):
         (x,) = xs
-        cols = k.windows(x, self.window(a, x.shape[1:]), a.padding_mode)
-        return add_bias(k.correlate(cols, w["weights"], a.groups), w.get("bias"))
+        result = k.convolve(x, self.window(a, x.shape[1:]), w["weights"], a.groups, a.padding_mode)
+        return add_bias(result, w.get("bias"))
 
 
 @register
