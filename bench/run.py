@@ -40,7 +40,7 @@ def startup() -> None:
     cnncalc = str(BIN / "cnncalc")
     commands = {
         "python -c pass (baseline)": [python, "-c", "pass"],
-        "pip's script wrapper alone": [python, "-c", "import re, sys"],
+        "pip's script wrapper alone (for comparison)": [python, "-c", "import re, sys"],
         "cnncalc summarize vgg16 --format json": [cnncalc, "summarize", "architectures/vgg16.yaml", "--format", "json"],
         "cnncalc summarize vgg16 (text)": [cnncalc, "summarize", "architectures/vgg16.yaml"],
     }

@@ -97,14 +97,13 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
         node = graph.nodes[index]
         in_shapes = tuple(shapes[name] for name in node.inputs)
         try:
-            report = _layer_report(node, in_shapes, tuple(fields[name] for name in node.inputs), batch, width)
-            reach = report.receptive_field
+            report, reach = _layer_report(node, in_shapes, tuple(fields[name] for name in node.inputs), batch, width)
         except LayerError as error:
             spec = node.spec
             raise SpecError.at(spec.arg_loc(error.arg), f'layer "{node.name}" ({spec.written_type}): {error}') from None
         shapes[node.name] = report.shape
         fields[node.name] = reach
-        reports[index] = report._replace(receptive_field=field_of(reach))
+        reports[index] = report
     params = sum(r.params for r in reports)
     trainable = sum(r.trainable_params for r in reports)
     buffers = sum(r.buffers for r in reports)
@@ -125,7 +124,9 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
     return Report(name, graph.network.file, input_shape, batch, dtype, tuple(reports), totals)
 
 
-def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: int) -> LayerReport:
+def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: int) -> tuple:
+    """The layer's report, and its exact receptive field (geometry.Reach per axis) for the
+    layers it feeds."""
     spec = node.spec
     layer_type, a = spec.type, spec.args
     if layer_type.spatial:
@@ -139,7 +140,8 @@ def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: i
     weights = layer_type.weights(a, in_shapes)
     _check_given_values(a, weights)
     params = sum(w.size for w in weights if not w.buffer)
-    return LayerReport(
+    reach = layer_type.receptive_field(a, in_fields, in_shapes)
+    report = LayerReport(
         name=node.name,
         type=layer_type.name,
         inputs=node.inputs,
@@ -149,10 +151,11 @@ def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: i
         buffers=sum(w.size for w in weights if w.buffer),
         macs=layer_type.macs(a, in_shapes, shape),
         activation_bytes=prod(shape) * batch * width,
-        receptive_field=layer_type.receptive_field(a, in_fields, in_shapes),
+        receptive_field=field_of(reach),
         weights=weights,
         spec=spec,
     )
+    return report, reach
 
 
 def _check_given_values(a, weights) -> None:

@@ -1,4 +1,4 @@
-"""The ``cnncalc`` console script.
+"""The ``cnncalc`` command (``scripts/cnncalc`` calls ``main``; so does ``python -m cnncalc``).
 
 Most calls go straight to the click CLI. One does not: a plain ``cnncalc summarize FILE``
 with well-formed ``--batch``, ``--dtype`` and ``--format`` options, which scripts and CI run

@@ -35,11 +35,12 @@ class Record(tuple):
     def __new__(cls, *args, **kwargs):
         fields = cls._fields
         if kwargs:
-            missing = [name for name in fields[len(args) :] if name not in kwargs]
-            unknown = set(kwargs) - set(fields[len(args) :])
-            if missing or unknown:
-                raise TypeError(f"{cls.__name__}: missing {missing}, unexpected {sorted(unknown)}")
-            args = args + tuple(kwargs[name] for name in fields[len(args) :])
+            try:
+                args = args + tuple([kwargs.pop(name) for name in fields[len(args) :]])
+            except KeyError as missing:
+                raise TypeError(f"{cls.__name__}: missing field {missing}") from None
+            if kwargs:
+                raise TypeError(f"{cls.__name__}: unexpected fields {sorted(kwargs)}")
         if len(args) != len(fields):
             raise TypeError(f"{cls.__name__} takes {len(fields)} fields ({', '.join(fields)}), got {len(args)}")
         return tuple.__new__(cls, args)

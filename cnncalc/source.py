@@ -20,7 +20,6 @@ composer and ``SafeConstructor``, and alias expansion is bounded (no "billion la
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 
 from .errors import Diagnostic, Loc, SpecError
@@ -151,6 +150,8 @@ def _is_simple_float(digits: str, signed: bool) -> bool:
 def _has_odd_characters(text: str) -> bool:
     if text.isascii():
         return not _ODD_ASCII.isdisjoint(text)
+    import re  # here: compiling expressions costs more than reading an ASCII file
+
     return re.search(_ODD_UNICODE, text) is not None
 
 
