@@ -8,6 +8,10 @@ import pytest
 
 from cnncalc import analysis, graph, source, spec
 
+# A helper of test_torch.py, not a test module: collecting it (for doctests) would import
+# torch, which only `make test-torch` installs.
+collect_ignore = ["torch_archs.py"]
+
 
 def build_text(text: str, file: str = "t.yaml"):
     return graph.build(spec.parse(source.parse(textwrap.dedent(text), file), file))
