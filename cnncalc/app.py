@@ -32,6 +32,107 @@ def verify(file: str, seed: int = 0, batch: int = 1, format_name: str = "table",
     return 1 if result.mismatches else 0
 
 
+def check(file: str, format_name: str = "text") -> int:
+    """Marks every ``expect:`` answer right or wrong; 1 when any is wrong."""
+    from .analysis import analyze
+    from .formats.homework import write_check
+    from .graph import build
+    from .homework import check as check_answers
+    from .homework import given_values
+    from .spec import read
+
+    graph = build(read(file))
+    report = analyze(graph)
+    values = given_values(graph, report) if graph.network.values is not None else None
+    verdicts = check_answers(report, values)
+    write_check(verdicts, format_name, sys.stdout)
+    return 0 if all(v.correct for v in verdicts) else 1
+
+
+def explain(file: str, layer: str | None = None) -> int:
+    """The worked arithmetic for every figure of one layer, or of all."""
+    from .analysis import analyze_file
+    from .errors import UsageError, did_you_mean
+    from .formats.homework import write_explain
+    from .homework import worked
+
+    report = analyze_file(file)
+    names = [item.name for item in report.layers]
+    if layer is not None and layer not in names:
+        raise UsageError(f"{file}: error: no layer named {layer!r}{did_you_mean(layer, names)}")
+    chosen = [item for item in report.layers if layer is None or item.name == layer]
+    write_explain(report, {item.name: worked(item, report) for item in chosen}, sys.stdout)
+    return 0
+
+
+def run_values(file: str) -> int:
+    """Prints every layer's output values for the file's input values and weights; 1 when an
+    ``expect: values`` answer is wrong."""
+    from .analysis import analyze
+    from .errors import SpecError
+    from .formats.homework import write_check, write_values
+    from .graph import build
+    from .homework import check as check_answers
+    from .homework import given_values
+    from .spec import read
+
+    graph = build(read(file))
+    report = analyze(graph)
+    values = given_values(graph, report)
+    if values is None:
+        raise SpecError.at(graph.network.loc, "no `values:` to run: give the input's values (SPEC section 6)")
+    write_values(values, report, sys.stdout)
+    verdicts = [v for v in check_answers(report, values) if v.field == "values"]
+    if verdicts:
+        write_check(verdicts, "text", sys.stdout)
+    return 0 if all(v.correct for v in verdicts) else 1
+
+
+def calculate(kind: str, input_text: str, arguments: dict) -> int:
+    """One layer on one input, every figure with its arithmetic (``cnncalc conv`` and friends)."""
+    from .analysis import analyze
+    from .formats.homework import write_explain
+    from .graph import build
+    from .homework import worked
+    from .source import parse as parse_yaml
+    from .spec import parse
+
+    shape, convention = parse_shape(input_text)
+    args = ", ".join(f"{key}: {value}" for key, value in arguments.items() if value is not None)
+    text = f"input: [{', '.join(map(str, shape))}]\nlayers:\n  - {kind}: {{{args}}}\n"
+    report = analyze(build(parse(parse_yaml(text, "<options>"), "<options>")))
+    layer = report.layers[0]
+    sys.stdout.write(f"input {input_text}: read as {convention}, that is {list(shape)} channels first\n")
+    out = layer.shape
+    hwc = "x".join(str(n) for n in (*out[1:], out[0])) if len(out) > 1 else str(out[0])
+    sys.stdout.write(f"output {hwc}" + (" (H x W x C)" if len(out) == 3 else "") + f", channels first {list(out)}\n")
+    sys.stdout.write(f"parameters {layer.params:,}\nMACs {layer.macs:,}\n\n")
+    write_explain(report, {layer.name: worked(layer, report)}, sys.stdout)
+    return 0
+
+
+def parse_shape(text: str) -> tuple:
+    """``32x32x3`` (H x W x C, the course notes' order) or ``3,32,32`` (channels first)."""
+    from .errors import UsageError
+
+    cleaned = text.replace(" ", "").lower()
+    try:
+        if "x" in cleaned:
+            numbers = [int(part) for part in cleaned.split("x")]
+            if len(numbers) == 1:
+                return tuple(numbers), "one flat vector"
+            names = {2: "L x C", 3: "H x W x C", 4: "D x H x W x C"}.get(len(numbers), "... x C")
+            return (numbers[-1], *numbers[:-1]), f"{names} (the course notes' order)"
+        numbers = [int(part) for part in cleaned.split(",")]
+    except ValueError:
+        raise UsageError(
+            f"--input {text!r}: write a shape as 32x32x3 (H x W x C) or 3,32,32 (channels first)"
+        ) from None
+    if not numbers or min(numbers) < 1:
+        raise UsageError(f"--input {text!r}: every size must be a positive whole number")
+    return tuple(numbers), "channels first" if len(numbers) > 1 else "one flat vector"
+
+
 def types(name: str | None = None) -> int:
     """Lists the layer types, or describes one: its arguments, defaults and rules."""
     import textwrap  # here, not at the top: it compiles regular expressions when imported

@@ -92,6 +92,97 @@ def verify(file: str, seed: int, batch: int, format_name: str, max_memory: str |
 
 
 @main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check(file: str, format_name: str) -> None:
+    """Mark every `expect:` answer right or wrong, with the worked arithmetic (exit 1: any wrong)."""
+    sys.exit(app.run(app.check, file, format_name))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--layer", default=None, help="Only this layer.")
+def explain(file: str, layer: str | None) -> None:
+    """The worked arithmetic behind every figure of each layer."""
+    sys.exit(app.run(app.explain, file, layer))
+
+
+@main.command(name="run")
+@click.argument("file", type=click.Path(dir_okay=False))
+def run_command(file: str) -> None:
+    """Every layer's output values for the input `values:` and weights the file gives."""
+    sys.exit(app.run(app.run_values, file))
+
+
+INPUT = click.option("--input", "input_text", required=True, help="32x32x3 (H x W x C) or 3,32,32 (channels first).")
+PADDING = click.option("--padding", default="0", show_default=True, help="A number, or same, or valid.")
+
+
+def window_options(func):
+    for option in reversed(
+        [
+            click.option("--kernel", required=True, help="Window size (one number, or e.g. 3,5)."),
+            click.option("--stride", default=None, help="Step (default: 1 for conv, the kernel for pooling)."),
+            PADDING,
+            click.option("--dilation", default="1", show_default=True),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def yaml_value(text: str | None):
+    """A size as given on the command line (``3`` or ``3,5``) in the file's notation."""
+    if text is None:
+        return None
+    return f"[{text}]" if "," in text else text
+
+
+@main.command()
+@INPUT
+@click.option("--filters", required=True, type=click.IntRange(min=1), help="Number of filters (output channels).")
+@window_options
+@click.option("--groups", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--bias/--no-bias", default=True, show_default=True)
+def conv(input_text, filters, kernel, stride, padding, dilation, groups, bias) -> None:
+    """One convolution: output shape, parameters and MACs, each with its arithmetic.
+
+    Example: cnncalc conv --input 32x32x3 --filters 10 --kernel 5 --stride 1 --padding 2
+    """
+    arguments = {
+        "filters": filters,
+        "kernel": yaml_value(kernel),
+        "stride": yaml_value(stride),
+        "padding": yaml_value(padding),
+        "dilation": yaml_value(dilation),
+        "groups": groups,
+        "bias": str(bias).lower(),
+    }
+    sys.exit(app.run(app.calculate, "conv", input_text, arguments))
+
+
+@main.command()
+@INPUT
+@window_options
+@click.option("--mode", type=click.Choice(["max", "avg"]), default="max", show_default=True)
+def pool(input_text, kernel, stride, padding, dilation, mode) -> None:
+    """One pooling layer: output shape with its arithmetic."""
+    arguments = {"kernel": yaml_value(kernel), "stride": yaml_value(stride), "padding": yaml_value(padding)}
+    if mode == "max":
+        arguments["dilation"] = yaml_value(dilation)
+    sys.exit(app.run(app.calculate, f"{mode}pool", input_text, arguments))
+
+
+@main.command()
+@INPUT
+@click.option("--units", required=True, type=click.IntRange(min=1), help="Output units.")
+@click.option("--bias/--no-bias", default=True, show_default=True)
+def fc(input_text, units, bias) -> None:
+    """One fully connected layer: parameters and MACs with their arithmetic."""
+    sys.exit(app.run(app.calculate, "fc", input_text, {"units": units, "bias": str(bias).lower()}))
+
+
+@main.command()
 @click.argument("name", required=False)
 def types(name: str | None) -> None:
     """The layer types a file may use; with NAME, that type's arguments."""

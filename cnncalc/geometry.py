@@ -115,6 +115,53 @@ def window_output_size(size, kernel, stride, dilation, before, after, ceil_mode=
     return out
 
 
+def worked_window(spatial: tuple, window: Window, same: bool = False) -> list:
+    """One line of arithmetic per axis for ``window_output``, as a student writes it:
+    ``H: floor((64 + 0 + 0 - 1*(5-1) - 1)/2) + 1 = 30``."""
+    lines = []
+    ndim = len(spatial)
+    for axis, (size, k, s, d, (before, after)) in enumerate(
+        zip(spatial, window.kernel, window.stride, window.dilation, window.pads)
+    ):
+        name = axis_name(axis, ndim)
+        out = window_output_size(size, k, s, d, before, after, window.ceil_mode, name)
+        if same:
+            target = -(-size // s)
+            total = before + after
+            lines.append(
+                f"{name}: same padding: ceil({size}/{s}) = {target} outputs need "
+                f"max(({target}-1)*{s} + {d}*({k}-1) + 1 - {size}, 0) = {total} padding: {before} before, {after} after"
+            )
+        rounding = "ceil" if window.ceil_mode else "floor"
+        line = f"{name}: {rounding}(({size} + {before} + {after} - {d}*({k}-1) - 1)/{s}) + 1 = "
+        rounded = -(-(size + before + after - d * (k - 1) - 1) // s) + 1
+        if window.ceil_mode and rounded != out:
+            line += f"{rounded}, less the last window, which would start in the padding: {out}"
+        else:
+            line += f"{out}"
+        lines.append(line)
+    return lines
+
+
+def worked_window_field(field, window: Window) -> list:
+    """SPEC section 2's recurrence, numbers filled in, for a window over ``field`` (a Field)."""
+    if field == GLOBAL:
+        return ["global: its input already sees the whole input"]
+    lines = []
+    ndim = len(field.size)
+    for axis, (size, jump, start, span, stride, (before, _)) in enumerate(
+        zip(field.size, field.jump, field.start, window.effective_kernel, window.stride, window.pads)
+    ):
+        name = axis_name(axis, ndim)
+        new_start = exact(start + ((span - 1) / 2 - before) * jump)
+        lines.append(
+            f"{name}: size {size} + ({span}-1)*{_text(jump)} = {size + (span - 1) * jump}, "
+            f"jump {_text(jump)}*{stride} = {_text(jump * stride)}, "
+            f"start {_text(start)} + (({span}-1)/2 - {before})*{_text(jump)} = {_text(new_start)}"
+        )
+    return lines
+
+
 def window_output(spatial: tuple, window: Window) -> tuple:
     ndim = len(spatial)
     return tuple(

@@ -39,6 +39,10 @@ def dumps(value) -> str:
         return str(int(value))
     if isinstance(value, str):
         return dumps(str(value))
+    if isinstance(value, dict):  # subclasses, such as the YAML reader's mappings
+        return dumps(dict(value))
+    if isinstance(value, (list, tuple)):
+        return dumps(list(value))
     raise TypeError(f"{kind.__name__} has no JSON form")
 
 

@@ -23,6 +23,7 @@ from ..geometry import GLOBAL
 from ..record import Record
 
 REQUIRED = object()  # the default of an argument that must be given
+GLOBAL_WORK = "global: every output value depends on the whole input"
 
 
 class _LazyNumpy:
@@ -323,6 +324,23 @@ class LayerType:
     def receptive_field(self, a: Args, fields: tuple, shapes: tuple):
         return fields[0]
 
+    # -- worked arithmetic (homework mode): how a student would write each figure down ----
+
+    def worked_shape(self, a: Args, shapes: tuple, out: tuple) -> list:
+        if out == shapes[0]:
+            return [f"the same shape as its input: {list(out)}"]
+        return [f"{list(shapes[0])} -> {list(out)}"]
+
+    def worked_params(self, a: Args, shapes: tuple) -> str:
+        return _worked_sizes([w for w in self.weights(a, shapes) if not w.buffer], "no learnable parameters")
+
+    def worked_macs(self, a: Args, shapes: tuple, out: tuple) -> str:
+        return "0: no multiply-accumulates are counted for this layer (only conv, deconv, local and fc)"
+
+    def worked_field(self, a: Args, fields: tuple, shapes: tuple) -> list:
+        """``fields``: the inputs' receptive fields as reported (Field or GLOBAL)."""
+        return ["as its input's: each output unit sees what the input unit at its place sees"]
+
     # Arguments that set channel counts, and their values in the slim copy of the network
     # that measures receptive fields (fields do not depend on channels; see probe.py).
     probe_args: dict = {}
@@ -362,6 +380,15 @@ def prod(values) -> int:
     for value in values:
         result *= value
     return result
+
+
+def _worked_sizes(weights, none: str) -> str:
+    """``8*3*5*5 + 8 = 608`` from the arrays' shapes."""
+    if not weights:
+        return f"0: {none}"
+    total = sum(w.size for w in weights)
+    terms = ["*".join(str(n) for n in w.shape) for w in weights]
+    return f"{' + '.join(terms)} = {total:,}" if len(terms) > 1 or "*" in terms[0] else f"{total:,}"
 
 
 def needs_spatial(name: str, shape: tuple) -> None:

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from ..errors import LayerError
-from ..geometry import explicit_pads, per_axis, per_axis_reach, resolve_window, spread, window_field, window_output
+from ..geometry import (
+    axis_name,
+    explicit_pads,
+    per_axis,
+    per_axis_reach,
+    resolve_window,
+    spread,
+    window_field,
+    window_output,
+    worked_window,
+    worked_window_field,
+)
 from .base import (
     Arg,
     Bias,
@@ -79,6 +90,21 @@ class _SlidingConvolution(LayerType):
     def receptive_field(self, a, fields, shapes):
         return window_field(fields[0], self.window(a, shapes[0]))
 
+    def worked_shape(self, a, shapes, out):
+        window = self.window(a, shapes[0])
+        return [f"channels: the {a.filters} filters"] + worked_window(shapes[0][1:], window, a.padding == "same")
+
+    def worked_field(self, a, fields, shapes):
+        return worked_window_field(fields[0], self.window(a, shapes[0]))
+
+    def worked_macs(self, a, shapes, out):
+        groups = a.get("groups", 1)
+        taps = "*".join(str(k) for k in per_axis(a.kernel, len(out) - 1, "kernel"))
+        return (
+            f"{'*'.join(str(n) for n in out)} output values * {taps}*{shapes[0][0] // groups} multiply-adds each "
+            f"= {self.macs(a, shapes, out):,}"
+        )
+
 
 @register
 class Conv(_SlidingConvolution):
@@ -114,6 +140,15 @@ class Conv(_SlidingConvolution):
 
     def macs(self, a, shapes, out):
         return prod(out) * (shapes[0][0] // a.groups) * prod(per_axis(a.kernel, len(out) - 1, "kernel"))
+
+    def worked_params(self, a, shapes):
+        # The textbook form: (F*F*C + 1) * K, one bias per filter.
+        kernel = "*".join(str(k) for k in per_axis(a.kernel, len(shapes[0]) - 1, "kernel"))
+        per_filter = f"{kernel}*{shapes[0][0] // a.groups}"
+        total = sum(w.size for w in self.weights(a, shapes))
+        if a.bias is False:
+            return f"{per_filter} * {a.filters} = {total:,}"
+        return f"({per_filter} + 1) * {a.filters} = {total:,}"
 
     def forward(self, a, xs, w, k):
         (x,) = xs
@@ -151,6 +186,14 @@ class Local(_SlidingConvolution):
 
     def macs(self, a, shapes, out):
         return prod(out) * shapes[0][0] * prod(per_axis(a.kernel, len(out) - 1, "kernel"))
+
+    def worked_params(self, a, shapes):
+        out = self.output_shape(a, shapes)
+        kernel = "*".join(str(k) for k in per_axis(a.kernel, len(shapes[0]) - 1, "kernel"))
+        units = "*".join(str(n) for n in out)
+        total = sum(w.size for w in self.weights(a, shapes))
+        each = f"({kernel}*{shapes[0][0]} + 1)" if a.bias is not False else f"{kernel}*{shapes[0][0]}"
+        return f"{units} output units, each with its own {each} parameters = {total:,}"
 
     def forward(self, a, xs, w, k):
         (x,) = xs
@@ -243,6 +286,26 @@ class Deconv(LayerType):
     def macs(self, a, shapes, out):
         kernel = self.geometry(a, shapes[0])[0]
         return prod(shapes[0]) * (a.filters // a.groups) * prod(kernel)
+
+    def worked_shape(self, a, shapes, out):
+        lines = [f"channels: the {a.filters} filters"]
+        for axis, (size, k, s, d, (before, after), extra) in enumerate(
+            zip(shapes[0][1:], *self.geometry(a, shapes[0]))
+        ):
+            name = axis_name(axis, len(shapes[0]) - 1)
+            lines.append(f"{name}: ({size}-1)*{s} - {before} - {after} + {d}*({k}-1) + {extra} + 1 = {out[axis + 1]}")
+        return lines
+
+    def worked_params(self, a, shapes):
+        kernel = "*".join(str(k) for k in self.geometry(a, shapes[0])[0])
+        total = sum(w.size for w in self.weights(a, shapes))
+        core = f"{shapes[0][0]}*{a.filters // a.groups}*{kernel}"
+        return f"{core} + {a.filters} = {total:,}" if a.bias is not False else f"{core} = {total:,}"
+
+    def worked_macs(self, a, shapes, out):
+        kernel = "*".join(str(k) for k in self.geometry(a, shapes[0])[0])
+        inputs = "*".join(str(n) for n in shapes[0])
+        return f"{inputs} input values * {a.filters // a.groups}*{kernel} multiply-adds each = {self.macs(a, shapes, out):,}"
 
     def receptive_field(self, a, fields, shapes):
         kernel, stride, dilation, pads, _ = self.geometry(a, shapes[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import LayerError
 from ..geometry import GLOBAL
-from .base import Arg, Bias, Integer, LayerType, Numbers, Weight, prod, register
+from .base import GLOBAL_WORK, Arg, Bias, Integer, LayerType, Numbers, Weight, prod, register
 
 
 @register
@@ -21,6 +21,12 @@ class Flatten(LayerType):
 
     def forward(self, a, xs, w, k):
         return xs[0].reshape(xs[0].shape[0], -1)
+
+    def worked_shape(self, a, shapes, out):
+        return [f"{'*'.join(str(n) for n in shapes[0])} = {out[0]:,} values in a row"]
+
+    def worked_field(self, a, fields, shapes):
+        return [GLOBAL_WORK]
 
 
 @register
@@ -56,6 +62,23 @@ class FC(LayerType):
 
     def forward(self, a, xs, w, k):
         return k.dense(xs[0].reshape(xs[0].shape[0], -1), w["weights"], w.get("bias"))
+
+    def worked_shape(self, a, shapes, out):
+        inputs = "" if len(shapes[0]) == 1 else f" (its {'*'.join(str(n) for n in shapes[0])} inputs flattened first)"
+        return [f"{a.units} units{inputs}"]
+
+    def worked_params(self, a, shapes):
+        total = sum(w.size for w in self.weights(a, shapes))
+        inputs = prod(shapes[0])
+        return (
+            f"{inputs}*{a.units} + {a.units} = {total:,}" if a.bias is not False else f"{inputs}*{a.units} = {total:,}"
+        )
+
+    def worked_macs(self, a, shapes, out):
+        return f"{prod(shapes[0])}*{a.units} = {self.macs(a, shapes, out):,}"
+
+    def worked_field(self, a, fields, shapes):
+        return [GLOBAL_WORK]
 
     def macs(self, a, shapes, out):
         return prod(shapes[0]) * a.units

@@ -52,5 +52,8 @@ class Concat(_Merge):
             raise LayerError(f"concat needs inputs whose spatial sizes agree; got {_describe(shapes)}", arg="inputs")
         return (sum(s[0] for s in shapes), *shapes[0][1:])
 
+    def worked_shape(self, a, shapes, out):
+        return [f"channels: {' + '.join(str(s[0]) for s in shapes)} = {out[0]}; other axes as the inputs'"]
+
     def forward(self, a, xs, w, k):
         return np.concatenate(xs, axis=1)

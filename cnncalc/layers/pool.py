@@ -7,8 +7,8 @@ is the whole input.
 
 from __future__ import annotations
 
-from ..geometry import GLOBAL, resolve_window, window_field, window_output
-from .base import Arg, Flag, LayerType, Number, Padding, Sizes, np, prod, register
+from ..geometry import GLOBAL, resolve_window, window_field, window_output, worked_window, worked_window_field
+from .base import GLOBAL_WORK, Arg, Flag, LayerType, Number, Padding, Sizes, np, prod, register
 
 KERNEL = Arg("kernel", Sizes(), doc="window size, one number for all axes or one per axis")
 STRIDE = Arg("stride", Sizes(), None, "step between windows (default: the kernel)")
@@ -30,6 +30,14 @@ class _Pooling(LayerType):
 
     def receptive_field(self, a, fields, shapes):
         return window_field(fields[0], self.window(a, shapes[0]))
+
+    def worked_shape(self, a, shapes, out):
+        window = self.window(a, shapes[0])
+        lines = [f"channels: the input's {shapes[0][0]}, pooled one by one"]
+        return lines + worked_window(shapes[0][1:], window, a.get("padding") == "same")
+
+    def worked_field(self, a, fields, shapes):
+        return worked_window_field(fields[0], self.window(a, shapes[0]))
 
     def window_mean(self, a, x, k, count_include_pad):
         """Window sums divided by how many positions each window covers (PyTorch's divisor:
@@ -114,6 +122,9 @@ class LpPool(_Pooling):
 
 class _GlobalPooling(LayerType):
     spatial = True
+
+    def worked_field(self, a, fields, shapes):
+        return [GLOBAL_WORK]
 
     def output_shape(self, a, shapes):
         (shape,) = shapes

@@ -50,6 +50,13 @@ class Pad(LayerType):
     def receptive_field(self, a, fields, shapes):
         return shifted_field(fields[0], explicit_pads(a.padding, len(shapes[0]) - 1))
 
+    def worked_shape(self, a, shapes, out):
+        pads = explicit_pads(a.padding, len(shapes[0]) - 1)
+        return [
+            f"{axis_name(axis, len(pads))}: {size} + {before} + {after} = {size + before + after}"
+            for axis, (size, (before, after)) in enumerate(zip(shapes[0][1:], pads))
+        ]
+
     def forward(self, a, xs, w, k):
         self.output_shape(a, (xs[0].shape[1:],))  # the checks
         return k.pad(xs[0], explicit_pads(a.padding, xs[0].ndim - 2), a.mode, a.value)
@@ -83,6 +90,13 @@ class Upsample(LayerType):
 
     def receptive_field(self, a, fields, shapes):
         return per_axis_reach(resample, fields[0], per_axis(a.scale, len(shapes[0]) - 1, "scale"))
+
+    def worked_shape(self, a, shapes, out):
+        scales = per_axis(a.scale, len(shapes[0]) - 1, "scale")
+        return [
+            f"{axis_name(axis, len(scales))}: floor({size} * {scale}) = {length}"
+            for axis, (size, scale, length) in enumerate(zip(shapes[0][1:], scales, out[1:]))
+        ]
 
     def forward(self, a, xs, w, k):
         x = xs[0]

@@ -1,0 +1,86 @@
+"""How homework mode writes: checked answers, worked arithmetic, computed values."""
+
+from __future__ import annotations
+
+from .columns import shape_text
+from .json import dumps
+
+FIELD_NAMES = {
+    "shape": "output shape",
+    "params": "parameters",
+    "size": "output size",
+    "macs": "MACs",
+    "receptive_field": "receptive field",
+    "values": "values",
+    "trainable_params": "trainable parameters",
+    "buffers": "buffers",
+    "activation_bytes": "activation bytes",
+}
+
+
+def write_check(verdicts, format_name: str, stream) -> None:
+    if format_name == "json":
+        stream.write("[" + ",\n ".join(dumps(v.to_dict()) for v in verdicts) + "]\n")
+        return
+    for v in verdicts:
+        what = f"{v.loc}: {v.layer} {FIELD_NAMES.get(v.field, v.field)}: {_show(v.expected)}"
+        if v.correct:
+            stream.write(f"{what} is right\n")
+            continue
+        stream.write(f"{what} is wrong; the answer is {_show(v.answer)}\n")
+        for line in v.work:
+            stream.write(f"    {line}\n")
+    right = sum(1 for v in verdicts if v.correct)
+    if not verdicts:
+        stream.write("no answers to check: add `expect:` under a layer (see README)\n")
+    else:
+        count = f"{len(verdicts)} answer{'s' if len(verdicts) != 1 else ''}"
+        stream.write(f"\n{count}: {right} right, {len(verdicts) - right} wrong\n")
+
+
+def write_explain(report, work_by_layer: dict, stream) -> None:
+    for name, work in work_by_layer.items():
+        layer = next(layer for layer in report.layers if layer.name == name)
+        stream.write(f"{name} ({layer.type}), output {shape_text(layer.shape)}\n")
+        for field in ("shape", "params", "size", "macs", "receptive_field"):
+            lines = work[field]
+            stream.write(f"  {FIELD_NAMES[field]}:\n")
+            for line in lines:
+                stream.write(f"    {line}\n")
+        stream.write("\n")
+
+
+def write_values(values: dict, report, stream) -> None:
+    for layer in report.layers:
+        array = values[layer.name]
+        stream.write(f"{layer.name} ({layer.type}) {shape_text(layer.shape)}:\n")
+        stream.write(_grid(array) + "\n\n")
+
+
+def _grid(array) -> str:
+    """A 2-D map as rows; more channels one after another; a vector on one line."""
+    if array.ndim <= 1:
+        return "  " + dumps(_tidy(array.tolist()))
+    if array.ndim == 2:
+        return "  [" + ",\n   ".join(dumps(_tidy(row)) for row in array.tolist()) + "]"
+    if array.shape[0] == 1:
+        return _grid(array[0])
+    return "\n".join(f"  channel {c}:\n{_grid(channel)}" for c, channel in enumerate(array))
+
+
+def _tidy(values):
+    if isinstance(values, list):
+        return [_tidy(v) for v in values]
+    if isinstance(values, float) and values == int(values):
+        return int(values)
+    return round(values, 6) if isinstance(values, float) else values
+
+
+def _show(value) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if hasattr(value, "_asdict"):
+        return ", ".join(f"{k} {list(v)}" for k, v in value._asdict().items())
+    return str(value) if not isinstance(value, list) else dumps(value)
