@@ -13,11 +13,21 @@ import sys
 from .errors import CnncalcError
 
 
-def summarize(file: str, batch: int = 1, dtype: str = "float32", format_name: str = "table") -> int:
+def summarize(
+    file: str | None, batch: int = 1, dtype: str = "float32", format_name: str = "table", pattern: str | None = None
+) -> int:
+    """The per-layer report of a file, or of a one-line ``pattern`` (see cnncalc.pattern)."""
     from . import formats
-    from .analysis import analyze_file
+    from .analysis import analyze, analyze_file
 
-    report = analyze_file(file, batch, dtype)
+    if pattern is None:
+        report = analyze_file(file, batch, dtype)
+    else:
+        from .graph import build
+        from .pattern import FILE, document
+        from .spec import parse
+
+        report = analyze(build(parse(document(pattern), FILE)), batch, dtype)
     formats.write(report, format_name, sys.stdout)
     return 0
 

@@ -21,7 +21,10 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
+@click.option(
+    "--pattern", default=None, help='Instead of FILE, a one-line network: "INPUT 32x32x3 -> CONV5-6 -> FC10".'
+)
 @click.option(
     "--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Examples per batch (memory figures)."
 )
@@ -40,9 +43,17 @@ def main() -> None:
     show_default=True,
     help="table (rich on a terminal, plain text when piped), json, csv or markdown.",
 )
-def summarize(file: str, batch: int, dtype: str, format_name: str) -> None:
-    """Per-layer shapes, parameters, MACs, memory and receptive fields, with totals."""
-    sys.exit(app.run(app.summarize, file, batch, dtype, format_name))
+def summarize(file: str | None, pattern: str | None, batch: int, dtype: str, format_name: str) -> None:
+    """Per-layer shapes, parameters, MACs, memory and receptive fields, with totals.
+
+    \b
+    The pattern notation (README): INPUT 32x32x3 -> [CONV5-6 -> RELU -> POOL2]*2 -> FC120 -> FC10
+    CONV<kernel>-<filters>, POOL<kernel>, AVGPOOL<kernel>, FC<units>, any layer type name;
+    options after "/": s<N> stride, p<N> padding, same, valid. [..]*N repeats.
+    """
+    if (file is None) == (pattern is None):
+        raise click.UsageError("give an architecture FILE or --pattern, one of the two")
+    sys.exit(app.run(app.summarize, file, batch, dtype, format_name, pattern))
 
 
 def parse_size(text: str) -> int:

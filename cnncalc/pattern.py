@@ -1,0 +1,207 @@
+"""The one-line notation of the course notes, for quick questions:
+
+    cnncalc summarize --pattern "INPUT 32x32x3 -> [CONV5-6 -> RELU -> POOL2]*2 -> FC120 -> FC84 -> FC10"
+
+Grammar (case does not matter)::
+
+    pattern  := INPUT shape ("->" item)*
+    shape    := 32x32x3 (H x W x C, as the notes write it) | 3,32,32 (channels first)
+    item     := layer ("*" N)? | "[" item ("->" item)* "]" ("*" N)?
+    layer    := CONV<k>-<filters> | POOL<k> | AVGPOOL<k> | FC<units> | DROPOUT<p>?
+                | any layer type name (RELU, SOFTMAX, FLATTEN, BATCHNORM, ...)
+    options  := after a layer, "/" separated: s<N> (stride), p<N> (padding), same, valid
+
+``CONV5-6`` is 6 filters of 5x5, stride 1, no padding (``CONV3-64/same`` pads to keep
+the size); ``POOL2`` is 2x2 max pooling with stride 2 (``POOL3/s2`` for overlapping).
+``[...]*N`` repeats a block; ``X*N`` repeats one layer.
+
+The notation is turned into the same located values a YAML file is read into, so it is
+checked by the same rules, and errors point at the column of the pattern.
+"""
+
+from __future__ import annotations
+
+from .errors import Loc, SpecError
+from .source import YList, YMap
+
+FILE = "<pattern>"
+
+
+def document(text: str) -> YMap:
+    """The pattern as an architecture file's values (see ``cnncalc.spec.parse``)."""
+    return _Parser(text).document()
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = list(_tokens(text))
+        self.index = 0
+
+    def loc(self, column: int) -> Loc:
+        return Loc(FILE, 1, column + 1)
+
+    def peek(self):
+        return self.tokens[self.index] if self.index < len(self.tokens) else (None, len(self.text))
+
+    def take(self, expected: str | None = None):
+        token, column = self.peek()
+        if expected is not None and (token is None or token.upper() != expected):
+            found = "the end" if token is None else f'"{token}"'
+            raise SpecError.at(self.loc(column), f'expected "{expected}" here, found {found}')
+        self.index += 1
+        return token, column
+
+    def document(self) -> YMap:
+        top = YMap(self.loc(0))
+        word, column = self.take()
+        if word is None or word.upper() != "INPUT":
+            raise SpecError.at(self.loc(column), 'a pattern starts with INPUT and a shape: "INPUT 32x32x3 -> ..."')
+        shape_text, shape_column = self.take()
+        shape = YList(self.loc(shape_column))
+        for number in _shape(shape_text, self.loc(shape_column)):
+            shape.append(number)
+            shape.item_locs.append(self.loc(shape_column))
+        _put(top, "input", shape, self.loc(column), self.loc(shape_column))
+        layers = YList(self.loc(shape_column))
+        while self.peek()[0] is not None:
+            self.take("->")
+            self.item(layers)
+        if not layers:
+            raise SpecError.at(self.loc(len(self.text)), 'no layers: continue with "-> CONV3-64 -> ..."')
+        _put(top, "layers", layers, self.loc(column), layers.loc)
+        return top
+
+    def item(self, layers: YList) -> None:
+        token, column = self.peek()
+        if token == "[":
+            self.take("[")
+            block = YList(self.loc(column))
+            self.item(block)
+            while self.peek()[0] == "->":
+                self.take("->")
+                self.item(block)
+            self.take("]")
+            count = self.count()
+            repeat = YMap(self.loc(column))
+            _put(repeat, "repeat", count, self.loc(column), self.loc(column))
+            _put(repeat, "layers", block, self.loc(column), self.loc(column))
+            layers.append(repeat)
+            layers.item_locs.append(self.loc(column))
+            return
+        if token is None or token in ("->", "]", "*"):
+            found = "the end" if token is None else f'"{token}"'
+            raise SpecError.at(self.loc(column), f"expected a layer (CONV3-64, POOL2, FC10, RELU, ...), found {found}")
+        self.take()
+        layer = _layer(token, self.loc(column))
+        count = self.count()
+        for _ in range(count):
+            layers.append(layer)
+            layers.item_locs.append(self.loc(column))
+
+    def count(self) -> int:
+        if self.peek()[0] != "*":
+            return 1
+        self.take("*")
+        token, column = self.take()
+        if token is None or not token.isdigit() or int(token) < 1:
+            raise SpecError.at(self.loc(column), f'expected a repeat count after "*", found {token!r}')
+        return int(token)
+
+
+def _tokens(text: str):
+    """Words, numbers, "->", "[", "]" and "*", with their columns."""
+    index = 0
+    while index < len(text):
+        ch = text[index]
+        if ch.isspace():
+            index += 1
+        elif text.startswith("->", index):
+            yield "->", index
+            index += 2
+        elif ch in "[]*":
+            yield ch, index
+            index += 1
+        else:
+            start = index
+            while (
+                index < len(text)
+                and not text[index].isspace()
+                and text[index] not in "[]*"
+                and not text.startswith("->", index)
+            ):
+                index += 1
+            yield text[start:index], start
+
+
+def _shape(text: str, loc: Loc) -> list:
+    try:
+        if "x" in text.lower():
+            numbers = [int(part) for part in text.lower().split("x")]
+            return numbers if len(numbers) == 1 else [numbers[-1], *numbers[:-1]]
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise SpecError.at(loc, f'a shape is written 32x32x3 (H x W x C) or 3,32,32, not "{text}"') from None
+
+
+def _layer(token: str, loc: Loc):
+    """``CONV5-6/s2`` -> ``{"conv": {filters: 6, kernel: 5, stride: 2}}`` (as located values)."""
+    word, *options = token.split("/")
+    upper = word.upper()
+    args: dict = {}
+    kind = None
+    for prefix, name in (
+        ("CONV", "conv"),
+        ("AVGPOOL", "avgpool"),
+        ("MAXPOOL", "maxpool"),
+        ("POOL", "maxpool"),
+        ("FC", "fc"),
+        ("DROPOUT", "dropout"),
+    ):
+        rest = upper[len(prefix) :]
+        if upper.startswith(prefix) and (rest[:1].isdigit() or rest.startswith(".")):
+            kind = name
+            if name == "conv":
+                kernel, _, filters = rest.partition("-")
+                if not kernel.isdigit() or not filters.isdigit():
+                    raise SpecError.at(
+                        loc, f'write a convolution as CONV<kernel>-<filters>, e.g. CONV3-64, not "{word}"'
+                    )
+                args = {"filters": int(filters), "kernel": int(kernel)}
+            elif name == "fc":
+                args = {"units": _number(rest, word, loc)}
+            elif name == "dropout":
+                args = {"p": float(rest) if rest else 0.5}
+            else:
+                args = {"kernel": _number(rest, word, loc)}
+            break
+    if kind is None:
+        kind = word.lower()  # a layer type by name; spec.parse checks it ("did you mean")
+    for option in options:
+        lowered = option.lower()
+        if lowered in ("same", "valid"):
+            args["padding"] = lowered
+        elif lowered[:1] in ("s", "p") and lowered[1:].isdigit():
+            args["stride" if lowered[0] == "s" else "padding"] = int(lowered[1:])
+        else:
+            raise SpecError.at(loc, f'unknown option "/{option}": use /s<N> (stride), /p<N> (padding), /same or /valid')
+    if not args:
+        return kind
+    layer = YMap(loc)
+    values = YMap(loc)
+    for key, value in args.items():
+        _put(values, key, value, loc, loc)
+    _put(layer, kind, values, loc, loc)
+    return layer
+
+
+def _number(text: str, word: str, loc: Loc) -> int:
+    if not text.isdigit():
+        raise SpecError.at(loc, f'expected a number after the layer name in "{word}"')
+    return int(text)
+
+
+def _put(mapping: YMap, key, value, key_loc: Loc, value_loc: Loc) -> None:
+    mapping[key] = value
+    mapping.key_locs[key] = key_loc
+    mapping.value_locs[key] = value_loc
