@@ -23,7 +23,8 @@ DTYPE_BYTES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 
 
 class LayerReport(
     Record,
-    fields="name type inputs shape params trainable_params buffers macs activation_bytes receptive_field weights spec",
+    fields="name type inputs shape params trainable_params buffers macs activation_bytes receptive_field weights spec "
+    "module",
 ):
     """The figures of one layer. ``shape`` leaves the batch out; ``receptive_field`` is a
     ``Field`` or ``"global"``; ``weights`` the arrays it holds (``layers.base.Weight``)."""
@@ -64,6 +65,7 @@ class Report(Record, fields="name file input batch dtype layers totals"):
                     "macs": layer.macs,
                     "activation_bytes": layer.activation_bytes,
                     "receptive_field": field_to_dict(layer.receptive_field),
+                    "module": layer.module[-1][0] if layer.module else "",
                 }
                 for layer in self.layers
             ],
@@ -154,6 +156,7 @@ def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: i
         receptive_field=field_of(reach),
         weights=weights,
         spec=spec,
+        module=node.module,
     )
     return report, reach
 

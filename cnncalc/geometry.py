@@ -276,12 +276,20 @@ def input_reach(ndim: int):
 def field_of(reaches):
     """The report's numbers (SPEC section 2) from exact Reaches: ``size`` the widest span a
     unit sees, ``jump`` the average step between units, ``start`` unit 0's center as the
-    steps place it (the mean over one period of center - index * jump)."""
+    steps place it (the mean over one period of center - index * jump). Size 0 where no
+    unit sees any of the input."""
     if reaches == GLOBAL:
         return GLOBAL
     sizes, jumps, starts = [], [], []
     for reach in reaches:
         phases = [(r, low, high) for r, (low, high) in enumerate(zip(reach.lows, reach.highs)) if low is not None]
+        if not phases:
+            # No unit sees any input pixel (say, a strided read of a transposed convolution's
+            # gaps): its outputs are biases alone. Size 0; start is then meaningless, 0.
+            sizes.append(0)
+            jumps.append(exact(reach.step / reach.period))
+            starts.append(0)
+            continue
         sizes.append(max(high - low + 1 for _, low, high in phases))
         jumps.append(exact(reach.step / reach.period))
         # mean of (low + high)/2 - r*step/period, as one exact fraction

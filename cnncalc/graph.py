@@ -22,15 +22,18 @@ from collections import deque
 
 from .errors import Diagnostic, Loc, SpecError, did_you_mean
 from .record import Record
-from .spec import INPUT_NAME, NetworkSpec, RepeatSpec
+from .spec import INPUT_NAME, ModuleUse, NetworkSpec, RepeatSpec, instantiate
 
 # Files that expand to more layers than this are refused before anything is built, so a
 # `repeat: 1000000000` fails at once instead of filling memory.
 MAX_LAYERS = 200_000
+MAX_NESTING = 32  # modules inside modules (and repeats), deeper than any real network
 
 
-class Node(Record, fields="name spec inputs"):
-    """A layer of the expanded graph: its unique name, its spec, and its inputs' names."""
+class Node(Record, fields="name spec inputs module"):
+    """A layer of the expanded graph: its unique name, its spec, its inputs' names, and the
+    module instances it sits in, outermost first, as (instance name, module) pairs (empty at
+    the top level; (("layer3.0", "bottleneck"),) for a layer of that instance)."""
 
     __slots__ = ()
 
@@ -49,12 +52,19 @@ class Graph(Record, fields="network nodes order"):
 
 
 class _Scope:
-    """The names declared directly in one repetition (or the file's top level)."""
+    """The names declared directly in one repetition, one module instance, or the top level.
 
-    __slots__ = ("prefix", "suffix", "declared", "parent")
+    ``input`` is what the name ``input`` means here: the network's input at the top level,
+    the instance's input inside a module (an index, or a name to resolve in ``parent``);
+    repetitions use their parent's.
+    """
 
-    def __init__(self, prefix: str, suffix: str, declared: dict, parent: _Scope | None):
+    __slots__ = ("prefix", "suffix", "declared", "parent", "input", "instance")
+
+    def __init__(self, prefix: str, suffix: str, declared: dict, parent: _Scope | None, input=None, instance=None):
         self.prefix, self.suffix, self.declared, self.parent = prefix, suffix, declared, parent
+        self.input = input
+        self.instance = instance if instance is not None else (parent.instance if parent else ())
 
     def full_name(self, written: str) -> str:
         return f"{self.prefix}{written}{self.suffix}"
@@ -76,6 +86,8 @@ def build(network: NetworkSpec) -> Graph:
 
 
 def _expanded_count(items) -> int:
+    """Layers after repeats are multiplied out (a module use counts one here; its layers are
+    counted as it is expanded)."""
     return sum(item.count * _expanded_count(item.layers) if isinstance(item, RepeatSpec) else 1 for item in items)
 
 
@@ -97,9 +109,11 @@ class _Builder:
         self.defaults: list = []  # per node: index of the layer above (-1: the input)
         self.scopes: list = []  # per node: the scope its `from` is resolved in
         self.problems: list = []
+        self.instances: dict = {}  # (prefix, module) -> count, for generated instance names
+        self.active: list = []  # the modules being expanded, innermost last
 
     def graph(self) -> Graph:
-        top = _Scope("", "", {}, None)
+        top = _Scope("", "", {}, None, input=INPUT_NAME, instance=())
         self.declare(self.network.layers, top)
         self.expand(self.network.layers, top, -1)
         self.generate_names()
@@ -107,16 +121,42 @@ class _Builder:
         inputs = [self.connect(i, index_of) for i in range(len(self.specs))]
         if self.problems:
             raise SpecError(self.problems)
-        nodes = tuple(Node(name, spec, ins) for name, spec, ins in zip(self.names, self.specs, inputs))
-        return Graph(self.network, nodes, self.order(nodes, index_of))
+        nodes = [
+            Node(name, spec, ins, scope.instance)
+            for name, spec, ins, scope in zip(self.names, self.specs, inputs, self.scopes)
+        ]
+        nodes = self.leave_out_skipped(nodes)
+        index_of = {node.name: i for i, node in enumerate(nodes)}
+        return Graph(self.network, tuple(nodes), self.order(nodes, index_of))
+
+    def leave_out_skipped(self, nodes: list) -> list:
+        """Layers with ``when: false`` pass their input on: their readers read that instead."""
+        alias = {}
+        for node in nodes:
+            if node.spec.when is False:
+                if len(node.inputs) != 1:
+                    raise SpecError.at(node.spec.loc, f'"{node.name}" merges several inputs, so it cannot be left out')
+                alias[node.name] = node.inputs[0]
+
+        def follow(name):
+            seen = set()
+            while name in alias and name not in seen:
+                seen.add(name)
+                name = alias[name]
+            return name
+
+        return [node._replace(inputs=tuple(follow(n) for n in node.inputs)) for node in nodes if node.name not in alias]
 
     def declare(self, items, scope: _Scope) -> None:
         for item in items:
-            if not isinstance(item, RepeatSpec) and item.name is not None:
+            if not isinstance(item, (RepeatSpec, ModuleUse)) and item.name is not None:
                 scope.declared.setdefault(item.name, scope.full_name(item.name))
 
-    def expand(self, items, scope: _Scope, above: int) -> int:
+    def expand(self, items, scope: _Scope, above) -> int:
         for item in items:
+            if isinstance(item, ModuleUse):
+                above = self.instance(item, scope, above)
+                continue
             if isinstance(item, RepeatSpec):
                 for k in range(item.count):
                     if item.name is not None:
@@ -126,6 +166,8 @@ class _Builder:
                     self.declare(item.layers, inner)
                     above = self.expand(item.layers, inner, above)
                 continue
+            if len(self.specs) >= MAX_LAYERS:
+                raise SpecError.at(item.loc, f"the file expands to more than cnncalc's limit of {MAX_LAYERS:,} layers")
             self.specs.append(item)
             self.names.append(None if item.name is None else scope.full_name(item.name))
             self.prefixes.append(scope.prefix)
@@ -133,6 +175,40 @@ class _Builder:
             self.scopes.append(scope)
             above = len(self.specs) - 1
         return above
+
+    def instance(self, use: ModuleUse, scope: _Scope, above) -> int:
+        """Expands one use of a module; returns the index of its output layer."""
+        if use.module in self.active or len(self.active) >= MAX_NESTING:
+            chain = " -> ".join([*self.active, use.module])
+            raise SpecError.at(use.type_loc, f"modules use each other without end: {chain}")
+        if use.name is not None:
+            name = scope.full_name(use.name)
+        else:
+            key = (scope.prefix, use.module)
+            self.instances[key] = self.instances.get(key, 0) + 1
+            name = f"{scope.prefix}{use.module}{self.instances[key]}"
+        where = f'"{name}", the {use.module} at line {use.loc.line}'
+        self.active.append(use.module)
+        items = instantiate(use, self.network.modules, self.file, where)
+        if use.inputs is None:
+            instance_input = above if isinstance(above, tuple) else ("index", above)
+        else:
+            instance_input = ("name", use.inputs[0], scope, use.input_locs[0] if use.input_locs else use.loc)
+        inner = _Scope(f"{name}.", "", {}, scope, input=instance_input, instance=(*scope.instance, (name, use.module)))
+        self.declare(items, inner)
+        first = len(self.specs)
+        last = self.expand(items, inner, ("input", inner))
+        self.active.pop()
+        outputs = [i for i in range(first, len(self.specs)) if self.names[i] == f"{name}.output"]
+        output = outputs[0] if outputs else last
+        if use.expect is not None:
+            self.specs[output] = self.specs[output]._replace(expect=use.expect)
+        if not use.trainable:
+            for i in range(first, len(self.specs)):
+                self.specs[i] = self.specs[i]._replace(trainable=False)
+        if use.name is not None:
+            scope.declared.setdefault(use.name, ("index", output))
+        return output
 
     def generate_names(self) -> None:
         taken = {name for name in self.names if name is not None}
@@ -165,17 +241,53 @@ class _Builder:
                 index_of[name] = i
         return index_of
 
+    def scope_input(self, scope: _Scope) -> str | None:
+        """The node the name ``input`` means in ``scope``."""
+        while scope.input is None:
+            scope = scope.parent
+        return self.reference(scope.input)
+
+    def reference(self, ref) -> str | None:
+        if isinstance(ref, str):
+            return ref
+        if ref[0] == "index":
+            return INPUT_NAME if ref[1] < 0 else self.names[ref[1]]
+        if ref[0] == "input":
+            return self.scope_input(ref[1])
+        _, written, scope, loc = ref
+        return self.resolve(written, scope, loc, None)
+
+    def resolve(self, written: str, scope: _Scope, loc, reader: str | None):
+        if written == INPUT_NAME:
+            return self.scope_input(scope)
+        name = scope.resolve(written)
+        if isinstance(name, tuple):
+            return self.reference(name)
+        if name is None and written in self.index_of:
+            name = written
+        if name is None:
+            hint = did_you_mean(written, [INPUT_NAME, *self.index_of])
+            who = f'layer "{reader}"' if reader else "this module"
+            self.problems.append(
+                Diagnostic(loc, f'{who} takes its input from "{written}", but no layer has that name{hint}')
+            )
+        return name
+
     def connect(self, i: int, index_of: dict) -> tuple:
         spec = self.specs[i]
+        self.index_of = index_of
         if spec.inputs is None:
             above = self.defaults[i]
-            return (INPUT_NAME if above < 0 else self.names[above],)
+            name = self.reference(above if isinstance(above, tuple) else ("index", above))
+            return (name,) if name is not None else ()
         resolved = []
         for written, loc in zip(spec.inputs, spec.input_locs or [spec.loc] * len(spec.inputs)):
             if written == INPUT_NAME:
-                resolved.append(INPUT_NAME)
+                resolved.append(self.scope_input(self.scopes[i]))
                 continue
             name = self.scopes[i].resolve(written)
+            if isinstance(name, tuple):
+                name = self.reference(name)
             if name is None and written in index_of:
                 name = written
             if name is None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from . import source
 from .errors import ArgError, Diagnostic, Loc, SpecError, did_you_mean
 from .layers import REGISTRY, lookup
-from .layers.base import Args, Numbers, _show
+from .layers.base import REQUIRED, Args, Numbers, _show
 from .record import Record
 
-TOP_KEYS = ("name", "input", "layers", "values", "description")
-SIBLING_KEYS = ("name", "from", "expect", "trainable")
+TOP_KEYS = ("name", "input", "layers", "values", "description", "modules")
+SIBLING_KEYS = ("name", "from", "expect", "trainable", "when")
+MODULE_KEYS = ("params", "layers", "description")
 REPEAT_KEYS = ("repeat", "layers", "name")
 EXPECT_FIELDS = (
     "shape",
@@ -34,7 +35,8 @@ INPUT_NAME = "input"
 
 
 class LayerSpec(
-    Record, fields="type args name inputs expect trainable dims written_type loc type_loc arg_locs input_locs name_loc"
+    Record,
+    fields="type args name inputs expect trainable dims written_type loc type_loc arg_locs input_locs name_loc when",
 ):
     """One layer as written: its type (a registered ``LayerType``), argument values with the
     defaults filled in, and where each part was written.
@@ -55,8 +57,23 @@ class RepeatSpec(Record, fields="count layers name loc count_loc"):
     __slots__ = ()
 
 
-class NetworkSpec(Record, fields="name input layers values file loc input_loc"):
-    """A whole architecture file: the input shape (channels first) and the layers."""
+class NetworkSpec(Record, fields="name input layers values file loc input_loc modules"):
+    """A whole architecture file: the input shape (channels first), the layers, the modules."""
+
+    __slots__ = ()
+
+
+class ModuleSpec(Record, fields="name params layers loc"):
+    """A reusable block: ``params`` maps each parameter to its default (REQUIRED if none);
+    ``layers`` is kept as written (``${...}`` unevaluated) until an instance gives values."""
+
+    __slots__ = ()
+
+
+class ModuleUse(
+    Record, fields="module args name inputs expect trainable when loc type_loc arg_locs input_locs name_loc"
+):
+    """A module used like a layer: ``- bottleneck: {width: 128, stride: 2}``."""
 
     __slots__ = ()
 
@@ -75,14 +92,87 @@ def parse(document, file: str = "<string>") -> NetworkSpec:
     return network
 
 
+def instantiate(use: ModuleUse, modules: dict, file: str, where: str) -> tuple:
+    """The layers of one use of a module: its parameters' values put into ``${...}``, then
+    read like any layers. ``where`` names the instance in error messages."""
+    from .expr import ExprError
+
+    module = modules[use.module]
+    values = {name: use.args.get(name, default) for name, (default, _) in module.params.items()}
+    try:
+        layers = _substitute(module.layers, values)
+    except _SubstitutionError as error:
+        raise SpecError.at(error.loc, f"{error} (in {where})") from None
+    except ExprError as error:  # pragma: no cover - wrapped by _substitute
+        raise SpecError.at(module.loc, f"{error} (in {where})") from None
+    reader = _Reader(file, modules)
+    items = reader.layer_list(layers, layers.loc, f'module "{module.name}"')
+    if reader.problems:
+        raise SpecError([Diagnostic(d.loc, f"{d.message} (in {where})") for d in reader.problems])
+    return items
+
+
+class _SubstitutionError(Exception):
+    def __init__(self, message: str, loc: Loc):
+        super().__init__(message)
+        self.loc = loc
+
+
+def _substitute(value, names: dict, loc: Loc | None = None):
+    """A copy of located YAML values with every ``${expr}`` evaluated (``expr.py``). A string
+    that is one whole ``${...}`` becomes the value; ``${...}`` inside text is spliced in."""
+    from .expr import ExprError, evaluate
+
+    if isinstance(value, dict):
+        copy = type(value)(value.loc)
+        for key, item in value.items():
+            copy[key] = _substitute(item, names, value.value_locs[key])
+            copy.key_locs[key] = value.key_locs[key]
+            copy.value_locs[key] = value.value_locs[key]
+        return copy
+    if isinstance(value, list):
+        copy = type(value)(value.loc)
+        for item, item_loc in zip(value, value.item_locs):
+            copy.append(_substitute(item, names, item_loc))
+            copy.item_locs.append(item_loc)
+        return copy
+    if not isinstance(value, str) or "${" not in value:
+        return value
+    pieces, rest, whole = [], value, None
+    while "${" in rest:
+        before, _, after = rest.partition("${")
+        expression, closed, rest = after.partition("}")
+        if not closed:
+            raise _SubstitutionError(f"{value!r}: ${{ is never closed by }}", loc)
+        try:
+            result = evaluate(expression, names)
+        except ExprError as error:
+            raise _SubstitutionError(f"in ${{{expression}}}: {error}", loc) from None
+        if not before and not rest and not pieces:
+            whole = result
+        pieces.append(before + _text(result))
+    if whole is not None and not rest:
+        return whole
+    return "".join(pieces) + rest
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value)
+
+
 def type_names() -> list:
     return sorted({t.name for t in REGISTRY.values()})
 
 
 class _Reader:
-    def __init__(self, file: str):
+    def __init__(self, file: str, modules: dict | None = None):
         self.file = file
         self.problems: list = []
+        self.modules = modules or {}
 
     def error(self, loc: Loc, message: str) -> None:
         self.problems.append(Diagnostic(loc, message))
@@ -107,6 +197,8 @@ class _Reader:
             self.error(document.loc, "missing `input:`, the input's shape, channels first (e.g. input: [3, 224, 224])")
         else:
             shape = self.input_shape(document["input"], document.value_locs["input"])
+        if "modules" in document:
+            self.modules = self.module_table(document["modules"], document.value_locs["modules"])
         layers = ()
         if "layers" not in document:
             self.error(document.loc, "missing `layers:`, the list of layers")
@@ -123,7 +215,42 @@ class _Reader:
             self.file,
             document.loc,
             document.value_locs.get("input", document.loc),
+            self.modules,
         )
+
+    def module_table(self, value, loc: Loc) -> dict:
+        if not isinstance(value, dict):
+            self.error(loc, f"modules is a mapping of module names to definitions, not {_show(value)}")
+            return {}
+        table = {}
+        for name, definition in value.items():
+            name_loc = value.key_locs[name]
+            if not isinstance(name, str) or not name.isidentifier():
+                self.error(name_loc, f"a module's name is a word such as bottleneck, not {_show(name)}")
+                continue
+            if _known(name):
+                self.error(name_loc, f'"{name}" is already a layer type; give the module another name')
+                continue
+            if not isinstance(definition, dict) or "layers" not in definition:
+                self.error(value.value_locs[name], "a module has `layers:` (and `params:` with their defaults)")
+                continue
+            self.check_keys(definition, MODULE_KEYS, f'module "{name}"')
+            params = {}
+            raw = definition.get("params") or {}
+            if not isinstance(raw, dict):
+                self.error(definition.value_locs["params"], "params is a mapping of names to defaults (null: required)")
+                raw = {}
+            for param, default in raw.items():
+                if not isinstance(param, str) or not param.isidentifier():
+                    self.error(raw.key_locs[param], f"a parameter's name is a word, not {_show(param)}")
+                    continue
+                params[param] = (REQUIRED if default is None else default, raw.key_locs[param])
+            layers = definition["layers"]
+            if not isinstance(layers, list) or not layers:
+                self.error(definition.value_locs["layers"], f'module "{name}" needs a non-empty list of layers')
+                continue
+            table[name] = ModuleSpec(name, params, layers, name_loc)
+        return table
 
     def input_shape(self, value, loc: Loc):
         what = "the input's shape, channels first: [C], [C, L], [C, H, W] or [C, D, H, W]"
@@ -241,10 +368,12 @@ class _Reader:
 
     def layer(self, written, mapping, loc: Loc, type_loc: Loc, value_loc: Loc, value) -> LayerSpec | None:
         problems_before = len(self.problems)
+        if written in self.modules:
+            return self.module_use(written, mapping, loc, type_loc, value_loc, value)
         try:
             layer_type, dims = lookup(written)
         except KeyError:
-            names = sorted({n for t in REGISTRY.values() for n in (t.name, *t.aliases)})
+            names = sorted({n for t in REGISTRY.values() for n in (t.name, *t.aliases)} | set(self.modules))
             self.error(type_loc, f"unknown layer type {_key(written)}{did_you_mean(written, names)}")
             return None
         given, arg_locs = self.arguments(layer_type, written, value, value_loc)
@@ -274,7 +403,67 @@ class _Reader:
             arg_locs,
             input_locs,
             siblings.value_locs.get("name") if mapping is not None else None,
+            self.when(siblings),
         )
+
+    def module_use(self, written, mapping, loc, type_loc, value_loc, value) -> ModuleUse | None:
+        module = self.modules[written]
+        args, arg_locs = {}, {}
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key not in module.params:
+                    names = list(module.params)
+                    self.error(
+                        value.key_locs[key],
+                        f'module "{written}" has no parameter {_key(key)}'
+                        f"{did_you_mean(key, names)}; it takes {', '.join(names) or 'none'}",
+                    )
+                    continue
+                if isinstance(item, str) and "${" in item:
+                    self.error(
+                        value.value_locs[key],
+                        f"{key}: {item} is only worked out inside a module, with the module's parameters",
+                    )
+                    continue
+                args[key] = item
+                arg_locs[key] = value.value_locs[key]
+        elif value is not None:
+            self.error(value_loc, f'give module "{written}" its parameters as a mapping: `{written}: {{name: value}}`')
+        missing = [name for name, (default, _) in module.params.items() if default is REQUIRED and name not in args]
+        if missing:
+            self.error(
+                type_loc, f'module "{written}" needs {" and ".join(missing)} (defined at line {module.loc.line})'
+            )
+            return None
+        siblings = mapping if mapping is not None else {}
+        inputs, input_locs = self.inputs(_NOT_A_MERGE, None, siblings, value, value_loc)
+        return ModuleUse(
+            written,
+            args,
+            self.name(mapping) if mapping is not None else None,
+            inputs,
+            self.expect(siblings),
+            self.trainable(siblings),
+            self.when(siblings),
+            loc,
+            type_loc,
+            arg_locs,
+            input_locs,
+            siblings.value_locs.get("name") if mapping is not None else None,
+        )
+
+    def when(self, siblings) -> bool:
+        """``when: false`` (usually ``when: ${...}`` in a module) leaves the layer out: it passes
+        its input on unchanged."""
+        if "when" not in siblings:
+            return True
+        value = siblings["when"]
+        if not isinstance(value, bool):
+            self.error(
+                siblings.value_locs["when"], f"when must be true or false (or a ${{...}} condition), not {_show(value)}"
+            )
+            return True
+        return value
 
     def arguments(self, layer_type, written: str, value, value_loc: Loc):
         given, locs = {}, {}
@@ -309,6 +498,9 @@ class _Reader:
         return given, locs
 
     def value(self, kind, value, loc: Loc, what: str):
+        if isinstance(value, str) and "${" in value:
+            self.error(loc, f"{what}: {value} is only worked out inside a module, with the module's parameters")
+            return None
         try:
             return kind.parse(value)
         except ArgError as error:
@@ -378,6 +570,13 @@ class _Reader:
             self.error(siblings.value_locs["trainable"], f"trainable must be true or false, not {_show(value)}")
             return True
         return value
+
+
+class _NotAMerge:
+    merges = False
+
+
+_NOT_A_MERGE = _NotAMerge()
 
 
 def _known(key) -> bool:

@@ -1,0 +1,196 @@
+"""Reusable modules: parameters, ${...} expressions, optional layers, names, errors."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import analyze_text, build_text
+
+from cnncalc.errors import SpecError
+from cnncalc.expr import ExprError, evaluate
+
+NAMES = {"width": 64, "stride": 2, "project": False}
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("width * 4", 256),
+        ("width * 4 // 3", 85),
+        ("(width + 1) % 7", 2),
+        ("stride != 1 or project", True),
+        ("not project and stride == 2", True),
+        ("min(width, 32) + max(1, 2)", 34),
+        ("-width", -64),
+        ("7 / 2", 3.5),
+        ("8 / 2", 4),
+        ("true", True),
+    ],
+)
+def test_expressions(text, value):
+    assert evaluate(text, NAMES) == value
+
+
+@pytest.mark.parametrize(
+    "text, column",
+    [
+        ("__import__", 0),
+        ("width.real", 5),
+        ("open(1)", 0),
+        ("width +", 7),
+        ("1/0", 1),
+        ('"a"', 0),
+        ("width ** 2", 7),
+        ("lambda: 1", 6),
+    ],
+)
+def test_anything_else_is_refused(text, column):
+    with pytest.raises(ExprError) as error:
+        evaluate(text, NAMES)
+    assert error.value.column == column
+
+
+BLOCK = """
+input: [64, 8, 8]
+modules:
+  basic:
+    params: {filters: null, stride: 1, project: false}
+    layers:
+      - conv: {filters: "${filters}", kernel: 3, stride: "${stride}", padding: 1, bias: false}
+        name: conv1
+      - relu
+      - conv: {filters: "${filters}", kernel: 3, padding: 1, bias: false}
+        name: conv2
+      - conv: {filters: "${filters}", kernel: 1, stride: "${stride}", bias: false}
+        name: downsample
+        from: input
+        when: ${project}
+      - add: [conv2, downsample]
+      - relu:
+        name: output
+layers:
+"""
+
+
+def test_instances_qualify_names_and_skip_optional_layers():
+    text = (
+        BLOCK
+        + """
+  - basic: {filters: 64}
+    name: layer1.0
+  - basic: {filters: 128, stride: 2, project: true}
+    name: layer2.0
+"""
+    )
+    nodes = {node.name: node for node in build_text(text).nodes}
+    # layer1.0: no projection, so its add reads the instance's input directly.
+    assert nodes["layer1.0.add1"].inputs == ("layer1.0.conv2", "input")
+    assert "layer1.0.downsample" not in nodes
+    assert nodes["layer2.0.add1"].inputs == ("layer2.0.conv2", "layer2.0.downsample")
+    assert nodes["layer2.0.downsample"].inputs == ("layer1.0.output",)
+    assert nodes["layer2.0.conv1"].module == (("layer2.0", "basic"),)
+    report = analyze_text(text)
+    by_name = {layer.name: layer for layer in report.layers}
+    # torchvision's BasicBlock counts: 3*3*64*64 = 36,864; 3*3*64*128 = 73,728; 1*1*64*128 = 8,192.
+    assert by_name["layer1.0.conv1"].params == 36_864
+    assert by_name["layer2.0.conv1"].params == 73_728
+    assert by_name["layer2.0.downsample"].params == 8_192
+    assert by_name["layer2.0.output"].shape == (128, 4, 4)
+
+
+def test_repeated_instances_are_numbered_like_pytorch_modules():
+    text = (
+        BLOCK
+        + """
+  - repeat: 2
+    name: layer1
+    layers:
+      - basic: {filters: 64}
+"""
+    )
+    names = [node.name for node in build_text(text).nodes]
+    assert names[:3] == ["layer1.0.basic1.conv1", "layer1.0.basic1.relu1", "layer1.0.basic1.conv2"]
+    text = text.replace("      - basic: {filters: 64}", "      - basic: {filters: 64}\n        name: block")
+    assert [n for n in (node.name for node in build_text(text).nodes) if n.endswith("output")] == [
+        "layer1.0.block.output",
+        "layer1.1.block.output",
+    ]
+
+
+def test_modules_use_modules_and_the_instance_name_means_its_output():
+    text = """
+input: [4, 8, 8]
+modules:
+  pair:
+    params: {width: null}
+    layers:
+      - conv: {filters: "${width}", kernel: 1}
+      - conv: {filters: "${width * 2}", kernel: 1}
+  quad:
+    params: {width: 2}
+    layers:
+      - pair: {width: "${width}"}
+        name: a
+      - pair: {width: "${width + 1}"}
+        name: b
+        from: input
+      - concat: [a, b]
+layers:
+  - quad:
+    name: q
+  - relu:
+    from: q
+"""
+    report = analyze_text(text)
+    shapes = {layer.name: layer.shape for layer in report.layers}
+    assert shapes["q.a.conv2"] == (4, 8, 8) and shapes["q.b.conv2"] == (6, 8, 8)  # 2*2 and (2+1)*2
+    assert shapes["q.concat1"] == (10, 8, 8) and shapes["relu1"] == (10, 8, 8)
+    assert report.layers[-1].inputs == ("q.concat1",)
+
+
+@pytest.mark.parametrize(
+    "use, message",
+    [
+        ("- basic: {filters: 64, strid: 2}", 'has no parameter "strid" (did you mean "stride"?)'),
+        ("- basic: {stride: 2}", 'module "basic" needs filters (defined at line 4)'),
+        ("- basic: {filters: 64, stride: \"${__import__('os')}\"}", "is only worked out inside a module"),
+    ],
+)
+def test_broken_uses(use, message):
+    with pytest.raises(SpecError) as error:
+        build_text(BLOCK + "  " + use + "\n")
+    assert message in str(error.value)
+
+
+def test_errors_inside_a_module_name_the_module_line_and_the_instance():
+    text = (
+        BLOCK.replace('"${filters}", kernel: 3, stride', '"${filters * }", kernel: 3, stride')
+        + """
+  - basic: {filters: 64}
+    name: block
+"""
+    )
+    with pytest.raises(SpecError) as error:
+        build_text(text)
+    message = str(error.value)
+    assert message.startswith("t.yaml:7:")  # the module's conv1 line
+    assert '"block", the basic at line' in message  # and the instance's
+
+
+def test_no_code_runs_from_an_expression(tmp_path):
+    marker = tmp_path / "ran"
+    text = BLOCK.replace(
+        '"${filters}", kernel: 3, stride', f"\"${{__import__('os').system('touch {marker}')}}\", kernel: 3, stride"
+    )
+    with pytest.raises(SpecError) as error:
+        build_text(text + "  - basic: {filters: 64}\n")
+    assert not marker.exists()
+    # refused at the module's line (whichever token gives it away first), the instance named
+    assert str(error.value).startswith("t.yaml:7:25: error: in ${__import__(")
+    assert "the basic at line" in str(error.value)
+
+
+def test_a_module_that_uses_itself_is_refused():
+    text = "input: [1, 4]\nmodules:\n  loop:\n    layers:\n      - loop\nlayers:\n  - loop\n"
+    with pytest.raises(SpecError) as error:
+        build_text(text)
+    assert "modules use each other without end: loop -> loop" in str(error.value)
