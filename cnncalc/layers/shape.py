@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import LayerError
 from ..geometry import axis_name, explicit_pads, per_axis, per_axis_reach, resample, shifted_field
-from .base import Arg, Choice, LayerType, Number, Padding, Scales, np, register
+from .base import Arg, Choice, LayerType, Number, Padding, Scales, Sizes, np, register
 
 
 @register
@@ -107,3 +107,59 @@ class Upsample(LayerType):
             source = np.minimum(np.floor(np.arange(length, dtype=np.float32) * step).astype(np.int64), size - 1)
             x = np.take(x, source, axis=axis + 2)
         return x
+
+
+@register
+class Crop(LayerType):
+    """Cuts the spatial axes down: to ``size`` (centered; the odd pixel comes off the end), or
+    by ``amounts`` per axis ``[before, after]``. U-Net crops its skip connections this way.
+
+    Example::
+
+        - crop: [392, 392]                  # center crop of a 568x568 map: 88 off each side
+        - crop: {amounts: [[1, 0], [1, 0]]}
+    """
+
+    name = "crop"
+    aliases = ("center_crop", "cropping")
+    primary = "size"
+    spatial = True
+    args = (
+        Arg("size", Sizes(), None, "the size to cut down to, centered"),
+        Arg("amounts", Padding(allow_same=False), None, "or how much to cut: per axis a number or [before, after]"),
+    )
+
+    def cuts(self, a, shape: tuple) -> tuple:
+        ndim = len(shape) - 1
+        if (a.size is None) == (a.amounts is None):
+            raise LayerError("give crop either size (centered) or amounts, one of the two", arg="size")
+        if a.amounts is not None:
+            return explicit_pads(a.amounts, ndim, "amounts")
+        cuts = []
+        for axis, (length, target) in enumerate(zip(shape[1:], per_axis(a.size, ndim, "size"))):
+            if target > length:
+                raise LayerError(f"cannot crop axis {axis_name(axis, ndim)} of size {length} to {target}", arg="size")
+            cuts.append(((length - target) // 2, length - target - (length - target) // 2))
+        return tuple(cuts)
+
+    def output_shape(self, a, shapes):
+        (shape,) = shapes
+        out = [length - before - after for length, (before, after) in zip(shape[1:], self.cuts(a, shape))]
+        if min(out) < 1:
+            raise LayerError(f"cropping leaves nothing: {list(shape[1:])} -> {out}", arg="amounts")
+        return (shape[0], *out)
+
+    def worked_shape(self, a, shapes, out):
+        cuts = self.cuts(a, shapes[0])
+        return [
+            f"{axis_name(axis, len(cuts))}: {length} - {before} - {after} = {length - before - after}"
+            for axis, (length, (before, after)) in enumerate(zip(shapes[0][1:], cuts))
+        ]
+
+    def receptive_field(self, a, fields, shapes):
+        return shifted_field(fields[0], tuple((-before, -after) for before, after in self.cuts(a, shapes[0])))
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        cuts = self.cuts(a, x.shape[1:])
+        return x[(slice(None), slice(None), *(slice(b, n - e) for n, (b, e) in zip(x.shape[2:], cuts)))]
