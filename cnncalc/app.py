@@ -14,7 +14,12 @@ from .errors import CnncalcError
 
 
 def summarize(
-    file: str | None, batch: int = 1, dtype: str = "float32", format_name: str = "table", pattern: str | None = None
+    file: str | None,
+    batch: int = 1,
+    dtype: str = "float32",
+    format_name: str = "table",
+    pattern: str | None = None,
+    depth: int | None = None,
 ) -> int:
     """The per-layer report of a file, or of a one-line ``pattern`` (see cnncalc.pattern)."""
     from . import formats
@@ -28,7 +33,7 @@ def summarize(
         from .spec import parse
 
         report = analyze(build(parse(document(pattern), FILE)), batch, dtype)
-    formats.write(report, format_name, sys.stdout)
+    formats.write(report, format_name, sys.stdout, depth)
     return 0
 
 

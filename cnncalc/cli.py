@@ -26,6 +26,12 @@ def main() -> None:
     "--pattern", default=None, help='Instead of FILE, a one-line network: "INPUT 32x32x3 -> CONV5-6 -> FC10".'
 )
 @click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Fold module instances nested deeper than this into one row each (tables only).",
+)
+@click.option(
     "--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Examples per batch (memory figures)."
 )
 @click.option(
@@ -43,7 +49,9 @@ def main() -> None:
     show_default=True,
     help="table (rich on a terminal, plain text when piped), json, csv or markdown.",
 )
-def summarize(file: str | None, pattern: str | None, batch: int, dtype: str, format_name: str) -> None:
+def summarize(
+    file: str | None, pattern: str | None, depth: int | None, batch: int, dtype: str, format_name: str
+) -> None:
     """Per-layer shapes, parameters, MACs, memory and receptive fields, with totals.
 
     \b
@@ -53,7 +61,7 @@ def summarize(file: str | None, pattern: str | None, batch: int, dtype: str, for
     """
     if (file is None) == (pattern is None):
         raise click.UsageError("give an architecture FILE or --pattern, one of the two")
-    sys.exit(app.run(app.summarize, file, batch, dtype, format_name, pattern))
+    sys.exit(app.run(app.summarize, file, batch, dtype, format_name, pattern, depth))
 
 
 def parse_size(text: str) -> int:

@@ -194,3 +194,27 @@ def test_a_module_that_uses_itself_is_refused():
     with pytest.raises(SpecError) as error:
         build_text(text)
     assert "modules use each other without end: loop -> loop" in str(error.value)
+
+
+def test_depth_folds_instances_into_rows(capsys):
+    import io
+
+    from cnncalc.formats import write
+
+    text = BLOCK + """
+  - basic: {filters: 64}
+    name: layer1.0
+  - basic: {filters: 128, stride: 2, project: true}
+    name: layer2.0
+"""
+    report = analyze_text(text)
+    stream = io.StringIO()
+    write(report, "csv", stream, depth=0)
+    lines = stream.getvalue().splitlines()
+    # layer1.0: two 3x3 64->64 convs, 2 * 36,864 = 73,728; layer2.0: 73,728 + 147,456 + 8,192.
+    assert lines[1].split(",")[:5] == ["layer1.0", "basic", "input", "64x8x8", "73728"]
+    assert lines[2].split(",")[:5] == ["layer2.0", "basic", "layer1.0.output", "128x4x4", str(73_728 + 147_456 + 8_192)]
+    assert len(lines) == 3
+    json_stream = io.StringIO()
+    write(report, "json", json_stream, depth=0)  # the JSON report keeps every layer
+    assert json_stream.getvalue().count('"module": "layer2.0"') == 6

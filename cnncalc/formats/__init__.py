@@ -6,7 +6,13 @@ from __future__ import annotations
 FORMATS = ("table", "json", "csv", "markdown")
 
 
-def write(report, format_name: str, stream) -> None:
+def write(report, format_name: str, stream, depth: int | None = None) -> None:
+    """``depth`` folds module instances for the tables (table, csv, markdown); the JSON report
+    always lists every layer."""
     if format_name not in FORMATS:
         raise ValueError(f"unknown format {format_name!r}")
-    __import__(f"{__name__}.{format_name}", fromlist=["write"]).write(report, stream)
+    module = __import__(f"{__name__}.{format_name}", fromlist=["write"])
+    if depth is None or format_name == "json":
+        module.write(report, stream)
+    else:
+        module.write(report, stream, depth)

@@ -74,6 +74,45 @@ COLUMNS = (
 )
 
 
+def rows(report, depth: int | None = None) -> list:
+    """The report's layers, with module instances nested deeper than ``depth`` folded into
+    one row each (named after the instance, typed by its module): parameters, MACs and
+    memory summed, shape and receptive field those of the instance's output."""
+    if depth is None:
+        return list(report.layers)
+    result, members = [], {}
+    for layer in report.layers:
+        if len(layer.module) <= depth:
+            result.append(layer)
+            continue
+        instance, module = layer.module[depth]
+        if instance not in members:
+            members[instance] = []
+            result.append((instance, module))
+        members[instance].append(layer)
+    folded = []
+    for item in result:
+        if not isinstance(item, tuple):
+            folded.append(item)
+            continue
+        instance, module = item
+        layers = members[instance]
+        output = next((layer for layer in layers if layer.name == f"{instance}.output"), layers[-1])
+        folded.append(
+            output._replace(
+                name=instance,
+                type=module,
+                inputs=tuple(name for name in layers[0].inputs if not name.startswith(f"{instance}.")),
+                params=sum(layer.params for layer in layers),
+                trainable_params=sum(layer.trainable_params for layer in layers),
+                buffers=sum(layer.buffers for layer in layers),
+                macs=sum(layer.macs for layer in layers),
+                activation_bytes=sum(layer.activation_bytes for layer in layers),
+            )
+        )
+    return folded
+
+
 def title(report) -> str:
     name = report.name or report.file
     return f"{name}: input {shape_text(report.input)}, batch {report.batch}, {report.dtype}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 from ..geometry import GLOBAL
-from .columns import COLUMNS, shape_text
+from .columns import COLUMNS, rows, shape_text
 
 # Lists go into one cell each: axes joined by "x", inputs by spaces.
 HEADER = [
@@ -24,10 +24,10 @@ HEADER = [
 ]
 
 
-def write(report, stream) -> None:
+def write(report, stream, depth: int | None = None) -> None:
     out = csv.writer(stream, lineterminator="\n")
     out.writerow(HEADER)
-    for layer in report.layers:
+    for layer in rows(report, depth):
         field = layer.receptive_field
         rf = [GLOBAL] * 3 if field == GLOBAL else [shape_text(part) for part in field]
         out.writerow(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .columns import COLUMNS, title, totals_lines
+from .columns import COLUMNS, rows, title, totals_lines
 
 
-def write(report, stream) -> None:
+def write(report, stream, depth: int | None = None) -> None:
     stream.write(f"**{title(report)}**\n\n")
     stream.write("| " + " | ".join(c.header for c in COLUMNS) + " |\n")
     stream.write("|" + "|".join("---:" if c.numeric else "---" for c in COLUMNS) + "|\n")
-    for layer in report.layers:
+    for layer in rows(report, depth):
         cells = (c.text(c.value(layer)).replace("|", "\\|") for c in COLUMNS)
         stream.write("| " + " | ".join(cells) + " |\n")
     stream.write("\n")

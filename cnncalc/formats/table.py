@@ -6,22 +6,22 @@ and box drawing, and costs no rich import.
 
 from __future__ import annotations
 
-from .columns import COLUMNS, title, totals_lines
+from .columns import COLUMNS, rows, title, totals_lines
 
 
-def write(report, stream) -> None:
+def write(report, stream, depth: int | None = None) -> None:
     if getattr(stream, "isatty", lambda: False)():
-        _write_rich(report, stream)
+        _write_rich(report, stream, depth)
     else:
-        _write_plain(report, stream)
+        _write_plain(report, stream, depth)
 
 
-def _cells(report) -> list:
-    return [[c.text(c.value(layer)) for c in COLUMNS] for layer in report.layers]
+def _cells(report, depth) -> list:
+    return [[c.text(c.value(layer)) for c in COLUMNS] for layer in rows(report, depth)]
 
 
-def _write_plain(report, stream) -> None:
-    rows = [[c.header for c in COLUMNS], *_cells(report)]
+def _write_plain(report, stream, depth) -> None:
+    rows = [[c.header for c in COLUMNS], *_cells(report, depth)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     stream.write(title(report) + "\n\n")
     for n, row in enumerate(rows):
@@ -35,7 +35,7 @@ def _write_plain(report, stream) -> None:
         stream.write(f"{label.ljust(label_width)}  {text}\n")
 
 
-def _write_rich(report, stream) -> None:
+def _write_rich(report, stream, depth) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text  # cells as Text: layer names are never read as markup
@@ -44,7 +44,7 @@ def _write_rich(report, stream) -> None:
     table = Table(title=Text(title(report)), title_justify="left", header_style="bold")
     for c in COLUMNS:
         table.add_column(c.header, justify="right" if c.numeric else "left", no_wrap=True)
-    for row in _cells(report):
+    for row in _cells(report, depth):
         table.add_row(*(Text(cell) for cell in row))
     console.print(table)
     totals = Table.grid(padding=(0, 2))
