@@ -74,7 +74,9 @@ def explain(file: str, layer: str | None = None) -> int:
     report = analyze_file(file)
     names = [item.name for item in report.layers]
     if layer is not None and layer not in names:
-        raise UsageError(f"{file}: error: no layer named {layer!r}{did_you_mean(layer, names)}")
+        same_but_case = [name for name in names if name.lower() == layer.lower()]
+        hint = f' (did you mean "{same_but_case[0]}"?)' if same_but_case else did_you_mean(layer, names)
+        raise UsageError(f"{file}: error: no layer named {layer!r}{hint}; the layers: {', '.join(names)}")
     chosen = [item for item in report.layers if layer is None or item.name == layer]
     write_explain(report, {item.name: worked(item, report) for item in chosen}, sys.stdout)
     return 0
@@ -95,7 +97,11 @@ def run_values(file: str) -> int:
     report = analyze(graph)
     values = given_values(graph, report)
     if values is None:
-        raise SpecError.at(graph.network.loc, "no `values:` to run: give the input's values (SPEC section 6)")
+        raise SpecError.at(
+            graph.network.loc,
+            "nothing to run: give the input's values under `values:` ([C][H][W], or [H][W] for one channel) and each "
+            "weighted layer's `weights:` and `bias:`, e.g. `values: [[1, 2], [3, 4]]` for input: [1, 2, 2]",
+        )
     write_values(values, report, sys.stdout)
     verdicts = [v for v in check_answers(report, values) if v.field == "values"]
     if verdicts:

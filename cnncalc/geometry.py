@@ -133,12 +133,19 @@ def worked_window(spatial: tuple, window: Window, same: bool = False) -> list:
                 f"max(({target}-1)*{s} + {d}*({k}-1) + 1 - {size}, 0) = {total} padding: {before} before, {after} after"
             )
         rounding = "ceil" if window.ceil_mode else "floor"
-        line = f"{name}: {rounding}(({size} + {before} + {after} - {d}*({k}-1) - 1)/{s}) + 1 = "
-        rounded = -(-(size + before + after - d * (k - 1) - 1) // s) + 1
+        padded = f"{size}" + (f" + {before} + {after}" if before or after else "")
+        # W + P - F with a plain kernel; W + P - D*(F-1) - 1 with a dilated one (the same sum)
+        minus = f"{k}" if d == 1 else f"{d}*({k}-1) - 1"
+        line = f"{name}: {rounding}(({padded} - {minus})/{s}) + 1 = "
+        span = d * (k - 1) + 1
+        rounded = -(-(size + before + after - span) // s) + 1
         if window.ceil_mode and rounded != out:
             line += f"{rounded}, less the last window, which would start in the padding: {out}"
         else:
             line += f"{out}"
+        left_over = (size + before + after - span) % s
+        if left_over and not window.ceil_mode:
+            line += f" ({left_over} {'row' if left_over == 1 else 'rows'} at the end left unused)"
         lines.append(line)
     return lines
 

@@ -76,9 +76,11 @@ def worked(layer, report) -> dict:
     return {
         "shape": layer_type.worked_shape(args, shapes, layer.shape) + [f"output {list(layer.shape)}"],
         "params": [layer_type.worked_params(args, shapes)],
-        "size": [f"{'*'.join(str(n) for n in layer.shape)} = {size:,} values"],
+        "size": [
+            f"{'*'.join(str(n) for n in layer.shape)} = {size:,} values" if len(layer.shape) > 1 else f"{size:,} values"
+        ],
         "macs": [layer_type.worked_macs(args, shapes, layer.shape)],
-        "receptive_field": layer_type.worked_field(args, fields, shapes) + [summary],
+        "receptive_field": layer_type.worked_field(args, fields, shapes) + ([] if field == GLOBAL else [summary]),
         "activation_bytes": [
             f"{size:,} values * batch {report.batch} * {layer.activation_bytes // max(size * report.batch, 1)} bytes "
             f"({report.dtype}) = {layer.activation_bytes:,}"
@@ -109,20 +111,18 @@ def check(report, values: dict | None = None) -> list:
                         "input's `values:` and the weights of every layer that has any",
                     )
                 answer = _nested(values[layer.name])
-                verdicts.append(
-                    Verdict(
-                        layer.name,
-                        field,
-                        expected,
-                        answer,
-                        _same_values(expected, answer),
-                        loc,
-                        ["computed from the given input and weights"],
-                    )
-                )
+                same = _same_values(expected, answer)
+                lines = ["computed from the given input and weights"]
+                if not same:
+                    lines.append(_first_difference(expected, answer))
+                verdicts.append(Verdict(layer.name, field, expected, answer, same, loc, lines))
                 continue
             answer, correct = _judge(field, expected, layer, loc)
-            verdicts.append(Verdict(layer.name, field, expected, answer, correct, loc, work.get(field, [])))
+            lines = list(work.get(field, []))
+            if field == "shape" and not correct and isinstance(expected, list) and len(expected) > 1:
+                if (expected[-1], *expected[:-1]) == tuple(layer.shape):
+                    lines.insert(0, "lists are read channels first, like `input:`; as H x W x C your answer is right")
+            verdicts.append(Verdict(layer.name, field, expected, answer, correct, loc, lines))
     return verdicts
 
 
@@ -152,8 +152,7 @@ def _judge_shape(expected, shape: tuple, loc: Loc):
                 loc, f"a shape is a list such as [8, 28, 28] or H x W x C such as 28x28x8, not {expected!r}"
             ) from None
         channels_first = tuple(numbers) if len(numbers) == 1 else (numbers[-1], *numbers[:-1])
-        written = "x".join(str(n) for n in (shape if len(shape) == 1 else (*shape[1:], shape[0])))
-        return f"{written} (H x W x C)" if len(shape) == 3 else written, channels_first == tuple(shape)
+        return list(shape), channels_first == tuple(shape)
     if isinstance(expected, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in expected):
         return list(shape), tuple(expected) == tuple(shape)
     raise SpecError.at(loc, f"a shape is a list such as [8, 28, 28] or H x W x C such as 28x28x8, not {expected!r}")
@@ -198,6 +197,18 @@ def _same_values(expected, actual) -> bool:
     if isinstance(expected, (int, float)) and not isinstance(expected, bool) and isinstance(actual, (int, float)):
         return _close(expected, actual)
     return False
+
+
+def _first_difference(expected, actual, where: tuple = ()) -> str:
+    """Where two nested lists first differ: ``first difference at [1][2]: 15 written, 14 computed``."""
+    index = "".join(f"[{i}]" for i in where)
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return f"at {index or 'the top'}: {len(expected)} entries written, {len(actual)} computed"
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            if not _same_values(e, a):
+                return _first_difference(e, a, (*where, i))
+    return f"first difference at {index}: {expected} written, {actual} computed"
 
 
 def _close(a, b) -> bool:

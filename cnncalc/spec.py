@@ -559,7 +559,15 @@ class _Reader:
                 f"expect is a mapping of answers ({', '.join(EXPECT_FIELDS)}), not {_show(expect)}",
             )
             return None
-        self.check_keys(expect, EXPECT_FIELDS, "expect")
+        numbers = [key for key in expect if isinstance(key, int) and not isinstance(key, bool)]
+        for key in numbers:  # {params: 48,120} reads as {params: 48, 120: null}
+            self.error(
+                expect.key_locs[key],
+                f"{key} looks like the end of a number written with a comma inside "
+                "{...}, where YAML splits at commas: write it without the comma, or in quotes ('48,120')",
+            )
+        if not numbers:
+            self.check_keys(expect, EXPECT_FIELDS, "expect")
         return expect
 
     def trainable(self, siblings) -> bool:

@@ -116,7 +116,8 @@ def test_the_conv_calculator_on_the_64x64_exercise():
     assert "30x30x8" in result.stdout
     assert "608" in result.stdout
     lines = [line for line in result.stdout.splitlines() if "floor((64" in line]
-    assert lines and all(line.rstrip().endswith(")/2) + 1 = 30") for line in lines)
+    # (64 - 5)/2 is not whole: the line may add that the last row is left unused
+    assert lines and all(")/2) + 1 = 30" in line for line in lines)
 
 
 def test_explain_one_layer():

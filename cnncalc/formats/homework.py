@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .columns import shape_text
 from .json import dumps
 
 FIELD_NAMES = {
@@ -27,7 +26,7 @@ def write_check(verdicts, format_name: str, stream) -> None:
         if v.correct:
             stream.write(f"{what} is right\n")
             continue
-        stream.write(f"{what} is wrong; the answer is {_show(v.answer)}\n")
+        stream.write(f"{what} is wrong; the answer is {_answer(v)}\n")
         for line in v.work:
             stream.write(f"    {line}\n")
     right = sum(1 for v in verdicts if v.correct)
@@ -41,7 +40,7 @@ def write_check(verdicts, format_name: str, stream) -> None:
 def write_explain(report, work_by_layer: dict, stream) -> None:
     for name, work in work_by_layer.items():
         layer = next(layer for layer in report.layers if layer.name == name)
-        stream.write(f"{name} ({layer.type}), output {shape_text(layer.shape)}\n")
+        stream.write(f"{name} ({layer.type}), output {list(layer.shape)} (channels first)\n")
         for field in ("shape", "params", "size", "macs", "receptive_field"):
             lines = work[field]
             stream.write(f"  {FIELD_NAMES[field]}:\n")
@@ -53,7 +52,7 @@ def write_explain(report, work_by_layer: dict, stream) -> None:
 def write_values(values: dict, report, stream) -> None:
     for layer in report.layers:
         array = values[layer.name]
-        stream.write(f"{layer.name} ({layer.type}) {shape_text(layer.shape)}:\n")
+        stream.write(f"{layer.name} ({layer.type}), output {list(layer.shape)}:\n")
         stream.write(_grid(array) + "\n\n")
 
 
@@ -74,6 +73,15 @@ def _tidy(values):
     if isinstance(values, float) and values == int(values):
         return int(values)
     return round(values, 6) if isinstance(values, float) else values
+
+
+def _answer(verdict) -> str:
+    """The right answer, written the way the student wrote theirs."""
+    answer = verdict.answer
+    if verdict.field == "shape" and isinstance(verdict.expected, str):
+        order = (*answer[1:], answer[0]) if len(answer) > 1 else answer
+        return "x".join(str(n) for n in order) + (" (H x W x C)" if len(answer) == 3 else "")
+    return _show(answer)
 
 
 def _show(value) -> str:

@@ -92,7 +92,9 @@ class _SlidingConvolution(LayerType):
 
     def worked_shape(self, a, shapes, out):
         window = self.window(a, shapes[0])
-        return [f"channels: the {a.filters} filters"] + worked_window(shapes[0][1:], window, a.padding == "same")
+        return [f"channels: the {a.filters} filter{'s' if a.filters != 1 else ''}"] + worked_window(
+            shapes[0][1:], window, a.padding == "same"
+        )
 
     def worked_field(self, a, fields, shapes):
         return worked_window_field(fields[0], self.window(a, shapes[0]))
@@ -288,7 +290,7 @@ class Deconv(LayerType):
         return prod(shapes[0]) * (a.filters // a.groups) * prod(kernel)
 
     def worked_shape(self, a, shapes, out):
-        lines = [f"channels: the {a.filters} filters"]
+        lines = [f"channels: the {a.filters} filter{'s' if a.filters != 1 else ''}"]
         for axis, (size, k, s, d, (before, after), extra) in enumerate(
             zip(shapes[0][1:], *self.geometry(a, shapes[0]))
         ):
