@@ -19,12 +19,15 @@ from .record import Record
 from .spec import INPUT_NAME, read
 
 DTYPE_BYTES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+# One example's tensor may hold at most this many values (a 65,536 x 65,536 image): beyond
+# it a file is a typo or an attack, not a network.
+MAX_TENSOR_VALUES = 2**32
 
 
 class LayerReport(
     Record,
     fields="name type inputs shape params trainable_params buffers macs activation_bytes receptive_field weights spec "
-    "module",
+    "module live_bytes",
 ):
     """The figures of one layer. ``shape`` leaves the batch out; ``receptive_field`` is a
     ``Field`` or ``"global"``; ``weights`` the arrays it holds (``layers.base.Weight``)."""
@@ -34,7 +37,8 @@ class LayerReport(
 
 class Totals(
     Record,
-    fields="params trainable_params frozen_params buffers macs flops activation_bytes param_bytes buffer_bytes input_bytes",
+    fields="params trainable_params frozen_params buffers macs flops activation_bytes param_bytes buffer_bytes input_bytes "
+    "peak_live_bytes",
 ):
     """Sums over all layers; byte counts use the report's batch and dtype."""
 
@@ -66,6 +70,7 @@ class Report(Record, fields="name file input batch dtype layers totals"):
                     "activation_bytes": layer.activation_bytes,
                     "receptive_field": field_to_dict(layer.receptive_field),
                     "module": layer.module[-1][0] if layer.module else "",
+                    "live_bytes": layer.live_bytes,
                 }
                 for layer in self.layers
             ],
@@ -91,6 +96,11 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
         raise UsageError(f"batch must be a positive whole number, not {batch!r}")
     width = DTYPE_BYTES[dtype]
     input_shape = graph.input_shape
+    if prod(input_shape) > MAX_TENSOR_VALUES:
+        raise SpecError.at(
+            graph.network.input_loc,
+            f"the input holds {prod(input_shape):,} values, more than cnncalc's limit of {MAX_TENSOR_VALUES:,}",
+        )
     shapes = {INPUT_NAME: input_shape}
     # Exact reaches (geometry.Reach per axis) flow between layers; reports show field_of().
     fields = {INPUT_NAME: input_reach(len(input_shape) - 1)}
@@ -106,6 +116,10 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
         shapes[node.name] = report.shape
         fields[node.name] = reach
         reports[index] = report
+    from .memory import liveness  # here: memory.py reads DTYPE_BYTES from this module
+
+    live = liveness(graph, shapes, input_shape, batch, width)
+    reports = [report._replace(live_bytes=after) for report, after in zip(reports, live.after)]
     params = sum(r.params for r in reports)
     trainable = sum(r.trainable_params for r in reports)
     buffers = sum(r.buffers for r in reports)
@@ -121,6 +135,7 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
         param_bytes=params * width,
         buffer_bytes=buffers * width,
         input_bytes=prod(input_shape) * batch * width,
+        peak_live_bytes=live.peak,
     )
     name = graph.network.name
     return Report(name, graph.network.file, input_shape, batch, dtype, tuple(reports), totals)
@@ -139,6 +154,8 @@ def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: i
             f"{list(in_shapes[0])} has {len(in_shapes[0]) - 1}"
         )
     shape = layer_type.output_shape(a, in_shapes)
+    if prod(shape) > MAX_TENSOR_VALUES:
+        raise LayerError(f"its output holds {prod(shape):,} values, more than cnncalc's limit of {MAX_TENSOR_VALUES:,}")
     weights = layer_type.weights(a, in_shapes)
     _check_given_values(a, weights)
     params = sum(w.size for w in weights if not w.buffer)
@@ -157,6 +174,7 @@ def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: i
         weights=weights,
         spec=spec,
         module=node.module,
+        live_bytes=None,
     )
     return report, reach
 

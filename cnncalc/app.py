@@ -154,6 +154,73 @@ def parse_shape(text: str) -> tuple:
     return tuple(numbers), "channels first" if len(numbers) > 1 else "one flat vector"
 
 
+def memory(
+    file: str,
+    batch: int = 1,
+    dtype: str = "float32",
+    train: bool = False,
+    optimizer: str = "adam",
+    mixed_precision: bool = False,
+    inplace: bool = False,
+    budget: int | None = None,
+    format_name: str = "text",
+) -> int:
+    """Inference or training memory, and with ``budget`` the largest batch that fits."""
+    from .analysis import DTYPE_BYTES, analyze
+    from .formats.columns import bytes_text
+    from .formats.json import dumps
+    from .graph import build
+    from .memory import liveness, training
+    from .spec import read
+
+    graph = build(read(file))
+    report = analyze(graph, batch, dtype)
+    width = DTYPE_BYTES[dtype]
+    shapes = {layer.name: layer.shape for layer in report.layers}
+    weights = (report.totals.params + report.totals.buffers) * width
+    if train:
+        step = training(report, batch, dtype, optimizer, mixed_precision)
+        parts = {
+            "parameters": step.params,
+            "gradients": step.gradients,
+            "optimizer_state": step.optimizer_state,
+            "saved_activations": step.saved_activations,
+        }
+        total, per_example = step.total, step.per_example
+        fixed = total - step.saved_activations
+    else:
+        live = liveness(graph, shapes, graph.input_shape, batch, width, inplace)
+        per_example = liveness(graph, shapes, graph.input_shape, 1, width, inplace).peak
+        parts = {"parameters": weights, "peak_live_activations": live.peak}
+        total, fixed = weights + live.peak, weights
+    largest = None
+    if budget is not None:
+        largest = max(0, (budget - fixed) // per_example) if per_example else None
+    data = {
+        "file": file,
+        "mode": "training" if train else "inference",
+        "batch": batch,
+        "dtype": dtype,
+        **({"optimizer": optimizer, "mixed_precision": mixed_precision} if train else {"inplace": inplace}),
+        "bytes": parts,
+        "total_bytes": total,
+        "workspace": "not counted",
+        **({} if budget is None else {"budget_bytes": budget, "largest_batch": largest}),
+    }
+    if format_name == "json":
+        sys.stdout.write(dumps(data) + "\n")
+        return 0
+    mode = f"training with {optimizer}" + (", mixed precision" if mixed_precision else "") if train else "inference"
+    sys.stdout.write(f"{report.name or file}: {mode}, batch {batch}, {dtype}\n")
+    for label, value in parts.items():
+        sys.stdout.write(f"  {label.replace('_', ' '):24} {bytes_text(value):>10}  ({value:,} bytes)\n")
+    sys.stdout.write(f"  {'total':24} {bytes_text(total):>10}  ({total:,} bytes)\n")
+    sys.stdout.write("  (not counted: the workspace convolution algorithms take, which depends on the library)\n")
+    if budget is not None:
+        sys.stdout.write(f"largest batch within {bytes_text(budget)}: {largest:,}\n")
+    return 0
+
+
 def types(name: str | None = None) -> int:
     """Lists the layer types, or describes one: its arguments, defaults and rules."""
     import textwrap  # here, not at the top: it compiles regular expressions when imported

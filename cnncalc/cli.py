@@ -202,6 +202,23 @@ def fc(input_text, units, bias) -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True)
+@click.option("--train", is_flag=True, help="Training: parameters, gradients, optimizer state, saved activations.")
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True)
+@click.option("--mixed-precision", is_flag=True, help="float16 activations, float32 master weights.")
+@click.option("--inplace", is_flag=True, help="Activations overwrite their input where nothing else reads it.")
+@click.option("--budget", default=None, help="A memory size (24GiB): also print the largest batch that fits.")
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budget, format_name) -> None:
+    """Memory for inference (peak of live activations) or a training step, and the largest
+    batch within a budget."""
+    limit = None if budget is None else parse_size(budget)
+    sys.exit(app.run(app.memory, file, batch, dtype, train, optimizer, mixed_precision, inplace, limit, format_name))
+
+
+@main.command()
 @click.argument("name", required=False)
 def types(name: str | None) -> None:
     """The layer types a file may use; with NAME, that type's arguments."""

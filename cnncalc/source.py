@@ -27,6 +27,8 @@ from .errors import Diagnostic, Loc, SpecError
 # Beyond this many values (aliases expanded) a file is refused: the largest sensible
 # architecture file has a few hundred thousand.
 MAX_VALUES = 2_000_000
+# Lists and mappings nested deeper than this are refused before Python's recursion runs out.
+MAX_DEPTH = 100
 
 
 class YMap(dict):
@@ -219,6 +221,8 @@ class _FastReader:
 
     def block(self, index: int, column: int):
         """The node that starts at line ``index``, column ``column``."""
+        if column > 4 * MAX_DEPTH:
+            raise _Unsupported  # deep indentation: the careful reader decides (and refuses)
         if self.is_dash(index, column):
             return self.sequence(index, column)
         key = self.key_at(index, column)
@@ -362,8 +366,10 @@ class _FastReader:
             out.append(ch)
             i += 1
 
-    def flow(self, pos: int, block_indent: int):
+    def flow(self, pos: int, block_indent: int, depth: int = 0):
         """A ``[...]`` or ``{...}`` collection, possibly over several lines."""
+        if depth > MAX_DEPTH:
+            raise _Unsupported  # the careful reader refuses it, with a position
         text = self.text
         opening = text[pos]
         closing = "]" if opening == "[" else "}"
@@ -372,13 +378,13 @@ class _FastReader:
         while text[pos] != closing:
             item_loc = self.loc(pos)
             if opening == "[":
-                item, pos = self.flow_node(pos, block_indent)
+                item, pos = self.flow_node(pos, block_indent, depth)
                 result.append(item)
                 result.item_locs.append(item_loc)
             else:
                 if text[pos] in "[{":
                     raise _Unsupported
-                key, pos = self.flow_node(pos, block_indent, key=True)
+                key, pos = self.flow_node(pos, block_indent, depth, key=True)
                 pos = self.skip_space(pos, block_indent)
                 if text[pos] != ":":
                     raise _Unsupported
@@ -387,7 +393,7 @@ class _FastReader:
                 if text[pos] in ",}":
                     value = None
                 else:
-                    value, pos = self.flow_node(pos, block_indent)
+                    value, pos = self.flow_node(pos, block_indent, depth)
                 _add(result, key, item_loc, value, value_loc)
             self.counted()
             pos = self.skip_space(pos, block_indent)
@@ -397,11 +403,11 @@ class _FastReader:
                 raise _Unsupported
         return result, pos + 1
 
-    def flow_node(self, pos: int, block_indent: int, key: bool = False):
+    def flow_node(self, pos: int, block_indent: int, depth: int = 0, key: bool = False):
         text = self.text
         first = text[pos]
         if first in "[{":
-            return self.flow(pos, block_indent)
+            return self.flow(pos, block_indent, depth + 1)
         if first in "\"'":
             return self.quoted(pos)
         if first in _INDICATORS and not (first == "-" and text[pos + 1] not in " \n"):
@@ -485,9 +491,14 @@ def _check_expanded_size(root, file: str) -> None:
     """Refuses documents whose aliases expand beyond MAX_VALUES ("billion laughs"), counting
     each distinct node once: aliases share node objects, so this costs what the text costs."""
     sizes: dict = {}
-    stack = [(root, False)]
+    stack = [(root, False, 0)]
     while stack:
-        node, children_done = stack.pop()
+        node, children_done, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise SpecError.at(
+                Loc(file, node.start_mark.line + 1, node.start_mark.column + 1),
+                f"lists and mappings nested more than {MAX_DEPTH} deep: refusing to read",
+            )
         if id(node) in sizes:
             continue
         children = node.value if isinstance(node.value, list) else []
@@ -500,8 +511,8 @@ def _check_expanded_size(root, file: str) -> None:
                     f"more than {MAX_VALUES:,} values once aliases are expanded: refusing to read (an alias bomb?)",
                 )
             continue
-        stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
+        stack.append((node, True, depth))
+        stack.extend((child, False, depth + 1) for child in children if id(child) not in sizes)
 
 
 # Collections may carry only their own standard tags; scalars go through SafeConstructor,

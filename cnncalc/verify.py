@@ -19,7 +19,7 @@ from .errors import CnncalcError
 from .geometry import GLOBAL
 from .graph import build
 from .record import Record
-from .spec import INPUT_NAME, read
+from .spec import read
 
 CHECKED = ("shape", "params", "buffers", "macs", "receptive_field")
 # What the probe and the kernels may hold on top of the arrays (see probe.CHUNK_BYTES and
@@ -81,28 +81,15 @@ def default_max_memory() -> int:
 
 
 def estimate_bytes(graph, report, batch: int, dtype: str = "float32") -> int:
-    """Weights, the most activations alive at once (each freed after its last reader) and
-    a fixed workspace: what running ``graph`` will hold at its peak, roughly from above."""
+    """Weights, the most activations alive at once (memory.liveness) and a fixed workspace:
+    what running ``graph`` will hold at its peak, roughly from above."""
+    from .memory import liveness
+
     width = DTYPE_BYTES[dtype]
-    sizes = {INPUT_NAME: _count(graph.input_shape)}
-    for layer in report.layers:
-        sizes[layer.name] = _count(layer.shape)
-    readers: dict = {}
-    for node in graph.nodes:
-        for name in node.inputs:
-            readers[name] = readers.get(name, 0) + 1
-    live = peak = sizes[INPUT_NAME]
-    for node in graph.in_order():
-        live += sizes[node.name]
-        peak = max(peak, live)
-        for name in node.inputs:
-            readers[name] -= 1
-            if readers[name] == 0:
-                live -= sizes[name]
-        if readers.get(node.name, 0) == 0:
-            live -= sizes[node.name]
+    shapes = {layer.name: layer.shape for layer in report.layers}
+    peak = liveness(graph, shapes, graph.input_shape, batch, width).peak
     weights = report.totals.params + report.totals.buffers
-    return (peak * batch + weights) * width + WORKSPACE_BYTES
+    return peak + weights * width + WORKSPACE_BYTES
 
 
 def verify_file(path: str, seed: int = 0, batch: int = 1, max_memory: int | None = None) -> Verification:

@@ -178,6 +178,18 @@ def reference(d, xs):
     padding = d.get("padding", 0)
     if d.type == "local":
         return lambda arrays: local(d, x, arrays)
+    if d.type == "crop":  # no torch layer: plain slicing, a centered size or [before, after] amounts
+
+        def crop(arrays):
+            load(None, arrays, {})
+            sizes = x.shape[2:]
+            if d.get("size") is not None:
+                cuts = [((n - t) // 2, n - t - (n - t) // 2) for n, t in zip(sizes, axes(d.get("size"), nd))]
+            else:
+                cuts = [p if isinstance(p, list) else (p, p) for p in axes(d.get("amounts"), nd)]
+            return x[(slice(None), slice(None), *(slice(b, n - e) for n, (b, e) in zip(sizes, cuts)))]
+
+        return crop
     if d.type == "conv" and padding == "same" and set(sliding(d, nd)[1]) != {1}:
         return lambda arrays: explicit_conv(d, x, arrays)
     pairs = isinstance(padding, list) and any(isinstance(p, list) for p in padding)
@@ -668,6 +680,8 @@ def cases() -> dict:
     # In 2-D, PyTorch copies an axis whose output size is the input's (unit o <- o) and
     # halves the index of one twice as long (o <- o // 2) instead of floor(o / scale),
     # as its 1-D and 3-D upsampling (above) do not.
+    # U-Net's center crop (odd difference: the extra pixel comes off the end), then explicit cuts
+    c["crop"] = chain([2, 9, 8], ("crop", {"size": [5, 4]}), ("crop", {"amounts": [[1, 0], 1]}))
     c["upsample-2d-out-equals-in"] = chain([1, 2, 1], ("upsample", {"scale": [1.25, 1]}))
     c["upsample-2d-out-twice-in"] = chain([1, 1, 4], ("upsample", {"scale": [1, 2.2]}))
     # -- merges --

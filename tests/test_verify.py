@@ -43,8 +43,11 @@ def test_exit_codes_and_json(tmp_path):
     data = json.loads(result.stdout)
     assert data["verified"] is True and data["mismatches"] == 0 and len(data["checks"]) == 4 * 5
     huge = tmp_path / "huge.yaml"
-    huge.write_text("input: [3, 100000, 100000]\nlayers: [{conv: {filters: 8, kernel: 3}}]\n")
-    refused = subprocess.run([CNNCALC, "verify", str(huge)], capture_output=True, text=True, timeout=10)
+    # 2.7e9 input values, under the size limit; (2.7e9 + 0.9e9) * 4 bytes is far over 8 GiB
+    huge.write_text("input: [3, 30000, 30000]\nlayers: [{conv: {filters: 1, kernel: 3}}]\n")
+    refused = subprocess.run(
+        [CNNCALC, "verify", str(huge), "--max-memory", "8GiB"], capture_output=True, text=True, timeout=10
+    )
     assert refused.returncode == 2
     assert "GiB, more than the" in refused.stderr and "Traceback" not in refused.stderr
     small = subprocess.run([CNNCALC, "verify", str(good), "--max-memory", "1MiB"], capture_output=True, text=True)

@@ -129,6 +129,10 @@ def totals_lines(report) -> list:
         lines.append(("buffers", f"{t.buffers:,} ({bytes_text(t.buffer_bytes)})"))
     lines += [
         ("MACs", f"{t.macs:,} ({si_text(t.macs)}), FLOPs {t.flops:,} ({si_text(t.flops)})"),
-        ("activations", f"{bytes_text(t.activation_bytes)} (all layer outputs), input {bytes_text(t.input_bytes)}"),
+        (
+            "activations",
+            f"{bytes_text(t.activation_bytes)} (all layer outputs), peak live {bytes_text(t.peak_live_bytes)}, "
+            f"input {bytes_text(t.input_bytes)}",
+        ),
     ]
     return lines

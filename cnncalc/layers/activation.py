@@ -22,8 +22,15 @@ def erf(x):
     return kernel_erf(x)
 
 
+class Elementwise(LayerType):
+    """An activation: computed value by value (softmax: position by position), so it may
+    overwrite its input (``inplace``)."""
+
+    inplace = True
+
+
 @register
-class ReLU(LayerType):
+class ReLU(Elementwise):
     """``max(0, x)``."""
 
     name = "relu"
@@ -33,7 +40,7 @@ class ReLU(LayerType):
 
 
 @register
-class ReLU6(LayerType):
+class ReLU6(Elementwise):
     """``min(max(0, x), 6)`` (MobileNet)."""
 
     name = "relu6"
@@ -43,7 +50,7 @@ class ReLU6(LayerType):
 
 
 @register
-class LeakyReLU(LayerType):
+class LeakyReLU(Elementwise):
     """``x`` if positive, else ``negative_slope * x``."""
 
     name = "leaky_relu"
@@ -56,7 +63,7 @@ class LeakyReLU(LayerType):
 
 
 @register
-class PReLU(LayerType):
+class PReLU(Elementwise):
     """Leaky ReLU whose slope is learned: one slope, or one per channel (``num_parameters: C``)."""
 
     name = "prelu"
@@ -86,7 +93,7 @@ class PReLU(LayerType):
 
 
 @register
-class ELU(LayerType):
+class ELU(Elementwise):
     """``x`` if positive, else ``alpha * (exp(x) - 1)``."""
 
     name = "elu"
@@ -98,7 +105,7 @@ class ELU(LayerType):
 
 
 @register
-class SELU(LayerType):
+class SELU(Elementwise):
     """Scaled ELU with the fixed constants of Klambauer et al. (2017)."""
 
     name = "selu"
@@ -112,7 +119,7 @@ class SELU(LayerType):
 
 
 @register
-class GELU(LayerType):
+class GELU(Elementwise):
     """``x * Phi(x)``, Phi the standard normal CDF (``approximate: tanh`` for the tanh form)."""
 
     name = "gelu"
@@ -126,7 +133,7 @@ class GELU(LayerType):
 
 
 @register
-class SiLU(LayerType):
+class SiLU(Elementwise):
     """``x * sigmoid(x)`` (also called swish)."""
 
     name = "silu"
@@ -137,7 +144,7 @@ class SiLU(LayerType):
 
 
 @register
-class HardSwish(LayerType):
+class HardSwish(Elementwise):
     """``x * relu6(x + 3) / 6`` (MobileNet v3)."""
 
     name = "hardswish"
@@ -148,7 +155,7 @@ class HardSwish(LayerType):
 
 
 @register
-class HardSigmoid(LayerType):
+class HardSigmoid(Elementwise):
     """``relu6(x + 3) / 6``."""
 
     name = "hardsigmoid"
@@ -159,7 +166,7 @@ class HardSigmoid(LayerType):
 
 
 @register
-class Sigmoid(LayerType):
+class Sigmoid(Elementwise):
     """``1 / (1 + exp(-x))``."""
 
     name = "sigmoid"
@@ -170,7 +177,7 @@ class Sigmoid(LayerType):
 
 
 @register
-class Tanh(LayerType):
+class Tanh(Elementwise):
     """Hyperbolic tangent."""
 
     name = "tanh"
@@ -180,7 +187,7 @@ class Tanh(LayerType):
 
 
 @register
-class Softplus(LayerType):
+class Softplus(Elementwise):
     """``log(1 + exp(beta * x)) / beta``."""
 
     name = "softplus"
@@ -193,7 +200,7 @@ class Softplus(LayerType):
 
 
 @register
-class Softmax(LayerType):
+class Softmax(Elementwise):
     """``exp(x) / sum(exp(x))`` across channels (features, for a flat input), at each position."""
 
     name = "softmax"
@@ -204,7 +211,7 @@ class Softmax(LayerType):
 
 
 @register
-class LogSoftmax(LayerType):
+class LogSoftmax(Elementwise):
     """``log(softmax(x))`` across channels."""
 
     name = "log_softmax"
@@ -216,7 +223,7 @@ class LogSoftmax(LayerType):
 
 
 @register
-class Identity(LayerType):
+class Identity(Elementwise):
     """Passes its input through unchanged (a named point in the graph)."""
 
     name = "identity"

@@ -301,6 +301,8 @@ class LayerType:
     merges = False
     # Whether the input must have spatial axes ([C, L], [C, H, W], [C, D, H, W]).
     spatial = False
+    # Whether the layer may write its output over its input (element-wise layers; memory.py).
+    inplace = False
 
     @property
     def doc(self) -> str:

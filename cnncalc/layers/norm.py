@@ -82,6 +82,7 @@ class Dropout(LayerType):
 
     name = "dropout"
     primary = "p"
+    inplace = True
     args = (Arg("p", Number(low=0, high=1), 0.5, "probability of zeroing a unit"),)
 
     def forward(self, a, xs, w, k):
