@@ -91,6 +91,46 @@ def forward() -> None:
         print("  (torch not installed: `make test-torch` installs it; ratios need it)")
 
 
+DEEP = """name: deep residual stack
+input: [16, 32, 32]
+modules:
+  block:
+    params: {{width: 16}}
+    layers:
+      - conv: {{filters: "${{width}}", kernel: 3, padding: 1}}
+      - batchnorm
+      - relu
+      - conv: {{filters: "${{width}}", kernel: 3, padding: 1}}
+      - add: [conv2, input]
+layers:
+  - repeat: {blocks}
+    name: stage
+    layers:
+      - block: {{width: 16}}
+"""
+
+
+def scale() -> None:
+    """Deep residual stacks of 1,000, 10,000 and 20,000 layers (5 layers a block)."""
+    import tempfile
+
+    cnncalc = str(BIN / "cnncalc")
+    print("\nscale: summarize --format json on deep residual stacks (median of 3)")
+    times = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for layers in (1_000, 10_000, 20_000):
+            path = Path(folder) / f"deep{layers}.yaml"
+            path.write_text(DEEP.format(blocks=layers // 5))
+            runs = median_seconds({"summarize": [cnncalc, "summarize", str(path), "--format", "json"]}, runs=3)
+            times[layers] = runs["summarize"]
+            print(f"  {layers:6,} layers  {times[layers]:6.2f} s")
+    print(
+        f"  10,000 layers in {times[10_000]:.2f} s (goal < 2); 20,000/10,000 = {times[20_000] / times[10_000]:.2f} "
+        "(goal <= 2.2)"
+    )
+
+
 if __name__ == "__main__":
     startup()
     forward()
+    scale()

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from .record import Record
 
+# A file with thousands of problems (one mistake repeated 4,000 times) lists the first ones.
+MAX_SHOWN = 50
+
 
 class Loc(Record, fields="file line column"):
     """A place in a source file. ``line`` and ``column`` count from 1; either may be None."""
@@ -54,7 +57,10 @@ class SpecError(CnncalcError):
         return cls([Diagnostic(loc, message)])
 
     def __str__(self) -> str:
-        return "\n".join(str(d) for d in self.diagnostics)
+        shown = [str(d) for d in self.diagnostics[:MAX_SHOWN]]
+        if len(self.diagnostics) > MAX_SHOWN:
+            shown.append(f"... and {len(self.diagnostics) - MAX_SHOWN:,} more problems")
+        return "\n".join(shown)
 
 
 class UsageError(CnncalcError):

@@ -69,11 +69,15 @@ class _Scope:
     def full_name(self, written: str) -> str:
         return f"{self.prefix}{written}{self.suffix}"
 
-    def resolve(self, written: str) -> str | None:
+    def resolve(self, written: str, generated=()) -> str | None:
+        """The full name ``written`` means here: a name declared in this scope or an outer one,
+        else a generated name (``conv2``) of this scope or an outer one."""
         scope = self
         while scope is not None:
             if written in scope.declared:
                 return scope.declared[written]
+            if f"{scope.prefix}{written}{scope.suffix}" in generated:
+                return f"{scope.prefix}{written}{scope.suffix}"
             scope = scope.parent
         return None
 
@@ -260,13 +264,13 @@ class _Builder:
     def resolve(self, written: str, scope: _Scope, loc, reader: str | None):
         if written == INPUT_NAME:
             return self.scope_input(scope)
-        name = scope.resolve(written)
+        name = scope.resolve(written, self.index_of)
         if isinstance(name, tuple):
             return self.reference(name)
         if name is None and written in self.index_of:
             name = written
         if name is None:
-            hint = did_you_mean(written, [INPUT_NAME, *self.index_of])
+            hint = did_you_mean(written, [INPUT_NAME, *_nearby(self.index_of, scope.prefix)])
             who = f'layer "{reader}"' if reader else "this module"
             self.problems.append(
                 Diagnostic(loc, f'{who} takes its input from "{written}", but no layer has that name{hint}')
@@ -285,13 +289,13 @@ class _Builder:
             if written == INPUT_NAME:
                 resolved.append(self.scope_input(self.scopes[i]))
                 continue
-            name = self.scopes[i].resolve(written)
+            name = self.scopes[i].resolve(written, index_of)
             if isinstance(name, tuple):
                 name = self.reference(name)
             if name is None and written in index_of:
                 name = written
             if name is None:
-                hint = did_you_mean(written, [INPUT_NAME, *index_of])
+                hint = did_you_mean(written, [INPUT_NAME, *_nearby(index_of, self.scopes[i].prefix)])
                 self.problems.append(
                     Diagnostic(
                         loc,
@@ -327,6 +331,14 @@ class _Builder:
         if len(order) < len(nodes):
             raise SpecError([_cycle(nodes, sources, waiting)])
         return tuple(order)
+
+
+def _nearby(names, prefix: str) -> list:
+    """Candidates for "did you mean": the names of the same scope, short form and full, or the
+    top level's (comparing against every name of a 20,000-layer file would be quadratic)."""
+    if not prefix:
+        return [name for name in names if "." not in name][:2000]
+    return [name[len(prefix) :] for name in names if name.startswith(prefix)][:2000]
 
 
 def _name_loc(spec):

@@ -218,3 +218,31 @@ def test_depth_folds_instances_into_rows(capsys):
     json_stream = io.StringIO()
     write(report, "json", json_stream, depth=0)  # the JSON report keeps every layer
     assert json_stream.getvalue().count('"module": "layer2.0"') == 6
+
+
+def test_generated_names_resolve_inside_their_instance():
+    # `conv2` is the second unnamed conv of the instance: stage.1.block1.conv2 in the second one.
+    text = """
+input: [4, 8, 8]
+modules:
+  block:
+    layers:
+      - conv: {filters: 4, kernel: 3, padding: 1}
+      - conv: {filters: 4, kernel: 3, padding: 1}
+      - add: [conv2, input]
+layers:
+  - repeat: 2
+    name: stage
+    layers:
+      - block
+"""
+    nodes = {node.name: node for node in build_text(text).nodes}
+    assert nodes["stage.1.block1.add1"].inputs == ("stage.1.block1.conv2", "stage.0.block1.add1")
+
+
+def test_thousands_of_problems_are_listed_briefly():
+    layers = "".join(f"  - relu:\n    from: nowhere{i}\n" for i in range(300))
+    with pytest.raises(SpecError) as error:
+        build_text("input: [1, 4]\nlayers:\n" + layers)
+    lines = str(error.value).splitlines()
+    assert len(lines) == 51 and lines[-1] == "... and 250 more problems"
