@@ -108,3 +108,41 @@ def test_absurd_files_fail_fast(tmp_path, text, message):
     result, seconds = run("summarize", str(path), "--format", "json")
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
     assert seconds < 1.5  # a second of work, plus starting Python
+
+
+@pytest.mark.parametrize("name", ["homework_cnn", "lenet5", "cifar10_vgg", "alexnet", "zfnet"])
+def test_liveness_equals_the_executors_measured_peak(name):
+    # The executor drops each array after its last reader and measures the most bytes alive;
+    # the estimate, from the report alone, must be the same number.
+    from cnncalc.executor import execute
+    from cnncalc.graph import build
+    from cnncalc.spec import read
+
+    graph = build(read(str(ROOT / "architectures" / f"{name}.yaml")))
+    report = analyze_file(str(ROOT / "architectures" / f"{name}.yaml"), batch=2)
+    assert execute(graph, batch=2).peak_bytes == report.totals.peak_live_bytes
+
+
+def test_liveness_equals_the_measured_peak_with_branches():
+    from cnncalc.executor import execute
+
+    text = """
+    input: [3, 16, 16]
+    layers:
+      - conv: {filters: 8, kernel: 3, padding: 1}
+        name: stem
+      - conv: {filters: 4, kernel: 1}
+        name: a
+      - conv: {filters: 6, kernel: 3, padding: 1}
+        name: b
+        from: stem
+      - maxpool: {kernel: 3, stride: 1, padding: 1}
+        from: stem
+        name: c
+      - concat: [a, b, c]
+      - global_avgpool
+      - fc: 10
+    """
+    from conftest import build_text
+
+    assert execute(build_text(text), batch=3).peak_bytes == analyze_text(text, batch=3).totals.peak_live_bytes
