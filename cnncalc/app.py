@@ -221,6 +221,37 @@ def memory(
     return 0
 
 
+def lint(paths, format_name: str = "text", select=None, ignore=(), strict: bool = False) -> int:
+    """Lints files and directories: 0 no errors (no warnings either with ``strict``), 1 some,
+    2 when nothing could be read."""
+    from .errors import UsageError
+    from .formats import lint as lint_format
+    from .lint import ENGINE_RULES, lint_paths
+    from .lint.config import load
+    from .lint.rules import RULES
+
+    config, configured_strict = load(select, ignore)
+    problems, files, missing = lint_paths(paths, config)
+    for path in missing:
+        sys.stderr.write(f"{path}: error: no such file, directory or match\n")
+    if not files:
+        raise UsageError("no architecture files to lint (*.yaml or *.yml)")
+    rules = {rule: ("error", text) for rule, text in ENGINE_RULES.items()}
+    rules.update({rule.ID: (rule.SEVERITY, rule.RATIONALE) for rule in RULES})
+    lint_format.write(problems, format_name, sys.stdout, rules)
+    failing = [p for p in problems if p.severity == "error" or strict or configured_strict]
+    return 1 if failing or missing else 0
+
+
+def schema() -> int:
+    """A JSON Schema of the architecture file, for editors' YAML language servers."""
+    from .formats.json import dumps
+    from .schema import architecture_schema
+
+    sys.stdout.write(dumps(architecture_schema()) + "\n")
+    return 0
+
+
 def types(name: str | None = None) -> int:
     """Lists the layer types, or describes one: its arguments, defaults and rules."""
     import textwrap  # here, not at the top: it compiles regular expressions when imported

@@ -219,6 +219,29 @@ def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budge
 
 
 @main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format", "format_name", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True
+)
+@click.option("--select", multiple=True, help="Only these rules (repeatable; default: all, or pyproject's).")
+@click.option("--ignore", multiple=True, help="Not these rules (repeatable).")
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+def lint(paths, format_name, select, ignore, strict) -> None:
+    """Check architecture files (files, directories, globs) as CI would: exit 1 on errors.
+
+    Rules and their examples: docs/rules.md. Configure in pyproject.toml under
+    [tool.cnncalc.lint]; silence a line with `# cnncalc: ignore[rule-id]`.
+    """
+    sys.exit(app.run(app.lint, list(paths), format_name, list(select) or None, tuple(ignore), strict))
+
+
+@main.command()
+def schema() -> None:
+    """A JSON Schema of the architecture file, for editors (YAML language server)."""
+    sys.exit(app.run(app.schema))
+
+
+@main.command()
 @click.argument("name", required=False)
 def types(name: str | None) -> None:
     """The layer types a file may use; with NAME, that type's arguments."""

@@ -93,6 +93,10 @@ class Kind:
     def parse(self, value):
         return value
 
+    def schema(self) -> dict:
+        """The JSON Schema of what ``parse`` accepts (for ``cnncalc schema``)."""
+        return {}
+
     def fail(self, value):
         raise ArgError(f"expected {self.expected}, got {_show(value)}")
 
@@ -133,6 +137,9 @@ class Integer(Kind):
             self.fail(value)
         return value
 
+    def schema(self) -> dict:
+        return {"type": "integer", "minimum": self.minimum}
+
 
 class Sizes(Integer):
     """A whole number for every spatial axis, or a list of one per axis (kernel, stride...)."""
@@ -147,6 +154,10 @@ class Sizes(Integer):
                 self.fail(value)
             return tuple(value)
         return super().parse(value)
+
+    def schema(self) -> dict:
+        one = super().schema()
+        return {"anyOf": [one, {"type": "array", "items": one, "minItems": 1}]}
 
 
 class Padding(Kind):
@@ -180,6 +191,14 @@ class Padding(Kind):
             return tuple(axes)
         self.fail(value)
 
+    def schema(self) -> dict:
+        number = {"type": "integer", "minimum": 0}
+        pair = {"type": "array", "items": number, "minItems": 2, "maxItems": 2}
+        words = ["same", "valid"] if self.allow_same else ["valid"]
+        return {
+            "anyOf": [{"enum": words}, number, {"type": "array", "items": {"anyOf": [number, pair]}, "minItems": 1}]
+        }
+
 
 class Flag(Kind):
     expected = "true or false"
@@ -188,6 +207,9 @@ class Flag(Kind):
         if not isinstance(value, bool):
             self.fail(value)
         return value
+
+    def schema(self) -> dict:
+        return {"type": "boolean"}
 
 
 class Number(Kind):
@@ -218,6 +240,14 @@ class Number(Kind):
             self.fail(value)
         return value
 
+    def schema(self) -> dict:
+        result = {"type": "number"}
+        if self.low is not None:
+            result["exclusiveMinimum" if self.open_low else "minimum"] = self.low
+        if self.high is not None:
+            result["exclusiveMaximum" if self.open_high else "maximum"] = self.high
+        return result
+
 
 class Scales(Number):
     """A positive number for every axis, or one per axis (upsampling factors)."""
@@ -232,6 +262,10 @@ class Scales(Number):
                 self.fail(value)
             return tuple(super(Scales, self).parse(v) for v in value)
         return super().parse(value)
+
+    def schema(self) -> dict:
+        one = super().schema()
+        return {"anyOf": [one, {"type": "array", "items": one, "minItems": 1}]}
 
 
 class Choice(Kind):
@@ -249,6 +283,9 @@ class Choice(Kind):
             )
         return value.lower()
 
+    def schema(self) -> dict:
+        return {"enum": list(self.options)}
+
 
 class Names(Kind):
     """Two or more layer names (the inputs of a merge)."""
@@ -259,6 +296,9 @@ class Names(Kind):
         if not isinstance(value, list) or len(value) < 2 or not all(isinstance(v, str) and v for v in value):
             self.fail(value)
         return tuple(value)
+
+    def schema(self) -> dict:
+        return {"type": "array", "items": {"type": "string"}, "minItems": 2}
 
 
 class Numbers(Kind):
@@ -273,6 +313,9 @@ class Numbers(Kind):
             return tuple(self.parse(v) for v in value)
         self.fail(value)
 
+    def schema(self) -> dict:
+        return {"type": ["number", "array"]}
+
 
 class Bias(Kind):
     """``true``/``false``, or the bias values themselves (one per output channel)."""
@@ -285,6 +328,9 @@ class Bias(Kind):
         if isinstance(value, list) and value and all(_is_number(v) for v in value):
             return tuple(value)
         self.fail(value)
+
+    def schema(self) -> dict:
+        return {"anyOf": [{"type": "boolean"}, {"type": "array", "items": {"type": "number"}, "minItems": 1}]}
 
 
 # --- Layer types ---------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""docs/rules.md, written from the rules themselves: ``python -m cnncalc.lint.docs > docs/rules.md``.
+
+tests/test_lint_docs.py holds the page equal to what this prints, so the documentation
+is the rules' own docstrings and cannot drift from them.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from . import ENGINE_RULES
+from .rules import RULES
+
+
+def page() -> str:
+    out = [
+        "# Lint rules",
+        "",
+        "`cnncalc lint` reports every problem with file, line, column, rule id and severity.",
+        "Select or ignore rules with `--select`/`--ignore` or in `pyproject.toml` under",
+        "`[tool.cnncalc.lint]`; silence one line with `# cnncalc: ignore[rule-id]` at its end,",
+        "or a whole file with `# cnncalc: ignore-file[rule-id]` on a line of its own.",
+        "",
+        "This page is generated from the rules' docstrings (`python -m cnncalc.lint.docs`).",
+        "",
+        "## Errors: what the engine refuses",
+        "",
+        "| rule | what |",
+        "|---|---|",
+        *(f"| `{rule}` | {text} |" for rule, text in ENGINE_RULES.items()),
+        "",
+        "## Warnings",
+        "",
+    ]
+    for rule in RULES:
+        title, _, body = rule.__doc__.partition("\n")
+        out += [f"### `{rule.ID}` ({rule.SEVERITY})", "", title.split(": ", 1)[1], "", f"Why: {rule.RATIONALE}.", ""]
+        out += [_markdown(textwrap.dedent(body).strip()), ""]
+    return "\n".join(out)
+
+
+def _markdown(text: str) -> str:
+    """Docstring examples (a line ending in ``::`` and an indented block) as fenced YAML."""
+    out: list = []
+    block = False
+    for line in text.split("\n"):
+        if block:
+            if line.startswith("    "):
+                out.append(line[4:])
+                continue
+            if not line.strip():
+                if out[-1] != "```yaml":
+                    out.append("")
+                continue
+            _close(out)
+            block = False
+        if line.rstrip().endswith("::"):
+            out += [line.rstrip()[:-1], "", "```yaml"]
+            block = True
+        else:
+            out.append(line)
+    if block:
+        _close(out)
+    return "\n".join(out).rstrip()
+
+
+def _close(out: list) -> None:
+    while out and out[-1] == "":
+        out.pop()
+    out += ["```", ""]
+
+
+if __name__ == "__main__":
+    print(page())

@@ -1,0 +1,36 @@
+"""What the rules share: layers with their inputs and readers, and argument positions."""
+
+from __future__ import annotations
+
+from ...spec import INPUT_NAME
+
+
+def layers(context):
+    """``(node, layer report, input shapes, input reports)`` in file order."""
+    reports = {layer.name: layer for layer in context.report.layers}
+    for node, layer in zip(context.graph.nodes, context.report.layers):
+        shapes = tuple(context.report.input if name == INPUT_NAME else reports[name].shape for name in node.inputs)
+        inputs = tuple(reports.get(name) for name in node.inputs)
+        yield node, layer, shapes, inputs
+
+
+def readers(context) -> dict:
+    """Layer name -> the layers that read it."""
+    result: dict = {}
+    for node in context.graph.nodes:
+        for name in node.inputs:
+            result.setdefault(name, []).append(node)
+    return result
+
+
+def position(spec, arg: str | None = None) -> tuple:
+    loc = spec.arg_loc(arg) if arg else spec.loc
+    return loc.line or 1, loc.column or 1
+
+
+def window(node, shape):
+    """The sliding window of a convolution or pooling layer (a layer type with ``window``)."""
+    layer_type = node.spec.type
+    if not hasattr(layer_type, "window"):
+        return None
+    return layer_type.window(node.spec.args, shape)

@@ -1,0 +1,40 @@
+"""dominant-layer: one layer holds most of the parameters.
+
+Often a fully connected layer on a large map, which a global pooling would shrink.
+Warned above a share of the parameters (option ``dominant-layer-share``, default 0.8;
+VGG-16's fc6, with 74%, passes).
+
+FAIL::
+
+    input: [64, 32, 32]
+    layers:
+      - conv: {filters: 8, kernel: 1}
+      - fc: 100
+
+PASS::
+
+    input: [64, 32, 32]
+    layers:
+      - conv: {filters: 8, kernel: 1}
+      - global_avgpool
+      - fc: 100
+"""
+
+from ._common import position
+
+ID = "dominant-layer"
+SEVERITY = "warning"
+RATIONALE = "one layer with most of the parameters is usually a flatten where a pooling would do"
+
+
+def check(context):
+    share = float(context.options.get("dominant-layer-share", 0.8))
+    total = context.report.totals.params
+    if not total:
+        return
+    for node, layer in zip(context.graph.nodes, context.report.layers):
+        if layer.params > share * total and len(context.report.layers) > 1:
+            yield (
+                *position(node.spec),
+                f'"{node.name}" holds {layer.params / total:.0%} of the network\'s {total:,} parameters',
+            )

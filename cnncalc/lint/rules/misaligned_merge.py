@@ -1,0 +1,44 @@
+"""misaligned-merge: branches merged unit by unit whose fields are not centered alike.
+
+When the branches' receptive fields start at different places, a merged unit combines
+features of different parts of the input (a branch padded differently, or cropped).
+
+FAIL (a 3-wide conv without padding shifts its field by one pixel)::
+
+    input: [1, 9]
+    layers:
+      - conv: {filters: 1, kernel: 3}
+        name: a
+      - crop: [7]
+        from: input
+        name: b
+      - conv: {filters: 1, kernel: 1}
+        from: b
+        name: c
+      - add: [a, c]
+
+PASS: the same with ``crop: {amounts: [[1, 1]]}`` (the center), which lines up.
+"""
+
+from ...geometry import GLOBAL
+from ._common import layers, position
+
+ID = "misaligned-merge"
+SEVERITY = "warning"
+RATIONALE = "the merged units combine features of different places"
+
+
+def check(context):
+    for node, _, _, inputs in layers(context):
+        if not node.spec.type.merges:
+            continue
+        fields = [layer.receptive_field for layer in inputs if layer is not None]
+        if any(field == GLOBAL for field in fields) or len(fields) < 2:
+            continue
+        starts = {field.start for field in fields}
+        if len(starts) > 1:
+            described = ", ".join(f'"{layer.name}" {list(layer.receptive_field.start)}' for layer in inputs)
+            yield (
+                *position(node.spec, "inputs"),
+                f'"{node.name}" merges fields that start at different places: {described}',
+            )

@@ -1,0 +1,36 @@
+"""pool-after-global-pool: pooling what already sees the whole input.
+
+After global pooling every unit sees everything and the map is 1x1; pooling it again
+changes nothing.
+
+FAIL::
+
+    input: [4, 8, 8]
+    layers:
+      - global_avgpool
+      - maxpool: 1
+
+PASS::
+
+    input: [4, 8, 8]
+    layers:
+      - global_avgpool
+      - flatten
+"""
+
+from ...geometry import GLOBAL
+from ._common import layers, position, window
+
+ID = "pool-after-global-pool"
+SEVERITY = "warning"
+RATIONALE = "it does nothing, and usually means a layer is in the wrong place"
+
+
+def check(context):
+    for node, layer, shapes, inputs in layers(context):
+        pooling = window(node, shapes[0]) is not None and layer.params == 0
+        if pooling and inputs and inputs[0] is not None and inputs[0].receptive_field == GLOBAL:
+            yield (
+                *position(node.spec),
+                f'"{node.name}" pools "{inputs[0].name}", whose units already see the whole input',
+            )

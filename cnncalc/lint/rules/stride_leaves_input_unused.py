@@ -1,0 +1,49 @@
+"""stride-leaves-input-unused: the last windows stop short of the input's end.
+
+With ``floor`` rounding, rows (or columns) after the last whole window are never read.
+Padding that is not read does not count; input that is not read does. Windows narrower
+than their stride (a 1x1 convolution with stride 2) skip rows on purpose and are not
+judged.
+
+FAIL (6 wide, kernel 3, stride 2: windows at 0-2 and 2-4, pixel 5 is never read)::
+
+    input: [1, 6]
+    layers:
+      - conv: {filters: 1, kernel: 3, stride: 2}
+
+PASS::
+
+    input: [1, 7]
+    layers:
+      - conv: {filters: 1, kernel: 3, stride: 2}
+"""
+
+from ...geometry import axis_name
+from ._common import layers, position, window
+
+ID = "stride-leaves-input-unused"
+SEVERITY = "warning"
+RATIONALE = "pixels no window reads are usually a miscounted input size, stride or padding"
+
+
+def check(context):
+    for node, layer, shapes, _ in layers(context):
+        w = window(node, shapes[0])
+        if w is None or w.ceil_mode:
+            continue
+        for axis, (size, span, stride, (before, _)) in enumerate(
+            zip(shapes[0][1:], w.effective_kernel, w.stride, w.pads)
+        ):
+            if span < stride:
+                continue  # windows with gaps between them (a 1x1 stride-2 shortcut) subsample on purpose
+            out = layer.shape[axis + 1]
+            last_read = (out - 1) * stride + span - 1 - before  # in input pixels
+            unread = size - 1 - last_read
+            if unread > 0:
+                name = axis_name(axis, len(shapes[0]) - 1)
+                what = "row" if name in ("H", "D", "L") else "column"
+                yield (
+                    *position(node.spec, "stride" if "stride" in node.spec.arg_locs else None),
+                    f'"{node.name}": stride {stride} leaves the last {unread} {what}{"s" if unread > 1 else ""} '
+                    f"of axis {name} unread ({size} wide, last window ends at {last_read})",
+                )
