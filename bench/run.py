@@ -130,7 +130,43 @@ def scale() -> None:
     )
 
 
+CLASSIC = [
+    "lenet5",
+    "alexnet",
+    "alexnet_torchvision",
+    "alexnet_caffe",
+    "zfnet",
+    "vgg11",
+    "vgg11_lrn",
+    "vgg13",
+    "vgg16",
+    "vgg16_c",
+    "vgg19",
+    "cifar10_vgg",
+    "homework_cnn",
+]
+
+
+def lint() -> None:
+    """cnncalc lint over 1,000 files: copies of the classic networks (20 to 50 layers, the
+    configs a team keeps) and, apart, copies of the whole zoo (up to ResNet-152's 500)."""
+    import shutil
+    import tempfile
+
+    cnncalc = str(BIN / "cnncalc")
+    zoo = sorted((ROOT / "architectures").glob("*.yaml"))
+    classic = [ROOT / "architectures" / f"{name}.yaml" for name in CLASSIC]
+    print("\nlint: 1,000 files in one call (median of 3)")
+    for label, sources in (("classic networks (20-50 layers)", classic), ("the whole zoo (up to 500 layers)", zoo)):
+        with tempfile.TemporaryDirectory() as folder:
+            for index in range(1_000):
+                shutil.copy(sources[index % len(sources)], Path(folder) / f"f{index}.yaml")
+            seconds = median_seconds({"lint": [cnncalc, "lint", folder]}, runs=3)["lint"]
+        print(f"  {label:34} {seconds:6.2f} s  {1_000 / seconds:6.0f} files/s  (goal: 1,000 in < 5 s)")
+
+
 if __name__ == "__main__":
     startup()
     forward()
     scale()
+    lint()

@@ -115,6 +115,7 @@ class _Builder:
         self.problems: list = []
         self.instances: dict = {}  # (prefix, module) -> count, for generated instance names
         self.active: list = []  # the modules being expanded, innermost last
+        self.instantiated: dict = {}  # (module, arguments) -> its layers, read once
 
     def graph(self) -> Graph:
         top = _Scope("", "", {}, None, input=INPUT_NAME, instance=())
@@ -193,7 +194,12 @@ class _Builder:
             name = f"{scope.prefix}{use.module}{self.instances[key]}"
         where = f'"{name}", the {use.module} at line {use.loc.line}'
         self.active.append(use.module)
-        items = instantiate(use, self.network.modules, self.file, where)
+        # Instances with the same arguments have the same layers: read them once (a ResNet
+        # has 150 bottlenecks but a handful of distinct ones).
+        key = (use.module, repr(sorted(use.args.items())))
+        if key not in self.instantiated:
+            self.instantiated[key] = instantiate(use, self.network.modules, self.file, where)
+        items = self.instantiated[key]
         if use.inputs is None:
             instance_input = above if isinstance(above, tuple) else ("index", above)
         else:

@@ -103,7 +103,9 @@ def lint_file(path: str, config: Config | None = None) -> list:
         for d in error.diagnostics:
             problems.append(Problem(path, d.loc.line or 1, d.loc.column or 1, stage, "error", d.message))
         return _filter(problems, text, config)
-    context = Context(path, text, graph, report, config.options)
+    from .rules._common import rows
+
+    context = Context(path, text, graph, report, config.options, rows(graph, report))
     for rule in RULES:
         found: dict = {}  # a line of a module or repeat speaks for every instance of it
         for line, column, message in rule.check(context):
@@ -114,9 +116,10 @@ def lint_file(path: str, config: Config | None = None) -> list:
     return _filter(problems, text, config)
 
 
-class Context(Record, fields="file text graph report options"):
+class Context(Record, fields="file text graph report options rows"):
     """What a rule looks at: the file's text, its graph (layer specs with positions) and its
-    report (shapes, fields, counts); ``options`` from the configuration."""
+    report (shapes, fields, counts); ``options`` from the configuration; ``rows`` each layer
+    with its inputs (rules/_common.layers)."""
 
     __slots__ = ()
 
@@ -146,10 +149,21 @@ def _ids(text) -> set:
     return {"*"} if text is None else {part.strip() for part in text.split(",") if part.strip()}
 
 
+# Past this many files, lint in one process per core.
+PARALLEL_FROM = 64
+
+
 def lint_paths(paths, config: Config | None = None) -> tuple:
-    """``(problems, files read, paths that matched nothing)``."""
+    """``(problems, files read, paths that matched nothing)``; problems in file order."""
     files, missing = files_under(paths)
-    problems = []
-    for path in files:
-        problems += lint_file(path, config)
-    return problems, files, missing
+    workers = os.cpu_count() or 1
+    if len(files) >= PARALLEL_FROM and workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from functools import partial
+
+        chunk = max(1, len(files) // (workers * 8))
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(partial(lint_file, config=config), files, chunksize=chunk))
+    else:
+        results = [lint_file(path, config) for path in files]
+    return [problem for result in results for problem in result], files, missing

@@ -6,12 +6,18 @@ from ...spec import INPUT_NAME
 
 
 def layers(context):
-    """``(node, layer report, input shapes, input reports)`` in file order."""
-    reports = {layer.name: layer for layer in context.report.layers}
-    for node, layer in zip(context.graph.nodes, context.report.layers):
-        shapes = tuple(context.report.input if name == INPUT_NAME else reports[name].shape for name in node.inputs)
-        inputs = tuple(reports.get(name) for name in node.inputs)
-        yield node, layer, shapes, inputs
+    """``(node, layer report, input shapes, input reports)`` in file order (made once per file
+    by the linter: every rule walks them)."""
+    return context.rows
+
+
+def rows(graph, report) -> tuple:
+    reports = {layer.name: layer for layer in report.layers}
+    result = []
+    for node, layer in zip(graph.nodes, report.layers):
+        shapes = tuple(report.input if name == INPUT_NAME else reports[name].shape for name in node.inputs)
+        result.append((node, layer, shapes, tuple(reports.get(name) for name in node.inputs)))
+    return tuple(result)
 
 
 def readers(context) -> dict:
