@@ -30,10 +30,10 @@ RATIONALE = "one layer with most of the parameters is usually a flatten where a 
 def check(context):
     share = float(context.options.get("dominant-layer-share", 0.8))
     total = context.report.totals.params
-    if not total:
-        return
+    if sum(1 for layer in context.report.layers if layer.params) < 2:
+        return  # one layer with parameters holds them all, necessarily
     for node, layer in zip(context.graph.nodes, context.report.layers):
-        if layer.params > share * total and len(context.report.layers) > 1:
+        if layer.params > share * total:
             yield (
                 *position(node.spec),
                 f'"{node.name}" holds {layer.params / total:.0%} of the network\'s {total:,} parameters',
