@@ -6,12 +6,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-torch bench lint-self clean
+.PHONY: run test test-all test-torch bench clean
 
 run: $(STAMP)
 	$(BIN)/cnncalc summarize architectures/vgg16.yaml
 
 test: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# Everything, the slow verifications of the largest networks included.
+test-all: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # The optional cross-checks against PyTorch (CPU build, installed into the same venv).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .layers.base import REGISTRY
 from .spec import EXPECT_FIELDS
 
-EXPRESSION = {"type": "string", "pattern": "\\\\$\\\\{.*\\\\}"}  # ${...} inside modules
+EXPRESSION = {"type": "string", "pattern": r"\$\{.*\}"}  # ${...} inside modules
 
 
 def architecture_schema() -> dict:
@@ -48,7 +48,12 @@ def architecture_schema() -> dict:
             {"enum": names},
             *layers,
             {"$ref": "#/definitions/repeat"},
-            {"type": "object", "description": "a module used like a layer", "minProperties": 1},
+            {
+                "type": "object",
+                "description": "a module used like a layer",
+                "minProperties": 1,
+                "not": {"anyOf": [{"required": [name]} for name in names]},  # layer types are checked above
+            },
         ]
     }
     return {

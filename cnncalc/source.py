@@ -532,6 +532,13 @@ def _syntax_error(text: str, file: str, error) -> SpecError:
 
     if opened is not None and "flow" in context and "did not find expected" in problem:
         bracket, closing = ("[", "]") if "sequence" in context else ("{", "}")
+        found = _char_at(text, mark) if mark is not None else ""
+        if found in "]}" and found and found != closing:
+            return at(
+                mark,
+                f"found {found} where {closing} should close the {bracket} at line "
+                f"{opened.line + 1}, column {opened.column + 1}",
+            )
         return at(opened, f"this {bracket} is never closed (no matching {closing})")
     if opened is not None and "quoted scalar" in context and "end of stream" in problem:
         return at(opened, "this quote is never closed")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from test_zoo_resnet import torchvision_params
+
 from cnncalc.analysis import analyze_file
 
 ARCHITECTURES = Path(__file__).resolve().parent.parent / "architectures"
@@ -93,6 +95,18 @@ PARAMS = [
         "hand: convs + batchnorm scale/shift + fcs",
     ),
     ("homework_cnn.yaml", 62_958, 608 + 3_216 + 48_120 + 10_164 + 850, "hand: the homework table"),
+    # ResNets: torchvision's counts, and the same by hand following _make_layer (test_zoo_resnet.py)
+    ("resnet18.yaml", 11_689_512, torchvision_params("basic", (2, 2, 2, 2)), "torchvision resnet18 num_params"),
+    ("resnet34.yaml", 21_797_672, torchvision_params("basic", (3, 4, 6, 3)), "torchvision resnet34 num_params"),
+    ("resnet50.yaml", 25_557_032, torchvision_params("bottleneck", (3, 4, 6, 3)), "torchvision resnet50 num_params"),
+    ("resnet101.yaml", 44_549_160, torchvision_params("bottleneck", (3, 4, 23, 3)), "torchvision resnet101"),
+    ("resnet152.yaml", 60_192_808, torchvision_params("bottleneck", (3, 8, 36, 3)), "torchvision resnet152"),
+    (
+        "resnet50_tfslim.yaml",
+        25_557_032,
+        torchvision_params("bottleneck", (3, 4, 6, 3)),
+        "slim resnet_v1_50: the same weights, laid out otherwise",
+    ),
 ]
 
 

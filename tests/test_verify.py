@@ -17,11 +17,36 @@ ARCHITECTURES = sorted((ROOT / "architectures").glob("*.yaml"))
 CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
 
 
-@pytest.mark.parametrize("path", ARCHITECTURES, ids=lambda p: p.name)
+# Networks that take the executor and the probe more than a few seconds: `make test-all`.
+SLOW = {
+    "resnet34",
+    "resnet50",
+    "resnet50_tfslim",
+    "resnet101",
+    "resnet152",
+    "densenet121",
+    "googlenet",
+    "unet",
+    "mobilenet_v1",
+    "mobilenet_v2",
+    "vgg16",
+    "vgg19",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.slow) if p.stem in SLOW else p for p in ARCHITECTURES],
+    ids=lambda p: p.name,
+)
 def test_every_architecture_verifies(path):
     result = verify_file(str(path))
     assert result.mismatches == [], [tuple(check) for check in result.mismatches]
-    assert result.unmeasured == []
+    # A field wider than the probe's largest input (4x the file's) cannot be measured; that,
+    # and only that, may stay unmeasured (ResNet-34's last fields span 899 of 224 pixels).
+    assert all("reach its borders" in check.note for check in result.unmeasured), [
+        (check.layer, check.note) for check in result.unmeasured
+    ]
 
 
 def test_a_wrong_report_is_caught(monkeypatch, tmp_path):

@@ -15,9 +15,10 @@ def write(problems, format_name: str, stream, rules: dict | None = None) -> None
         stream.write("[" + ",\n ".join(dumps(p.to_dict()) for p in problems) + "]\n")
     elif format_name == "github":
         for p in problems:
-            # GitHub workflow commands: the message must not break the line.
-            message = p.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            stream.write(f"::{p.severity} file={p.file},line={p.line},col={p.column},title={p.rule}::{message}\n")
+            # GitHub workflow commands: escape what would end the message or a property.
+            message = _escape(p.message)
+            file = _escape(p.file, ",:")
+            stream.write(f"::{p.severity} file={file},line={p.line},col={p.column},title={p.rule}::{message}\n")
     elif format_name == "sarif":
         stream.write(dumps(sarif(problems, rules or {})) + "\n")
     else:
@@ -25,6 +26,22 @@ def write(problems, format_name: str, stream, rules: dict | None = None) -> None
         for p in problems:
             severity = f"{COLORS[p.severity]}{p.severity}{RESET}" if color else p.severity
             stream.write(f"{p.file}:{p.line}:{p.column}: {severity} [{p.rule}] {p.message}\n")
+
+
+def _escape(text: str, also: str = "") -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    for ch in also:
+        text = text.replace(ch, f"%{ord(ch):02X}")
+    return text
+
+
+def _uri(path: str) -> str:
+    """A file's SARIF location: relative to the working directory (the repository, in CI)."""
+    import os
+    from urllib.parse import quote
+
+    relative = os.path.relpath(path)
+    return quote((path if relative.startswith("..") else relative).replace(os.sep, "/"))
 
 
 def sarif(problems, rules: dict) -> dict:
@@ -61,7 +78,7 @@ def sarif(problems, rules: dict) -> dict:
                         "locations": [
                             {
                                 "physicalLocation": {
-                                    "artifactLocation": {"uri": p.file.replace("\\", "/")},
+                                    "artifactLocation": {"uri": _uri(p.file)},
                                     "region": {"startLine": p.line, "startColumn": p.column},
                                 }
                             }

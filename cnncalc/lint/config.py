@@ -39,6 +39,9 @@ def load(select=None, ignore=(), path: str | None = None) -> tuple:
             import tomllib
         except ModuleNotFoundError:  # Python 3.10: no TOML reader in the standard library
             tomllib = None
+            import sys
+
+            sys.stderr.write(f"{path}: warning: [tool.cnncalc.lint] is not read on Python 3.10 (no tomllib)\n")
         if tomllib is not None:
             with open(path, "rb") as stream:
                 try:

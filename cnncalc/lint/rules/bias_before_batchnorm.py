@@ -9,6 +9,7 @@ FAIL::
     layers:
       - conv: {filters: 4, kernel: 3}
       - batchnorm
+      - conv: {filters: 4, kernel: 3}
 
 PASS::
 
@@ -16,6 +17,7 @@ PASS::
     layers:
       - conv: {filters: 4, kernel: 3, bias: false}
       - batchnorm
+      - conv: {filters: 4, kernel: 3}
 """
 
 from ._common import layers, position, readers

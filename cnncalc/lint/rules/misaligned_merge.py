@@ -3,13 +3,13 @@
 When the branches' receptive fields start at different places, a merged unit combines
 features of different parts of the input (a branch padded differently, or cropped).
 
-FAIL (a 3-wide conv without padding shifts its field by one pixel)::
+FAIL (the conv's units are centered on pixels 1, 2, ...; the crop's on 2, 3, ...)::
 
     input: [1, 9]
     layers:
       - conv: {filters: 1, kernel: 3}
         name: a
-      - crop: [7]
+      - crop: {amounts: [[2, 0]]}
         from: input
         name: b
       - conv: {filters: 1, kernel: 1}
@@ -17,7 +17,19 @@ FAIL (a 3-wide conv without padding shifts its field by one pixel)::
         name: c
       - add: [a, c]
 
-PASS: the same with ``crop: {amounts: [[1, 1]]}`` (the center), which lines up.
+PASS (cutting one pixel off each side centers the crop's units on 1, 2, ... too)::
+
+    input: [1, 9]
+    layers:
+      - conv: {filters: 1, kernel: 3}
+        name: a
+      - crop: {amounts: [[1, 1]]}
+        from: input
+        name: b
+      - conv: {filters: 1, kernel: 1}
+        from: b
+        name: c
+      - add: [a, c]
 """
 
 from ...geometry import GLOBAL
@@ -37,8 +49,8 @@ def check(context):
             continue
         starts = {field.start for field in fields}
         if len(starts) > 1:
-            described = ", ".join(f'"{layer.name}" {list(layer.receptive_field.start)}' for layer in inputs)
+            described = ", ".join(f'"{layer.name}" at {list(layer.receptive_field.start)}' for layer in inputs)
             yield (
                 *position(node.spec, "inputs"),
-                f'"{node.name}" merges fields that start at different places: {described}',
+                f'"{node.name}" merges units centered on different input pixels (unit 0: {described})',
             )

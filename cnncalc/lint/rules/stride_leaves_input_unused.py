@@ -31,19 +31,18 @@ def check(context):
         w = window(node, shapes[0])
         if w is None or w.ceil_mode:
             continue
+        unread = []
+        ndim = len(shapes[0]) - 1
         for axis, (size, span, stride, (before, _)) in enumerate(
             zip(shapes[0][1:], w.effective_kernel, w.stride, w.pads)
         ):
             if span < stride:
                 continue  # windows with gaps between them (a 1x1 stride-2 shortcut) subsample on purpose
-            out = layer.shape[axis + 1]
-            last_read = (out - 1) * stride + span - 1 - before  # in input pixels
-            unread = size - 1 - last_read
-            if unread > 0:
-                name = axis_name(axis, len(shapes[0]) - 1)
-                what = "row" if name in ("H", "D", "L") else "column"
-                yield (
-                    *position(node.spec, "stride" if "stride" in node.spec.arg_locs else None),
-                    f'"{node.name}": stride {stride} leaves the last {unread} {what}{"s" if unread > 1 else ""} '
-                    f"of axis {name} unread ({size} wide, last window ends at {last_read})",
-                )
+            last_read = (layer.shape[axis + 1] - 1) * stride + span - 1 - before  # in input pixels
+            if size - 1 - last_read > 0:
+                unread.append(f"the last {size - 1 - last_read} of {size} on axis {axis_name(axis, ndim)}")
+        if unread:
+            yield (
+                *position(node.spec, "stride" if "stride" in node.spec.arg_locs else None),
+                f'"{node.name}": its stride leaves input unread: {"; ".join(unread)}',
+            )

@@ -7,7 +7,7 @@ FAIL::
 
     input: [3, 8, 8]
     layers:
-      - conv: {filters: 4, kernel: 1}
+      - conv: {filters: 4, kernel: 3, padding: 1}
         name: side
       - conv: {filters: 4, kernel: 3, padding: 1}
         from: input
@@ -16,11 +16,11 @@ PASS::
 
     input: [3, 8, 8]
     layers:
-      - conv: {filters: 4, kernel: 1}
+      - conv: {filters: 4, kernel: 3, padding: 1}
         name: side
       - conv: {filters: 4, kernel: 3, padding: 1}
         from: input
-      - add: [side, conv2]
+      - add: [side, conv1]
 """
 
 from ._common import position, readers
