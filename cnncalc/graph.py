@@ -9,7 +9,8 @@ Names. A layer keeps the name it is given; others get ``TYPE`` and a count, per 
   ``name: conv1`` repeated twice gives ``conv1_1`` and ``conv1_2`` (as in VGG's files);
 - a named block (``name: layer3``) qualifies every layer of its k-th repetition with
   ``layer3.k.``, from 0 as in PyTorch's module paths (``layer3.0.conv1``), and counts
-  generated names afresh in each repetition.
+  generated names afresh in each repetition; when its body is one unnamed module use,
+  each repetition is that instance (``layer3.0`` is the block, ``layer3.0.conv1`` its conv).
 
 ``from`` first looks among the names of its own repetition, then outward, then at full
 names; ``input`` is the network's input. A reference to a layer further down is allowed
@@ -161,6 +162,12 @@ class _Builder:
         for item in items:
             if isinstance(item, ModuleUse):
                 above = self.instance(item, scope, above)
+                continue
+            if isinstance(item, RepeatSpec) and _one_module_use(item):
+                # `repeat: N` named layer2 over one unnamed module use: each repetition is the
+                # instance itself, named layer2.k, so its layers read layer2.0.conv1 as in PyTorch.
+                for k in range(item.count):
+                    above = self.instance(item.layers[0]._replace(name=f"{item.name}.{k}"), scope, above)
                 continue
             if isinstance(item, RepeatSpec):
                 for k in range(item.count):
@@ -345,6 +352,15 @@ def _nearby(names, prefix: str) -> list:
     if not prefix:
         return [name for name in names if "." not in name][:2000]
     return [name[len(prefix) :] for name in names if name.startswith(prefix)][:2000]
+
+
+def _one_module_use(repeat: RepeatSpec) -> bool:
+    return (
+        repeat.name is not None
+        and len(repeat.layers) == 1
+        and isinstance(repeat.layers[0], ModuleUse)
+        and repeat.layers[0].name is None
+    )
 
 
 def _name_loc(spec):

@@ -108,7 +108,9 @@ def test_repeated_instances_are_numbered_like_pytorch_modules():
 """
     )
     names = [node.name for node in build_text(text).nodes]
-    assert names[:3] == ["layer1.0.basic1.conv1", "layer1.0.basic1.relu1", "layer1.0.basic1.conv2"]
+    # one unnamed module use per repetition: the repetition is the instance, as in torchvision
+    assert names[:3] == ["layer1.0.conv1", "layer1.0.relu1", "layer1.0.conv2"]
+    assert "layer1.1.output" in names
     text = text.replace("      - basic: {filters: 64}", "      - basic: {filters: 64}\n        name: block")
     assert [n for n in (node.name for node in build_text(text).nodes) if n.endswith("output")] == [
         "layer1.0.block.output",
@@ -201,12 +203,15 @@ def test_depth_folds_instances_into_rows(capsys):
 
     from cnncalc.formats import write
 
-    text = BLOCK + """
+    text = (
+        BLOCK
+        + """
   - basic: {filters: 64}
     name: layer1.0
   - basic: {filters: 128, stride: 2, project: true}
     name: layer2.0
 """
+    )
     report = analyze_text(text)
     stream = io.StringIO()
     write(report, "csv", stream, depth=0)
@@ -221,7 +226,8 @@ def test_depth_folds_instances_into_rows(capsys):
 
 
 def test_generated_names_resolve_inside_their_instance():
-    # `conv2` is the second unnamed conv of the instance: stage.1.block1.conv2 in the second one.
+    # `conv2` is the second unnamed conv of the instance: stage.1.conv2 in the second one
+    # (the repetition is the instance: a named repeat over one unnamed module use).
     text = """
 input: [4, 8, 8]
 modules:
@@ -237,7 +243,7 @@ layers:
       - block
 """
     nodes = {node.name: node for node in build_text(text).nodes}
-    assert nodes["stage.1.block1.add1"].inputs == ("stage.1.block1.conv2", "stage.0.block1.add1")
+    assert nodes["stage.1.add1"].inputs == ("stage.1.conv2", "stage.0.add1")
 
 
 def test_thousands_of_problems_are_listed_briefly():
