@@ -15,6 +15,7 @@ workspace of convolution algorithms is not counted, and the breakdown says so.
 from __future__ import annotations
 
 from .analysis import DTYPE_BYTES
+from .layers.base import prod
 from .record import Record
 from .spec import INPUT_NAME
 
@@ -37,9 +38,9 @@ class Training(Record, fields="batch dtype params gradients optimizer_state save
 
 def liveness(graph, shapes: dict, input_shape: tuple, batch: int, width: int, inplace: bool = False) -> Liveness:
     """``shapes``: layer name -> output shape (no batch); ``width``: bytes per value."""
-    sizes = {INPUT_NAME: _count(input_shape) * batch * width}
+    sizes = {INPUT_NAME: prod(input_shape) * batch * width}
     for name, shape in shapes.items():
-        sizes[name] = _count(shape) * batch * width
+        sizes[name] = prod(shape) * batch * width
     readers: dict = {}
     for node in graph.nodes:
         for name in node.inputs:
@@ -69,7 +70,7 @@ def training(report, batch: int, dtype: str = "float32", optimizer: str = "adam"
     width = DTYPE_BYTES[dtype]
     params = report.totals.params
     state = OPTIMIZER_STATE[optimizer]
-    values = _count(report.input) + sum(_count(layer.shape) for layer in report.layers)
+    values = prod(report.input) + sum(prod(layer.shape) for layer in report.layers)
     if mixed_precision:
         weights = params * (4 + 2) + report.totals.buffers * 4
         gradients = params * 4
@@ -91,10 +92,3 @@ def largest_batch(report, budget: int, **options) -> int:
     if fixed.total > budget or fixed.per_example == 0:
         return 0
     return (budget - fixed.total) // fixed.per_example
-
-
-def _count(shape) -> int:
-    total = 1
-    for n in shape:
-        total *= n
-    return total

@@ -141,13 +141,6 @@ def _same_field(expected, measured) -> bool:
     )
 
 
-def _count(shape) -> int:
-    total = 1
-    for n in shape:
-        total *= n
-    return total
-
-
 def _gib(n: int) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
