@@ -24,8 +24,10 @@ def test_odd_amounts_and_explicit_cuts():
     assert r.layers[0].receptive_field.start == (5, 5) and r.layers[1].receptive_field.start == (6, 7)
 
 
-@pytest.mark.parametrize("layer, message", [("crop: [30, 30]", "cannot crop axis H of size 20 to 30"),
-                                            ("crop: {amounts: 10}", "cropping leaves nothing")])
+@pytest.mark.parametrize(
+    "layer, message",
+    [("crop: [30, 30]", "cannot crop axis H of size 20 to 30"), ("crop: {amounts: 10}", "cropping leaves nothing")],
+)
 def test_impossible_crops(layer, message):
     with pytest.raises(SpecError, match=message):
         analyze_text(f"input: [1, 20, 20]\nlayers:\n  - {layer}\n")
