@@ -128,10 +128,38 @@ def _resolve_plain(text: str):
             return int(text)
         if _is_simple_float(digits, signed=digits is not text):
             return float(text)
-        # Anything else that starts like a number (1_000, 0x1F, 010, 1:30, .inf, dates,
-        # '<<') may be resolved by PyYAML in a way worth not re-implementing.
-        raise _Unsupported
+        # Anything else that starts like a number (1_000, 0x1F, 010, 1:30, .inf, dates, '<<')
+        # may be resolved by PyYAML in a way worth not re-implementing: those go to PyYAML;
+        # words its resolvers do not match (a layer named 1x1) stay strings here.
+        if not text[0].isdigit() or _pyyaml_resolves(text):
+            raise _Unsupported
     return text
+
+
+_RESOLVERS: list = []
+
+
+def _pyyaml_resolves(text: str) -> bool:
+    """Whether one of PyYAML's implicit resolvers (YAML 1.1 int, float, timestamp, merge,
+    value) matches ``text``, compiled only when first needed."""
+    if not _RESOLVERS:
+        import re
+
+        _RESOLVERS.extend(
+            re.compile(pattern, re.X)
+            for pattern in (
+                r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?
+                    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""",
+                r"""^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+
+                    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
+                r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+                    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?
+                    :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)? (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+                r"^(?:<<)$",
+                r"^(?:=)$",
+            )
+        )
+    return any(pattern.match(text) for pattern in _RESOLVERS)
 
 
 def _is_simple_float(digits: str, signed: bool) -> bool:
