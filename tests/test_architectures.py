@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
+from test_zoo_branching import PARAMS as BRANCHING_PARAMS
 from test_zoo_resnet import torchvision_params
 
 from cnncalc.analysis import analyze_file
@@ -101,6 +101,7 @@ PARAMS = [
     ("resnet50.yaml", 25_557_032, torchvision_params("bottleneck", (3, 4, 6, 3)), "torchvision resnet50 num_params"),
     ("resnet101.yaml", 44_549_160, torchvision_params("bottleneck", (3, 4, 23, 3)), "torchvision resnet101"),
     ("resnet152.yaml", 60_192_808, torchvision_params("bottleneck", (3, 8, 36, 3)), "torchvision resnet152"),
+    *BRANCHING_PARAMS,  # GoogLeNet, MobileNets, DenseNet, SqueezeNet, U-Net (test_zoo_branching.py)
     (
         "resnet50_tfslim.yaml",
         25_557_032,
