@@ -111,24 +111,32 @@ layers:
 
 
 def scale() -> None:
-    """Deep residual stacks of 1,000, 10,000 and 20,000 layers (5 layers a block)."""
+    """summarize and lint on deep residual stacks of 1,000, 10,000 and 20,000 layers (5 layers a block)."""
     import tempfile
 
     cnncalc = str(BIN / "cnncalc")
-    print("\nscale: summarize --format json on deep residual stacks (median of 3)")
+    print("\nscale: summarize --format json and lint on deep residual stacks (median of 3)")
     times = {}
     with tempfile.TemporaryDirectory() as folder:
         for layers in (1_000, 10_000, 20_000):
             path = Path(folder) / f"deep{layers}.yaml"
             path.write_text(DEEP.format(blocks=layers // 5))
-            runs = median_seconds({"summarize": [cnncalc, "summarize", str(path), "--format", "json"]}, runs=3)
-            times[layers] = runs["summarize"]
-            print(f"  {layers:6,} layers  {times[layers]:6.2f} s")
-    print(
-        f"  10,000 layers in {times[10_000]:.2f} s (goal < 2); 20,000/10,000 = {times[20_000] / times[10_000]:.2f} "
-        "(goal <= 2.2)"
-    )
-
+            times[layers] = median_seconds(
+                {
+                    "summarize": [cnncalc, "summarize", str(path), "--format", "json"],
+                    "lint": [cnncalc, "lint", str(path)],
+                },
+                runs=3,
+            )
+            print(
+                f"  {layers:6,} layers  summarize {times[layers]['summarize']:6.2f} s"
+                f"   lint {times[layers]['lint']:6.2f} s"
+            )
+    for command in ("summarize", "lint"):
+        print(
+            f"  {command:9}: 10,000 layers in {times[10_000][command]:.2f} s (goal < 2); 20,000/10,000 = "
+            f"{times[20_000][command] / times[10_000][command]:.2f} (goal <= 2.2)"
+        )
 
 CLASSIC = [
     "lenet5",

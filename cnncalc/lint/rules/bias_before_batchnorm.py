@@ -29,11 +29,11 @@ RATIONALE = "the bias is removed again by the normalisation's mean: wasted param
 
 def check(context):
     read_by = readers(context)
+    by_name = {other.name: other for other in context.report.layers}
     for node, layer, _, _ in layers(context):
         if not any(w.name == "bias" and not w.buffer for w in layer.weights):
             continue
         next_layers = read_by.get(node.name, [])
-        by_name = {other.name: other for other in context.report.layers}
         if next_layers and all(
             any(w.name == "running_mean" for w in by_name[reader.name].weights) for reader in next_layers
         ):
