@@ -29,6 +29,11 @@ def readers(context) -> dict:
     return result
 
 
+def reports_by_name(context) -> dict:
+    """Layer name -> its report (build it once per check, not once per layer)."""
+    return {layer.name: layer for layer in context.report.layers}
+
+
 def position(spec, arg: str | None = None) -> tuple:
     loc = spec.arg_loc(arg) if arg else spec.loc
     return loc.line or 1, loc.column or 1

@@ -20,7 +20,7 @@ PASS::
       - conv: {filters: 4, kernel: 3}
 """
 
-from ._common import layers, position, readers
+from ._common import layers, position, readers, reports_by_name
 
 ID = "bias-before-batchnorm"
 SEVERITY = "warning"
@@ -29,7 +29,7 @@ RATIONALE = "the bias is removed again by the normalisation's mean: wasted param
 
 def check(context):
     read_by = readers(context)
-    by_name = {other.name: other for other in context.report.layers}
+    by_name = reports_by_name(context)
     for node, layer, _, _ in layers(context):
         if not any(w.name == "bias" and not w.buffer for w in layer.weights):
             continue

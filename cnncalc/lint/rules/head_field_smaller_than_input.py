@@ -21,7 +21,7 @@ PASS (3 of 4 pixels)::
 """
 
 from ...geometry import GLOBAL, axis_name
-from ._common import layers, position, readers
+from ._common import layers, position, readers, reports_by_name
 
 ID = "head-field-smaller-than-input"
 SEVERITY = "warning"
@@ -31,7 +31,7 @@ RATIONALE = "features that see a small part of the image cannot describe it as a
 def check(context):
     share = float(context.options.get("head-field-share", 0.5))
     read_by = readers(context)
-    by_name = {layer.name: layer for layer in context.report.layers}
+    by_name = reports_by_name(context)
     spatial = context.report.input[1:]
     for node, layer, _, _ in layers(context):
         field = layer.receptive_field
