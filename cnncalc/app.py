@@ -170,7 +170,7 @@ def memory(
     from .formats.columns import bytes_text
     from .formats.json import dumps
     from .graph import build
-    from .memory import liveness, training
+    from .memory import largest_batch, liveness, training
     from .spec import read
 
     graph = build(read(file))
@@ -178,24 +178,29 @@ def memory(
     width = DTYPE_BYTES[dtype]
     shapes = {layer.name: layer.shape for layer in report.layers}
     weights = (report.totals.params + report.totals.buffers) * width
+    peak_at = None
     if train:
-        step = training(report, batch, dtype, optimizer, mixed_precision)
+        step = training(graph, report, batch, dtype, optimizer, mixed_precision)
         parts = {
             "parameters": step.params,
             "gradients": step.gradients,
             "optimizer_state": step.optimizer_state,
             "saved_activations": step.saved_activations,
+            "peak_activations": step.peak_activations,
         }
-        total, per_example = step.total, step.per_example
-        fixed = total - step.saved_activations
+        total = step.total
+        peak_at = {"phase": step.peak_phase, "layer": step.peak_layer}
+        if budget is not None:
+            largest = largest_batch(
+                graph, report, budget, dtype=dtype, optimizer=optimizer, mixed_precision=mixed_precision
+            )
     else:
         live = liveness(graph, shapes, graph.input_shape, batch, width, inplace)
         per_example = liveness(graph, shapes, graph.input_shape, 1, width, inplace).peak
         parts = {"parameters": weights, "peak_live_activations": live.peak}
-        total, fixed = weights + live.peak, weights
-    largest = None
-    if budget is not None:
-        largest = max(0, (budget - fixed) // per_example) if per_example else None
+        total = weights + live.peak
+        if budget is not None:
+            largest = max(0, (budget - weights) // per_example)
     data = {
         "file": file,
         "mode": "training" if train else "inference",
@@ -204,6 +209,7 @@ def memory(
         **({"optimizer": optimizer, "mixed_precision": mixed_precision} if train else {"inplace": inplace}),
         "bytes": parts,
         "total_bytes": total,
+        **({"peak_at": peak_at} if train else {}),
         "workspace": "not counted",
         **({} if budget is None else {"budget_bytes": budget, "largest_batch": largest}),
     }
@@ -214,8 +220,16 @@ def memory(
     sys.stdout.write(f"{report.name or file}: {mode}, batch {batch}, {dtype}\n")
     for label, value in parts.items():
         sys.stdout.write(f"  {label.replace('_', ' '):24} {bytes_text(value):>10}  ({value:,} bytes)\n")
-    sys.stdout.write(f"  {'total':24} {bytes_text(total):>10}  ({total:,} bytes)\n")
-    sys.stdout.write("  (not counted: the workspace convolution algorithms take, which depends on the library)\n")
+    if train:
+        where = f"in the {step.peak_phase}" + (f" pass, at {step.peak_layer}" if step.peak_layer else "")
+        sys.stdout.write(f"  {'peak of the step':24} {bytes_text(total):>10}  ({total:,} bytes), {where}\n")
+        sys.stdout.write(
+            "  (weights and optimizer state throughout, with the activations and gradients held at that moment;\n"
+            "   not counted: the workspace convolution algorithms take, which depends on the library, and the loss)\n"
+        )
+    else:
+        sys.stdout.write(f"  {'total':24} {bytes_text(total):>10}  ({total:,} bytes)\n")
+        sys.stdout.write("  (not counted: the workspace convolution algorithms take, which depends on the library)\n")
     if budget is not None:
         sys.stdout.write(f"largest batch within {bytes_text(budget)}: {largest:,}\n")
     return 0

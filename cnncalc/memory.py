@@ -7,9 +7,13 @@ last reader) and the peak, reached while a layer runs (its inputs and its output
 alive). With ``inplace``, a layer whose type may (``LayerType.inplace``: activations,
 dropout) writes over its input when nothing else reads that input.
 
-Training (``training``) holds the parameters, their gradients, the optimizer's state and
-the activations saved for the backward pass (every layer's output and the input); the
-workspace of convolution algorithms is not counted, and the breakdown says so.
+Training (``training``) holds the parameters and the optimizer's state throughout, and
+walks one step as PyTorch runs it (``zero_grad(set_to_none=True)``, forward, backward,
+optimizer step): the forward pass keeps what each layer's backward pass needs
+(``LayerType.saves``), the backward pass makes gradients of activations and weights and
+frees what it has used; the optimizer step adds its temporaries. The step's peak is the
+most held at any moment of that walk. Not counted, and the breakdown says so: the
+workspace convolution algorithms take, and the loss.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from .spec import INPUT_NAME
 
 # Optimizer state per parameter, in parameter-sized arrays.
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}
+# Temporaries of the optimizer step, in arrays the size of the largest weight: PyTorch's
+# Adam updates one weight at a time through sqrt(v) and its quotient; SGD works in place.
+OPTIMIZER_TEMPORARIES = {"sgd": 0, "momentum": 0, "adam": 2}
 
 
 class Liveness(Record, fields="after peak peak_layer"):
@@ -30,8 +37,23 @@ class Liveness(Record, fields="after peak peak_layer"):
     __slots__ = ()
 
 
-class Training(Record, fields="batch dtype params gradients optimizer_state saved_activations total per_example"):
-    """Bytes for one training step; ``per_example`` is the part that grows with the batch."""
+class Training(
+    Record,
+    fields="batch dtype params gradients optimizer_state saved_activations peak_activations total peak_phase peak_layer",
+):
+    """Bytes for one training step. ``params``: weights and buffers; ``saved_activations``:
+    held when the forward pass ends (the input, what the backward pass needs, the outputs);
+    ``peak_activations``: the most activations and their gradients held at once; ``total``:
+    the step's peak, reached in ``peak_phase`` (forward, backward, optimizer step) at
+    ``peak_layer``."""
+
+    __slots__ = ()
+
+
+class Moment(Record, fields="layer phase per_example fixed"):
+    """A moment of a training step, while ``layer`` runs in ``phase``: ``per_example`` bytes of
+    activations (the input batch, kept and in-flight tensors, their gradients) per example,
+    and ``fixed`` bytes of weight gradients and optimizer temporaries."""
 
     __slots__ = ()
 
@@ -64,31 +86,170 @@ def liveness(graph, shapes: dict, input_shape: tuple, batch: int, width: int, in
     return Liveness(tuple(after[node.name] for node in graph.nodes), peak, peak_layer)
 
 
-def training(report, batch: int, dtype: str = "float32", optimizer: str = "adam", mixed_precision: bool = False):
-    """One training step's memory. Mixed precision keeps float32 master weights, gradients
-    and optimizer state, with activations and a float16 copy of the weights in float16."""
-    width = DTYPE_BYTES[dtype]
-    params = report.totals.params
-    state = OPTIMIZER_STATE[optimizer]
-    values = prod(report.input) + sum(prod(layer.shape) for layer in report.layers)
-    if mixed_precision:
-        weights = params * (4 + 2) + report.totals.buffers * 4
-        gradients = params * 4
-        optimizer_state = params * 4 * state
-        per_example = values * 2
-    else:
-        weights = (params + report.totals.buffers) * width
-        gradients = params * width
-        optimizer_state = params * width * state
-        per_example = values * width
-    saved = per_example * batch
-    total = weights + gradients + optimizer_state + saved
-    return Training(batch, dtype, weights, gradients, optimizer_state, saved, total, per_example)
+def training(graph, report, batch: int, dtype: str = "float32", optimizer: str = "adam", mixed_precision: bool = False):
+    """One training step's memory, at its peak. Mixed precision keeps float32 weights,
+    gradients and optimizer state, a float16 copy of the weights, and float16 activations."""
+    (weights, gradients, optimizer_state), kept, moments = _step(graph, report, dtype, optimizer, mixed_precision)
+    peak = max(moments, key=lambda moment: moment.per_example * batch + moment.fixed)
+    return Training(
+        batch,
+        dtype,
+        weights,
+        gradients,
+        optimizer_state,
+        kept * batch,
+        max(moment.per_example for moment in moments) * batch,
+        weights + optimizer_state + peak.per_example * batch + peak.fixed,
+        peak.phase,
+        peak.layer,
+    )
 
 
-def largest_batch(report, budget: int, **options) -> int:
-    """The largest batch whose training step fits ``budget`` bytes (0 if none does)."""
-    fixed = training(report, 0, **options)
-    if fixed.total > budget or fixed.per_example == 0:
-        return 0
-    return (budget - fixed.total) // fixed.per_example
+def largest_batch(
+    graph, report, budget: int, dtype: str = "float32", optimizer: str = "adam", mixed_precision: bool = False
+) -> int:
+    """The largest batch whose training step fits ``budget`` bytes (0 if none does): at
+    every moment of the step, activations grow with the batch and weight gradients do not."""
+    (weights, _, optimizer_state), _, moments = _step(graph, report, dtype, optimizer, mixed_precision)
+    room = budget - weights - optimizer_state
+    largest = None
+    for moment in moments:
+        if room < moment.fixed:
+            return 0
+        fits = (room - moment.fixed) // moment.per_example  # the input alone makes it > 0
+        largest = fits if largest is None else min(largest, fits)
+    return max(largest or 0, 0)
+
+
+def _step(graph, report, dtype, optimizer, mixed_precision):
+    """Walks a training step as PyTorch runs it, from what each layer type says its backward
+    pass keeps (``LayerType.saves``): the forward pass keeps those tensors and frees the rest
+    after their last reader; the backward pass, in reverse, makes each input's gradient
+    (unless the layer passes its own on, ``input_grad_is_view``) and the weights' gradients,
+    then frees its output's gradient and what only it kept.
+
+    Returns ``(weights, gradients, optimizer_state)`` in bytes, the activation bytes per
+    example kept when the forward pass ends, and the moments of the step (``Moment``).
+    """
+    width = 2 if mixed_precision else DTYPE_BYTES[dtype]
+    master = 4 if mixed_precision else width
+    layers = {layer.name: layer for layer in report.layers}
+    trainable = report.totals.trainable_params
+    weights = (report.totals.params + report.totals.buffers) * master + (trainable * 2 if mixed_precision else 0)
+    fixed = (weights, trainable * master, trainable * master * OPTIMIZER_STATE[optimizer])
+    nodes = list(graph.in_order())
+    shapes = {INPUT_NAME: report.input, **{name: layer.shape for name, layer in layers.items()}}
+
+    # Autograd records only what depends on a trainable weight.
+    needs_grad = {INPUT_NAME: False}
+    for node in nodes:
+        needs_grad[node.name] = layers[node.name].trainable_params > 0 or any(needs_grad[i] for i in node.inputs)
+
+    # Tensors live in storages: their own, or their input's for a view.
+    storage = {INPUT_NAME: INPUT_NAME}
+    size = {INPUT_NAME: prod(report.input) * width}
+    readers: dict = {}  # storage -> forward reads (the loss reads the outputs) still to come
+    keepers: dict = {}  # storage -> backward passes that still need it
+    kept_by: dict = {}  # layer -> the storages its backward pass needs
+    for node in nodes:
+        kind = node.spec.type
+        if kind.output_is_view:
+            storage[node.name] = storage[node.inputs[0]]
+        else:
+            storage[node.name] = node.name
+            size[node.name] = prod(shapes[node.name]) * width
+        for name in node.inputs:
+            readers[storage[name]] = readers.get(storage[name], 0) + 1
+        if needs_grad[node.name]:
+            kept = {storage[name] for name in node.inputs} if "input" in kind.saves else set()
+            if "output" in kind.saves:
+                kept.add(storage[node.name])
+            extra = kind.saved_extra_bytes(
+                node.spec.args, tuple(shapes[i] for i in node.inputs), shapes[node.name], width
+            )
+            if extra:
+                kept.add(node.name + "#kept")
+                size[node.name + "#kept"] = extra
+            kept_by[node.name] = kept
+            for key in kept:
+                keepers[key] = keepers.get(key, 0) + 1
+    read = {name for node in nodes for name in node.inputs}
+    outputs = [node.name for node in nodes if node.name not in read]
+    for name in outputs:
+        readers[storage[name]] = readers.get(storage[name], 0) + 1
+
+    def unused(key) -> bool:
+        return key != INPUT_NAME and not readers.get(key) and not keepers.get(key)
+
+    moments = []
+    live = size[INPUT_NAME]  # the batch: the training loop holds it throughout
+    for node in nodes:
+        if storage[node.name] == node.name:
+            live += size[node.name]
+        if node.name + "#kept" in size:
+            live += size[node.name + "#kept"]
+        moments.append(Moment(node.name, "forward", live, 0))
+        for name in node.inputs:
+            readers[storage[name]] -= 1
+        for key in {storage[name] for name in node.inputs}:
+            if unused(key):
+                live -= size[key]
+
+    # The loss hands each output its gradient, and the outputs themselves go.
+    gradient_of: dict = {}  # tensor -> the storage holding its gradient
+    gradient_refs: dict = {}  # gradient storage -> tensors whose gradient it is
+    gradient_size: dict = {}
+    held_after_forward = live
+    for name in outputs:
+        readers[storage[name]] -= 1
+        if needs_grad[name]:
+            gradient_of[name] = key = "grad " + name
+            gradient_refs[key], gradient_size[key] = 1, prod(shapes[name]) * width
+            live += gradient_size[key]
+    for key in {storage[name] for name in outputs}:
+        if unused(key):
+            live -= size[key]
+    weight_gradients = 0
+    for node in reversed(nodes):
+        if node.name not in gradient_of:  # needs no gradient, or none reaches it
+            continue
+        kind = node.spec.type
+        weight_gradients += layers[node.name].trainable_params * master
+        passing = []  # gradients made here and dropped once added to an existing one
+        for name in dict.fromkeys(node.inputs):
+            if not needs_grad[name]:
+                continue
+            if kind.input_grad_is_view and name not in gradient_of:
+                gradient_of[name] = gradient_of[node.name]
+                gradient_refs[gradient_of[name]] += 1
+                continue
+            gradient_bytes = prod(shapes[name]) * width
+            live += gradient_bytes
+            if name in gradient_of:
+                passing.append(gradient_bytes)
+            else:
+                gradient_of[name] = key = "grad " + node.name + " -> " + name
+                gradient_refs[key], gradient_size[key] = 1, gradient_bytes
+        moments.append(Moment(node.name, "backward", live, weight_gradients))
+        live -= sum(passing)
+        own = gradient_of.pop(node.name)
+        gradient_refs[own] -= 1
+        if not gradient_refs[own]:
+            live -= gradient_size[own]
+        for key in kept_by.get(node.name, ()):
+            keepers[key] -= 1
+            if unused(key):
+                live -= size[key]
+    largest_weight = max(
+        (
+            weight.size
+            for layer in report.layers
+            if layer.trainable_params
+            for weight in layer.weights
+            if not weight.buffer
+        ),
+        default=0,
+    )
+    temporaries = largest_weight * master * OPTIMIZER_TEMPORARIES[optimizer]
+    moments.append(Moment(None, "optimizer step", size[INPUT_NAME], fixed[1] + temporaries))
+    return fixed, held_after_forward, moments

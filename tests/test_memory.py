@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import analyze_text
+from conftest import analyze_text, build_text
 
 from cnncalc.analysis import analyze_file
-from cnncalc.memory import training
+from cnncalc.memory import largest_batch, training
 
 ROOT = Path(__file__).resolve().parent.parent
 CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
@@ -52,14 +52,66 @@ def test_a_branch_keeps_its_input_alive_until_merged():
 
 
 def test_training_breakdown_by_hand():
-    # fc 100 -> 10: 1,010 parameters. Adam: weights, gradients and two state arrays, float32:
-    # 4 * 1,010 * 4 = 16,160 bytes. Saved activations: input 100 + output 10 values per example,
-    # 4 bytes each, batch 8: 110 * 4 * 8 = 3,520.
+    # fc 100 -> 10: 1,010 parameters, float32. Adam: weights, gradients and two state arrays,
+    # 1,010 * 4 = 4,040 bytes each (state 8,080).
+    # The walk, in bytes per example: the input (400) is held throughout; forward, the
+    # output (40) is made: 440, all of it kept when the forward pass ends (fc keeps its
+    # input; the loss reads the output). Backward: the output's gradient (40) comes, the
+    # output goes: 440, and fc makes its weight gradients (4,040); the input needs none.
+    # The optimizer step: the input (400), the gradients (4,040) and Adam's two temporaries
+    # of the largest weight, 2 * 1,000 * 4 = 8,000.
+    # Batch 8: max(440 * 8, 440 * 8 + 4,040, 400 * 8 + 4,040 + 8,000) = 15,240 at the step,
+    # on top of weights and state held throughout: 4,040 + 8,080 + 15,240 = 27,360.
     report = analyze_text("input: [100]\nlayers: [{fc: 10}]\n")
-    step = training(report, 8, "float32", "adam")
+    network = build_text("input: [100]\nlayers: [{fc: 10}]\n")
+    step = training(network, report, 8, "float32", "adam")
     assert (step.params, step.gradients, step.optimizer_state) == (4_040, 4_040, 8_080)
-    assert step.saved_activations == 3_520 and step.total == 4_040 * 4 + 3_520
-    assert training(report, 8, "float32", "sgd").optimizer_state == 0
+    assert step.saved_activations == 3_520 and step.peak_activations == 3_520
+    assert step.total == 27_360 and step.peak_phase == "optimizer step"
+    sgd = training(network, report, 8, "float32", "sgd")
+    # SGD: no state, no temporaries: 4,040 + max(3,520, 3,520 + 4,040, 3,200 + 4,040) = 11,600.
+    assert sgd.optimizer_state == 0 and sgd.total == 11_600 and sgd.peak_phase == "backward"
+
+
+def test_training_walk_by_hand():
+    # conv (2 filters, 3x3, pad 1: 2*9 + 2 = 20 weights) -> relu -> maxpool 2 -> fc 3
+    # (8*3 + 3 = 27): 47 weights, 188 bytes; SGD keeps no state. Bytes per example, float32:
+    # input 16*4 = 64, conv 32*4 = 128, relu 128, pool 8*4 = 32 with its int64 indices
+    # 8*8 = 64, fc 3*4 = 12.
+    # Forward (the input held throughout): conv 64+128 = 192; relu 320, and conv's output
+    # goes (relu keeps its output, not its input): 192; pool 192+32+64 = 288; fc 300.
+    # Kept at the end: 300. Backward: fc's gradient comes (+12) and fc's output goes (-12):
+    # 300; fc makes pool's gradient: 332, weights' gradients 27*4 = 108 -> 440. Then fc's
+    # gradient and pool's output go: 288. Pool makes relu's gradient: 416 + 108 = 524; its
+    # own gradient and indices go: 320. Relu makes conv's gradient: 448 + 108 = 556, the
+    # peak; relu's gradient and output go: 192. Conv: 192 + 188 = 380.
+    text = """
+    input: [1, 4, 4]
+    layers:
+      - conv: {filters: 2, kernel: 3, padding: 1}
+      - relu:
+      - maxpool: 2
+      - fc: 3
+    """
+    step = training(build_text(text), analyze_text(text), 1, "float32", "sgd")
+    assert step.params == step.gradients == 188
+    assert step.saved_activations == 300 and step.peak_activations == 448
+    assert (step.total, step.peak_phase, step.peak_layer) == (188 + 556, "backward", "relu1")
+    # Batch 4: activations scale, weights do not: relu's moment 448 * 4 + 108 = 1,900.
+    assert training(build_text(text), analyze_text(text, 4), 4, "float32", "sgd").total == 188 + 1_900
+
+
+def test_largest_batch_walks_every_moment():
+    # fc 100 -> 10 with Adam (see above): weights and state 12,120 bytes, then per moment
+    # (bytes per example, fixed): forward (440, 0), backward (440, 4,040), step (400, 12,040).
+    # Budget 30,000 leaves 17,880: 17,880 // 440 = 40; (17,880 - 4,040) // 440 = 31;
+    # (17,880 - 12,040) // 400 = 14. Batch 14 needs 12,120 + 5,600 + 12,040 = 29,760.
+    network = build_text("input: [100]\nlayers: [{fc: 10}]\n")
+    report = analyze_text("input: [100]\nlayers: [{fc: 10}]\n")
+    assert largest_batch(network, report, 30_000, dtype="float32", optimizer="adam") == 14
+    assert training(network, report, 14, "float32", "adam").total == 29_760
+    assert training(network, report, 15, "float32", "adam").total > 30_000
+    assert largest_batch(network, report, 20_000, dtype="float32", optimizer="adam") == 0
 
 
 def run(*args, timeout=10):
@@ -71,10 +123,11 @@ def run(*args, timeout=10):
 def test_memory_command_and_budget(tmp_path):
     path = tmp_path / "net.yaml"
     path.write_text("input: [100]\nlayers: [{fc: 10}]\n")
-    result, _ = run("memory", str(path), "--train", "--budget", "20000", "--format", "json")
+    result, _ = run("memory", str(path), "--train", "--budget", "30000", "--format", "json")
     data = json.loads(result.stdout)
-    # fixed 16,160 bytes; each example adds 440: (20,000 - 16,160) // 440 = 8.
-    assert data["largest_batch"] == 8 and data["workspace"] == "not counted"
+    # As test_largest_batch_walks_every_moment: 14 examples fit in 30,000 bytes.
+    assert data["largest_batch"] == 14 and data["workspace"] == "not counted"
+    assert data["peak_at"] == {"phase": "optimizer step", "layer": None}
     inference, _ = run("memory", str(path))
     assert "peak live activations" in inference.stdout and inference.returncode == 0
 

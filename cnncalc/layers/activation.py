@@ -34,6 +34,7 @@ class ReLU(Elementwise):
     """``max(0, x)``."""
 
     name = "relu"
+    saves = ("output",)  # their gradient is a function of the output
 
     def forward(self, a, xs, w, k):
         return np.maximum(xs[0], 0)
@@ -170,6 +171,7 @@ class Sigmoid(Elementwise):
     """``1 / (1 + exp(-x))``."""
 
     name = "sigmoid"
+    saves = ("output",)  # their gradient is a function of the output
     aliases = ("logistic",)
 
     def forward(self, a, xs, w, k):
@@ -181,6 +183,7 @@ class Tanh(Elementwise):
     """Hyperbolic tangent."""
 
     name = "tanh"
+    saves = ("output",)  # their gradient is a function of the output
 
     def forward(self, a, xs, w, k):
         return np.tanh(xs[0])
@@ -204,6 +207,7 @@ class Softmax(Elementwise):
     """``exp(x) / sum(exp(x))`` across channels (features, for a flat input), at each position."""
 
     name = "softmax"
+    saves = ("output",)  # their gradient is a function of the output
 
     def forward(self, a, xs, w, k):
         shifted = np.exp(xs[0] - xs[0].max(axis=1, keepdims=True))
@@ -215,6 +219,7 @@ class LogSoftmax(Elementwise):
     """``log(softmax(x))`` across channels."""
 
     name = "log_softmax"
+    saves = ("output",)  # their gradient is a function of the output
     aliases = ("logsoftmax",)
 
     def forward(self, a, xs, w, k):
@@ -227,6 +232,8 @@ class Identity(Elementwise):
     """Passes its input through unchanged (a named point in the graph)."""
 
     name = "identity"
+    saves = ()
+    output_is_view = input_grad_is_view = True
 
     def forward(self, a, xs, w, k):
         return xs[0]

@@ -10,6 +10,7 @@ A layer type is a class registered with ``@register``. It declares, in one place
   parameter and buffer counts.
 - ``macs(a, shapes, out)``: multiply-accumulates for one example.
 - ``receptive_field(a, fields, shapes)``: the field of its output units.
+- ``saves`` and friends: what its backward pass keeps, for training memory.
 
 Defaults suit an element-wise layer with no weights (activations, dropout): same shape,
 nothing learned, no MACs, same field. Nothing outside ``cnncalc/layers/`` knows a layer
@@ -349,6 +350,15 @@ class LayerType:
     spatial = False
     # Whether the layer may write its output over its input (element-wise layers; memory.py).
     inplace = False
+    # Training memory (memory.py), as PyTorch's autograd keeps it. ``saves``: what the
+    # backward pass keeps from the forward, "input" and/or "output" (most layers need their
+    # input; ReLU, sigmoid and tanh their output); ``saved_extra_bytes`` adds arrays of its
+    # own. ``output_is_view``: the output shares the input's memory (flatten).
+    # ``input_grad_is_view``: the backward pass hands its output's gradient (or slices of
+    # it) to its inputs without copying (flatten, add, concat).
+    saves: tuple = ("input",)
+    output_is_view = False
+    input_grad_is_view = False
 
     @property
     def doc(self) -> str:
@@ -371,6 +381,11 @@ class LayerType:
 
     def receptive_field(self, a: Args, fields: tuple, shapes: tuple):
         return fields[0]
+
+    def saved_extra_bytes(self, a: Args, shapes: tuple, out: tuple, width: int) -> int:
+        """Bytes per example the backward pass keeps besides its input and output (``width``:
+        bytes per activation value)."""
+        return 0
 
     # -- worked arithmetic (homework mode): how a student would write each figure down ----
 

@@ -12,6 +12,8 @@ class Flatten(LayerType):
     """All axes into one: ``[C, H, W]`` -> ``[C*H*W]``. Every unit now sees the whole input."""
 
     name = "flatten"
+    saves = ()
+    output_is_view = input_grad_is_view = True  # a reshape of contiguous memory
 
     def output_shape(self, a, shapes):
         return (prod(shapes[0]),)

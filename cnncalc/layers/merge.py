@@ -27,6 +27,8 @@ class Add(_Merge):
 
     name = "add"
     aliases = ("sum", "residual", "eltwise_sum")
+    saves = ()
+    input_grad_is_view = True  # every input gets the output's gradient itself
 
     def output_shape(self, a, shapes):
         if any(s != shapes[0] for s in shapes):
@@ -46,6 +48,8 @@ class Concat(_Merge):
 
     name = "concat"
     aliases = ("cat", "concatenate", "depth_concat")
+    saves = ()
+    input_grad_is_view = True  # each input gets its slice of the output's gradient
 
     def output_shape(self, a, shapes):
         if any(len(s) != len(shapes[0]) or s[1:] != shapes[0][1:] for s in shapes):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Arg, Flag, Integer, LayerType, Number, Weight, np, register
+from .base import Arg, Flag, Integer, LayerType, Number, Weight, np, prod, register
 
 
 @register
@@ -66,6 +66,11 @@ class LRN(LayerType):
         Arg("k", Number(), 1.0, "additive constant"),
     )
 
+    def saved_extra_bytes(self, a, shapes, out, width):
+        # PyTorch composes it: the padded squares, and the power's base and result (the
+        # few padding channels are left out)
+        return 3 * prod(out) * width
+
     def forward(self, a, xs, w, k):
         x = xs[0]
         # Sums of squares over a window of channels, as a difference of running sums; the
@@ -83,7 +88,13 @@ class Dropout(LayerType):
     name = "dropout"
     primary = "p"
     inplace = True
+    saves = ()
     args = (Arg("p", Number(low=0, high=1), 0.5, "probability of zeroing a unit"),)
+
+    def saved_extra_bytes(self, a, shapes, out, width):
+        # PyTorch's CPU kernel keeps its scaled mask in the activations' type (CUDA's
+        # keeps one byte per value).
+        return prod(out) * width
 
     def forward(self, a, xs, w, k):
         return xs[0]

@@ -72,6 +72,9 @@ class MaxPool(_Pooling):
     aliases = ("max_pool", "pool", "maxpooling")
     args = (KERNEL, STRIDE, PADDING, Arg("dilation", Sizes(), 1, "spacing between window taps"), CEIL_MODE)
 
+    def saved_extra_bytes(self, a, shapes, out, width):
+        return prod(out) * 8  # where each maximum came from, as int64 indices
+
     def forward(self, a, xs, w, k):
         x = xs[0]
         lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
@@ -108,6 +111,10 @@ class LpPool(_Pooling):
     aliases = ("lp_pool", "l2pool", "power_average_pool")
     args = (KERNEL, STRIDE, Arg("norm", Number(low=0, open_low=True), 2, "the power p"), CEIL_MODE)
 
+    def saved_extra_bytes(self, a, shapes, out, width):
+        # PyTorch composes it: x^p (input-sized) and four output-sized steps are kept
+        return (prod(shapes[0]) + 4 * prod(out)) * width
+
     def window(self, a, shape):
         stride = a.kernel if a.stride is None else a.stride
         return resolve_window(shape[1:], a.kernel, stride, 0, 1, a.ceil_mode)
@@ -140,6 +147,7 @@ class GlobalAvgPool(_GlobalPooling):
 
     name = "global_avgpool"
     aliases = ("global_avg_pool", "global_average_pool", "gap", "global_average_pooling")
+    saves = ()  # a mean: the backward pass needs only the sizes
 
     def forward(self, a, xs, w, k):
         return xs[0].mean(axis=tuple(range(2, xs[0].ndim)), keepdims=True)
@@ -151,6 +159,9 @@ class GlobalMaxPool(_GlobalPooling):
 
     name = "global_maxpool"
     aliases = ("global_max_pool", "global_max_pooling")
+
+    def saved_extra_bytes(self, a, shapes, out, width):
+        return prod(out) * 8  # where each maximum came from, as int64 indices
 
     def forward(self, a, xs, w, k):
         return xs[0].max(axis=tuple(range(2, xs[0].ndim)), keepdims=True)

@@ -21,6 +21,9 @@ class Pad(LayerType):
 
     name = "pad"
     aliases = ("padding", "zeropad", "zero_pad", "constant_pad")
+    # reflect and replicate keep the input; PyTorch's constant and circular padding keep
+    # nothing, which this overcounts where no other layer keeps that input
+    saves = ("input",)
     primary = "padding"
     spatial = True
     args = (
@@ -73,6 +76,7 @@ class Upsample(LayerType):
 
     name = "upsample"
     aliases = ("upsampling", "interpolate")
+    saves = ()  # the backward pass needs only the sizes
     primary = "scale"
     spatial = True
     args = (
@@ -122,6 +126,8 @@ class Crop(LayerType):
 
     name = "crop"
     aliases = ("center_crop", "cropping")
+    saves = ()
+    output_is_view = True  # a slice of the input
     primary = "size"
     spatial = True
     args = (
