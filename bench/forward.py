@@ -85,6 +85,9 @@ def TorchModel(network):
             return nn.Sequential(nn.Flatten(), nn.Linear(int(np.prod(in_shape)), a.units, a.bias is not False))
         simple = {
             "relu": nn.ReLU(),
+            "relu6": nn.ReLU6(),
+            "tanh": nn.Tanh(),
+            "sigmoid": nn.Sigmoid(),
             "flatten": nn.Flatten(),
             "dropout": nn.Dropout(),
             "softmax": nn.Softmax(1),
@@ -111,7 +114,9 @@ def TorchModel(network):
                 self.layers[node.name.replace(".", "_")] = module(node, in_shape[0], in_shape)
 
         def forward(self, x):
-            values = {"input": x}
+            # Each value is dropped after its last reader, as a hand-written module's locals
+            # would be: holding all of them would inflate torch's peak memory.
+            values, readers = {"input": x}, dict(reads)
             for node in network.in_order():
                 xs = [values[name] for name in node.inputs]
                 kind = node.spec.type.name
@@ -121,7 +126,17 @@ def TorchModel(network):
                     values[node.name] = torch.cat(xs, 1)
                 else:
                     values[node.name] = self.layers[node.name.replace(".", "_")](xs[0])
+                del xs
+                for name in node.inputs:
+                    readers[name] -= 1
+                    if not readers[name]:
+                        del values[name]
             return values[network.nodes[-1].name]
+
+    reads: dict = {}
+    for node in network.nodes:
+        for name in node.inputs:
+            reads[name] = reads.get(name, 0) + 1
 
     return Model()
 

@@ -138,6 +138,7 @@ def scale() -> None:
             f"{times[20_000][command] / times[10_000][command]:.2f} (goal <= 2.2)"
         )
 
+
 CLASSIC = [
     "lenet5",
     "alexnet",
