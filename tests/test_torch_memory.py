@@ -155,3 +155,74 @@ def test_zoo_networks_within_2_percent(file, batch):
     measured = pytorch_training_peak(model, x, torch.randint(0, 10, (batch,)), steps=2)
     estimated = estimate((ROOT / "architectures" / file).read_text(), batch).total
     assert abs(estimated - measured) <= 0.02 * measured, (estimated, measured)
+
+
+# One layer of each type, as (type, args, inputs): what PyTorch's autograd keeps for it is
+# read with saved_tensors_hooks and held against the type's `saves` and `saved_extra_bytes`.
+KEPT_CASES = [
+    ("conv", {"filters": 4, "kernel": 3}),
+    ("deconv", {"filters": 4, "kernel": 3}),
+    ("fc", {"units": 5}),
+    ("maxpool", {"kernel": 2}),
+    ("avgpool", {"kernel": 2}),
+    ("lppool", {"kernel": 2, "norm": 2}),
+    ("lppool", {"kernel": 2, "norm": 3}),
+    ("global_avgpool", {}),
+    ("global_maxpool", {}),
+    ("batchnorm", {}),
+    ("lrn", {"size": 5}),
+    ("dropout", {"p": 0.5}),
+    ("flatten", {}),
+    ("upsample", {"scale": 2}),
+    ("pad", {"padding": 1, "mode": "reflect"}),
+    ("pad", {"padding": 1, "mode": "replicate"}),
+    ("leaky_relu", {}),
+    ("prelu", {}),
+    ("elu", {}),
+    ("gelu", {}),
+    ("softplus", {}),
+    ("softmax", {}),
+    ("log_softmax", {}),
+    *((name, {}) for name in ("relu", "relu6", "selu", "silu", "hardswish", "hardsigmoid", "sigmoid", "tanh")),
+]
+
+
+def kept_by_pytorch(module, xs):
+    """(keeps an input, keeps the output, bytes of anything else kept that is no weight)."""
+    storages = {}
+
+    def pack(tensor):
+        storages[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        out = module(xs)
+    inputs = {x.untyped_storage().data_ptr() for x in xs}
+    weights = {w.untyped_storage().data_ptr() for w in (*module.parameters(), *module.buffers())}
+    output = out.untyped_storage().data_ptr()
+    other = sum(n for ptr, n in storages.items() if ptr not in inputs | weights | {output})
+    return bool(inputs & storages.keys()), output in storages, other
+
+
+@pytest.mark.parametrize(("kind", "args"), KEPT_CASES, ids=[f"{k}-{i}" for i, (k, _) in enumerate(KEPT_CASES)])
+def test_what_each_layer_type_keeps(kind, args):
+    from torch_archs import build_real, chain
+
+    from cnncalc.layers import lookup
+
+    arch = chain((8, 8, 8), (kind, args))
+    layer = arch.layers[0]
+    x = torch.randn(2, 8, 8, 8, requires_grad=True)
+    module = build_real(layer, [x.shape]).train()
+    keeps_input, keeps_output, other = kept_by_pytorch(module, [x])
+    report = analyze_text(arch.yaml())
+    (ours,) = report.layers
+    layer_type, _ = lookup(kind)
+    assert ("input" in layer_type.saves, "output" in layer_type.saves) == (keeps_input, keeps_output)
+    extra = 2 * layer_type.saved_extra_bytes(ours.spec.args, ((8, 8, 8),), ours.shape, 4)
+    if kind == "batchnorm":  # its per-channel mean and inverse deviation: 2 * 8 floats, not counted
+        assert other == 2 * 8 * 4 and extra == 0
+    elif kind == "lrn":  # the squares are padded by size - 1 = 4 channels, left out
+        assert other - extra == 2 * 4 * 8 * 8 * 4
+    else:
+        assert extra == other
