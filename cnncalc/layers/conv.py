@@ -25,6 +25,7 @@ from .base import (
     Padding,
     Sizes,
     Weight,
+    np,
     prod,
     register,
 )
@@ -155,7 +156,7 @@ class Conv(_SlidingConvolution):
     def forward(self, a, xs, w, k):
         (x,) = xs
         result = k.convolve(x, self.window(a, x.shape[1:]), w["weights"], a.groups, a.padding_mode)
-        return add_bias(result, w.get("bias"))
+        return add_bias(result, w.get("bias"), in_place=True)  # the result is ours, fresh from the kernels
 
 
 @register
@@ -314,8 +315,13 @@ class Deconv(LayerType):
         return per_axis_reach(spread, fields[0], kernel, stride, dilation, [before for before, _ in pads])
 
 
-def add_bias(x, bias):
-    """Adds one value per channel to ``(N, C, *spatial)``."""
+def add_bias(x, bias, in_place: bool = False):
+    """Adds one value per channel to ``(N, C, *spatial)``; ``in_place`` (when the caller owns
+    ``x``) saves allocating and filling another output-sized array."""
     if bias is None:
         return x
-    return x + bias.reshape((1, -1) + (1,) * (x.ndim - 2))
+    bias = bias.reshape((1, -1) + (1,) * (x.ndim - 2))
+    if in_place and np.result_type(x, bias) == x.dtype:
+        x += bias
+        return x
+    return x + bias
