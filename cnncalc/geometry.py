@@ -14,7 +14,6 @@ fault; the engine adds the file position. The formulas are those of the contract
 
 from __future__ import annotations
 
-from functools import lru_cache
 from math import gcd
 
 from .errors import LayerError
@@ -83,10 +82,6 @@ def same_pads(size: int, kernel: int, stride: int, dilation: int) -> tuple:
     return (total // 2, total - total // 2)
 
 
-# Cached: a pure function of hashable arguments that the shape rule, the field, the MACs
-# and several lint rules each ask of the same layer, and that repeats across a network's
-# blocks (a fifth of linting ResNet-152 went here).
-@lru_cache(maxsize=4096)
 def resolve_window(spatial: tuple, kernel, stride, padding, dilation=1, ceil_mode=False) -> Window:
     """Broadcasts the window arguments to ``len(spatial)`` axes and resolves ``same``."""
     ndim = len(spatial)
