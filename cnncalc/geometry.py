@@ -221,6 +221,14 @@ def _gather(reach: Reach, period: int, step: int, sources) -> Reach:
 
 def slide(reach: Reach, kernel: int, stride: int, dilation: int, before: int) -> Reach:
     """A sliding window (convolution, pooling): unit v reads v*S - P_before + t*D."""
+    if reach.period == 1 and reach.lows[0] is not None:
+        # Every unit alike (the usual case): what _gather finds, in closed form. Unit 0
+        # reads input units -P_before (its lowest, as steps are positive) to
+        # -P_before + (k-1)*D (its highest).
+        step = reach.step
+        low = reach.lows[0] - before * step
+        high = reach.highs[0] + (kernel - 1) * dilation * step - before * step
+        return Reach(1, step * stride, (low,), (high,))
     period = reach.period // gcd(reach.period, stride)
     step = reach.step * (period * stride // reach.period)
     return _gather(reach, period, step, lambda v: [v * stride - before + t * dilation for t in range(kernel)])
@@ -252,6 +260,11 @@ def resample(reach: Reach, scale) -> Reach:
 
 def union(reaches: list) -> Reach:
     """Branches merged unit by unit: each unit sees what it sees in any branch."""
+    if all(reach.period == 1 and reach.lows[0] is not None for reach in reaches):
+        steps = {reach.step for reach in reaches}
+        if len(steps) == 1:  # every unit alike in every branch (the usual case), closed form
+            lows, highs = [reach.lows[0] for reach in reaches], [reach.highs[0] for reach in reaches]
+            return Reach(1, steps.pop(), (min(lows),), (max(highs),))
     period = 1
     for reach in reaches:
         period = period * reach.period // gcd(period, reach.period)
@@ -289,6 +302,12 @@ def field_of(reaches):
         return GLOBAL
     sizes, jumps, starts = [], [], []
     for reach in reaches:
+        if reach.period == 1 and reach.lows[0] is not None:  # every unit alike: the usual case
+            low, high = reach.lows[0], reach.highs[0]
+            sizes.append(high - low + 1)
+            jumps.append(reach.step)
+            starts.append(exact((low + high) / 2))
+            continue
         phases = [(r, low, high) for r, (low, high) in enumerate(zip(reach.lows, reach.highs)) if low is not None]
         if not phases:
             # No unit sees any input pixel (say, a strided read of a transposed convolution's
