@@ -6,8 +6,9 @@ from ...spec import INPUT_NAME
 
 
 def layers(context):
-    """``(node, layer report, input shapes, input reports)`` in file order (made once per file
-    by the linter: every rule walks them)."""
+    """``(node, layer report, input shapes, input reports, window)`` in file order, ``window``
+    the sliding window of a convolution or pooling layer (a layer type with ``window``), else
+    None. Made once per file by the linter: every rule walks them."""
     return context.rows
 
 
@@ -16,7 +17,8 @@ def rows(graph, report) -> tuple:
     result = []
     for node, layer in zip(graph.nodes, report.layers):
         shapes = tuple(report.input if name == INPUT_NAME else reports[name].shape for name in node.inputs)
-        result.append((node, layer, shapes, tuple(reports.get(name) for name in node.inputs)))
+        window = node.spec.type.window(node.spec.args, shapes[0]) if hasattr(node.spec.type, "window") else None
+        result.append((node, layer, shapes, tuple(reports.get(name) for name in node.inputs), window))
     return tuple(result)
 
 
@@ -37,11 +39,3 @@ def reports_by_name(context) -> dict:
 def position(spec, arg: str | None = None) -> tuple:
     loc = spec.arg_loc(arg) if arg else spec.loc
     return loc.line or 1, loc.column or 1
-
-
-def window(node, shape):
-    """The sliding window of a convolution or pooling layer (a layer type with ``window``)."""
-    layer_type = node.spec.type
-    if not hasattr(layer_type, "window"):
-        return None
-    return layer_type.window(node.spec.args, shape)

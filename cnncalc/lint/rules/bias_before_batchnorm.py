@@ -30,7 +30,7 @@ RATIONALE = "the bias is removed again by the normalisation's mean: wasted param
 def check(context):
     read_by = readers(context)
     by_name = reports_by_name(context)
-    for node, layer, _, _ in layers(context):
+    for node, layer, _, _, _ in layers(context):
         if not any(w.name == "bias" and not w.buffer for w in layer.weights):
             continue
         next_layers = read_by.get(node.name, [])

@@ -16,7 +16,7 @@ PASS::
       - conv: {filters: 1, kernel: 3, padding: same}
 """
 
-from ._common import layers, position, window
+from ._common import layers, position
 
 ID = "even-kernel-same-padding"
 SEVERITY = "warning"
@@ -24,13 +24,12 @@ RATIONALE = "the padding is asymmetric and the output shifts by half a pixel"
 
 
 def check(context):
-    for node, _, shapes, _ in layers(context):
+    for node, _, _, _, window in layers(context):
         if node.spec.args.get("padding") != "same":
             continue
-        w = window(node, shapes[0])
-        if w is not None and any(span % 2 == 0 for span in w.effective_kernel):
+        if window is not None and any(span % 2 == 0 for span in window.effective_kernel):
             yield (
                 *position(node.spec, "padding"),
-                f'"{node.name}": same padding with an even window {list(w.effective_kernel)} is asymmetric '
-                f"(padding {[list(p) for p in w.pads]})",
+                f'"{node.name}": same padding with an even window {list(window.effective_kernel)} is asymmetric '
+                f"(padding {[list(p) for p in window.pads]})",
             )

@@ -33,7 +33,7 @@ def check(context):
     read_by = readers(context)
     by_name = reports_by_name(context)
     spatial = context.report.input[1:]
-    for node, layer, _, _ in layers(context):
+    for node, layer, _, _, _ in layers(context):
         field = layer.receptive_field
         if field == GLOBAL or not any(by_name[r.name].receptive_field == GLOBAL for r in read_by.get(node.name, [])):
             continue

@@ -41,7 +41,7 @@ RATIONALE = "the merged units combine features of different places"
 
 
 def check(context):
-    for node, _, _, inputs in layers(context):
+    for node, _, _, inputs, _ in layers(context):
         if not node.spec.type.merges:
             continue
         fields = [layer.receptive_field for layer in inputs if layer is not None]

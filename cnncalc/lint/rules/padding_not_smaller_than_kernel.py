@@ -15,7 +15,7 @@ PASS::
       - conv: {filters: 1, kernel: 3, padding: 1}
 """
 
-from ._common import layers, position, window
+from ._common import layers, position
 
 ID = "padding-not-smaller-than-kernel"
 SEVERITY = "warning"
@@ -23,11 +23,10 @@ RATIONALE = "windows made of padding alone add outputs that see no input"
 
 
 def check(context):
-    for node, _, shapes, _ in layers(context):
-        w = window(node, shapes[0])
-        if w is None or node.spec.args.get("padding") == "same":
+    for node, _, _, _, window in layers(context):
+        if window is None or node.spec.args.get("padding") == "same":
             continue
-        for kernel, (before, after) in zip(w.effective_kernel, w.pads):
+        for kernel, (before, after) in zip(window.effective_kernel, window.pads):
             if max(before, after) >= kernel:
                 yield (
                     *position(node.spec, "padding"),

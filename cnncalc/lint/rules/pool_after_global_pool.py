@@ -19,7 +19,7 @@ PASS::
 """
 
 from ...geometry import GLOBAL
-from ._common import layers, position, window
+from ._common import layers, position
 
 ID = "pool-after-global-pool"
 SEVERITY = "warning"
@@ -27,8 +27,8 @@ RATIONALE = "it does nothing, and usually means a layer is in the wrong place"
 
 
 def check(context):
-    for node, layer, shapes, inputs in layers(context):
-        pooling = window(node, shapes[0]) is not None and layer.params == 0
+    for node, layer, _, inputs, window in layers(context):
+        pooling = window is not None and layer.params == 0
         if pooling and inputs and inputs[0] is not None and inputs[0].receptive_field == GLOBAL:
             yield (
                 *position(node.spec),

@@ -19,7 +19,7 @@ PASS::
 """
 
 from ...geometry import axis_name
-from ._common import layers, position, window
+from ._common import layers, position
 
 ID = "stride-leaves-input-unused"
 SEVERITY = "warning"
@@ -27,14 +27,13 @@ RATIONALE = "pixels no window reads are usually a miscounted input size, stride 
 
 
 def check(context):
-    for node, layer, shapes, _ in layers(context):
-        w = window(node, shapes[0])
-        if w is None or w.ceil_mode:
+    for node, layer, shapes, _, window in layers(context):
+        if window is None or window.ceil_mode:
             continue
         unread = []
         ndim = len(shapes[0]) - 1
         for axis, (size, span, stride, (before, _)) in enumerate(
-            zip(shapes[0][1:], w.effective_kernel, w.stride, w.pads)
+            zip(shapes[0][1:], window.effective_kernel, window.stride, window.pads)
         ):
             if span < stride:
                 continue  # windows with gaps between them (a 1x1 stride-2 shortcut) subsample on purpose
