@@ -178,7 +178,6 @@ def memory(
     width = DTYPE_BYTES[dtype]
     shapes = {layer.name: layer.shape for layer in report.layers}
     weights = (report.totals.params + report.totals.buffers) * width
-    peak_at = None
     if train:
         step = training(graph, report, batch, dtype, optimizer, mixed_precision)
         parts = {
