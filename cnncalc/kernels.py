@@ -1,14 +1,14 @@
 """NumPy primitives the layer types' forward passes are built from.
 
 A few primitives, the rest built from them: padding, a strided *view* of every window
-(``windows``), a grouped correlation of those windows with a kernel (convolution), its
+(``windows``), a grouped correlation of those windows with a kernel (``convolve``), its
 transpose (``scatter``, for transposed convolution), and reductions over windows
 (pooling). Arrays are batch first: ``(N, C, *spatial)``.
 
 No Python loop runs over pixels or channels: windows are ``as_strided`` views, and
-correlations are ``tensordot``/``matmul`` calls (BLAS), chunked along the first spatial
-axis so the window copy of one chunk stays under ``CHUNK_BYTES`` (``BLOCK_BYTES`` for
-``convolve``'s column matrix). Loops run over kernel taps and blocks of rows only.
+correlations are ``matmul`` calls (BLAS), in blocks of output rows so that the column
+matrix of one block stays under ``BLOCK_BYTES``. Loops run over kernel taps and blocks of
+rows only.
 
 ``Kernels`` also counts the multiply-accumulates it performs, from the sizes of the
 contractions it actually runs, so that ``verify`` can hold the report's MACs against an
@@ -20,8 +20,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-# The largest window copy (im2col buffer) made at once; bigger ones are done in chunks.
-CHUNK_BYTES = 64 * 2**20
 # The column matrix of one block of ``convolve``. 4 to 16 MiB measured best on VGG-16 (a few
 # MiB less or more: within the noise); 1 MiB was 25% slower (too few places per product),
 # 64 MiB slower on the shallow layers (the matrix no longer stays in cache).
@@ -96,83 +94,59 @@ class Kernels:
 
     # -- correlations -------------------------------------------------------------------------
 
-    def correlate(self, cols, weights, groups: int):
-        """Grouped correlation: windows ``(N, C, *out, *k)`` with ``(F, C/groups, *k)``
-        kernels -> ``(N, F, *out)``."""
-        n, channels = cols.shape[:2]
-        ndim = (cols.ndim - 2) // 2
-        out_spatial = cols.shape[2 : 2 + ndim]
-        filters = weights.shape[0]
-        per_group_in, per_group_out = channels // groups, filters // groups
-        taps = per_group_in * int(np.prod(weights.shape[2:]))
-        result = np.empty((n, filters, *out_spatial), dtype=np.result_type(cols, weights))
-        rows = out_spatial[0] if ndim else 1
-        row_bytes = cols.itemsize * n * channels * int(np.prod(out_spatial[1:] + cols.shape[2 + ndim :]))
-        step = max(1, min(rows, CHUNK_BYTES // max(row_bytes, 1)))
-        for g in range(groups):
-            kernel = weights[g * per_group_out : (g + 1) * per_group_out].reshape(per_group_out, taps)
-            for start in range(0, rows, step):
-                part = cols[:, g * per_group_in : (g + 1) * per_group_in, start : start + step]
-                # (N, Cg, *out, *k) -> (N, *out, Cg * prod(k)): one matrix row per output place
-                order = (0, *range(2, 2 + ndim), 1, *range(2 + ndim, 2 + 2 * ndim))
-                matrix = part.transpose(order).reshape(-1, taps)
-                product = matrix @ kernel.T  # BLAS: (places, taps) @ (taps, Fg)
-                self.macs += matrix.shape[0] * taps * per_group_out
-                out_shape = (n, *part.shape[2 : 2 + ndim], per_group_out)
-                moved = np.moveaxis(product.reshape(out_shape), -1, 1)
-                result[:, g * per_group_out : (g + 1) * per_group_out, start : start + step] = moved
-        return result
-
     def convolve(self, x, window, weights, groups: int, mode: str = "zeros"):
         """Convolution (correlation) of ``x`` with ``(F, C/groups, *k)`` kernels.
 
-        Ungrouped convolutions (most of them) are one matrix product per block of output
-        rows, ``(F, C*taps) @ (C*taps, places)``, written straight into the output: no sum
-        of per-tap products (a pass over the whole output per tap, and BLAS runs far slower
-        on the shallow ``C``-term products: VGG's first layers have C = 3 and 64) and no
-        reordering of the product afterwards. The block's column matrix is filled by one
-        copy per kernel tap, of that tap's (strided) slice of the padded input: long runs,
-        unlike ``correlate``'s gather of whole windows. Blocks keep the column matrix under
-        ``BLOCK_BYTES``. Grouped convolutions go through ``correlate``.
+        One matrix product per block of output rows, ``(F, C*taps) @ (C*taps, places)``,
+        written straight into the output: no sum of per-tap products (a pass over the whole
+        output per tap, and BLAS runs far slower on the shallow ``C``-term products: VGG's
+        first layers have C = 3 and 64) and no reordering of the product afterwards. Groups
+        are a batch axis of that product, ``(G, F/G, C/G*taps) @ (N, G, C/G*taps, places)``,
+        so depthwise convolutions run as one call too. The block's column matrix is filled by
+        one copy per kernel tap, of that tap's (strided) slice of the padded input: long
+        runs, unlike a gather of whole windows. Blocks keep it under ``BLOCK_BYTES``.
         """
         view = self.windows(x, window, mode)  # (N, C, *out, *k): a view, copied tap by tap below
-        if groups != 1:
-            return self.correlate(view, weights, groups)
         n, channels = view.shape[:2]
         ndim = (view.ndim - 2) // 2
         out = view.shape[2 : 2 + ndim]
         filters = weights.shape[0]
         dtype = np.result_type(view, weights)
-        kernel = weights.reshape(filters, -1).astype(dtype, copy=False)  # (F, C*taps): by channel, then tap
-        depth = kernel.shape[1]
+        # (G, F/G, C/G*taps): per group, its filters by channel, then tap
+        kernel = weights.reshape(groups, filters // groups, -1).astype(dtype, copy=False)
+        depth = kernel.shape[2]
         taps = list(np.ndindex(*view.shape[2 + ndim :]))
         result = np.empty((n, filters, *out), dtype=dtype)
         single = view[(..., *taps[0])]
         if len(taps) == 1 and single.flags.c_contiguous:
             # 1x1 kernels, unstrided: the (padded) input itself is the column matrix
-            np.matmul(kernel, single.reshape(n, channels, -1), out=result.reshape(n, filters, -1))
-            self.macs += n * single[0, 0].size * depth * filters
+            places = single[0, 0].size
+            np.matmul(kernel, single.reshape(n, groups, depth, places), out=result.reshape(n, groups, -1, places))
+            self.macs += n * places * depth * filters
             return result
         # Block along the first output axis whose rows (all the axes after it) fit in a block,
         # looping over the axes before it: usually axis 0, a block of image rows.
+        column_bytes = n * channels * len(taps) * dtype.itemsize  # per output place
         axis = 0
-        while axis < ndim - 1 and n * depth * int(np.prod(out[axis + 1 :])) * dtype.itemsize > BLOCK_BYTES:
+        while axis < ndim - 1 and column_bytes * int(np.prod(out[axis + 1 :])) > BLOCK_BYTES:
             axis += 1
         row = int(np.prod(out[axis + 1 :]))
-        count = max(1, min(out[axis], BLOCK_BYTES // (n * depth * row * dtype.itemsize)))
-        buffer = np.empty(n * depth * count * row, dtype=dtype)
+        count = max(1, min(out[axis], BLOCK_BYTES // (column_bytes * row)))
+        buffer = np.empty(n * channels * len(taps) * count * row, dtype=dtype)
         for outer in np.ndindex(*out[:axis]):
             for start in range(0, out[axis], count):
                 rows = min(count, out[axis] - start)
                 block = (slice(None), slice(None), *outer, slice(start, start + rows))
                 # a view of the buffer's head shaped for this block, so it flattens without a copy
-                columns = buffer[: n * depth * rows * row].reshape(n, channels, len(taps), rows, *out[axis + 1 :])
+                columns = buffer[: n * channels * len(taps) * rows * row].reshape(
+                    n, channels, len(taps), rows, *out[axis + 1 :]
+                )
                 for index, tap in enumerate(taps):
                     columns[:, :, index] = view[block + (slice(None),) * (ndim - 1 - axis) + tap]
-                matrix = columns.reshape(n, depth, rows * row)
+                matrix = columns.reshape(n, groups, depth, rows * row)
                 # the block's trailing axes are whole, so this reshape is a view into ``result``
-                np.matmul(kernel, matrix, out=result[block].reshape(n, filters, rows * row))
-                self.macs += n * matrix.shape[2] * depth * filters
+                np.matmul(kernel, matrix, out=result[block].reshape(n, groups, -1, rows * row))
+                self.macs += n * rows * row * depth * filters
         return result
 
     def correlate_unshared(self, cols, weights):

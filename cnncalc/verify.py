@@ -23,7 +23,7 @@ from .spec import read
 
 CHECKED = ("shape", "params", "buffers", "macs", "receptive_field")
 # What the probe and the kernels may hold on top of the arrays (see probe.CHUNK_BYTES and
-# kernels.CHUNK_BYTES).
+# kernels.BLOCK_BYTES).
 WORKSPACE_BYTES = 512 * 2**20
 
 
