@@ -342,6 +342,58 @@ def union_field(fields: list):
     return tuple(union([field[axis] for field in fields]) for axis in range(len(fields[0])))
 
 
+# --- Broadcasting: one rule for every element-wise merge ----------------------------------
+#
+# Inputs of one rank merge unit by unit where every axis agrees, or where an input has size
+# 1 on an axis: that input's single unit is read by every output unit along it (ONNX's and
+# NumPy's broadcasting, without adding axes). Squeeze-and-excitation multiplies a
+# [C, H, W] map by a [C, 1, 1] gate this way.
+
+
+def broadcast_shape(shapes) -> tuple:
+    """The shape of an element-wise merge of ``shapes``.
+
+    >>> broadcast_shape([(64, 28, 28), (64, 1, 1)])
+    (64, 28, 28)
+    """
+    described = ", ".join(str(list(s)) for s in shapes)
+    if any(len(s) != len(shapes[0]) for s in shapes):
+        raise LayerError(f"needs inputs with the same number of axes; got {described}", arg="inputs")
+    out = []
+    for sizes in zip(*shapes):
+        wide = {n for n in sizes if n != 1}
+        if len(wide) > 1:
+            raise LayerError(
+                f"needs inputs of one shape, or of shapes that broadcast (on each axis the same size, "
+                f"or 1); got {described}",
+                arg="inputs",
+            )
+        out.append(wide.pop() if wide else 1)
+    return tuple(out)
+
+
+def broadcast_field(fields, shapes, out):
+    """The field of an element-wise merge: the union of the inputs' fields. An input
+    broadcast over the positions (size 1 where the output is longer) is read by every output
+    unit, so it makes the output global when its own field is; one that sees only part of
+    the input would give units fields that differ from place to place, which no Field can
+    hold."""
+    merged = []
+    for field, shape in zip(fields, shapes):
+        if shape[1:] == out[1:]:
+            merged.append(field)
+        elif field == GLOBAL:
+            return GLOBAL
+        else:
+            raise LayerError(
+                f"an input of shape {list(shape)} is broadcast over the positions of {list(out)}, but its "
+                "units see only part of the input; cnncalc follows broadcasting of global inputs only "
+                "(a [C, 1, 1] gate after global pooling)",
+                arg="inputs",
+            )
+    return union_field(merged)
+
+
 def _ratio(scale) -> tuple:
     """``scale`` as a fraction up/down in lowest terms (1.5 -> (3, 2)), read from its decimal
     digits so that 1.7 is 17/10, not the binary float's 7656119366529843/4503599627370496."""

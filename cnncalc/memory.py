@@ -219,7 +219,8 @@ def _step(graph, report, dtype, optimizer, mixed_precision):
         for name in dict.fromkeys(node.inputs):
             if not needs_grad[name]:
                 continue
-            if kind.input_grad_is_view and name not in gradient_of:
+            # A broadcast input's gradient is the output's summed over the broadcast axes: new.
+            if kind.input_grad_is_view and name not in gradient_of and shapes[name] == shapes[node.name]:
                 gradient_of[name] = gradient_of[node.name]
                 gradient_refs[gradient_of[name]] += 1
                 continue

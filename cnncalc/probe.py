@@ -13,7 +13,9 @@ watches which units change, running each layer's own ``forward``:
   positive and every bias zero, and its output is turned back into such a map by comparing
   with the same layer run on zeros: a unit changes exactly when a changed input reaches it
   (an untouched unit computes the same operations on the same zeros, so the comparison is
-  exact).
+  exact). A layer whose output would not change at a zero input however another input
+  changed (a product: 0 times a changed gate) declares ``probe_offset``, and runs on marks
+  plus that constant against the constant alone.
 - A slim copy. Fields do not depend on channel counts, so the probe runs a copy of the
   network whose layers declare fewer channels (``LayerType.probe_args``), two per conv.
 
@@ -211,12 +213,15 @@ def _propagate(graph, inputs, rng, weights: dict, baselines: dict) -> dict:
             changed[node.name] = FLAT
             continue
         shapes = tuple(x.shape[1:] for x in xs)
+        # Around the constant the type asks for (LayerType.probe_offset): 0 for most, 1 for a
+        # product, where a changed gate times an unchanged 0 would not show.
+        offset = DTYPE(node.spec.type.probe_offset)
         if node.name not in weights:
             declared = node.spec.type.weights(node.spec.args, shapes)
             weights[node.name] = make_arrays(declared, rng, DTYPE, probe=True)
-            zeros = [np.zeros((1, *shape), dtype=DTYPE) for shape in shapes]
-            baselines[node.name] = run_layer(node, zeros, weights[node.name], Kernels())
-        out = run_layer(node, xs, weights[node.name], Kernels())
+            constants = [np.full((1, *shape), offset, dtype=DTYPE) for shape in shapes]
+            baselines[node.name] = run_layer(node, constants, weights[node.name], Kernels())
+        out = run_layer(node, [x + offset for x in xs] if offset else xs, weights[node.name], Kernels())
         changed[node.name] = _marks(out != baselines[node.name])
     del changed[INPUT_NAME]
     return changed

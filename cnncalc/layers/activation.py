@@ -208,6 +208,7 @@ class Softmax(Elementwise):
 
     name = "softmax"
     saves = ("output",)  # their gradient is a function of the output
+    mixes_channels = True
 
     def forward(self, a, xs, w, k):
         shifted = np.exp(xs[0] - xs[0].max(axis=1, keepdims=True))
@@ -220,6 +221,7 @@ class LogSoftmax(Elementwise):
 
     name = "log_softmax"
     saves = ("output",)  # their gradient is a function of the output
+    mixes_channels = True
     aliases = ("logsoftmax",)
 
     def forward(self, a, xs, w, k):

@@ -1,6 +1,7 @@
 """What a layer type is, and the one registry of them.
 
-A layer type is a class registered with ``@register``. It declares, in one place:
+A layer type is a class registered with ``@register``. It declares, in one place, the
+whole contract (``LayerType`` below lists every piece with its default):
 
 - ``args``: its arguments as a schema (name, kind, default); ``primary`` is the one that
   ``TYPE: VALUE`` sets. The file reader validates every argument against this schema.
@@ -10,11 +11,20 @@ A layer type is a class registered with ``@register``. It declares, in one place
   parameter and buffer counts.
 - ``macs(a, shapes, out)``: multiply-accumulates for one example.
 - ``receptive_field(a, fields, shapes)``: the field of its output units.
+- ``window(a, shape)``: the sliding window it applies (``geometry.Window``), or None.
+- ``forward(a, xs, weights, kernels)``: the NumPy forward pass the executor runs.
 - ``saves`` and friends: what its backward pass keeps, for training memory.
+- ``probe_args`` and ``probe_offset``: what the receptive-field probe needs (probe.py).
+- traits (``mixes_channels``, ``pools``, ``reduces_positions``, ``statistics_over_positions``,
+  ``has_channel_bias``, ``removes_channel_bias``): what it does, in words lint rules and
+  homework texts ask instead of a type's or a weight's name.
+- ``worked_*``: the homework arithmetic of each figure; ``examples``: small networks that
+  use it, which the tests walk through every command.
 
 Defaults suit an element-wise layer with no weights (activations, dropout): same shape,
 nothing learned, no MACs, same field. Nothing outside ``cnncalc/layers/`` knows a layer
-type by name.
+type by name; ``tests/test_layer_contract.py`` walks every registered type through the
+whole checklist, so a type that misses a piece fails a test.
 """
 
 from __future__ import annotations
@@ -25,6 +35,10 @@ from ..record import Record
 
 REQUIRED = object()  # the default of an argument that must be given
 GLOBAL_WORK = "global: every output value depends on the whole input"
+GLOBAL_INPUT_WORK = "global: its input already sees the whole input"
+STATISTICS_WORK = (
+    "global: it normalises by statistics taken over every position, so every output value depends on the whole input"
+)
 
 
 class _LazyNumpy:
@@ -360,9 +374,51 @@ class LayerType:
     output_is_view = False
     input_grad_is_view = False
 
+    # Traits: what the layer does, declared. Lint rules, homework texts and the probe ask
+    # these, never a type's name or the name of a weight.
+    # ``mixes_channels``: an output channel depends on several input channels (conv, fc).
+    mixes_channels = False
+    # ``pools``: combines each channel's values over a window of positions, learning
+    # nothing (max, average and power pooling, global pooling).
+    pools = False
+    # ``reduces_positions``: every output unit reads every position of its input, so the
+    # output has no spatial layout of its own (global pooling, flatten, fc).
+    reduces_positions = False
+    # The probe (probe.py) runs each layer on maps of which inputs changed, against the same
+    # layer run on a constant: ``probe_offset`` is that constant. Zero suits every layer in
+    # which a changed input changes the output; a product needs 1 (0 * anything = 0 would
+    # hide a changed gate).
+    probe_offset = 0.0
+
     @property
     def doc(self) -> str:
         return (self.__doc__ or "").strip()
+
+    def statistics_over_positions(self, a: Args) -> bool:
+        """Whether it normalises by statistics taken over the positions of one example (or of
+        the batch): then every output unit depends on every input position, and its
+        receptive field is global (GroupNorm, InstanceNorm, batch statistics)."""
+        return False
+
+    def has_channel_bias(self, a: Args) -> bool:
+        """Whether it learns a bias per output channel (conv, fc), which a following
+        ``removes_channel_bias`` layer would cancel."""
+        return False
+
+    def removes_channel_bias(self, a: Args, shapes: tuple) -> bool:
+        """Whether it subtracts each channel's mean, so that a constant added to a channel
+        before it makes no difference (batch normalisation, instance normalisation)."""
+        return False
+
+    def window(self, a: Args, shape: tuple):
+        """The sliding window it applies to an input of ``shape`` (``geometry.Window``), or
+        None for a layer without one."""
+        return None
+
+    def forward(self, a: Args, xs: list, w: dict, k):
+        """The NumPy forward pass: ``xs`` the input arrays (batch first), ``w`` the arrays of
+        ``weights`` by name, ``k`` the kernels (cnncalc/kernels.py), which count MACs."""
+        raise NotImplementedError(f"layer type {self.name} has no forward pass")
 
     def arg(self, name: str) -> Arg | None:
         for arg in self.args:
@@ -380,6 +436,8 @@ class LayerType:
         return 0
 
     def receptive_field(self, a: Args, fields: tuple, shapes: tuple):
+        if self.statistics_over_positions(a):
+            return GLOBAL
         return fields[0]
 
     def saved_extra_bytes(self, a: Args, shapes: tuple, out: tuple, width: int) -> int:
@@ -402,11 +460,19 @@ class LayerType:
 
     def worked_field(self, a: Args, fields: tuple, shapes: tuple) -> list:
         """``fields``: the inputs' receptive fields as reported (Field or GLOBAL)."""
+        if self.statistics_over_positions(a):
+            return [STATISTICS_WORK]
+        if fields[0] == GLOBAL:
+            return [GLOBAL_INPUT_WORK]
         return ["as its input's: each output unit sees what the input unit at its place sees"]
 
     # Arguments that set channel counts, and their values in the slim copy of the network
     # that measures receptive fields (fields do not depend on channels; see probe.py).
     probe_args: dict = {}
+    # Small networks that use the type, ``(input shape, YAML list of layers)``: the contract
+    # test runs each through summarize, the executor, verify, memory, lint and explain.
+    # Types without required arguments are tried as ``[TYPE]`` on ``[4, 8, 8]`` too.
+    examples: tuple = ()
 
 
 REGISTRY: dict = {}
@@ -454,6 +520,13 @@ def _worked_sizes(weights, none: str) -> str:
     return f"{' + '.join(terms)} = {total:,}" if len(terms) > 1 or "*" in terms[0] else f"{total:,}"
 
 
+def groups_of_channels(groups: int, shape: tuple) -> tuple:
+    """``shape`` unchanged, after checking that ``groups`` divides its channels."""
+    if shape[0] % groups:
+        raise LayerError(f"groups must divide the channels, but {groups} does not divide {shape[0]}", arg="groups")
+    return shape
+
+
 def needs_spatial(name: str, shape: tuple) -> None:
     if len(shape) < 2:
         raise LayerError(
@@ -484,5 +557,6 @@ __all__ = [
     "GLOBAL",
     "REQUIRED",
     "needs_spatial",
+    "groups_of_channels",
     "normalize",
 ]

@@ -76,6 +76,7 @@ class _SlidingConvolution(LayerType):
 
     primary = "filters"
     spatial = True
+    mixes_channels = True
     probe_args = PROBE_ARGS
 
     def window(self, a, shape: tuple):
@@ -133,6 +134,9 @@ class Conv(_SlidingConvolution):
         IN_CHANNELS,
         WEIGHTS,
     )
+
+    def has_channel_bias(self, a):
+        return a.bias is not False
 
     def weights(self, a, shapes):
         channels, ndim = shapes[0][0], len(shapes[0]) - 1
@@ -223,6 +227,7 @@ class Deconv(LayerType):
     aliases = ("conv_transpose", "convtranspose", "transposed_conv", "deconvolution", "upconv")
     primary = "filters"
     spatial = True
+    mixes_channels = True
     probe_args = PROBE_ARGS
     args = (
         FILTERS,
@@ -266,6 +271,9 @@ class Deconv(LayerType):
                 )
             out.append(length)
         return (a.filters, *out)
+
+    def has_channel_bias(self, a):
+        return a.bias is not False
 
     def weights(self, a, shapes):
         channels = shapes[0][0]

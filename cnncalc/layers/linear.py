@@ -13,6 +13,7 @@ class Flatten(LayerType):
 
     name = "flatten"
     saves = ()
+    reduces_positions = True
     output_is_view = input_grad_is_view = True  # a reshape of contiguous memory
 
     def output_shape(self, a, shapes):
@@ -45,6 +46,8 @@ class FC(LayerType):
     name = "fc"
     aliases = ("linear", "dense", "fully_connected", "innerproduct", "inner_product")
     primary = "units"
+    mixes_channels = True
+    reduces_positions = True
     args = (
         Arg("units", Integer(), doc="output features"),
         Arg("bias", Bias(), True, "a learned bias per unit (or the bias values themselves)"),
@@ -55,6 +58,9 @@ class FC(LayerType):
         if isinstance(a.bias, tuple) and len(a.bias) != a.units:
             raise LayerError(f"bias has {len(a.bias)} values but the layer has {a.units} units", arg="bias")
         return (a.units,)
+
+    def has_channel_bias(self, a):
+        return a.bias is not False
 
     def weights(self, a, shapes):
         arrays = [Weight("weights", (a.units, prod(shapes[0])))]

@@ -1,11 +1,16 @@
-"""Merges: several branches into one, unit by unit. Inputs are the primary argument:
-``- add: [main, shortcut]``. The output's receptive field is the union of the branches'."""
+"""Merges: several branches into one. Inputs are the primary argument:
+``- add: [main, shortcut]``.
+
+``add`` and ``mul`` merge unit by unit, broadcasting an input of size 1 on an axis over
+that axis (geometry.broadcast_shape: the one rule for every element-wise merge); their
+field is the union of the inputs' (geometry.broadcast_field). ``concat`` joins channels.
+"""
 
 from __future__ import annotations
 
 from ..errors import LayerError
-from ..geometry import union_field
-from .base import Arg, LayerType, Names, np, register
+from ..geometry import GLOBAL, broadcast_field, broadcast_shape, union_field
+from .base import GLOBAL_INPUT_WORK, Arg, LayerType, Names, np, register
 
 
 class _Merge(LayerType):
@@ -16,30 +21,96 @@ class _Merge(LayerType):
     def receptive_field(self, a, fields, shapes):
         return union_field(fields)
 
+    def worked_field(self, a, fields, shapes):
+        if any(field == GLOBAL for field in fields):
+            return [GLOBAL_INPUT_WORK.replace("its input already sees", "one of its inputs already sees")]
+        return ["the union of its inputs' fields: each output unit sees what any of them sees at its place"]
 
-def _describe(shapes) -> str:
-    return ", ".join(str(list(s)) for s in shapes)
+
+class _Elementwise(_Merge):
+    """Unit by unit, with broadcasting."""
+
+    def output_shape(self, a, shapes):
+        try:
+            return broadcast_shape(shapes)
+        except LayerError as error:
+            raise LayerError(f"{self.name} {error}", arg=error.arg) from None
+
+    def receptive_field(self, a, fields, shapes):
+        return broadcast_field(fields, shapes, broadcast_shape(shapes))
+
+    def worked_shape(self, a, shapes, out):
+        if all(shape == out for shape in shapes):
+            return [f"the shape of its inputs: {list(out)}"]
+        described = ", ".join(str(list(shape)) for shape in shapes)
+        return [f"{described} broadcast (an axis of size 1 is repeated along the other inputs'): {list(out)}"]
 
 
 @register
-class Add(_Merge):
-    """Element-wise sum of same-shaped inputs (residual connections)."""
+class Add(_Elementwise):
+    """Element-wise sum (residual connections). Inputs of one shape, or shapes that broadcast:
+    ``[C, H, W] + [C, 1, 1]`` adds one value per channel everywhere."""
 
     name = "add"
     aliases = ("sum", "residual", "eltwise_sum")
     saves = ()
-    input_grad_is_view = True  # every input gets the output's gradient itself
-
-    def output_shape(self, a, shapes):
-        if any(s != shapes[0] for s in shapes):
-            raise LayerError(f"add needs inputs of one shape; got {_describe(shapes)}", arg="inputs")
-        return shapes[0]
+    input_grad_is_view = True  # an input of the output's shape gets the output's gradient itself
+    examples = (
+        ((4, 8, 8), "[{conv: {filters: 4, kernel: 3, padding: 1}, name: a}, {add: [a, input]}]"),
+        ((4, 8, 8), "[{global_avgpool, name: g}, {add: [input, g]}]"),
+    )
 
     def forward(self, a, xs, w, k):
         total = xs[0]
         for x in xs[1:]:
             total = total + x
         return total
+
+
+@register
+class Mul(_Elementwise):
+    """Element-wise product, with broadcasting: squeeze-and-excitation and other gating,
+    ``[C, H, W] * [C, 1, 1]`` (a weight per channel) or ``* [1, H, W]`` (per position).
+
+    A gate computed by global pooling makes every output unit see the whole input: the
+    field after it is global.
+
+    Example::
+
+        - global_avgpool:
+          from: features
+          name: squeeze
+        - conv: {filters: 16, kernel: 1}
+        - relu
+        - conv: {filters: 64, kernel: 1}
+        - sigmoid:
+          name: gate
+        - mul: [features, gate]
+    """
+
+    name = "mul"
+    aliases = ("multiply", "product", "eltwise_prod", "scale_by")
+    saves = ("input",)  # each input's gradient is the other input times the output's
+    probe_offset = 1.0  # 0 * a changed gate is still 0: probe around 1 instead
+    examples = (
+        (
+            (8, 8, 8),
+            "[{conv: {filters: 8, kernel: 3, padding: 1}, name: features}, global_avgpool,"
+            " {conv: {filters: 2, kernel: 1}}, relu, {conv: {filters: 8, kernel: 1}}, {sigmoid, name: gate},"
+            " {mul: [features, gate]}]",
+        ),
+        (
+            (4, 8, 8),
+            "[{conv: {filters: 4, kernel: 3, padding: 1}, name: a}, {conv: {filters: 4, kernel: 1}, from: input},"
+            " {sigmoid, name: b}, {mul: [a, b]}]",
+        ),
+    )
+
+    def forward(self, a, xs, w, k):
+        product = xs[0]
+        for x in xs[1:]:
+            product = product * x
+        return product
 
 
 @register
@@ -50,10 +121,12 @@ class Concat(_Merge):
     aliases = ("cat", "concatenate", "depth_concat")
     saves = ()
     input_grad_is_view = True  # each input gets its slice of the output's gradient
+    examples = (((4, 8, 8), "[{conv: {filters: 2, kernel: 3, padding: 1}, name: a}, {concat: [a, input]}]"),)
 
     def output_shape(self, a, shapes):
         if any(len(s) != len(shapes[0]) or s[1:] != shapes[0][1:] for s in shapes):
-            raise LayerError(f"concat needs inputs whose spatial sizes agree; got {_describe(shapes)}", arg="inputs")
+            described = ", ".join(str(list(s)) for s in shapes)
+            raise LayerError(f"concat needs inputs whose spatial sizes agree; got {described}", arg="inputs")
         return (sum(s[0] for s in shapes), *shapes[0][1:])
 
     def worked_shape(self, a, shapes, out):

@@ -1,8 +1,8 @@
-"""Normalisation and regularisation: ``batchnorm``, ``lrn``, ``dropout``."""
+"""Normalisation and regularisation: ``batchnorm``, ``lrn``, ``dropout``, ``groupnorm``."""
 
 from __future__ import annotations
 
-from .base import Arg, Flag, Integer, LayerType, Number, Weight, np, prod, register
+from .base import Arg, Flag, Integer, LayerType, Number, Weight, groups_of_channels, np, prod, register
 
 
 @register
@@ -21,6 +21,15 @@ class BatchNorm(LayerType):
         Arg("affine", Flag(), True, "learn a scale and a shift"),
         Arg("track_running_stats", Flag(), True, "keep running mean and variance"),
     )
+
+    def statistics_over_positions(self, a):
+        # Without running statistics the batch's own are used, even at inference: every
+        # output depends on every position (of every example in the batch).
+        return not a.track_running_stats
+
+    def removes_channel_bias(self, a, shapes):
+        # Training subtracts each channel's batch mean (and the running mean learns it).
+        return True
 
     def weights(self, a, shapes):
         channels = shapes[0][0]
@@ -66,6 +75,7 @@ class LRN(LayerType):
 
     name = "lrn"
     aliases = ("local_response_norm", "localresponsenorm")
+    mixes_channels = True
     primary = "size"
     args = (
         Arg("size", Integer(), doc="channels in the window"),
@@ -106,3 +116,63 @@ class Dropout(LayerType):
 
     def forward(self, a, xs, w, k):
         return xs[0]
+
+
+@register
+class GroupNorm(LayerType):
+    """Group normalisation (PyTorch's GroupNorm): the channels split into ``groups`` groups,
+    each normalised by the mean and variance over its channels and every position of one
+    example; then a learned scale and shift per channel (2C parameters, no buffers).
+
+    Its statistics are taken over all positions, so every output unit depends on the whole
+    input: the receptive field after it is global. ``groups: 1`` normalises over the whole
+    example (LayerNorm over C, H and W); ``groups`` equal to the channels is instance
+    normalisation.
+
+    Example::
+
+        - groupnorm: 32
+    """
+
+    name = "groupnorm"
+    aliases = ("group_norm", "gn", "groupnormalization")
+    primary = "groups"
+    args = (
+        Arg("groups", Integer(), doc="how many groups the channels are split into"),
+        Arg("eps", Number(low=0), 1e-5, "added to the variance"),
+        Arg("affine", Flag(), True, "learn a scale and a shift per channel"),
+    )
+    probe_args = {"groups": 1}  # the probe's slim copy has two channels
+    examples = (((4, 8, 8), "[{conv: {filters: 6, kernel: 3}}, {groupnorm: 3}]"), ((8,), "[{groupnorm: 2}]"))
+
+    def output_shape(self, a, shapes):
+        return groups_of_channels(a.groups, shapes[0])
+
+    def statistics_over_positions(self, a):
+        return True
+
+    def removes_channel_bias(self, a, shapes):
+        # Only one channel per group subtracts each channel's own mean; wider groups leave
+        # each channel's bias less the group's mean.
+        return a.groups == shapes[0][0]
+
+    def weights(self, a, shapes):
+        if not a.affine:
+            return ()
+        channels = shapes[0][0]
+        return (Weight("scale", (channels,), init="one"), Weight("shift", (channels,), init="small"))
+
+    def saved_extra_bytes(self, a, shapes, out, width):
+        return 2 * a.groups * width  # the mean and 1/std of every group, as PyTorch keeps them
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        self.output_shape(a, (x.shape[1:],))
+        grouped = x.reshape(x.shape[0], a.groups, -1)
+        mean = grouped.mean(axis=2, keepdims=True)
+        var = grouped.var(axis=2, keepdims=True)
+        out = ((grouped - mean) / np.sqrt(var + a.eps)).reshape(x.shape)
+        if a.affine:
+            shape = (1, -1) + (1,) * (x.ndim - 2)
+            out = out * w["scale"].reshape(shape) + w["shift"].reshape(shape)
+        return out.astype(x.dtype, copy=False)

@@ -19,6 +19,7 @@ CEIL_MODE = Arg("ceil_mode", Flag(), False, "round the output size up (keeping a
 class _Pooling(LayerType):
     primary = "kernel"
     spatial = True
+    pools = True
 
     def window(self, a, shape: tuple):
         stride = a.kernel if a.stride is None else a.stride
@@ -129,6 +130,8 @@ class LpPool(_Pooling):
 
 class _GlobalPooling(LayerType):
     spatial = True
+    pools = True
+    reduces_positions = True
 
     def worked_field(self, a, fields, shapes):
         return [GLOBAL_WORK]

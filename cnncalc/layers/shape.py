@@ -1,10 +1,11 @@
-"""Layers that move values around without learning: ``pad`` and ``upsample``."""
+"""Layers that move values around without learning: ``pad``, ``upsample``, ``crop`` and
+``channel_shuffle``."""
 
 from __future__ import annotations
 
 from ..errors import LayerError
 from ..geometry import axis_name, explicit_pads, per_axis, per_axis_reach, resample, shifted_field
-from .base import Arg, Choice, LayerType, Number, Padding, Scales, Sizes, np, register
+from .base import Arg, Choice, Integer, LayerType, Number, Padding, Scales, Sizes, groups_of_channels, np, register
 
 
 @register
@@ -130,6 +131,7 @@ class Crop(LayerType):
     output_is_view = True  # a slice of the input
     primary = "size"
     spatial = True
+    examples = (((2, 9, 9), "[{crop: 5}]"), ((2, 9, 9), "[{crop: {amounts: [[1, 0], [2, 1]]}}]"))
     args = (
         Arg("size", Sizes(), None, "the size to cut down to, centered"),
         Arg("amounts", Padding(allow_same=False), None, "or how much to cut: per axis a number or [before, after]"),
@@ -169,3 +171,36 @@ class Crop(LayerType):
         x = xs[0]
         cuts = self.cuts(a, x.shape[1:])
         return x[(slice(None), slice(None), *(slice(b, n - e) for n, (b, e) in zip(x.shape[2:], cuts)))]
+
+
+@register
+class ChannelShuffle(LayerType):
+    """Interleaves the channels of ``groups`` groups (ShuffleNet; PyTorch's ChannelShuffle):
+    viewed as ``[groups, C/groups]``, transposed, read back, so that the next grouped
+    convolution sees channels of every group. Learns nothing; shape and field unchanged.
+
+    Example::
+
+        - channel_shuffle: 2
+    """
+
+    name = "channel_shuffle"
+    aliases = ("shuffle", "channelshuffle")
+    primary = "groups"
+    saves = ()  # its gradient is the inverse shuffle
+    args = (Arg("groups", Integer(), doc="how many groups of channels are interleaved"),)
+    probe_args = {"groups": 1}  # the probe's slim copy has two channels
+    examples = (((4, 8, 8), "[{conv: {filters: 6, kernel: 3, groups: 2}}, {channel_shuffle: 3}]"),)
+
+    def output_shape(self, a, shapes):
+        return groups_of_channels(a.groups, shapes[0])
+
+    def worked_shape(self, a, shapes, out):
+        channels = shapes[0][0]
+        return [f"channels: {channels} as {a.groups} groups of {channels // a.groups}, interleaved; shape unchanged"]
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        self.output_shape(a, (x.shape[1:],))
+        grouped = x.reshape(x.shape[0], a.groups, x.shape[1] // a.groups, *x.shape[2:])
+        return np.ascontiguousarray(grouped.swapaxes(1, 2)).reshape(x.shape)

@@ -7,8 +7,8 @@ from ...spec import INPUT_NAME
 
 def layers(context):
     """``(node, layer report, input shapes, input reports, window)`` in file order, ``window``
-    the sliding window of a convolution or pooling layer (a layer type with ``window``), else
-    None. Made once per file by the linter: every rule walks them."""
+    the sliding window the layer type declares (``LayerType.window``: convolution, pooling),
+    else None. Made once per file by the linter: every rule walks them."""
     return context.rows
 
 
@@ -17,7 +17,7 @@ def rows(graph, report) -> tuple:
     result = []
     for node, layer in zip(graph.nodes, report.layers):
         shapes = tuple(report.input if name == INPUT_NAME else reports[name].shape for name in node.inputs)
-        window = node.spec.type.window(node.spec.args, shapes[0]) if hasattr(node.spec.type, "window") else None
+        window = node.spec.type.window(node.spec.args, shapes[0])
         result.append((node, layer, shapes, tuple(reports.get(name) for name in node.inputs), window))
     return tuple(result)
 
@@ -28,6 +28,22 @@ def readers(context) -> dict:
     for node in context.graph.nodes:
         for name in node.inputs:
             result.setdefault(name, []).append(node)
+    return result
+
+
+def head(context) -> set:
+    """Names of the layers of the network's head: from there on no map is left, every layer's
+    output has at most one position, down to the outputs. (A squeeze-and-excitation gate is
+    1x1 too, but its product is a map again: not the head.)"""
+    read_by = readers(context)
+    shapes = {layer.name: layer.shape for layer in context.report.layers}
+    result: set = set()
+    for node in reversed(list(context.graph.in_order())):
+        positions = 1
+        for size in shapes[node.name][1:]:
+            positions *= size
+        if positions <= 1 and all(reader.name in result for reader in read_by.get(node.name, [])):
+            result.add(node.name)
     return result
 
 

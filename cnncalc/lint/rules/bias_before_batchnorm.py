@@ -2,6 +2,9 @@
 
 Batch normalisation subtracts each channel's mean, bias included, and adds its own shift:
 the layer's bias is parameters that learn nothing (torchvision's ResNets use bias: false).
+The same holds before any layer that removes each channel's mean (instance normalisation,
+group normalisation with one channel per group); not before a layer that reads the
+channels together (a bias then shifts what it computes).
 
 FAIL::
 
@@ -20,7 +23,7 @@ PASS::
       - conv: {filters: 4, kernel: 3}
 """
 
-from ._common import layers, position, readers, reports_by_name
+from ._common import layers, position, readers
 
 ID = "bias-before-batchnorm"
 SEVERITY = "warning"
@@ -29,13 +32,12 @@ RATIONALE = "the bias is removed again by the normalisation's mean: wasted param
 
 def check(context):
     read_by = readers(context)
-    by_name = reports_by_name(context)
     for node, layer, _, _, _ in layers(context):
-        if not any(w.name == "bias" and not w.buffer for w in layer.weights):
+        if not node.spec.type.has_channel_bias(node.spec.args):
             continue
         next_layers = read_by.get(node.name, [])
         if next_layers and all(
-            any(w.name == "running_mean" for w in by_name[reader.name].weights) for reader in next_layers
+            reader.spec.type.removes_channel_bias(reader.spec.args, (layer.shape,)) for reader in next_layers
         ):
             yield (
                 *position(node.spec, "bias" if "bias" in node.spec.arg_locs else None),

@@ -1,7 +1,9 @@
 """head-field-smaller-than-input: the classifier's units see only part of the image.
 
-Where a network turns global (flatten, fc, global pooling), the layer before it decides
-how much of the input any feature can depend on. A field much smaller than the input
+Where a network turns global for good (flatten, fc, global pooling, with no map after
+it: its head), the layer before it decides how much of the input any feature can depend
+on. (A squeeze-and-excitation gate pools globally too, but multiplies a map again: it is
+not the head.) A field much smaller than the input
 means local features only. Warned below a share of the input (option
 ``head-field-share``, default 0.5; VGG-16's 212 of 224 pixels passes).
 
@@ -21,7 +23,7 @@ PASS (3 of 4 pixels)::
 """
 
 from ...geometry import GLOBAL, axis_name
-from ._common import layers, position, readers, reports_by_name
+from ._common import head, layers, position, readers
 
 ID = "head-field-smaller-than-input"
 SEVERITY = "warning"
@@ -31,11 +33,11 @@ RATIONALE = "features that see a small part of the image cannot describe it as a
 def check(context):
     share = float(context.options.get("head-field-share", 0.5))
     read_by = readers(context)
-    by_name = reports_by_name(context)
+    in_head = head(context)
     spatial = context.report.input[1:]
     for node, layer, _, _, _ in layers(context):
         field = layer.receptive_field
-        if field == GLOBAL or not any(by_name[r.name].receptive_field == GLOBAL for r in read_by.get(node.name, [])):
+        if field == GLOBAL or node.name in in_head or not any(r.name in in_head for r in read_by.get(node.name, [])):
             continue
         for axis, (size, length) in enumerate(zip(field.size, spatial)):
             if size < share * length:

@@ -41,15 +41,18 @@ RATIONALE = "the merged units combine features of different places"
 
 
 def check(context):
-    for node, _, _, inputs, _ in layers(context):
+    for node, merged, _, inputs, _ in layers(context):
         if not node.spec.type.merges:
             continue
-        fields = [layer.receptive_field for layer in inputs if layer is not None]
+        # The network's input (no report) and a branch broadcast over the positions (a
+        # [C, 1, 1] gate, with no units to align) are left out.
+        branches = [i for i in inputs if i is not None and i.shape[1:] == merged.shape[1:]]
+        fields = [branch.receptive_field for branch in branches]
         if any(field == GLOBAL for field in fields) or len(fields) < 2:
             continue
         starts = {field.start for field in fields}
         if len(starts) > 1:
-            described = ", ".join(f'"{layer.name}" at {list(layer.receptive_field.start)}' for layer in inputs)
+            described = ", ".join(f'"{b.name}" at {list(b.receptive_field.start)}' for b in branches)
             yield (
                 *position(node.spec, "inputs"),
                 f'"{node.name}" merges units centered on different input pixels (unit 0: {described})',

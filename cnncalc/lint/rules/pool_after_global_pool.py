@@ -27,9 +27,11 @@ RATIONALE = "it does nothing, and usually means a layer is in the wrong place"
 
 
 def check(context):
-    for node, layer, _, inputs, window in layers(context):
-        pooling = window is not None and layer.params == 0
-        if pooling and inputs and inputs[0] is not None and inputs[0].receptive_field == GLOBAL:
+    for node, _, shapes, inputs, _ in layers(context):
+        # Nothing left to pool: one position, each unit seeing everything. (A map after a
+        # squeeze-and-excitation block is global too, but still has positions to pool.)
+        done = all(size == 1 for size in shapes[0][1:])
+        if node.spec.type.pools and done and inputs and inputs[0] is not None and inputs[0].receptive_field == GLOBAL:
             yield (
                 *position(node.spec),
                 f'"{node.name}" pools "{inputs[0].name}", whose units already see the whole input',
