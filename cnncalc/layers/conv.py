@@ -125,6 +125,11 @@ class Conv(_SlidingConvolution):
 
     name = "conv"
     aliases = ("convolution",)
+    examples = (
+        ((3, 9, 9), "[{conv: {filters: 4, kernel: 3, stride: 2, padding: 1}}]"),
+        ((4, 9, 9), "[{conv: {filters: 4, kernel: [3, 1], dilation: 2, groups: 4, padding: same}}]"),
+        ((2, 11), "[{conv: {filters: 3, kernel: 3, padding: [[2, 0]], bias: false}}]"),
+    )
     args = (
         FILTERS,
         *WINDOW_ARGS,
@@ -174,6 +179,8 @@ class Local(_SlidingConvolution):
 
     name = "local"
     aliases = ("locally_connected", "local_conv", "unshared_conv")
+    examples = (((2, 7, 7), "[{local: {filters: 3, kernel: 3, stride: 2}}]"),)
+    probe_args = {name: value for name, value in PROBE_ARGS.items() if name != "groups"}
     args = (FILTERS, *WINDOW_ARGS, BIAS, PADDING_MODE, IN_CHANNELS, WEIGHTS)
 
     def output_shape(self, a, shapes):
@@ -225,6 +232,10 @@ class Deconv(LayerType):
 
     name = "deconv"
     aliases = ("conv_transpose", "convtranspose", "transposed_conv", "deconvolution", "upconv")
+    examples = (
+        ((3, 6, 6), "[{deconv: {filters: 2, kernel: 4, stride: 2, padding: 1}}]"),
+        ((4, 5), "[{deconv: {filters: 2, kernel: 3, stride: 3, groups: 2, output_padding: 1}}]"),
+    )
     primary = "filters"
     spatial = True
     mixes_channels = True

@@ -45,6 +45,7 @@ class FC(LayerType):
 
     name = "fc"
     aliases = ("linear", "dense", "fully_connected", "innerproduct", "inner_product")
+    examples = (((4, 8, 8), "[{fc: 10}]"), ((4, 3, 3), "[flatten, {fc: {units: 5, bias: false}}]"))
     primary = "units"
     mixes_channels = True
     reduces_positions = True

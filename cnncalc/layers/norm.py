@@ -75,6 +75,7 @@ class LRN(LayerType):
 
     name = "lrn"
     aliases = ("local_response_norm", "localresponsenorm")
+    examples = (((6, 8, 8), "[{lrn: 5}]"),)
     mixes_channels = True
     primary = "size"
     args = (

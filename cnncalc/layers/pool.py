@@ -71,6 +71,10 @@ class MaxPool(_Pooling):
 
     name = "maxpool"
     aliases = ("max_pool", "pool", "maxpooling")
+    examples = (
+        ((2, 9, 9), "[{maxpool: {kernel: 3, stride: 2, padding: 1}}]"),
+        ((2, 10, 10), "[{maxpool: {kernel: 2, dilation: 2, ceil_mode: true}}]"),
+    )
     args = (KERNEL, STRIDE, PADDING, Arg("dilation", Sizes(), 1, "spacing between window taps"), CEIL_MODE)
 
     def saved_extra_bytes(self, a, shapes, out, width):
@@ -89,6 +93,7 @@ class AvgPool(_Pooling):
 
     name = "avgpool"
     aliases = ("avg_pool", "average_pool", "avgpooling", "averagepooling")
+    examples = (((2, 9, 9), "[{avgpool: {kernel: 3, stride: 2, padding: 1, count_include_pad: false}}]"),)
     args = (
         KERNEL,
         STRIDE,
@@ -110,6 +115,7 @@ class LpPool(_Pooling):
 
     name = "lppool"
     aliases = ("lp_pool", "l2pool", "power_average_pool")
+    examples = (((2, 9, 9), "[{lppool: {kernel: 3, stride: 2}}]"),)
     args = (KERNEL, STRIDE, Arg("norm", Number(low=0, open_low=True), 2, "the power p"), CEIL_MODE)
 
     def saved_extra_bytes(self, a, shapes, out, width):

@@ -22,6 +22,10 @@ class Pad(LayerType):
 
     name = "pad"
     aliases = ("padding", "zeropad", "zero_pad", "constant_pad")
+    examples = (
+        ((2, 8, 8), "[{pad: {padding: [[2, 0], [1, 1]]}}, {conv: {filters: 2, kernel: 3}}]"),
+        ((2, 8, 8), "[{pad: {padding: 1, mode: constant, value: 0.5}}]"),
+    )
     # reflect and replicate keep the input; PyTorch's constant and circular padding keep
     # nothing, which this overcounts where no other layer keeps that input
     saves = ("input",)
@@ -77,6 +81,7 @@ class Upsample(LayerType):
 
     name = "upsample"
     aliases = ("upsampling", "interpolate")
+    examples = (((2, 6, 6), "[{conv: {filters: 2, kernel: 3}}, {upsample: 2}]"), ((2, 8), "[{upsample: 1.5}]"))
     saves = ()  # the backward pass needs only the sizes
     primary = "scale"
     spatial = True

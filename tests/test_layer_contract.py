@@ -1,0 +1,191 @@
+"""Every registered layer type walked through the whole contract (cnncalc/layers/base.py).
+
+A type that misses a piece (no forward pass, a probe that cannot run it, a homework text
+that says "as its input's" where the report says "global", lint going quiet or loud for the
+wrong reason) fails here, without PyTorch. Each type is tried on the small networks it
+declares (``LayerType.examples``), or as ``[TYPE]`` on a [4, 8, 8] input when it needs no
+arguments. The figures are held against the NumPy executor and the probe, which measure
+them from arrays (verify), never against the formulas that made them.
+
+The last test adds a type of its own, in the test, to show that one class is all a new
+type needs.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import build_text
+
+from cnncalc import analysis
+from cnncalc.geometry import GLOBAL
+from cnncalc.homework import worked
+from cnncalc.layers.base import REGISTRY, Arg, Integer, LayerType, np, register
+from cnncalc.lint import lint_file
+from cnncalc.memory import training
+from cnncalc.verify import verify_graph
+
+
+def unique_types() -> list:
+    seen, types = set(), []
+    for layer_type in REGISTRY.values():
+        if id(layer_type) not in seen:
+            seen.add(id(layer_type))
+            types.append(layer_type)
+    return sorted(types, key=lambda t: t.name)
+
+
+def examples_of(layer_type) -> list:
+    if layer_type.examples:
+        return list(layer_type.examples)
+    assert not any(arg.required for arg in layer_type.args), (
+        f"{layer_type.name} needs arguments: declare examples = ((input shape, layers), ...)"
+    )
+    return [((4, 8, 8), f"[{layer_type.name}]")]
+
+
+CASES = [
+    pytest.param(layer_type, shape, layers, id=f"{layer_type.name}-{index}")
+    for layer_type in unique_types()
+    for index, (shape, layers) in enumerate(examples_of(layer_type))
+]
+
+
+def network(shape, layers) -> str:
+    return f"input: {json.dumps(list(shape))}\nlayers: {layers}\n"
+
+
+@pytest.mark.parametrize("layer_type", unique_types(), ids=lambda t: t.name)
+def test_the_type_declares_every_piece(layer_type):
+    assert layer_type.doc, f"{layer_type.name}: the docstring is its user documentation"
+    assert type(layer_type).forward is not LayerType.forward, f"{layer_type.name} has no forward pass"
+    assert set(layer_type.saves) <= {"input", "output"}
+    names = {arg.name for arg in layer_type.args}
+    assert set(layer_type.probe_args) <= names, "probe_args may only set the type's own arguments"
+    if layer_type.primary is not None:
+        assert layer_type.primary in names
+    used = [layers for _, layers in examples_of(layer_type)]
+    assert any(layer_type.name in text for text in used), "its examples must use the type itself"
+
+
+@pytest.mark.parametrize("layer_type, shape, layers", CASES)
+def test_every_figure_is_measured_and_agrees(layer_type, shape, layers):
+    graph = build_text(network(shape, layers))
+    verification = verify_graph(graph)
+    assert not verification.mismatches, verification.mismatches
+    # Every field measured: a type the probe cannot run leaves fields "not measured".
+    assert not verification.unmeasured, [(c.layer, c.note) for c in verification.unmeasured]
+
+
+@pytest.mark.parametrize("layer_type, shape, layers", CASES)
+def test_memory_explain_and_lint_run_on_it(layer_type, shape, layers, tmp_path):
+    text = network(shape, layers)
+    graph = build_text(text)
+    report = analysis.analyze(graph, batch=2)
+    step = training(graph, report, batch=2)
+    # The step holds at least the input batch (2 examples, 4 bytes a value) and the weights.
+    input_bytes = 2 * 4 * int(np.prod(shape))
+    assert step.total >= input_bytes + 4 * (report.totals.params + report.totals.buffers)
+    for layer in report.layers:
+        work = worked(layer, report)
+        said_global = work["receptive_field"][0].startswith("global")
+        assert said_global == (layer.receptive_field == GLOBAL), (layer.name, work["receptive_field"])
+        for lines in work.values():
+            assert lines and all(isinstance(line, str) and line for line in lines)
+    path = tmp_path / "net.yaml"
+    path.write_text(text)
+    assert [p for p in lint_file(str(path)) if p.severity == "error"] == []
+
+
+SE_BLOCK = """\
+input: [16, 12, 12]
+layers:
+  - conv: {filters: 16, kernel: 3, padding: 1, bias: false}
+    name: features
+  - batchnorm
+  - relu:
+    name: act
+  - global_avgpool:
+    name: squeeze
+  - conv: {filters: 4, kernel: 1}
+  - relu
+  - conv: {filters: 16, kernel: 1}
+  - sigmoid:
+    name: gate
+  - mul: [act, gate]
+    name: excite
+  - conv: {filters: 8, kernel: 3, padding: 1}
+  - groupnorm: 2
+  - channel_shuffle: 2
+  - global_avgpool
+  - fc: 10
+"""
+
+
+def test_a_clean_squeeze_and_excitation_block_passes_everything(tmp_path):
+    # The three types sketched before the vocabulary grows: a broadcast product, group
+    # normalisation and a channel shuffle, in one network.
+    graph = build_text(SE_BLOCK)
+    report = analysis.analyze(graph)
+    by_name = {layer.name: layer for layer in report.layers}
+    # Shapes by hand: the gate is [16, 1, 1], broadcast over the 12x12 map.
+    assert by_name["gate"].shape == (16, 1, 1) and by_name["excite"].shape == (16, 12, 12)
+    # params: mul 0; groupnorm 2*8 = 16 (scale and shift per channel); shuffle 0.
+    assert by_name["excite"].params == 0 and by_name["groupnorm1"].params == 16
+    assert by_name["channel_shuffle1"].params == 0
+    # The gate pools globally, so every unit after the product sees the whole input.
+    assert by_name["act"].receptive_field.size == (3, 3)
+    assert by_name["excite"].receptive_field == GLOBAL
+    verification = verify_graph(graph)
+    assert not verification.mismatches and not verification.unmeasured
+    path = tmp_path / "se.yaml"
+    path.write_text(SE_BLOCK)
+    # Silent: the squeeze is no head, the product no misaligned merge, the pooled map no
+    # "pool after global pool", and the conv's missing bias is right before batchnorm.
+    assert lint_file(str(path)) == []
+
+
+def test_groupnorm_with_one_channel_per_group_cancels_a_bias_and_wider_groups_do_not(tmp_path):
+    path = tmp_path / "gn.yaml"
+    text = "input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n  - groupnorm: {groups: %d}\n"
+    path.write_text(text % 4)
+    assert "bias-before-batchnorm" in [p.rule for p in lint_file(str(path))]
+    path.write_text(text % 2)  # each channel keeps its bias less its group's mean
+    assert "bias-before-batchnorm" not in [p.rule for p in lint_file(str(path))]
+
+
+def test_a_new_type_is_one_class():
+    # A spatial attention gate's squeeze: the mean over channels at each position,
+    # [C, H, W] -> [1, H, W]. Declared here, in one class, and nothing else.
+    @register
+    class ChannelMean(LayerType):
+        """The mean over the channels at every position: ``[C, H, W]`` -> ``[1, H, W]``."""
+
+        name = "test_channel_mean"
+        mixes_channels = True
+        saves = ()
+        args = (Arg("keep", Integer(), 1, "channels kept (always 1)"),)
+
+        def output_shape(self, a, shapes):
+            return (1, *shapes[0][1:])
+
+        def forward(self, a, xs, w, k):
+            return xs[0].mean(axis=1, keepdims=True)
+
+    try:
+        text = (
+            "input: [4, 10, 10]\nlayers:\n"
+            "  - conv: {filters: 4, kernel: 3, padding: 1}\n    name: features\n"
+            "  - test_channel_mean:\n  - conv: {filters: 1, kernel: 7, padding: 3}\n  - sigmoid:\n    name: gate\n"
+            "  - mul: [features, gate]\n"
+        )
+        graph = build_text(text)
+        report = analysis.analyze(graph)
+        # The gate broadcasts over the 4 channels; its field: 3 + (7-1) = 9 pixels, local.
+        assert report.layers[-1].shape == (4, 10, 10)
+        assert report.layers[-1].receptive_field.size == (9, 9)
+        verification = verify_graph(graph)
+        assert not verification.mismatches and not verification.unmeasured
+    finally:
+        del REGISTRY["testchannelmean"]
