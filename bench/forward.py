@@ -62,43 +62,12 @@ def torch_forward(network):
 
 
 def TorchModel(network):
-    import torch
+    """The network in PyTorch, each layer the module cnncalc's interpretation names
+    (cnncalc/interop/pytorch.py); its weights are PyTorch's own random ones."""
     from torch import nn
 
-    def module(node, channels, in_shape):
-        a, kind = node.spec.args, node.spec.type.name
-        ndim = len(in_shape) - 1
-        if kind == "conv":
-            conv = [nn.Conv1d, nn.Conv2d, nn.Conv3d][ndim - 1]
-            return conv(channels, a.filters, a.kernel, a.stride, a.padding, a.dilation, a.groups, a.bias is not False)
-        if kind == "maxpool":
-            pool = [nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d][ndim - 1]
-            return pool(a.kernel, a.stride, a.padding, a.dilation, ceil_mode=a.ceil_mode)
-        if kind == "avgpool":
-            pool = [nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d][ndim - 1]
-            return pool(a.kernel, a.stride, a.padding, ceil_mode=a.ceil_mode)
-        if kind == "global_avgpool":
-            return nn.AdaptiveAvgPool2d(1)
-        if kind == "batchnorm":
-            return [nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d][max(ndim, 1) - 1](channels)
-        if kind == "fc":
-            return nn.Sequential(nn.Flatten(), nn.Linear(int(np.prod(in_shape)), a.units, a.bias is not False))
-        simple = {
-            "relu": nn.ReLU(),
-            "relu6": nn.ReLU6(),
-            "tanh": nn.Tanh(),
-            "sigmoid": nn.Sigmoid(),
-            "flatten": nn.Flatten(),
-            "dropout": nn.Dropout(),
-            "softmax": nn.Softmax(1),
-            "lrn": nn.LocalResponseNorm(a.get("size", 5)),
-            "identity": nn.Identity(),
-        }
-        if kind in simple:
-            return simple[kind]
-        raise SystemExit(f"bench/forward.py: no torch layer for {kind}")
-
     from cnncalc.analysis import analyze
+    from cnncalc.interop import pytorch
 
     report = analyze(network)
     shapes = {"input": network.input_shape, **{layer.name: layer.shape for layer in report.layers}}
@@ -108,10 +77,9 @@ def TorchModel(network):
             super().__init__()
             self.layers = nn.ModuleDict()
             for node in network.nodes:
-                if node.spec.type.merges:
-                    continue
-                in_shape = shapes[node.inputs[0]]
-                self.layers[node.name.replace(".", "_")] = module(node, in_shape[0], in_shape)
+                in_shapes = tuple(shapes[name] for name in node.inputs)
+                description = pytorch.describe(node.spec.type, node.spec.args, in_shapes)
+                self.layers[node.name.replace(".", "_")] = pytorch.build(description, nn)
 
         def forward(self, x):
             # Each value is dropped after its last reader, as a hand-written module's locals
@@ -119,13 +87,7 @@ def TorchModel(network):
             values, readers = {"input": x}, dict(reads)
             for node in network.in_order():
                 xs = [values[name] for name in node.inputs]
-                kind = node.spec.type.name
-                if kind == "add":
-                    values[node.name] = sum(xs[1:], xs[0])
-                elif kind == "concat":
-                    values[node.name] = torch.cat(xs, 1)
-                else:
-                    values[node.name] = self.layers[node.name.replace(".", "_")](xs[0])
+                values[node.name] = self.layers[node.name.replace(".", "_")](*xs)
                 del xs
                 for name in node.inputs:
                     readers[name] -= 1

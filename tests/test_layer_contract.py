@@ -21,6 +21,7 @@ from conftest import build_text
 from cnncalc import analysis
 from cnncalc.geometry import GLOBAL
 from cnncalc.homework import worked
+from cnncalc.interop import pytorch
 from cnncalc.layers.base import REGISTRY, Arg, Integer, LayerType, np, register
 from cnncalc.lint import lint_file
 from cnncalc.memory import training
@@ -96,6 +97,25 @@ def test_memory_explain_and_lint_run_on_it(layer_type, shape, layers, tmp_path):
     path = tmp_path / "net.yaml"
     path.write_text(text)
     assert [p for p in lint_file(str(path)) if p.severity == "error"] == []
+
+
+@pytest.mark.parametrize("layer_type, shape, layers", CASES)
+def test_every_type_has_a_pytorch_interpretation(layer_type, shape, layers):
+    # Registered against the type (cnncalc/interop/pytorch.py), or said why there is none.
+    # The torch tests build these modules and compare values, params and saved tensors.
+    if type(layer_type) in pytorch.UNREPRESENTED:
+        return
+    assert type(layer_type) in pytorch.RULES, f"{layer_type.name}: no PyTorch interpretation"
+    graph = build_text(network(shape, layers))
+    report = analysis.analyze(graph)
+    shapes = {"input": tuple(shape)} | {layer.name: layer.shape for layer in report.layers}
+    for node in graph.nodes:
+        if node.spec.type is layer_type:
+            description = pytorch.describe(layer_type, node.spec.args, tuple(shapes[i] for i in node.inputs))
+            # The text an exporter writes names a torch.nn class or one of cnncalc's own.
+            assert pytorch.source(description).startswith(("nn.", "cnncalc."))
+            weights = {w.name for w in report.layers[graph.nodes.index(node)].weights}
+            assert set(description.arrays) == weights, "every array cnncalc holds has a place in the module"
 
 
 SE_BLOCK = """\

@@ -13,7 +13,8 @@ PyTorch has no locally connected layer: ``local`` is recomputed from ``Tensor.un
 windows. Padding PyTorch's layers cannot express (``same`` at stride > 1, TensorFlow's
 split; ``[before, after]`` pairs on pooling and transposed convolution) is done with
 ``F.pad`` (or a crop) around an unpadded layer. Everything else is PyTorch's own module,
-built by ``torch_archs.build_real`` from the same layer description.
+built by ``torch_archs.build_real`` from cnncalc's PyTorch interpretation of the type
+(cnncalc/interop/pytorch.py), with cnncalc's arrays loaded by the names it declares.
 """
 
 from __future__ import annotations
@@ -47,14 +48,9 @@ SEEDS = range(60)
 BATCH = 2
 TOLERANCE = 1e-4
 
-# cnncalc's array names -> the PyTorch module's attributes.
-ARRAYS = {
-    "conv": {"weights": "weight", "bias": "bias"},
-    "deconv": {"weights": "weight", "bias": "bias"},
-    "fc": {"weights": "weight", "bias": "bias"},
-    "batchnorm": {"scale": "weight", "shift": "bias", "running_mean": "running_mean", "running_var": "running_var"},
-    "prelu": {"slope": "weight"},
-}
+# cnncalc's array names -> the attributes of the convolutions this file builds itself
+# (elsewhere the interpretation says, cnncalc/interop/pytorch.py).
+WEIGHT_AND_BIAS = {"weights": "weight", "bias": "bias"}
 
 
 class Mismatch(Exception):
@@ -142,16 +138,25 @@ def explicit_conv(d, x, arrays):
     conv = getattr(torch.nn, f"Conv{nd}d")(
         x.shape[1], d.args["filters"], kernel, stride, 0, dilation, d.get("groups", 1), d.get("bias", True)
     )
-    load(conv, arrays, ARRAYS["conv"])
+    load(conv, arrays, WEIGHT_AND_BIAS)
     return conv(x)
 
 
 def explicit_deconv(d, x, arrays):
     """A transposed convolution with ``[before, after]`` padding: unpadded, then cropped."""
     pairs = explicit_pairs(d, x.shape[2:], None, None, None)
-    undo = dict(d.args, padding=0)
-    core = build_real(type(d)(d.name, "deconv", undo, d.inputs), [x.shape]).core
-    load(core, arrays, ARRAYS["deconv"])
+    nd = x.dim() - 2
+    core = getattr(torch.nn, f"ConvTranspose{nd}d")(
+        x.shape[1],
+        d.args["filters"],
+        axes(d.args["kernel"], nd),
+        stride=axes(d.get("stride", 1), nd),
+        output_padding=axes(d.get("output_padding", 0), nd),
+        groups=d.get("groups", 1),
+        bias=d.get("bias", True),
+        dilation=axes(d.get("dilation", 1), nd),
+    )
+    load(core, arrays, WEIGHT_AND_BIAS)
     y = core(x)
     return y[(slice(None), slice(None), *(slice(b, y.shape[2 + i] - a) for i, (b, a) in enumerate(pairs)))]
 
@@ -205,7 +210,13 @@ def reference(d, xs):
     module = build_real(d, [t.shape for t in xs]).eval()
 
     def run(arrays):
-        load(module.core, arrays, ARRAYS.get(d.type, {}))
+        theirs = module.arrays
+        if set(arrays) != set(theirs):
+            raise Mismatch(f"cnncalc's arrays {sorted(arrays)} != PyTorch's {sorted(theirs)}")
+        for name, value in arrays.items():
+            if tuple(theirs[name].shape) != value.shape:
+                raise Mismatch(f"{name}: cnncalc's shape {value.shape} != PyTorch's {tuple(theirs[name].shape)}")
+            theirs[name].data.copy_(tensor(value))
         return module(xs)
 
     return run
@@ -712,6 +723,47 @@ def cases() -> dict:
         ("add", {}, {"name": "sum", "from": ["input", "a"]}),
         ("concat", {}, {"name": "cat", "from": ["a", "sum"]}),
     )
+    # -- broadcast merges: squeeze-and-excitation and spatial gates --
+    c["broadcast-merges-2d"] = chain(
+        [4, 5, 6],
+        ("conv", {"filters": 4, "kernel": 3, "padding": 1}, {"name": "a"}),
+        ("global_avgpool", {}, {"name": "g", "from": "a"}),
+        ("conv", {"filters": 4, "kernel": 1}, {"name": "e"}),
+        ("sigmoid", {}, {"name": "gate"}),
+        ("mul", {}, {"name": "excite", "from": ["a", "gate"]}),
+        ("add", {}, {"name": "shifted", "from": ["g", "a"]}),
+        ("conv", {"filters": 1, "kernel": 3, "padding": 1}, {"name": "s", "from": "a"}),
+        ("mul", {}, {"name": "spatial", "from": ["a", "s"]}),
+        ("mul", {}, {"name": "three", "from": ["a", "gate", "s"]}),
+    )
+    c["broadcast-merges-1d-3d"] = chain(
+        [2, 3, 4, 3],
+        ("global_maxpool", {}, {"name": "g"}),
+        ("mul", {}, {"name": "m", "from": ["input", "g"]}),
+        ("add", {}, {"name": "a", "from": ["m", "g"]}),
+    )
+    c["broadcast-merges-1d"] = chain(
+        [3, 7], ("global_avgpool", {}, {"name": "g"}), ("mul", {}, {"name": "m", "from": ["g", "input"]})
+    )
+    # -- group normalisation and channel shuffle --
+    c["groupnorm"] = chain(
+        [6, 4, 5],
+        ("groupnorm", {"groups": 3}, {"primary": True, "from": "input"}),
+        ("groupnorm", {"groups": 1, "affine": False}, {"from": "input"}),
+        ("groupnorm", {"groups": 6, "eps": 0.001}, {"from": "input"}),
+        ("fc", {"units": 4}, {"from": "input", "name": "flat"}),
+        ("groupnorm", {"groups": 2}, {"from": "flat"}),
+    )
+    c["groupnorm-1d-3d"] = chain(
+        [4, 9], ("groupnorm", {"groups": 2}, {"primary": True}), ("conv", {"filters": 4, "kernel": 2})
+    )
+    c["channel-shuffle"] = chain(
+        [6, 3, 4],
+        ("channel_shuffle", {"groups": 2}, {"primary": True, "from": "input"}),
+        ("channel_shuffle", {"groups": 3}, {"from": "input"}),
+        ("channel_shuffle", {"groups": 6}, {"from": "input"}),
+    )
+    c["channel-shuffle-1d"] = chain([4, 5], ("channel_shuffle", {"groups": 2}, {"primary": True}))
     return {name: value if isinstance(value, tuple) else (value, 1.0) for name, value in c.items()}
 
 

@@ -183,6 +183,8 @@ KEPT_CASES = [
     ("softplus", {}),
     ("softmax", {}),
     ("log_softmax", {}),
+    ("groupnorm", {"groups": 4}),
+    ("channel_shuffle", {"groups": 2}),
     *((name, {}) for name in ("relu", "relu6", "selu", "silu", "hardswish", "hardsigmoid", "sigmoid", "tanh")),
 ]
 
@@ -226,3 +228,27 @@ def test_what_each_layer_type_keeps(kind, args):
         assert other - extra == 2 * 4 * 8 * 8 * 4
     else:
         assert extra == other
+
+
+def test_a_product_keeps_both_factors():
+    # mul's backward: d(a*b)/da = b and d(a*b)/db = a, so autograd keeps both inputs and
+    # nothing else; cnncalc declares saves = ("input",) (every input) and no extra bytes.
+    from torch_archs import build_real, chain
+
+    from cnncalc.layers import lookup
+
+    arch = chain((8, 4, 4), ("global_avgpool", {}, {"name": "g"}), ("mul", {}, {"from": ["input", "g"]}))
+    x = torch.randn(2, 8, 4, 4, requires_grad=True)
+    gate = torch.randn(2, 8, 1, 1, requires_grad=True)
+    module = build_real(arch.layers[1], [x.shape, gate.shape]).train()
+    storages = {}
+
+    def pack(tensor):
+        storages[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        module([x, gate])
+    assert set(storages) == {x.untyped_storage().data_ptr(), gate.untyped_storage().data_ptr()}
+    layer_type, _ = lookup("mul")
+    assert layer_type.saves == ("input",) and layer_type.saved_extra_bytes(None, (), (), 4) == 0

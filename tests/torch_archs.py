@@ -33,20 +33,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-MERGES = ("add", "concat")
+from cnncalc.errors import LayerError
+from cnncalc.interop import pytorch
+from cnncalc.layers import lookup
+from cnncalc.layers.base import Args
+
+MERGES = ("add", "concat", "mul")
 WINDOWED = ("conv", "maxpool", "avgpool", "lppool")
 GLOBAL_TYPES = ("flatten", "fc", "global_avgpool", "global_maxpool")
-ACTIVATIONS = {
-    "relu": nn.ReLU,
-    "relu6": nn.ReLU6,
-    "selu": nn.SELU,
-    "silu": nn.SiLU,
-    "hardswish": nn.Hardswish,
-    "hardsigmoid": nn.Hardsigmoid,
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "identity": nn.Identity,
-}
 # The argument `TYPE: VALUE` sets (SPEC.md section 1).
 PRIMARY = {
     "conv": "filters",
@@ -63,6 +57,8 @@ PRIMARY = {
     "dropout": "p",
     "pad": "padding",
     "upsample": "scale",
+    "groupnorm": "groups",
+    "channel_shuffle": "groups",
 }
 # Nearest upsampling factors whose PyTorch index arithmetic is exact (1.1 and 2.2 are not:
 # PyTorch computes floor(o * (1/scale)) in floating point).
@@ -167,31 +163,43 @@ def kernel_fits(d: Desc, spatial) -> bool:
     return all(w + b + a >= dl * (k - 1) + 1 for w, (b, a), k, dl in zip(spatial, pairs, kernel, dilation))
 
 
-def has_pairs(padding) -> bool:
-    return isinstance(padding, list) and any(isinstance(p, list) for p in padding)
-
-
 # --- PyTorch: the real layers ----------------------------------------------------------------
 
 
 class Real(nn.Module):
-    """One layer in PyTorch. ``core`` holds its weights (and is what the MACs are read
-    from); ``fn(self, xs)`` does the rest functionally and calls ``self.apply_core``."""
+    """One layer in PyTorch: the module cnncalc's interpretation names (cnncalc/interop/
+    pytorch.py, registered against the layer type), run here by PyTorch. Its MACs are read
+    from the tensors its convolutions and linear maps actually see (SPEC.md section 2)."""
 
-    def __init__(self, core, fn, macs_kind=None):
+    def __init__(self, description):
         super().__init__()
-        self.core = core
-        self.fn = fn
-        self.macs_kind = macs_kind
-        self.core_in = self.core_out = None
+        self.description = description
+        self.module = pytorch.build(description, nn)
+        self.counted = []
+        for sub in self.module.modules():
+            if isinstance(sub, (nn.modules.conv._ConvNd, nn.Linear)):
+                sub.register_forward_hook(self._count)
+
+    def _count(self, module, inputs, output):
+        n = output.shape[0]
+        if isinstance(module, nn.Linear):
+            self.counted.append(output.numel() // n * module.in_features)
+        elif module.transposed:
+            x = inputs[0]
+            self.counted.append(x.numel() // n * (module.out_channels // module.groups) * math.prod(module.kernel_size))
+        else:
+            taps = (module.in_channels // module.groups) * math.prod(module.kernel_size)
+            self.counted.append(output.numel() // n * taps)
 
     def forward(self, xs):
-        return self.fn(self, xs)
+        self.counted = []
+        return self.module(*xs)
 
-    def apply_core(self, x):
-        self.core_in = x
-        self.core_out = self.core(x)
-        return self.core_out
+    @property
+    def arrays(self) -> dict:
+        """cnncalc's array name -> the module's parameter or buffer it is."""
+        state = dict(self.module.named_parameters()) | dict(self.module.named_buffers())
+        return {ours: state[theirs] for ours, theirs in self.description.arrays.items()}
 
     def params(self) -> int:
         return sum(p.numel() for p in self.parameters())
@@ -201,132 +209,32 @@ class Real(nn.Module):
         return sum(b.numel() for n, b in self.named_buffers() if not n.endswith("num_batches_tracked"))
 
     def macs(self) -> int:
-        core = self.core
-        if self.macs_kind == "conv":
-            return self.core_out.numel() * (core.in_channels // core.groups) * math.prod(core.kernel_size)
-        if self.macs_kind == "deconv":
-            return self.core_in.numel() * (core.out_channels // core.groups) * math.prod(core.kernel_size)
-        if self.macs_kind == "linear":
-            return core.in_features * core.out_features
-        return 0
+        return sum(self.counted)
 
 
-def _through_core(m, xs):
-    return m.apply_core(xs[0])
+def parsed(d: Desc):
+    """``(layer type, argument values)`` of a description, each argument read by the kind the
+    type declares for it (defaults filled in); a merge's inputs are its primary argument."""
+    layer_type, _ = lookup(d.type)
+    values = {}
+    for arg in layer_type.args:
+        if layer_type.merges and arg.name == layer_type.primary:
+            values[arg.name] = tuple(d.inputs)
+        elif arg.name in d.args:
+            values[arg.name] = arg.kind.parse(d.args[arg.name])
+        else:
+            values[arg.name] = arg.default
+    return layer_type, Args(values)
 
 
 def build_real(d: Desc, shapes: list) -> Real:
     """The PyTorch layer for ``d``, given its input shapes (with the batch)."""
-    shape = shapes[0]
-    nd = len(shape) - 2
-    a = d.args
-    t = d.type
-    if t == "conv":
-        kernel, stride, dilation = window(d, nd)
-        padding = a.get("padding", 0)
-        mode = a.get("padding_mode", "zeros")
-        conv = getattr(nn, f"Conv{nd}d")
-        common = dict(stride=stride, dilation=dilation, groups=a.get("groups", 1), bias=a.get("bias", True))
-        if has_pairs(padding):
-            core = conv(shape[1], a["filters"], kernel, padding=0, **common)
-            pairs = flat_pad(pad_pairs(padding, nd))
-
-            def fn(m, xs):
-                return m.apply_core(F.pad(xs[0], pairs, mode=torch_pad_mode(mode)))
-
-            return Real(core, fn, "conv")
-        if not isinstance(padding, str):
-            padding = axes(padding, nd)
-        core = conv(shape[1], a["filters"], kernel, padding=padding, padding_mode=mode, **common)
-        return Real(core, _through_core, "conv")
-    if t == "deconv":
-        kernel = axes(a["kernel"], nd)
-        core = getattr(nn, f"ConvTranspose{nd}d")(
-            shape[1],
-            a["filters"],
-            kernel,
-            stride=axes(a.get("stride", 1), nd),
-            padding=axes(a.get("padding", 0), nd),
-            output_padding=axes(a.get("output_padding", 0), nd),
-            groups=a.get("groups", 1),
-            bias=a.get("bias", True),
-            dilation=axes(a.get("dilation", 1), nd),
-        )
-        return Real(core, _through_core, "deconv")
-    if t in ("maxpool", "avgpool", "lppool"):
-        kernel, stride, dilation = window(d, nd)
-        ceil = a.get("ceil_mode", False)
-        if t == "maxpool":
-            padding = axes(a.get("padding", 0), nd)
-            core = getattr(nn, f"MaxPool{nd}d")(kernel, stride, padding, dilation, ceil_mode=ceil)
-        elif t == "avgpool":
-            padding = axes(a.get("padding", 0), nd)
-            core = getattr(nn, f"AvgPool{nd}d")(
-                kernel, stride, padding, ceil_mode=ceil, count_include_pad=a.get("count_include_pad", True)
-            )
-        else:
-            if nd == 1:  # LPPool1d takes plain numbers
-                kernel, stride = kernel[0], stride[0]
-            core = getattr(nn, f"LPPool{nd}d")(a.get("norm", 2), kernel, stride, ceil_mode=ceil)
-        return Real(core, _through_core)
-    if t in ("global_avgpool", "global_maxpool"):
-        kind = "Avg" if t == "global_avgpool" else "Max"
-        return Real(getattr(nn, f"Adaptive{kind}Pool{nd}d")(1), _through_core)
-    if t == "fc":
-        core = nn.Linear(math.prod(shape[1:]), a["units"], bias=a.get("bias", True))
-        return Real(core, lambda m, xs: m.apply_core(xs[0].flatten(1)), "linear")
-    if t == "flatten":
-        return Real(nn.Flatten(), _through_core)
-    if t in ACTIVATIONS:
-        return Real(ACTIVATIONS[t](), _through_core)
-    if t == "leaky_relu":
-        return Real(nn.LeakyReLU(a.get("negative_slope", 0.01)), _through_core)
-    if t == "prelu":
-        return Real(nn.PReLU(a.get("num_parameters", 1), a.get("init", 0.25)), _through_core)
-    if t == "elu":
-        return Real(nn.ELU(a.get("alpha", 1.0)), _through_core)
-    if t == "gelu":
-        return Real(nn.GELU(approximate=a.get("approximate", "none")), _through_core)
-    if t == "softplus":
-        return Real(nn.Softplus(a.get("beta", 1.0)), _through_core)
-    if t == "softmax":
-        return Real(nn.Softmax(dim=1), _through_core)
-    if t == "log_softmax":
-        return Real(nn.LogSoftmax(dim=1), _through_core)
-    if t == "batchnorm":
-        bn = getattr(nn, f"BatchNorm{max(nd, 1)}d")
-        core = bn(
-            shape[1],
-            eps=a.get("eps", 1e-5),
-            momentum=a.get("momentum", 0.1),
-            affine=a.get("affine", True),
-            track_running_stats=a.get("track_running_stats", True),
-        )
-        return Real(core, _through_core)
-    if t == "lrn":
-        core = nn.LocalResponseNorm(a["size"], a.get("alpha", 1e-4), a.get("beta", 0.75), a.get("k", 1.0))
-        return Real(core, _through_core)
-    if t == "dropout":
-        return Real(nn.Dropout(a.get("p", 0.5)), _through_core)
-    if t == "pad":
-        pairs = flat_pad(pad_pairs(a["padding"], nd))
-        mode = a.get("mode", "zeros")
-        value = a.get("value", 0) if mode == "constant" else None
-
-        def fn(m, xs):
-            if value is None:
-                return F.pad(xs[0], pairs, mode=torch_pad_mode(mode))
-            return F.pad(xs[0], pairs, mode="constant", value=value)
-
-        return Real(None, fn)
-    if t == "upsample":
-        scales = tuple(float(s) for s in axes(a["scale"], nd))
-        return Real(None, lambda m, xs: F.interpolate(xs[0], scale_factor=scales, mode="nearest"))
-    if t == "add":
-        return Real(None, lambda m, xs: sum(xs[1:], xs[0]))
-    if t == "concat":
-        return Real(None, lambda m, xs: torch.cat(xs, dim=1))
-    raise ValueError(f"no PyTorch layer for {t}")
+    layer_type, a = parsed(d)
+    try:
+        description = pytorch.describe(layer_type, a, tuple(tuple(s[1:]) for s in shapes))
+    except (pytorch.NotRepresentable, LayerError) as error:
+        raise ValueError(str(error)) from None
+    return Real(description)
 
 
 class Run:
@@ -414,7 +322,7 @@ def rf_apply(d: Desc, xs: list, out_shape: tuple, pad_value: float):
     if t == "upsample":
         scales = tuple(float(s) for s in axes(a["scale"], nd))
         return F.interpolate(x, scale_factor=scales, mode="nearest")
-    if t == "add":
+    if t in ("add", "mul"):  # a product's support is the union of its factors', as a sum's
         return sum(xs[1:], xs[0])
     if t == "concat":
         return torch.cat(xs, dim=1)
