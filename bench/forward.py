@@ -24,8 +24,8 @@ RUNS = 3
 
 
 def numpy_forward(network):
-    from cnncalc.analysis import analyze
     from cnncalc.executor import make_arrays
+    from cnncalc.report import analyze
 
     inputs = np.random.default_rng(0).standard_normal((1, *network.input_shape)).astype(np.float32)
     # Make the weights once, as torch's are made before its clock starts; keep no outputs.
@@ -66,8 +66,8 @@ def TorchModel(network):
     (cnncalc/interop/pytorch.py); its weights are PyTorch's own random ones."""
     from torch import nn
 
-    from cnncalc.analysis import analyze
     from cnncalc.interop import pytorch
+    from cnncalc.report import analyze
 
     report = analyze(network)
     shapes = {"input": network.input_shape, **{layer.name: layer.shape for layer in report.layers}}

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 
 def analyze_file(path: str, batch: int = 1, dtype: str = "float32"):
-    """Reads, builds and analyzes an architecture file; see ``cnncalc.analysis``."""
-    from .analysis import analyze_file as _analyze_file
+    """Reads, builds and analyzes an architecture file; see ``cnncalc.report``."""
+    from .report import analyze_file as _analyze_file
 
     return _analyze_file(path, batch, dtype)

@@ -1,100 +1,50 @@
-"""Propagation: shapes, parameters, MACs, memory and receptive fields, layer by layer.
+"""Propagation: shapes, parameters, MACs and receptive fields, layer by layer, per example.
 
-``analyze(graph)`` walks the graph in topological order and asks each node's layer type
-for its figures (shared/SPEC.md section 2). It returns plain data, a :class:`Report`;
+``propagate(graph)`` walks the graph in topological order and asks each node's layer type
+for its figures (shared/SPEC.md section 2). It returns plain data, an :class:`Analysis`:
+everything a network is for one example, no batch and no bytes. Bytes are memory.py's
+(activations, liveness, training); the report with both is report.py's ``analyze``;
 turning it into text is the job of ``cnncalc.formats``.
 
->>> report = analyze_file("architectures/vgg16.yaml")
->>> report.totals.params
-138357544
+>>> from cnncalc.graph import build
+>>> from cnncalc.spec import read
+>>> propagate(build(read("architectures/vgg16.yaml"))).layers[-1].shape
+(1000,)
 """
 
 from __future__ import annotations
 
-from .errors import LayerError, SpecError, UsageError
-from .geometry import GLOBAL, field_of, input_reach
-from .graph import Graph, build
+from .errors import LayerError, SpecError
+from .geometry import field_of, input_reach
+from .graph import Graph
 from .layers.base import needs_spatial, prod
 from .record import Record
-from .spec import INPUT_NAME, read
+from .spec import INPUT_NAME
 
-DTYPE_BYTES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 # One example's tensor may hold at most this many values (a 65,536 x 65,536 image): beyond
 # it a file is a typo or an attack, not a network.
 MAX_TENSOR_VALUES = 2**32
 
 
-class LayerReport(
+class LayerFigures(
     Record,
-    fields="name type inputs shape params trainable_params buffers macs activation_bytes receptive_field weights spec "
-    "module live_bytes",
+    fields="name type inputs shape params trainable_params buffers macs receptive_field weights spec module",
 ):
-    """The figures of one layer. ``shape`` leaves the batch out; ``receptive_field`` is a
-    ``Field`` or ``"global"``; ``weights`` the arrays it holds (``layers.base.Weight``)."""
+    """The figures of one layer for one example. ``shape`` leaves the batch out;
+    ``receptive_field`` is a ``Field`` or ``"global"``; ``weights`` the arrays it holds
+    (``layers.base.Weight``)."""
 
     __slots__ = ()
 
 
-class Totals(
-    Record,
-    fields="params trainable_params frozen_params buffers macs flops activation_bytes param_bytes buffer_bytes input_bytes "
-    "peak_live_bytes",
-):
-    """Sums over all layers; byte counts use the report's batch and dtype."""
+class Analysis(Record, fields="name file input layers params buffers"):
+    """A network for one example: its layers' figures in file order, and the parameter and
+    buffer counts summed over them."""
 
     __slots__ = ()
 
 
-class Report(Record, fields="name file input batch dtype layers totals"):
-    """The whole answer for one file."""
-
-    __slots__ = ()
-
-    def to_dict(self) -> dict:
-        """The JSON report of shared/SPEC.md section 3, as plain data."""
-        return {
-            "name": self.name,
-            "input": list(self.input),
-            "batch": self.batch,
-            "dtype": self.dtype,
-            "layers": [
-                {
-                    "name": layer.name,
-                    "type": layer.type,
-                    "inputs": list(layer.inputs),
-                    "shape": list(layer.shape),
-                    "params": layer.params,
-                    "trainable_params": layer.trainable_params,
-                    "buffers": layer.buffers,
-                    "macs": layer.macs,
-                    "activation_bytes": layer.activation_bytes,
-                    "receptive_field": field_to_dict(layer.receptive_field),
-                    "module": layer.module[-1][0] if layer.module else "",
-                    "live_bytes": layer.live_bytes,
-                }
-                for layer in self.layers
-            ],
-            "totals": dict(self.totals._asdict()),
-        }
-
-
-def field_to_dict(field):
-    if field == GLOBAL:
-        return GLOBAL
-    return {"size": list(field.size), "jump": list(field.jump), "start": list(field.start)}
-
-
-def analyze_file(path: str, batch: int = 1, dtype: str = "float32") -> Report:
-    """Reads, builds and analyzes one architecture file."""
-    return analyze(build(read(path)), batch, dtype)
-
-
-def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
-    if dtype not in DTYPE_BYTES:
-        raise UsageError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BYTES)}")
-    if not isinstance(batch, int) or batch < 1:
-        raise UsageError(f"batch must be a positive whole number, not {batch!r}")
-    width = DTYPE_BYTES[dtype]
+def propagate(graph: Graph) -> Analysis:
     input_shape = graph.input_shape
     if prod(input_shape) > MAX_TENSOR_VALUES:
         raise SpecError.at(
@@ -104,45 +54,25 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
     shapes = {INPUT_NAME: input_shape}
     # Exact reaches (geometry.Reach per axis) flow between layers; reports show field_of().
     fields = {INPUT_NAME: input_reach(len(input_shape) - 1)}
-    reports = [None] * len(graph.nodes)
+    figures = [None] * len(graph.nodes)
     for index in graph.order:
         node = graph.nodes[index]
         in_shapes = tuple(shapes[name] for name in node.inputs)
         try:
-            report, reach = _layer_report(node, in_shapes, tuple(fields[name] for name in node.inputs), batch, width)
+            layer, reach = _layer_figures(node, in_shapes, tuple(fields[name] for name in node.inputs))
         except LayerError as error:
             spec = node.spec
             raise SpecError.at(spec.arg_loc(error.arg), f'layer "{node.name}" ({spec.written_type}): {error}') from None
-        shapes[node.name] = report.shape
+        shapes[node.name] = layer.shape
         fields[node.name] = reach
-        reports[index] = report
-    from .memory import liveness  # here: memory.py reads DTYPE_BYTES from this module
-
-    live = liveness(graph, shapes, input_shape, batch, width)
-    reports = [report._replace(live_bytes=after) for report, after in zip(reports, live.after)]
-    params = sum(r.params for r in reports)
-    trainable = sum(r.trainable_params for r in reports)
-    buffers = sum(r.buffers for r in reports)
-    macs = sum(r.macs for r in reports)
-    totals = Totals(
-        params=params,
-        trainable_params=trainable,
-        frozen_params=params - trainable,
-        buffers=buffers,
-        macs=macs,
-        flops=2 * macs,
-        activation_bytes=sum(r.activation_bytes for r in reports),
-        param_bytes=params * width,
-        buffer_bytes=buffers * width,
-        input_bytes=prod(input_shape) * batch * width,
-        peak_live_bytes=live.peak,
-    )
-    name = graph.network.name
-    return Report(name, graph.network.file, input_shape, batch, dtype, tuple(reports), totals)
+        figures[index] = layer
+    params = sum(layer.params for layer in figures)
+    buffers = sum(layer.buffers for layer in figures)
+    return Analysis(graph.network.name, graph.network.file, input_shape, tuple(figures), params, buffers)
 
 
-def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: int) -> tuple:
-    """The layer's report, and its exact receptive field (geometry.Reach per axis) for the
+def _layer_figures(node, in_shapes: tuple, in_fields: tuple) -> tuple:
+    """The layer's figures, and its exact receptive field (geometry.Reach per axis) for the
     layers it feeds."""
     spec = node.spec
     layer_type, a = spec.type, spec.args
@@ -160,7 +90,7 @@ def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: i
     _check_given_values(a, weights)
     params = sum(w.size for w in weights if not w.buffer)
     reach = layer_type.receptive_field(a, in_fields, in_shapes)
-    report = LayerReport(
+    figures = LayerFigures(
         name=node.name,
         type=layer_type.name,
         inputs=node.inputs,
@@ -169,14 +99,12 @@ def _layer_report(node, in_shapes: tuple, in_fields: tuple, batch: int, width: i
         trainable_params=params if spec.trainable else 0,
         buffers=sum(w.size for w in weights if w.buffer),
         macs=layer_type.macs(a, in_shapes, shape),
-        activation_bytes=prod(shape) * batch * width,
         receptive_field=field_of(reach),
         weights=weights,
         spec=spec,
         module=node.module,
-        live_bytes=None,
     )
-    return report, reach
+    return figures, reach
 
 
 def _check_given_values(a, weights) -> None:

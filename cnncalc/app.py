@@ -23,7 +23,7 @@ def summarize(
 ) -> int:
     """The per-layer report of a file, or of a one-line ``pattern`` (see cnncalc.pattern)."""
     from . import formats
-    from .analysis import analyze, analyze_file
+    from .report import analyze, analyze_file
 
     if pattern is None:
         report = analyze_file(file, batch, dtype)
@@ -49,11 +49,11 @@ def verify(file: str, seed: int = 0, batch: int = 1, format_name: str = "table",
 
 def check(file: str, format_name: str = "text") -> int:
     """Marks every ``expect:`` answer right or wrong; 1 when any is wrong."""
-    from .analysis import analyze
     from .formats.homework import write_check
     from .graph import build
     from .homework import check as check_answers
     from .homework import given_values
+    from .report import analyze
     from .spec import read
 
     graph = build(read(file))
@@ -66,10 +66,10 @@ def check(file: str, format_name: str = "text") -> int:
 
 def explain(file: str, layer: str | None = None) -> int:
     """The worked arithmetic for every figure of one layer, or of all."""
-    from .analysis import analyze_file
     from .errors import UsageError, did_you_mean
     from .formats.homework import write_explain
     from .homework import worked
+    from .report import analyze_file
 
     report = analyze_file(file)
     names = [item.name for item in report.layers]
@@ -85,12 +85,12 @@ def explain(file: str, layer: str | None = None) -> int:
 def run_values(file: str) -> int:
     """Prints every layer's output values for the file's input values and weights; 1 when an
     ``expect: values`` answer is wrong."""
-    from .analysis import analyze
     from .errors import SpecError
     from .formats.homework import write_check, write_values
     from .graph import build
     from .homework import check as check_answers
     from .homework import given_values
+    from .report import analyze
     from .spec import read
 
     graph = build(read(file))
@@ -111,10 +111,10 @@ def run_values(file: str) -> int:
 
 def calculate(kind: str, input_text: str, arguments: dict) -> int:
     """One layer on one input, every figure with its arithmetic (``cnncalc conv`` and friends)."""
-    from .analysis import analyze
     from .formats.homework import write_explain
     from .graph import build
     from .homework import worked
+    from .report import analyze
     from .source import parse as parse_yaml
     from .spec import parse
 
@@ -166,71 +166,17 @@ def memory(
     format_name: str = "text",
 ) -> int:
     """Inference or training memory, and with ``budget`` the largest batch that fits."""
-    from .analysis import DTYPE_BYTES, analyze
-    from .formats.columns import bytes_text
-    from .formats.json import dumps
+    from .formats import memory as memory_format
     from .graph import build
-    from .memory import largest_batch, liveness, training
+    from .memory import plan
+    from .report import analyze
     from .spec import read
 
     graph = build(read(file))
     report = analyze(graph, batch, dtype)
-    width = DTYPE_BYTES[dtype]
-    shapes = {layer.name: layer.shape for layer in report.layers}
-    weights = (report.totals.params + report.totals.buffers) * width
-    if train:
-        step = training(graph, report, batch, dtype, optimizer, mixed_precision)
-        parts = {
-            "parameters": step.params,
-            "gradients": step.gradients,
-            "optimizer_state": step.optimizer_state,
-            "saved_activations": step.saved_activations,
-            "peak_activations": step.peak_activations,
-        }
-        total = step.total
-        peak_at = {"phase": step.peak_phase, "layer": step.peak_layer}
-        if budget is not None:
-            largest = largest_batch(
-                graph, report, budget, dtype=dtype, optimizer=optimizer, mixed_precision=mixed_precision
-            )
-    else:
-        live = liveness(graph, shapes, graph.input_shape, batch, width, inplace)
-        per_example = liveness(graph, shapes, graph.input_shape, 1, width, inplace).peak
-        parts = {"parameters": weights, "peak_live_activations": live.peak}
-        total = weights + live.peak
-        if budget is not None:
-            largest = max(0, (budget - weights) // per_example)
-    data = {
-        "file": file,
-        "mode": "training" if train else "inference",
-        "batch": batch,
-        "dtype": dtype,
-        **({"optimizer": optimizer, "mixed_precision": mixed_precision} if train else {"inplace": inplace}),
-        "bytes": parts,
-        "total_bytes": total,
-        **({"peak_at": peak_at} if train else {}),
-        "workspace": "not counted",
-        **({} if budget is None else {"budget_bytes": budget, "largest_batch": largest}),
-    }
-    if format_name == "json":
-        sys.stdout.write(dumps(data) + "\n")
-        return 0
-    mode = f"training with {optimizer}" + (", mixed precision" if mixed_precision else "") if train else "inference"
-    sys.stdout.write(f"{report.name or file}: {mode}, batch {batch}, {dtype}\n")
-    for label, value in parts.items():
-        sys.stdout.write(f"  {label.replace('_', ' '):24} {bytes_text(value):>10}  ({value:,} bytes)\n")
-    if train:
-        where = f"in the {step.peak_phase}" + (f" pass, at {step.peak_layer}" if step.peak_layer else "")
-        sys.stdout.write(f"  {'peak of the step':24} {bytes_text(total):>10}  ({total:,} bytes), {where}\n")
-        sys.stdout.write(
-            "  (weights and optimizer state throughout, with the activations and gradients held at that moment;\n"
-            "   not counted: the workspace convolution algorithms take, which depends on the library, and the loss)\n"
-        )
-    else:
-        sys.stdout.write(f"  {'total':24} {bytes_text(total):>10}  ({total:,} bytes)\n")
-        sys.stdout.write("  (not counted: the workspace convolution algorithms take, which depends on the library)\n")
-    if budget is not None:
-        sys.stdout.write(f"largest batch within {bytes_text(budget)}: {largest:,}\n")
+    memory_format.write(
+        plan(graph, report, train, optimizer, mixed_precision, inplace, budget), format_name, sys.stdout
+    )
     return 0
 
 

@@ -7,8 +7,8 @@ import sys
 import click
 
 from . import __version__, app
-from .analysis import DTYPE_BYTES
 from .formats import FORMATS
+from .memory import DTYPE_BYTES
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -36,8 +36,8 @@ def fast_summarize_request(argv: list):
     """``(file, batch, dtype, format)`` for a plain, valid summarize call, else None."""
     if not argv or argv[0] != "summarize":
         return None
-    from .analysis import DTYPE_BYTES
     from .formats import FORMATS
+    from .memory import DTYPE_BYTES
 
     file, options = None, {}
     words = iter(argv[1:])

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .errors import Loc, SpecError
 from .geometry import GLOBAL, Field
-from .record import Record
+from .record import Record, plain
 from .spec import INPUT_NAME
 
 COUNTS = ("params", "trainable_params", "buffers", "macs", "activation_bytes", "size")
@@ -39,8 +39,8 @@ class Verdict(Record, fields="layer field expected answer correct loc work"):
         return {
             "layer": self.layer,
             "field": self.field,
-            "expected": _plain(self.expected),
-            "actual": _plain(self.answer),
+            "expected": plain(self.expected),
+            "actual": plain(self.answer),
             "correct": self.correct,
         }
 
@@ -234,14 +234,6 @@ def _tidy(values):
 def _axes(values) -> str:
     texts = [str(v) for v in values]
     return texts[0] if len(set(texts)) == 1 else "x".join(texts)
-
-
-def _plain(value):
-    if isinstance(value, Field):
-        return {"size": list(value.size), "jump": list(value.jump), "start": list(value.start)}
-    if isinstance(value, tuple):
-        return list(value)
-    return value
 
 
 def given_values(graph, report):

@@ -18,10 +18,15 @@ workspace convolution algorithms take, and the loss.
 
 from __future__ import annotations
 
-from .analysis import DTYPE_BYTES
+from .errors import UsageError
 from .layers.base import prod
 from .record import Record
 from .spec import INPUT_NAME
+
+DTYPE_BYTES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+# What the probe and the kernels may hold on top of the arrays while verify runs a network
+# (see probe.CHUNK_BYTES and kernels.BLOCK_BYTES).
+WORKSPACE_BYTES = 512 * 2**20
 
 # Optimizer state per parameter, in parameter-sized arrays.
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}
@@ -56,6 +61,35 @@ class Moment(Record, fields="layer phase per_example fixed"):
     and ``fixed`` bytes of weight gradients and optimizer temporaries."""
 
     __slots__ = ()
+
+
+def check_batch(batch, dtype: str) -> int:
+    """Bytes per value of ``dtype``, after checking both (UsageError: exit 2)."""
+    if dtype not in DTYPE_BYTES:
+        raise UsageError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BYTES)}")
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        raise UsageError(f"batch must be a positive whole number, not {batch!r}")
+    return DTYPE_BYTES[dtype]
+
+
+def activation_bytes(shape: tuple, batch: int, dtype: str) -> int:
+    """A tensor of ``shape`` (no batch) for ``batch`` examples: SPEC section 2's
+    ``prod(shape) * batch * bytes(dtype)``."""
+    return prod(shape) * batch * DTYPE_BYTES[dtype]
+
+
+def weight_bytes(report, dtype: str) -> int:
+    """Parameters and buffers, as stored."""
+    return (report.totals.params + report.totals.buffers) * DTYPE_BYTES[dtype]
+
+
+def run_estimate(graph, report, batch: int, dtype: str = "float32") -> int:
+    """What running ``graph`` on the NumPy executor will hold at its peak, roughly from
+    above: the most activations alive at once, the weights and a fixed workspace (verify
+    refuses a run beyond its memory limit before allocating anything)."""
+    shapes = {layer.name: layer.shape for layer in report.layers}
+    peak = liveness(graph, shapes, graph.input_shape, batch, DTYPE_BYTES[dtype]).peak
+    return peak + weight_bytes(report, dtype) + WORKSPACE_BYTES
 
 
 def liveness(graph, shapes: dict, input_shape: tuple, batch: int, width: int, inplace: bool = False) -> Liveness:
@@ -254,3 +288,69 @@ def _step(graph, report, dtype, optimizer, mixed_precision):
     temporaries = largest_weight * master * OPTIMIZER_TEMPORARIES[optimizer]
     moments.append(Moment(None, "optimizer step", size[INPUT_NAME], fixed[1] + temporaries))
     return fixed, held_after_forward, moments
+
+
+class Plan(Record, fields="name file mode batch dtype options parts total peak_at budget largest"):
+    """What ``cnncalc memory`` answers: ``parts`` (label -> bytes) adding up to ``total``, in
+    ``mode`` ("inference" or "training"); ``options`` the run's settings (optimizer and mixed
+    precision, or in-place activations); ``peak_at`` where a training step peaks; with a
+    ``budget``, the ``largest`` batch that fits it."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "mode": self.mode,
+            "batch": self.batch,
+            "dtype": self.dtype,
+            **self.options,
+            "bytes": dict(self.parts),
+            "total_bytes": self.total,
+            **({"peak_at": self.peak_at} if self.peak_at else {}),
+            "workspace": "not counted",
+            **({} if self.budget is None else {"budget_bytes": self.budget, "largest_batch": self.largest}),
+        }
+
+
+def plan(
+    graph,
+    report,
+    train: bool = False,
+    optimizer: str = "adam",
+    mixed_precision: bool = False,
+    inplace: bool = False,
+    budget: int | None = None,
+) -> Plan:
+    """Inference or training memory of ``report``'s batch and dtype, and with ``budget`` the
+    largest batch that fits it."""
+    batch, dtype = report.batch, report.dtype
+    largest = None
+    if train:
+        step = training(graph, report, batch, dtype, optimizer, mixed_precision)
+        parts = {
+            "parameters": step.params,
+            "gradients": step.gradients,
+            "optimizer_state": step.optimizer_state,
+            "saved_activations": step.saved_activations,
+            "peak_activations": step.peak_activations,
+        }
+        if budget is not None:
+            largest = largest_batch(graph, report, budget, dtype, optimizer, mixed_precision)
+        options = {"optimizer": optimizer, "mixed_precision": mixed_precision}
+        return Plan(
+            report.name, report.file, "training", batch, dtype, options, parts, step.total,
+            {"phase": step.peak_phase, "layer": step.peak_layer}, budget, largest,
+        )  # fmt: skip
+    width = DTYPE_BYTES[dtype]
+    shapes = {layer.name: layer.shape for layer in report.layers}
+    weights = weight_bytes(report, dtype)
+    live = liveness(graph, shapes, graph.input_shape, batch, width, inplace)
+    if budget is not None:
+        per_example = liveness(graph, shapes, graph.input_shape, 1, width, inplace).peak
+        largest = max(0, (budget - weights) // per_example)
+    parts = {"parameters": weights, "peak_live_activations": live.peak}
+    return Plan(
+        report.name, report.file, "inference", batch, dtype, {"inplace": inplace}, parts, weights + live.peak,
+        None, budget, largest,
+    )  # fmt: skip

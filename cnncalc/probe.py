@@ -134,7 +134,7 @@ def _probe_graph(graph, spatial: tuple, axis: int, scale: int):
     """A slim graph whose input is ``scale`` times longer on ``axis`` and as short as the
     network allows on the other axes (slabs light those axes whole, so their length does not
     change what is measured; it only costs time). None if no such input works."""
-    from .analysis import analyze  # only to know whether a shape is valid
+    from .analysis import propagate  # only to know whether a shape is valid
 
     sizes = list(spatial)
     sizes[axis] *= scale
@@ -147,14 +147,14 @@ def _probe_graph(graph, spatial: tuple, axis: int, scale: int):
             trial = list(sizes)
             trial[other] = candidate
             try:
-                analyze(slim(graph, tuple(trial)))
+                propagate(slim(graph, tuple(trial)))
             except CnncalcError:
                 continue
             sizes[other] = candidate
             break
     probe = slim(graph, tuple(sizes))
     try:
-        analyze(probe)
+        propagate(probe)
     except CnncalcError:
         return None
     return probe

@@ -57,3 +57,19 @@ class Record(tuple):
     def __repr__(self) -> str:
         inner = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
         return f"{type(self).__name__}({inner})"
+
+
+def plain(value):
+    """JSON-ready data: a record as a dict of its fields, a tuple or list as a list, each
+    item likewise; anything else as it is.
+
+    >>> class Point(Record, fields="x y"):
+    ...     __slots__ = ()
+    >>> plain((Point(1, (2, 3)), "global"))
+    [{'x': 1, 'y': [2, 3]}, 'global']
+    """
+    if isinstance(value, Record):
+        return {name: plain(item) for name, item in zip(value._fields, value)}
+    if isinstance(value, (tuple, list)):
+        return [plain(item) for item in value]
+    return value

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import os
 
-from .analysis import DTYPE_BYTES, analyze
 from .errors import CnncalcError
 from .geometry import GLOBAL
 from .graph import build
-from .record import Record
+from .memory import run_estimate
+from .record import Record, plain
+from .report import analyze
 from .spec import read
 
 CHECKED = ("shape", "params", "buffers", "macs", "receptive_field")
-# What the probe and the kernels may hold on top of the arrays (see probe.CHUNK_BYTES and
-# kernels.BLOCK_BYTES).
-WORKSPACE_BYTES = 512 * 2**20
 
 
 class Check(Record, fields="layer field expected measured ok note"):
@@ -54,8 +52,8 @@ class Verification(Record, fields="file name checks estimate_bytes peak_bytes"):
                 {
                     "layer": c.layer,
                     "field": c.field,
-                    "expected": _plain(c.expected),
-                    "measured": _plain(c.measured),
+                    "expected": plain(c.expected),
+                    "measured": plain(c.measured),
                     "ok": c.ok,
                     **({"note": c.note} if c.note else {}),
                 }
@@ -80,18 +78,6 @@ def default_max_memory() -> int:
         return 4 * 2**30
 
 
-def estimate_bytes(graph, report, batch: int, dtype: str = "float32") -> int:
-    """Weights, the most activations alive at once (memory.liveness) and a fixed workspace:
-    what running ``graph`` will hold at its peak, roughly from above."""
-    from .memory import liveness
-
-    width = DTYPE_BYTES[dtype]
-    shapes = {layer.name: layer.shape for layer in report.layers}
-    peak = liveness(graph, shapes, graph.input_shape, batch, width).peak
-    weights = report.totals.params + report.totals.buffers
-    return peak + weights * width + WORKSPACE_BYTES
-
-
 def verify_file(path: str, seed: int = 0, batch: int = 1, max_memory: int | None = None) -> Verification:
     """Reads ``path`` and verifies it; see ``verify_graph``."""
     return verify_graph(build(read(path)), seed, batch, max_memory)
@@ -106,7 +92,7 @@ def verify_graph(graph, seed: int = 0, batch: int = 1, max_memory: int | None = 
     path = graph.network.file
     report = analyze(graph, batch)
     limit = default_max_memory() if max_memory is None else max_memory
-    needed = estimate_bytes(graph, report, batch)
+    needed = run_estimate(graph, report, batch)
     if needed > limit:
         raise MemoryLimitError(
             f"{path}: error: running this network would take about {_gib(needed)}, more than the "
@@ -143,11 +129,3 @@ def _same_field(expected, measured) -> bool:
 
 def _gib(n: int) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
-
-
-def _plain(value):
-    if value is None or value == GLOBAL or isinstance(value, (int, float, str)):
-        return value
-    if hasattr(value, "_asdict"):
-        return {key: _plain(item) for key, item in value._asdict().items()}
-    return [_plain(item) for item in value]

@@ -6,7 +6,8 @@ import textwrap
 
 import pytest
 
-from cnncalc import analysis, graph, source, spec
+from cnncalc import graph, source, spec
+from cnncalc import report as reporting
 
 # A helper of test_torch.py, not a test module: collecting it (for doctests) would import
 # torch, which only `make test-torch` installs.
@@ -18,7 +19,7 @@ def build_text(text: str, file: str = "t.yaml"):
 
 
 def analyze_text(text: str, batch: int = 1, dtype: str = "float32", file: str = "t.yaml"):
-    return analysis.analyze(build_text(text, file), batch, dtype)
+    return reporting.analyze(build_text(text, file), batch, dtype)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from test_zoo_branching import PARAMS as BRANCHING_PARAMS
 from test_zoo_resnet import torchvision_params
 
-from cnncalc.analysis import analyze_file
+from cnncalc.report import analyze_file
 
 ARCHITECTURES = Path(__file__).resolve().parent.parent / "architectures"
 

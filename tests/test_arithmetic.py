@@ -20,7 +20,8 @@ from math import ceil, floor, prod
 
 import pytest
 
-from cnncalc import analysis, graph, source, spec
+from cnncalc import graph, source, spec
+from cnncalc import report as reporting
 from cnncalc.errors import SpecError
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -28,7 +29,7 @@ from cnncalc.errors import SpecError
 
 
 def analyze(text: str, batch: int = 1, dtype: str = "float32"):
-    return analysis.analyze(graph.build(spec.parse(source.parse(text, "t.yaml"), "t.yaml")), batch, dtype)
+    return reporting.analyze(graph.build(spec.parse(source.parse(text, "t.yaml"), "t.yaml")), batch, dtype)
 
 
 def yaml_file(input_shape: str, layers) -> str:

@@ -107,12 +107,12 @@ def test_bad_file_message_names_file_line_and_column(tmp_path):
 
 
 def test_an_internal_error_is_one_line_and_a_bug_report_hint(monkeypatch, capsys):
-    from cnncalc import analysis
+    from cnncalc import report
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("oops")
 
-    monkeypatch.setattr(analysis, "analyze_file", broken)
+    monkeypatch.setattr(report, "analyze_file", broken)
     monkeypatch.delenv("CNNCALC_DEBUG", raising=False)
     assert entry.main(["summarize", VGG16, "--format", "json"]) == 3
     err = capsys.readouterr().err

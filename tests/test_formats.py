@@ -127,3 +127,16 @@ def test_bytes_text(n, expected):
 @pytest.mark.parametrize("n, expected", [(999, "999"), (15_470_264_320, "15.5 G"), (123_000_000, "123 M")])
 def test_si_text(n, expected):
     assert si_text(n) == expected
+
+
+def test_csv_cells_read_back_with_pythons_csv_module():
+    # cnncalc writes CSV without the csv module (it imports re); Python's reader is the judge.
+    import csv
+    import io
+
+    from cnncalc.formats.csv import write_row
+
+    values = ["plain", "a,b", 'say "hi"', "two\nlines", "", 3, "x\r"]
+    stream = io.StringIO()
+    write_row(stream, values)
+    assert next(csv.reader(io.StringIO(stream.getvalue()))) == [str(v) for v in values]

@@ -18,7 +18,7 @@ import json
 import pytest
 from conftest import build_text
 
-from cnncalc import analysis
+from cnncalc import report as reporting
 from cnncalc.geometry import GLOBAL
 from cnncalc.homework import worked
 from cnncalc.interop import pytorch
@@ -83,7 +83,7 @@ def test_every_figure_is_measured_and_agrees(layer_type, shape, layers):
 def test_memory_explain_and_lint_run_on_it(layer_type, shape, layers, tmp_path):
     text = network(shape, layers)
     graph = build_text(text)
-    report = analysis.analyze(graph, batch=2)
+    report = reporting.analyze(graph, batch=2)
     step = training(graph, report, batch=2)
     # The step holds at least the input batch (2 examples, 4 bytes a value) and the weights.
     input_bytes = 2 * 4 * int(np.prod(shape))
@@ -107,7 +107,7 @@ def test_every_type_has_a_pytorch_interpretation(layer_type, shape, layers):
         return
     assert type(layer_type) in pytorch.RULES, f"{layer_type.name}: no PyTorch interpretation"
     graph = build_text(network(shape, layers))
-    report = analysis.analyze(graph)
+    report = reporting.analyze(graph)
     shapes = {"input": tuple(shape)} | {layer.name: layer.shape for layer in report.layers}
     for node in graph.nodes:
         if node.spec.type is layer_type:
@@ -147,7 +147,7 @@ def test_a_clean_squeeze_and_excitation_block_passes_everything(tmp_path):
     # The three types sketched before the vocabulary grows: a broadcast product, group
     # normalisation and a channel shuffle, in one network.
     graph = build_text(SE_BLOCK)
-    report = analysis.analyze(graph)
+    report = reporting.analyze(graph)
     by_name = {layer.name: layer for layer in report.layers}
     # Shapes by hand: the gate is [16, 1, 1], broadcast over the 12x12 map.
     assert by_name["gate"].shape == (16, 1, 1) and by_name["excite"].shape == (16, 12, 12)
@@ -201,7 +201,7 @@ def test_a_new_type_is_one_class():
             "  - mul: [features, gate]\n"
         )
         graph = build_text(text)
-        report = analysis.analyze(graph)
+        report = reporting.analyze(graph)
         # The gate broadcasts over the 4 channels; its field: 3 + (7-1) = 9 pixels, local.
         assert report.layers[-1].shape == (4, 10, 10)
         assert report.layers[-1].receptive_field.size == (9, 9)

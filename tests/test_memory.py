@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import analyze_text, build_text
 
-from cnncalc.analysis import analyze_file
 from cnncalc.memory import largest_batch, training
+from cnncalc.report import analyze_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CNNCALC = str(Path(sys.executable).with_name("cnncalc"))

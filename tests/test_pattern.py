@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from cnncalc.analysis import analyze
 from cnncalc.errors import SpecError
 from cnncalc.graph import build
 from cnncalc.pattern import FILE, document
+from cnncalc.report import analyze
 from cnncalc.spec import parse
 
 

@@ -30,7 +30,8 @@ torch = pytest.importorskip("torch")
 import torch_archs  # noqa: E402
 from torch_archs import Arch, Run, chain, generate, measure_fields, periods  # noqa: E402
 
-from cnncalc import analysis, graph, source, spec  # noqa: E402
+from cnncalc import graph, source, spec  # noqa: E402
+from cnncalc import report as reporting  # noqa: E402
 
 pytestmark = [pytest.mark.torch, pytest.mark.filterwarnings("ignore::UserWarning")]
 
@@ -45,7 +46,7 @@ TOLERANCE = 1e-9
 def analyze(arch: Arch):
     text = arch.yaml()
     try:
-        return analysis.analyze(graph.build(spec.parse(source.parse(text, "gen.yaml"), "gen.yaml")))
+        return reporting.analyze(graph.build(spec.parse(source.parse(text, "gen.yaml"), "gen.yaml")))
     except Exception as error:  # a file PyTorch runs must be one cnncalc reads
         pytest.fail(f"cnncalc refused a network PyTorch runs: {error}\n\n{text}")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.analysis import analyze_file
+from cnncalc.report import analyze_file
 from cnncalc.verify import verify_file
 
 ARCHITECTURES = Path(__file__).resolve().parent.parent / "architectures"

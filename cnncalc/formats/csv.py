@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from ..geometry import GLOBAL
 from .columns import COLUMNS, rows, shape_text
 
@@ -24,13 +22,27 @@ HEADER = [
 ]
 
 
+def cell(value) -> str:
+    """One CSV cell as RFC 4180 (and Python's csv module) writes it: quoted only where it
+    holds a comma, a quote or a line break, quotes doubled. (The csv module imports ``re``,
+    which alone costs more than a summary; see tests/test_layering.py.)"""
+    text = str(value)
+    if any(special in text for special in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def write_row(stream, values) -> None:
+    stream.write(",".join(cell(value) for value in values) + "\n")
+
+
 def write(report, stream, depth: int | None = None) -> None:
-    out = csv.writer(stream, lineterminator="\n")
-    out.writerow(HEADER)
+    write_row(stream, HEADER)
     for layer in rows(report, depth):
         field = layer.receptive_field
         rf = [GLOBAL] * 3 if field == GLOBAL else [shape_text(part) for part in field]
-        out.writerow(
+        write_row(
+            stream,
             [
                 layer.name,
                 layer.type,
@@ -42,7 +54,7 @@ def write(report, stream, depth: int | None = None) -> None:
                 layer.macs,
                 layer.activation_bytes,
                 *rf,
-            ]
+            ],
         )
 
 

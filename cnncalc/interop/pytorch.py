@@ -163,16 +163,28 @@ def _deconv(a, shapes):
     common = dict(stride=stride, output_padding=extra, groups=a.groups, bias=a.bias is not False, dilation=dilation)
     if _symmetric(pads):
         padding = tuple(before for before, _ in pads)
-        return _nn(f"ConvTranspose{nd}d", shape[0], a.filters, kernel, padding=padding, **common, arrays=_weight_and_bias(a.bias))
+        return _nn(
+            f"ConvTranspose{nd}d",
+            shape[0],
+            a.filters,
+            kernel,
+            padding=padding,
+            **common,
+            arrays=_weight_and_bias(a.bias),
+        )
     # PyTorch pads a transposed convolution alike on both sides: the full output, cropped.
-    layer = _nn(f"ConvTranspose{nd}d", shape[0], a.filters, kernel, padding=(0,) * nd, **common, arrays=_weight_and_bias(a.bias))
+    layer = _nn(
+        f"ConvTranspose{nd}d", shape[0], a.filters, kernel, padding=(0,) * nd, **common, arrays=_weight_and_bias(a.bias)
+    )
     return _sequence(layer, Call("cnncalc", "Crop", (tuple(pads),), {}, {}))
 
 
 def _pooled(kind: str, a, shape, **options):
     nd = len(shape) - 1
     window = kind.window(a, shape)
-    if _symmetric(window.pads) and all(2 * before <= span for (before, _), span in zip(window.pads, window.effective_kernel)):
+    if _symmetric(window.pads) and all(
+        2 * before <= span for (before, _), span in zip(window.pads, window.effective_kernel)
+    ):
         padding = tuple(before for before, _ in window.pads)
         return window, padding, None
     if window.ceil_mode:

@@ -78,7 +78,7 @@ def files_under(paths) -> tuple:
 
 def lint_file(path: str, config: Config | None = None) -> list:
     """Every problem in one file, suppressions and selection applied, sorted by position."""
-    from ..analysis import analyze
+    from ..analysis import propagate
     from ..graph import build
     from ..source import parse
     from ..spec import parse as parse_spec
@@ -98,7 +98,7 @@ def lint_file(path: str, config: Config | None = None) -> list:
         stage = "graph"
         graph = build(network)
         stage = "shape"
-        report = analyze(graph)
+        report = propagate(graph)
     except SpecError as error:
         for d in error.diagnostics:
             problems.append(Problem(path, d.loc.line or 1, d.loc.column or 1, stage, "error", d.message))

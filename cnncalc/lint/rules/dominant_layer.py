@@ -29,7 +29,7 @@ RATIONALE = "one layer with most of the parameters is usually a flatten where a 
 
 def check(context):
     share = float(context.options.get("dominant-layer-share", 0.8))
-    total = context.report.totals.params
+    total = context.report.params
     if sum(1 for layer in context.report.layers if layer.params) < 2:
         return  # one layer with parameters holds them all, necessarily
     for node, layer in zip(context.graph.nodes, context.report.layers):

@@ -1,0 +1,107 @@
+"""The report of ``cnncalc summarize``: the figures of every layer (analysis.py, per example)
+with the bytes they take for a batch and a dtype (memory.py).
+
+>>> report = analyze_file("architectures/vgg16.yaml")
+>>> report.totals.params, report.layers[0].activation_bytes
+(138357544, 12845056)
+"""
+
+from __future__ import annotations
+
+from .analysis import propagate
+from .graph import Graph, build
+from .memory import DTYPE_BYTES, activation_bytes, check_batch, liveness
+from .record import Record, plain
+from .spec import read
+
+
+class LayerReport(
+    Record,
+    fields="name type inputs shape params trainable_params buffers macs activation_bytes receptive_field weights spec "
+    "module live_bytes",
+):
+    """The figures of one layer (analysis.LayerFigures) with its bytes: ``activation_bytes``
+    of its output for the batch, ``live_bytes`` alive once it has run (memory.liveness)."""
+
+    __slots__ = ()
+
+
+class Totals(
+    Record,
+    fields="params trainable_params frozen_params buffers macs flops activation_bytes param_bytes buffer_bytes input_bytes "
+    "peak_live_bytes",
+):
+    """Sums over all layers; byte counts use the report's batch and dtype."""
+
+    __slots__ = ()
+
+
+class Report(Record, fields="name file input batch dtype layers totals"):
+    """The whole answer for one file."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict:
+        """The JSON report of shared/SPEC.md section 3, as plain data."""
+        return {
+            "name": self.name,
+            "input": list(self.input),
+            "batch": self.batch,
+            "dtype": self.dtype,
+            "layers": [
+                {
+                    "name": layer.name,
+                    "type": layer.type,
+                    "inputs": list(layer.inputs),
+                    "shape": list(layer.shape),
+                    "params": layer.params,
+                    "trainable_params": layer.trainable_params,
+                    "buffers": layer.buffers,
+                    "macs": layer.macs,
+                    "activation_bytes": layer.activation_bytes,
+                    "receptive_field": plain(layer.receptive_field),
+                    "module": layer.module[-1][0] if layer.module else "",
+                    "live_bytes": layer.live_bytes,
+                }
+                for layer in self.layers
+            ],
+            "totals": dict(self.totals._asdict()),
+        }
+
+
+def analyze_file(path: str, batch: int = 1, dtype: str = "float32") -> Report:
+    """Reads, builds and analyzes one architecture file."""
+    return analyze(build(read(path)), batch, dtype)
+
+
+def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
+    """The figures of every layer of ``graph`` and what they take for ``batch`` examples of
+    ``dtype``."""
+    width = check_batch(batch, dtype)
+    figures = propagate(graph)
+    shapes = {layer.name: layer.shape for layer in figures.layers}
+    live = liveness(graph, shapes, figures.input, batch, width)
+    layers = tuple(
+        LayerReport(**layer._asdict(), activation_bytes=activation_bytes(layer.shape, batch, dtype), live_bytes=after)
+        for layer, after in zip(figures.layers, live.after)
+    )
+    params = figures.params
+    trainable = sum(layer.trainable_params for layer in layers)
+    macs = sum(layer.macs for layer in layers)
+    totals = Totals(
+        params=params,
+        trainable_params=trainable,
+        frozen_params=params - trainable,
+        buffers=figures.buffers,
+        macs=macs,
+        flops=2 * macs,
+        activation_bytes=sum(layer.activation_bytes for layer in layers),
+        param_bytes=params * width,
+        buffer_bytes=figures.buffers * width,
+        input_bytes=activation_bytes(figures.input, batch, dtype),
+        peak_live_bytes=live.peak,
+    )
+    return Report(figures.name, figures.file, figures.input, batch, dtype, layers, totals)
+
+
+__all__ = ["DTYPE_BYTES", "LayerReport", "Report", "Totals", "analyze", "analyze_file"]
