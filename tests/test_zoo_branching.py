@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from cnncalc.report import analyze_file
-from cnncalc.verify import verify_file
 
 ARCHITECTURES = Path(__file__).resolve().parent.parent / "architectures"
 
@@ -283,19 +282,3 @@ def test_unet_sizes_match_figure_1():
     }  # fmt: skip
     assert {name: list(layers[name].shape) for name in expected} == expected
     assert layers["up4.upconv"].params == 1024 * 512 * 2 * 2 + 512 == 2_097_664
-
-
-@pytest.mark.parametrize(
-    "file",
-    [
-        "squeezenet1_0.yaml",
-        "mobilenet_v1.yaml",
-        "mobilenet_v2.yaml",
-        pytest.param("googlenet.yaml", marks=pytest.mark.slow),  # about 2 minutes
-    ],
-)
-def test_verify(file):
-    result = verify_file(str(ARCHITECTURES / file))
-    assert not result.mismatches, [tuple(check) for check in result.mismatches]
-    # only fields wider than the probe's largest input may stay unmeasured
-    assert all("reach its borders" in check.note for check in result.unmeasured)
