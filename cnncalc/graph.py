@@ -102,33 +102,49 @@ def _check_size(network: NetworkSpec) -> None:
         raise SpecError.at(loc, f"the file expands to {total:,} layers, more than cnncalc's limit of {MAX_LAYERS:,}")
 
 
+class _Pending:
+    """A layer met while expanding: its spec, its full name (None until generated), the
+    naming scope its generated name goes in, the reference its input defaults to (the layer
+    above) and the scope its ``from`` is resolved in. (Filled in as the build goes on.)"""
+
+    __slots__ = ("spec", "name", "prefix", "above", "scope")
+
+    def __init__(self, spec, name, prefix: str, above, scope: _Scope):
+        self.spec, self.name, self.prefix, self.above, self.scope = spec, name, prefix, above, scope
+
+
+# References to a node, resolved once every node has its name: an int is the index of a
+# node (-1: the network's input); the others are what ``input`` means inside a scope, and a
+# name written in a scope.
+class _InputOf(Record, fields="scope"):
+    __slots__ = ()
+
+
+class _Written(Record, fields="written scope loc"):
+    __slots__ = ()
+
+
 class _Builder:
     def __init__(self, network: NetworkSpec):
         self.network = network
         self.file = network.file
-        self.specs: list = []  # per node: its LayerSpec
-        self.names: list = []  # per node: full name, or None until generated
-        self.prefixes: list = []  # per node: the naming scope its generated name goes in
-        self.defaults: list = []  # per node: index of the layer above (-1: the input)
-        self.scopes: list = []  # per node: the scope its `from` is resolved in
+        self.pending: list = []  # every layer, in file order (repeats and modules expanded)
         self.problems: list = []
         self.instances: dict = {}  # (prefix, module) -> count, for generated instance names
         self.active: list = []  # the modules being expanded, innermost last
         self.instantiated: dict = {}  # (module, arguments) -> its layers, read once
+        self.index_of: dict = {}  # full name -> index, once names are known
 
     def graph(self) -> Graph:
         top = _Scope("", "", {}, None, input=INPUT_NAME, instance=())
         self.declare(self.network.layers, top)
         self.expand(self.network.layers, top, -1)
         self.generate_names()
-        index_of = self.index_names()
-        inputs = [self.connect(i, index_of) for i in range(len(self.specs))]
+        self.index_names()
+        inputs = [self.connect(layer) for layer in self.pending]
         if self.problems:
             raise SpecError(self.problems)
-        nodes = [
-            Node(name, spec, ins, scope.instance)
-            for name, spec, ins, scope in zip(self.names, self.specs, inputs, self.scopes)
-        ]
+        nodes = [Node(layer.name, layer.spec, ins, layer.scope.instance) for layer, ins in zip(self.pending, inputs)]
         nodes = self.leave_out_skipped(nodes)
         index_of = {node.name: i for i, node in enumerate(nodes)}
         return Graph(self.network, tuple(nodes), self.order(nodes, index_of))
@@ -156,7 +172,9 @@ class _Builder:
             if not isinstance(item, (RepeatSpec, ModuleUse)) and item.name is not None:
                 scope.declared.setdefault(item.name, scope.full_name(item.name))
 
-    def expand(self, items, scope: _Scope, above) -> int:
+    def expand(self, items, scope: _Scope, above):
+        """Appends the layers of ``items``; ``above`` is what the first one reads by default.
+        Returns what the next item reads by default (the last layer's reference)."""
         for item in items:
             if isinstance(item, ModuleUse):
                 above = self.instance(item, scope, above)
@@ -176,18 +194,15 @@ class _Builder:
                     self.declare(item.layers, inner)
                     above = self.expand(item.layers, inner, above)
                 continue
-            if len(self.specs) >= MAX_LAYERS:
+            if len(self.pending) >= MAX_LAYERS:
                 raise SpecError.at(item.loc, f"the file expands to more than cnncalc's limit of {MAX_LAYERS:,} layers")
-            self.specs.append(item)
-            self.names.append(None if item.name is None else scope.full_name(item.name))
-            self.prefixes.append(scope.prefix)
-            self.defaults.append(above)
-            self.scopes.append(scope)
-            above = len(self.specs) - 1
+            name = None if item.name is None else scope.full_name(item.name)
+            self.pending.append(_Pending(item, name, scope.prefix, above, scope))
+            above = len(self.pending) - 1
         return above
 
-    def instance(self, use: ModuleUse, scope: _Scope, above) -> int:
-        """Expands one use of a module; returns the index of its output layer."""
+    def instance(self, use: ModuleUse, scope: _Scope, above):
+        """Expands one use of a module; returns the reference to its output layer."""
         if use.module in self.active or len(self.active) >= MAX_NESTING:
             chain = " -> ".join([*self.active, use.module])
             raise SpecError.at(use.type_loc, f"modules use each other without end: {chain}")
@@ -206,118 +221,92 @@ class _Builder:
             self.instantiated[key] = instantiate(use, self.network.modules, self.file, where)
         items = self.instantiated[key]
         if use.inputs is None:
-            instance_input = above if isinstance(above, tuple) else ("index", above)
+            instance_input = above
         else:
-            instance_input = ("name", use.inputs[0], scope, use.input_locs[0] if use.input_locs else use.loc)
+            instance_input = _Written(use.inputs[0], scope, use.input_locs[0] if use.input_locs else use.loc)
         inner = _Scope(f"{name}.", "", {}, scope, input=instance_input, instance=(*scope.instance, (name, use.module)))
         self.declare(items, inner)
-        first = len(self.specs)
-        last = self.expand(items, inner, ("input", inner))
+        first = len(self.pending)
+        last = self.expand(items, inner, _InputOf(inner))
         self.active.pop()
-        outputs = [i for i in range(first, len(self.specs)) if self.names[i] == f"{name}.output"]
+        outputs = [i for i in range(first, len(self.pending)) if self.pending[i].name == f"{name}.output"]
         output = outputs[0] if outputs else last
-        if use.expect is not None:
-            self.specs[output] = self.specs[output]._replace(expect=use.expect)
+        if use.expect is not None and isinstance(output, int) and output >= first:
+            layer = self.pending[output]
+            layer.spec = layer.spec._replace(expect=use.expect)
         if not use.trainable:
-            for i in range(first, len(self.specs)):
-                self.specs[i] = self.specs[i]._replace(trainable=False)
+            for layer in self.pending[first:]:
+                layer.spec = layer.spec._replace(trainable=False)
         if use.name is not None:
-            scope.declared.setdefault(use.name, ("index", output))
+            scope.declared.setdefault(use.name, output)
         return output
 
     def generate_names(self) -> None:
-        taken = {name for name in self.names if name is not None}
+        taken = {layer.name for layer in self.pending if layer.name is not None}
         counters: dict = {}
-        for i, name in enumerate(self.names):
-            if name is not None:
+        for layer in self.pending:
+            if layer.name is not None:
                 continue
-            key = (self.prefixes[i], self.specs[i].type.name)
+            key = (layer.prefix, layer.spec.type.name)
             count = counters.get(key, 0)
             while True:
                 count += 1
-                candidate = f"{self.prefixes[i]}{self.specs[i].type.name}{count}"
+                candidate = f"{layer.prefix}{layer.spec.type.name}{count}"
                 if candidate not in taken:
                     break
             counters[key] = count
             taken.add(candidate)
-            self.names[i] = candidate
+            layer.name = candidate
 
-    def index_names(self) -> dict:
-        index_of: dict = {}
-        for i, name in enumerate(self.names):
-            if name in index_of:
-                first = _name_loc(self.specs[index_of[name]])
+    def index_names(self) -> None:
+        for i, layer in enumerate(self.pending):
+            if layer.name in self.index_of:
+                first = _name_loc(self.pending[self.index_of[layer.name]].spec)
                 self.problems.append(
                     Diagnostic(
-                        _name_loc(self.specs[i]), f'duplicate layer name "{name}" (first given at line {first.line})'
+                        _name_loc(layer.spec), f'duplicate layer name "{layer.name}" (first given at line {first.line})'
                     )
                 )
             else:
-                index_of[name] = i
-        return index_of
+                self.index_of[layer.name] = i
 
-    def scope_input(self, scope: _Scope) -> str | None:
-        """The node the name ``input`` means in ``scope``."""
-        while scope.input is None:
-            scope = scope.parent
-        return self.reference(scope.input)
-
-    def reference(self, ref) -> str | None:
+    def reference(self, ref, reader: str | None = None) -> str | None:
+        """The node name a reference means (None, with a problem recorded, if none)."""
         if isinstance(ref, str):
             return ref
-        if ref[0] == "index":
-            return INPUT_NAME if ref[1] < 0 else self.names[ref[1]]
-        if ref[0] == "input":
-            return self.scope_input(ref[1])
-        _, written, scope, loc = ref
-        return self.resolve(written, scope, loc, None)
-
-    def resolve(self, written: str, scope: _Scope, loc, reader: str | None):
-        if written == INPUT_NAME:
-            return self.scope_input(scope)
-        name = scope.resolve(written, self.index_of)
-        if isinstance(name, tuple):
-            return self.reference(name)
-        if name is None and written in self.index_of:
-            name = written
+        if isinstance(ref, int):
+            return INPUT_NAME if ref < 0 else self.pending[ref].name
+        if isinstance(ref, _InputOf):
+            scope = ref.scope
+            while scope.input is None:  # repetitions read their parent's input
+                scope = scope.parent
+            return self.reference(scope.input)
+        if ref.written == INPUT_NAME:
+            return self.reference(_InputOf(ref.scope))
+        name = ref.scope.resolve(ref.written, self.index_of)
+        if name is None and ref.written in self.index_of:
+            name = ref.written
         if name is None:
-            hint = did_you_mean(written, [INPUT_NAME, *_nearby(self.index_of, scope.prefix)])
+            hint = did_you_mean(ref.written, [INPUT_NAME, *_nearby(self.index_of, ref.scope.prefix)])
             who = f'layer "{reader}"' if reader else "this module"
             self.problems.append(
-                Diagnostic(loc, f'{who} takes its input from "{written}", but no layer has that name{hint}')
+                Diagnostic(ref.loc, f'{who} takes its input from "{ref.written}", but no layer has that name{hint}')
             )
-        return name
+            return None
+        return self.reference(name)
 
-    def connect(self, i: int, index_of: dict) -> tuple:
-        spec = self.specs[i]
-        self.index_of = index_of
+    def connect(self, layer: _Pending) -> tuple:
+        spec = layer.spec
         if spec.inputs is None:
-            above = self.defaults[i]
-            name = self.reference(above if isinstance(above, tuple) else ("index", above))
+            name = self.reference(layer.above)
             return (name,) if name is not None else ()
         resolved = []
         for written, loc in zip(spec.inputs, spec.input_locs or [spec.loc] * len(spec.inputs)):
-            if written == INPUT_NAME:
-                resolved.append(self.scope_input(self.scopes[i]))
-                continue
-            name = self.scopes[i].resolve(written, index_of)
-            if isinstance(name, tuple):
-                name = self.reference(name)
-            if name is None and written in index_of:
-                name = written
-            if name is None:
-                hint = did_you_mean(written, [INPUT_NAME, *_nearby(index_of, self.scopes[i].prefix)])
-                self.problems.append(
-                    Diagnostic(
-                        loc,
-                        f'layer "{self.names[i]}" takes its input from "{written}", but no layer has that name{hint}',
-                    )
-                )
-                continue
-            if name == self.names[i]:
+            name = self.reference(_Written(written, layer.scope, loc), reader=layer.name)
+            if name == layer.name:
                 self.problems.append(Diagnostic(loc, f'layer "{name}" takes its input from itself'))
-                continue
-            resolved.append(name)
+            elif name is not None:
+                resolved.append(name)
         return tuple(resolved)
 
     def order(self, nodes: tuple, index_of: dict) -> tuple:
