@@ -39,6 +39,15 @@ class _Elementwise(_Merge):
     def receptive_field(self, a, fields, shapes):
         return broadcast_field(fields, shapes, broadcast_shape(shapes))
 
+    def worked_field(self, a, fields, shapes):
+        out = broadcast_shape(shapes)
+        for field, shape in zip(fields, shapes):
+            if field == GLOBAL and shape[1:] != out[1:]:
+                return [
+                    f"global: its input of shape {list(shape)} sees the whole input and is read by every output unit"
+                ]
+        return super().worked_field(a, fields, shapes)
+
     def worked_shape(self, a, shapes, out):
         if all(shape == out for shape in shapes):
             return [f"the shape of its inputs: {list(out)}"]
