@@ -69,6 +69,10 @@ def check_bias(a) -> None:
 
 # The slim probe network: two filters (two, so a softmax over them still changes), one group.
 PROBE_ARGS = {"filters": 2, "groups": 1, "in_channels": None, "weights": None, "bias": True}
+# And zeros in the padding: a field is what a unit can see, whatever fills the padding
+# (mirrored or wrapped pixels would make border units look like no clipped version of the
+# others, and leave their field unmeasured).
+SLIDING_PROBE_ARGS = {**PROBE_ARGS, "padding_mode": "zeros"}
 
 
 class _SlidingConvolution(LayerType):
@@ -77,7 +81,7 @@ class _SlidingConvolution(LayerType):
     primary = "filters"
     spatial = True
     mixes_channels = True
-    probe_args = PROBE_ARGS
+    probe_args = SLIDING_PROBE_ARGS
 
     def window(self, a, shape: tuple):
         return resolve_window(shape[1:], a.kernel, a.stride, a.padding, a.dilation)
@@ -129,6 +133,8 @@ class Conv(_SlidingConvolution):
         ((3, 9, 9), "[{conv: {filters: 4, kernel: 3, stride: 2, padding: 1}}]"),
         ((4, 9, 9), "[{conv: {filters: 4, kernel: [3, 1], dilation: 2, groups: 4, padding: same}}]"),
         ((2, 11), "[{conv: {filters: 3, kernel: 3, padding: [[2, 0]], bias: false}}]"),
+        ((2, 11, 9), "[{conv: {filters: 3, kernel: 3, padding: 2, padding_mode: reflect}}]"),
+        ((2, 11), "[{conv: {filters: 3, kernel: 5, padding: same, padding_mode: circular}}]"),
     )
     args = (
         FILTERS,
@@ -180,7 +186,7 @@ class Local(_SlidingConvolution):
     name = "local"
     aliases = ("locally_connected", "local_conv", "unshared_conv")
     examples = (((2, 7, 7), "[{local: {filters: 3, kernel: 3, stride: 2}}]"),)
-    probe_args = {name: value for name, value in PROBE_ARGS.items() if name != "groups"}
+    probe_args = {name: value for name, value in SLIDING_PROBE_ARGS.items() if name != "groups"}
     args = (FILTERS, *WINDOW_ARGS, BIAS, PADDING_MODE, IN_CHANNELS, WEIGHTS)
 
     def output_shape(self, a, shapes):

@@ -22,8 +22,12 @@ class Pad(LayerType):
 
     name = "pad"
     aliases = ("padding", "zeropad", "zero_pad", "constant_pad")
+    # The probe measures what a unit can see, whatever fills the padding (conv.PROBE_ARGS).
+    probe_args = {"mode": "zeros"}
     examples = (
         ((2, 8, 8), "[{pad: {padding: [[2, 0], [1, 1]]}}, {conv: {filters: 2, kernel: 3}}]"),
+        ((2, 8, 8), "[{pad: {padding: [[2, 0], [1, 1]], mode: replicate}}, {conv: {filters: 2, kernel: 3}}]"),
+        ((2, 9), "[{pad: {padding: 3, mode: reflect}}, {maxpool: {kernel: 3, stride: 2}}]"),
         ((2, 8, 8), "[{pad: {padding: 1, mode: constant, value: 0.5}}]"),
     )
     # reflect and replicate keep the input; PyTorch's constant and circular padding keep
