@@ -245,6 +245,46 @@ def spread(reach: Reach, kernel: int, stride: int, dilation: int, before: int) -
     return _gather(reach, reach.period * stride, reach.step, sources)
 
 
+def adaptive_bounds(size: int, out: int, unit: int) -> tuple:
+    """PyTorch's adaptive pooling window of output ``unit``: input units ``start`` to
+    ``end - 1``, ``start = floor(unit*size/out)``, ``end = ceil((unit+1)*size/out)``.
+
+    >>> [adaptive_bounds(5, 3, u) for u in range(3)]
+    [(0, 2), (1, 4), (3, 5)]
+    """
+    return unit * size // out, -(-(unit + 1) * size // out)
+
+
+def adaptive(reach: Reach, size: int, out: int) -> Reach:
+    """Adaptive pooling of ``size`` units to ``out``. The output has exactly ``out`` units,
+    so its Reach is read off them: the shortest period over which they move rigidly (13 to
+    6 units: windows 3 wide, 2 apart, though the formula's pattern would repeat only every
+    6 units, 13 apart); where none does, that pattern itself (out/g units, size/g apart,
+    g = gcd(size, out))."""
+    lows, highs = [], []
+    for unit in range(out):
+        spans = [span for span in map(reach.span, range(*adaptive_bounds(size, out, unit))) if span is not None]
+        lows.append(min(low for low, _ in spans) if spans else None)
+        highs.append(max(high for _, high in spans) if spans else None)
+    for period in range(1, out):
+        moves = {
+            (lows[u + period] - lows[u], highs[u + period] - highs[u])
+            for u in range(out - period)
+            if lows[u] is not None and lows[u + period] is not None
+        }
+        if len(moves) == 1:
+            (moved, moved_high) = moves.pop()
+            if moved == moved_high and moved > 0:
+                return Reach(period, moved, tuple(lows[:period]), tuple(highs[:period]))
+    common = gcd(size, out)
+    period, moved = out // common, size // common
+    # k windows' periods move k*moved input units: a whole number of the input's own periods
+    # once k = reach.period / gcd(reach.period, moved).
+    cycles = reach.period // gcd(reach.period, moved)
+    step = reach.step * (cycles * moved // reach.period)
+    return _gather(reach, period * cycles, step, lambda unit: range(*adaptive_bounds(size, out, unit)))
+
+
 def shift(reach: Reach, before: int) -> Reach:
     """Padding (or cropping): unit v is input unit v - P_before."""
     return _gather(reach, reach.period, reach.step, lambda v: [v - before])
@@ -252,10 +292,20 @@ def shift(reach: Reach, before: int) -> Reach:
 
 def resample(reach: Reach, scale) -> Reach:
     """Nearest-neighbour upsampling: unit o copies input unit floor(o / scale)."""
-    up, down = _ratio(scale)  # scale = up / down: `up` output units per `down` input units
+    up, down = ratio(scale)  # scale = up / down: `up` output units per `down` input units
     period = up * reach.period // gcd(reach.period, down)
     step = reach.step * (period * down // up) // reach.period
     return _gather(reach, period, step, lambda o: [o * down // up])
+
+
+def rescale(reach: Reach, down: int, up: int, sources) -> Reach:
+    """A resampling whose output units ``up`` apart read input units ``down`` apart:
+    ``sources(o)`` the input units output unit o reads (resize, pixel shuffle)."""
+    common = gcd(down, up)
+    down, up = down // common, up // common
+    period = up * reach.period // gcd(reach.period, down)
+    step = reach.step * (period * down // up) // reach.period
+    return _gather(reach, period, step, sources)
 
 
 def union(reaches: list) -> Reach:
@@ -394,7 +444,7 @@ def broadcast_field(fields, shapes, out):
     return union_field(merged)
 
 
-def _ratio(scale) -> tuple:
+def ratio(scale) -> tuple:
     """``scale`` as a fraction up/down in lowest terms (1.5 -> (3, 2)), read from its decimal
     digits so that 1.7 is 17/10, not the binary float's 7656119366529843/4503599627370496."""
     if isinstance(scale, int):

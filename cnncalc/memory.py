@@ -195,12 +195,12 @@ def _step(graph, report, dtype, optimizer, mixed_precision):
         for name in node.inputs:
             readers[storage[name]] = readers.get(storage[name], 0) + 1
         if needs_grad[node.name]:
-            kept = {storage[name] for name in node.inputs} if "input" in kind.saves else set()
-            if "output" in kind.saves:
+            in_shapes = tuple(shapes[i] for i in node.inputs)
+            saved = kind.saved(node.spec.args, in_shapes)
+            kept = {storage[name] for name in node.inputs} if "input" in saved else set()
+            if "output" in saved:
                 kept.add(storage[node.name])
-            extra = kind.saved_extra_bytes(
-                node.spec.args, tuple(shapes[i] for i in node.inputs), shapes[node.name], width
-            )
+            extra = kind.saved_extra_bytes(node.spec.args, in_shapes, shapes[node.name], width)
             if extra:
                 kept.add(node.name + "#kept")
                 size[node.name + "#kept"] = extra

@@ -39,11 +39,13 @@ from .errors import CnncalcError
 from .executor import make_arrays, run_layer
 from .geometry import GLOBAL, Field
 from .kernels import Kernels
-from .layers.base import Args
+from .layers.base import PROBE_CHANNELS, Args
 from .record import Record
 from .spec import INPUT_NAME
 
-PROBE_CHANNELS = 2
+# Channels of the probe copy: two (so a softmax over them still changes), or the first
+# count of these every layer takes (pixel_shuffle by r needs a multiple of r^2).
+CHANNEL_CHOICES = (2, 4, 8, 9, 16, 18, 25, 32, 36, 64)
 # Small positive marks, weights in [0.5, 1.5]: a reached unit differs from its baseline by far more
 # than float32's precision, and an unreached one not at all.
 DTYPE = np.float32
@@ -64,17 +66,31 @@ class Measured(Record, fields="field reason"):
     __slots__ = ()
 
 
-def slim(graph, spatial: tuple):
-    """The probe copy of ``graph``: channel-setting arguments reduced, input ``spatial``."""
+def slim(graph, spatial: tuple, channels: int = CHANNEL_CHOICES[0]):
+    """The probe copy of ``graph``: channel-setting arguments set to ``channels``
+    (``LayerType.probe_args``), input ``spatial``."""
     nodes = []
     for node in graph.nodes:
         spec = node.spec
         names = {arg.name for arg in spec.type.args}
-        overrides = {k: v for k, v in spec.type.probe_args.items() if k in names}
+        overrides = {k: channels if v is PROBE_CHANNELS else v for k, v in spec.type.probe_args.items() if k in names}
         args = Args({**spec.args, **overrides}) if overrides else spec.args
         nodes.append(node._replace(spec=spec._replace(args=args)))
-    network = graph.network._replace(input=(PROBE_CHANNELS, *spatial))
+    network = graph.network._replace(input=(channels, *spatial))
     return graph._replace(network=network, nodes=tuple(nodes))
+
+
+def probe_channels(graph) -> int:
+    """The fewest channels of CHANNEL_CHOICES the probe copy runs with."""
+    from .analysis import propagate
+
+    for channels in CHANNEL_CHOICES:
+        try:
+            propagate(slim(graph, graph.network.input[1:], channels))
+        except CnncalcError:
+            continue
+        return channels
+    return CHANNEL_CHOICES[0]
 
 
 def measure_fields(graph, expected=None) -> dict:
@@ -87,11 +103,12 @@ def measure_fields(graph, expected=None) -> dict:
     if not spatial:
         return {node.name: Measured(GLOBAL, None) for node in graph.nodes}
     per_axis = {node.name: [] for node in graph.nodes}  # name -> [(size, jump, start) | GLOBAL | reason]
+    channels = probe_channels(graph)
     for axis in range(len(spatial)):
         results: dict = {}
         original = {}
         for scale in SCALES:
-            probe = _probe_graph(graph, spatial, axis, scale)
+            probe = _probe_graph(graph, spatial, axis, scale, channels)
             if probe is None:
                 break
             spans = _spans(probe, axis)
@@ -130,7 +147,7 @@ def _combine(axes: list) -> Measured:
     return Measured(Field(*(tuple(values) for values in zip(*axes))), None)
 
 
-def _probe_graph(graph, spatial: tuple, axis: int, scale: int):
+def _probe_graph(graph, spatial: tuple, axis: int, scale: int, channels: int):
     """A slim graph whose input is ``scale`` times longer on ``axis`` and as short as the
     network allows on the other axes (slabs light those axes whole, so their length does not
     change what is measured; it only costs time). None if no such input works."""
@@ -147,12 +164,12 @@ def _probe_graph(graph, spatial: tuple, axis: int, scale: int):
             trial = list(sizes)
             trial[other] = candidate
             try:
-                propagate(slim(graph, tuple(trial)))
+                propagate(slim(graph, tuple(trial), channels))
             except CnncalcError:
                 continue
             sizes[other] = candidate
             break
-    probe = slim(graph, tuple(sizes))
+    probe = slim(graph, tuple(sizes), channels)
     try:
         propagate(probe)
     except CnncalcError:
@@ -169,19 +186,20 @@ def _spans(graph, axis: int) -> dict:
     weights: dict = {}
     baselines: dict = {}
     width = spatial[axis]
-    example_bytes = 16 * PROBE_CHANNELS * int(np.prod(spatial)) * 4  # a few live maps each
+    channels = graph.network.input[0]
+    example_bytes = 16 * channels * int(np.prod(spatial)) * 4  # a few live maps each
     chunk = max(1, min(width, CHUNK_BYTES // example_bytes))
     for kind in ("prefix", "suffix"):
         for first in range(0, width, chunk):
             thresholds = np.arange(first, min(width, first + chunk))
-            lit = _propagate(graph, _slabs(spatial, axis, kind, thresholds), rng, weights, baselines)
+            lit = _propagate(graph, _slabs(spatial, channels, axis, kind, thresholds), rng, weights, baselines)
             for name, changed in lit.items():
                 if changed.ndim >= 3:
                     spans[name] = _record(spans[name], kind, thresholds, _cross_section(changed, axis))
     return spans
 
 
-def _slabs(spatial, axis: int, kind: str, thresholds):
+def _slabs(spatial, channels: int, axis: int, kind: str, thresholds):
     positions = np.arange(spatial[axis])
     if kind == "prefix":
         mask = positions[None, :] <= thresholds[:, None]
@@ -190,7 +208,7 @@ def _slabs(spatial, axis: int, kind: str, thresholds):
     shape = [len(thresholds), 1] + [1] * len(spatial)
     shape[2 + axis] = spatial[axis]
     mask = mask.reshape(shape)
-    return _marks(np.broadcast_to(mask, (len(thresholds), PROBE_CHANNELS, *spatial)))
+    return _marks(np.broadcast_to(mask, (len(thresholds), channels, *spatial)))
 
 
 def _marks(changed):

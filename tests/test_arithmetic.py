@@ -761,3 +761,25 @@ def test_errors(input, layers):
         analyze(yaml_file(input, layers))
     assert str(caught.value).startswith("t.yaml:")
     assert ": error: " in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "size, out, field",
+    [
+        # 13 -> 6: windows [0,2] [2,4] [4,6] [6,8] [8,10] [10,12] (floor(13i/6) to
+        # ceil(13(i+1)/6) - 1): 3 wide, 2 apart, unit 0 centered on 1.
+        (13, 6, (3, 2, 1)),
+        # 10 -> 4: [0,2] [2,4] [5,7] [7,9]: two phases, 5 pixels per period of 2 units:
+        # size 3, jump 5/2, start the mean of (1 - 0*2.5, 3 - 1*2.5) = 0.75.
+        (10, 4, (3, 2.5, 0.75)),
+        # 8 -> 7 (VGG's pool5 at 256 pixels): [i, i+1] for every i: size 2, jump 1, start 0.5.
+        (8, 7, (2, 1, 0.5)),
+        # 7 -> 7: the identity (VGG at 224).
+        (7, 7, (1, 1, 0)),
+    ],
+)
+def test_adaptive_pooling_windows(size, out, field):
+    report = analyze(f"input: [1, {size}]\nlayers: [{{adaptive_avgpool: {out}}}]\n")
+    (layer,) = report.layers
+    assert layer.shape == (1, out)
+    assert (layer.receptive_field.size[0], layer.receptive_field.jump[0], layer.receptive_field.start[0]) == field

@@ -233,6 +233,8 @@ def torch_macs(d, xs, out) -> int:
         return out.numel() // n * (xs[0].shape[1] // groups) * kernel
     if d.type == "fc":
         return xs[0].numel() // n * d.args["units"]
+    if d.type == "pointwise_fc":  # every position's channels times every unit
+        return xs[0].numel() // n * d.args["units"]
     return 0
 
 
@@ -764,6 +766,80 @@ def cases() -> dict:
         ("channel_shuffle", {"groups": 6}, {"from": "input"}),
     )
     c["channel-shuffle-1d"] = chain([4, 5], ("channel_shuffle", {"groups": 2}, {"primary": True}))
+    # -- the modern vocabulary --
+    c["adaptive-pools"] = chain(
+        [2, 13, 9],
+        ("adaptive_avgpool", {"size": [6, 4]}, {"primary": True, "from": "input"}),
+        ("adaptive_avgpool", {"size": [5, 7]}, {"from": "input"}),  # 13 -> 5: windows 3 or 4 wide
+        ("adaptive_maxpool", {"size": [4, 9]}, {"primary": True, "from": "input"}),
+        ("adaptive_maxpool", {"size": 1}, {"from": "input"}),
+        ("adaptive_avgpool", {"size": [20, 3]}, {"from": "input"}),  # more outputs than inputs
+    )
+    c["adaptive-pools-1d-3d"] = chain(
+        [2, 5, 7, 6],
+        ("adaptive_avgpool", {"size": [2, 3, 4]}, {"from": "input"}),
+        ("adaptive_maxpool", {"size": [3, 3, 5]}, {"from": "input"}),
+    )
+    c["adaptive-pools-1d"] = chain([3, 10], ("adaptive_avgpool", {"size": 4}, {"primary": True}))
+    c["layernorm"] = chain(
+        [6, 4, 5],
+        ("layernorm", {}, {"from": "input"}),
+        ("layernorm", {"eps": 1e-6, "bias": False}, {"from": "input"}),
+        ("layernorm", {"over": "all"}, {"from": "input"}),
+        ("layernorm", {"affine": False}, {"from": "input"}),
+        ("fc", {"units": 5}, {"name": "flat", "from": "input"}),
+        ("layernorm", {}, {"from": "flat"}),
+    )
+    c["layernorm-1d-3d"] = chain([4, 3, 2, 5], ("layernorm", {}), ("layernorm", {"over": "all", "affine": False}))
+    c["instancenorm"] = chain(
+        [3, 5, 6],
+        ("instancenorm", {}, {"from": "input"}),
+        ("instancenorm", {"affine": True}, {"from": "input"}),
+        ("instancenorm", {"track_running_stats": True, "eps": 1e-3}, {"from": "input"}),
+    )
+    c["instancenorm-1d-3d"] = chain([2, 9], ("instancenorm", {"affine": True}))
+    c["layer-scale-and-stochastic-depth"] = chain(
+        [4, 5, 5],
+        ("conv", {"filters": 4, "kernel": 3, "padding": 1}, {"name": "branch"}),
+        ("layer_scale", {"init": 0.5}, {"primary": True}),
+        ("stochastic_depth", {"p": 0.2}, {"primary": True}),
+        ("stochastic_depth", {"p": 0.5, "mode": "batch"}),
+        ("add", {}, {"from": ["stochastic_depth4", "input"]}),
+        ("layer_scale", {}, {"from": "input"}),
+    )
+    c["chunks"] = chain(
+        [7, 4, 3],
+        ("chunk", {"chunks": 2}, {"primary": True, "from": "input"}),
+        ("chunk", {"chunks": 2, "index": 1}, {"from": "input"}),
+        ("chunk", {"chunks": 3, "index": 2}, {"from": "input"}),
+    )
+    c["pixel-shuffles"] = chain(
+        [8, 3, 4],
+        ("pixel_shuffle", {"factor": 2}, {"primary": True}),
+        ("pixel_unshuffle", {"factor": 2}, {"primary": True}),
+    )
+    c["resizes"] = chain(
+        [2, 5, 6],
+        ("resize", {"size": [10, 12], "mode": "bilinear"}, {"from": "input"}),
+        ("resize", {"size": [3, 4], "mode": "bilinear", "align_corners": True}, {"from": "input"}),
+        ("resize", {"scale": 2, "mode": "bicubic"}, {"from": "input"}),
+        ("resize", {"scale": [1.5, 0.5], "mode": "bilinear"}, {"from": "input"}),
+        ("resize", {"size": [9, 9], "mode": "bicubic", "align_corners": True}, {"from": "input"}),
+        ("resize", {"size": [10, 12]}, {"from": "input"}),
+    )
+    c["resizes-1d-3d"] = chain(
+        [2, 7],
+        ("resize", {"size": 11, "mode": "bilinear"}, {"from": "input"}),
+        ("resize", {"scale": 2, "mode": "bilinear", "align_corners": True}, {"from": "input"}),
+    )
+    c["resizes-3d"] = chain([1, 3, 4, 5], ("resize", {"size": [5, 6, 7], "mode": "bilinear"}))
+    c["pointwise-fc"] = chain(
+        [6, 4, 5],
+        ("pointwise_fc", {"units": 8}, {"primary": True}),
+        ("pointwise_fc", {"units": 3, "bias": False}),
+        ("fc", {"units": 5}, {"from": "input", "name": "flat"}),
+        ("pointwise_fc", {"units": 2}, {"from": "flat"}),
+    )
     return {name: value if isinstance(value, tuple) else (value, 1.0) for name, value in c.items()}
 
 

@@ -185,6 +185,21 @@ KEPT_CASES = [
     ("log_softmax", {}),
     ("groupnorm", {"groups": 4}),
     ("channel_shuffle", {"groups": 2}),
+    ("adaptive_avgpool", {"size": 3}),
+    ("adaptive_maxpool", {"size": [3, 5]}),
+    ("layernorm", {}),
+    ("layernorm", {"over": "all"}),
+    ("instancenorm", {}),
+    ("instancenorm", {"affine": True}),
+    ("layer_scale", {"init": 0.5}),
+    ("stochastic_depth", {"p": 0.2}),
+    ("stochastic_depth", {"p": 0.2, "mode": "batch"}),
+    ("chunk", {"chunks": 2, "index": 1}),
+    ("pixel_shuffle", {"factor": 2}),
+    ("pixel_unshuffle", {"factor": 2}),
+    ("resize", {"size": [5, 6], "mode": "bilinear"}),
+    ("resize", {"scale": 2, "mode": "bicubic"}),
+    ("pointwise_fc", {"units": 5}),
     *((name, {}) for name in ("relu", "relu6", "selu", "silu", "hardswish", "hardsigmoid", "sigmoid", "tanh")),
 ]
 
@@ -220,10 +235,13 @@ def test_what_each_layer_type_keeps(kind, args):
     report = analyze_text(arch.yaml())
     (ours,) = report.layers
     layer_type, _ = lookup(kind)
-    assert ("input" in layer_type.saves, "output" in layer_type.saves) == (keeps_input, keeps_output)
+    saved = layer_type.saved(ours.spec.args, ((8, 8, 8),))
+    assert ("input" in saved, "output" in saved) == (keeps_input, keeps_output)
     extra = 2 * layer_type.saved_extra_bytes(ours.spec.args, ((8, 8, 8),), ours.shape, 4)
     if kind == "batchnorm":  # its per-channel mean and inverse deviation: 2 * 8 floats, not counted
         assert other == 2 * 8 * 4 and extra == 0
+    elif kind == "stochastic_depth" and args.get("mode") == "batch":  # one mask value per batch, left out
+        assert other == 4 and extra == 0
     elif kind == "lrn":  # the squares are padded by size - 1 = 4 channels, left out
         assert other - extra == 2 * 4 * 8 * 8 * 4
     else:

@@ -59,6 +59,14 @@ PRIMARY = {
     "upsample": "scale",
     "groupnorm": "groups",
     "channel_shuffle": "groups",
+    "adaptive_avgpool": "size",
+    "adaptive_maxpool": "size",
+    "layer_scale": "init",
+    "stochastic_depth": "p",
+    "chunk": "chunks",
+    "pixel_shuffle": "factor",
+    "pixel_unshuffle": "factor",
+    "pointwise_fc": "units",
 }
 # Nearest upsampling factors whose PyTorch index arithmetic is exact (1.1 and 2.2 are not:
 # PyTorch computes floor(o * (1/scale)) in floating point).

@@ -384,6 +384,102 @@ def _concat(a, shapes):
     return Call("cnncalc", "Concat", (), {}, {})
 
 
+@interprets(pool.AdaptiveAvgPool)
+def _adaptive_avgpool(a, shapes):
+    nd = len(shapes[0]) - 1
+    return _nn(f"AdaptiveAvgPool{nd}d", pool.AdaptiveAvgPool().sizes(a, shapes[0]))
+
+
+@interprets(pool.AdaptiveMaxPool)
+def _adaptive_maxpool(a, shapes):
+    nd = len(shapes[0]) - 1
+    return _nn(f"AdaptiveMaxPool{nd}d", pool.AdaptiveMaxPool().sizes(a, shapes[0]))
+
+
+@interprets(norm.LayerNorm)
+def _layernorm(a, shapes):
+    shape = shapes[0]
+    arrays = {}
+    if a.affine:
+        arrays["scale"] = "weight"
+        if a.bias:
+            arrays["shift"] = "bias"
+    options = dict(eps=a.eps, elementwise_affine=a.affine, bias=a.bias)
+    if a.over == "channels" and len(shape) > 1:  # torchvision's LayerNorm2d: channels last
+        return Call("cnncalc", "LayerNorm2d", (shape[0],), options, arrays)
+    normalised = list(shape) if a.over == "all" else [shape[0]]
+    return _nn("LayerNorm", normalised, **options, arrays=arrays)
+
+
+@interprets(norm.InstanceNorm)
+def _instancenorm(a, shapes):
+    arrays = {}
+    if a.affine:
+        arrays.update(scale="weight", shift="bias")
+    if a.track_running_stats:
+        arrays.update(running_mean="running_mean", running_var="running_var")
+    return _nn(
+        f"InstanceNorm{len(shapes[0]) - 1}d",
+        shapes[0][0],
+        eps=a.eps,
+        momentum=a.momentum,
+        affine=a.affine,
+        track_running_stats=a.track_running_stats,
+        arrays=arrays,
+    )
+
+
+@interprets(norm.LayerScale)
+def _layer_scale(a, shapes):
+    return Call("cnncalc", "LayerScale", (shapes[0][0], float(a.init)), {}, {"scale": "scale"})
+
+
+@interprets(norm.StochasticDepth)
+def _stochastic_depth(a, shapes):
+    return Call("cnncalc", "StochasticDepth", (float(a.p), a.mode), {}, {})
+
+
+@interprets(shape.Chunk)
+def _chunk(a, shapes):
+    return Call("cnncalc", "Chunk", (a.chunks, a.index), {}, {})
+
+
+@interprets(shape.PixelShuffle)
+def _pixel_shuffle(a, shapes):
+    return _nn("PixelShuffle", a.factor)
+
+
+@interprets(shape.PixelUnshuffle)
+def _pixel_unshuffle(a, shapes):
+    return _nn("PixelUnshuffle", a.factor)
+
+
+LINEAR_MODES = {1: "linear", 2: "bilinear", 3: "trilinear"}
+
+
+@interprets(shape.Resize)
+def _resize(a, shapes):
+    from ..geometry import per_axis
+
+    nd = len(shapes[0]) - 1
+    mode = LINEAR_MODES[nd] if a.mode == "bilinear" else a.mode
+    options = {"mode": mode}
+    if a.mode != "nearest":
+        options["align_corners"] = a.align_corners
+    if a.size is not None:
+        return _nn("Upsample", size=per_axis(a.size, nd, "size"), **options)
+    scales = tuple(float(s) for s in per_axis(a.scale, nd, "scale"))
+    return _nn("Upsample", scale_factor=scales, **options)
+
+
+@interprets(linear.PointwiseFC)
+def _pointwise_fc(a, shapes):
+    if len(shapes[0]) == 1:
+        return _nn("Linear", shapes[0][0], a.units, bias=a.bias, arrays=_weight_and_bias(a.bias))
+    arrays = {"weights": "linear.weight", **({"bias": "linear.bias"} if a.bias else {})}
+    return Call("cnncalc", "ChannelsLastLinear", (shapes[0][0], a.units), {"bias": a.bias}, arrays)
+
+
 # No faithful PyTorch form, with the reason (the contract test asks every type for a rule
 # or a reason).
 UNREPRESENTED = {conv.Local: "PyTorch has no locally connected layer"}

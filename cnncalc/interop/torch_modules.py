@@ -46,3 +46,66 @@ class Concat(nn.Module):
 
     def forward(self, *xs):
         return torch.cat(xs, dim=1)
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """LayerNorm over the channels at every position of a channels-first map, as
+    torchvision's ConvNeXt writes it: channels last, normalised, channels first again."""
+
+    def forward(self, x):
+        x = x.permute(0, *range(2, x.dim()), 1)
+        x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, x.dim() - 1, *range(1, x.dim() - 1))
+
+
+class LayerScale(nn.Module):
+    """A learned multiplier per channel."""
+
+    def __init__(self, channels: int, init: float):
+        super().__init__()
+        self.scale = nn.Parameter(torch.full((channels,), float(init)))
+
+    def forward(self, x):
+        return x * self.scale.reshape(1, -1, *([1] * (x.dim() - 2)))
+
+
+class StochasticDepth(nn.Module):
+    """torchvision's stochastic depth: a branch dropped per example (row) or per batch while
+    training, the survivors scaled by 1/(1-p); the identity in eval mode."""
+
+    def __init__(self, p: float, mode: str):
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        shape = [x.shape[0]] + [1] * (x.dim() - 1) if self.mode == "row" else [1] * x.dim()
+        survive = 1.0 - self.p
+        noise = torch.empty(shape, dtype=x.dtype, device=x.device).bernoulli_(survive)
+        if survive > 0.0:
+            noise.div_(survive)
+        return x * noise
+
+
+class Chunk(nn.Module):
+    """One part of ``x.chunk(chunks, dim=1)``."""
+
+    def __init__(self, chunks: int, index: int):
+        super().__init__()
+        self.chunks, self.index = chunks, index
+
+    def forward(self, x):
+        return x.chunk(self.chunks, dim=1)[self.index]
+
+
+class ChannelsLastLinear(nn.Module):
+    """nn.Linear across the channels at every position of a channels-first map."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True):
+        super().__init__()
+        self.linear = nn.Linear(in_features, out_features, bias=bias)
+
+    def forward(self, x):
+        y = self.linear(x.movedim(1, -1))
+        return y.movedim(-1, 1)

@@ -34,6 +34,17 @@ from ..geometry import GLOBAL
 from ..record import Record
 
 REQUIRED = object()  # the default of an argument that must be given
+
+
+class _ProbeChannels:
+    """In ``probe_args``: the probe copy's channel count (2, or more where a layer needs a
+    multiple, such as pixel_shuffle's r^2)."""
+
+    def __repr__(self) -> str:
+        return "PROBE_CHANNELS"
+
+
+PROBE_CHANNELS = _ProbeChannels()
 GLOBAL_WORK = "global: every output value depends on the whole input"
 GLOBAL_INPUT_WORK = "global: its input already sees the whole input"
 STATISTICS_WORK = (
@@ -440,6 +451,11 @@ class LayerType:
             return GLOBAL
         return fields[0]
 
+    def saved(self, a: Args, shapes: tuple) -> tuple:
+        """What its backward pass keeps of its own tensors, "input" and/or "output"; the
+        class's ``saves`` unless the arguments change it."""
+        return self.saves
+
     def saved_extra_bytes(self, a: Args, shapes: tuple, out: tuple, width: int) -> int:
         """Bytes per example the backward pass keeps besides its input and output (``width``:
         bytes per activation value)."""
@@ -556,6 +572,7 @@ __all__ = [
     "prod",
     "GLOBAL",
     "REQUIRED",
+    "PROBE_CHANNELS",
     "needs_spatial",
     "groups_of_channels",
     "normalize",

@@ -16,6 +16,7 @@ from ..geometry import (
     worked_window_field,
 )
 from .base import (
+    PROBE_CHANNELS,
     Arg,
     Bias,
     Choice,
@@ -68,7 +69,7 @@ def check_bias(a) -> None:
 
 
 # The slim probe network: two filters (two, so a softmax over them still changes), one group.
-PROBE_ARGS = {"filters": 2, "groups": 1, "in_channels": None, "weights": None, "bias": True}
+PROBE_ARGS = {"filters": PROBE_CHANNELS, "groups": 1, "in_channels": None, "weights": None, "bias": True}
 # And zeros in the padding: a field is what a unit can see, whatever fills the padding
 # (mirrored or wrapped pixels would make border units look like no clipped version of the
 # others, and leave their field unmeasured).

@@ -1,10 +1,10 @@
-"""Fully connected layers and flattening."""
+"""Fully connected layers (over the whole input, or at every position) and flattening."""
 
 from __future__ import annotations
 
 from ..errors import LayerError
 from ..geometry import GLOBAL
-from .base import GLOBAL_WORK, Arg, Bias, Integer, LayerType, Numbers, Weight, prod, register
+from .base import GLOBAL_WORK, PROBE_CHANNELS, Arg, Bias, Flag, Integer, LayerType, Numbers, Weight, np, prod, register
 
 
 @register
@@ -94,3 +94,73 @@ class FC(LayerType):
 
     def receptive_field(self, a, fields, shapes):
         return GLOBAL
+
+
+@register
+class PointwiseFC(LayerType):
+    """A fully connected layer applied at every position, across the channels (PyTorch's
+    ``nn.Linear`` on a channels-last map, as ConvNeXt writes its blocks): ``[C, H, W]`` ->
+    ``[units, H, W]``, the same weights everywhere; a 1x1 convolution in all but layout.
+
+    params = C * units + units (bias); MACs = positions * C * units. On a flat input it is
+    ``fc``.
+
+    Example::
+
+        - pointwise_fc: 1536
+    """
+
+    name = "pointwise_fc"
+    aliases = ("fc_per_position", "linear_per_position", "channel_linear")
+    primary = "units"
+    mixes_channels = True
+    args = (
+        Arg("units", Integer(), doc="output features at each position"),
+        Arg("bias", Flag(), True, "a learned bias per unit"),
+    )
+    probe_args = {"units": PROBE_CHANNELS}
+    examples = (
+        ((6, 4, 5), "[{pointwise_fc: 8}, gelu, {pointwise_fc: {units: 6, bias: false}}]"),
+        ((5,), "[{pointwise_fc: 3}]"),
+    )
+
+    def has_channel_bias(self, a):
+        return a.bias
+
+    def saved(self, a, shapes):
+        # On a map, PyTorch's Linear reads a channels-last view, copies it into rows and
+        # keeps the copy instead of the input.
+        return ("input",) if len(shapes[0]) == 1 else ()
+
+    def saved_extra_bytes(self, a, shapes, out, width):
+        return 0 if len(shapes[0]) == 1 else prod(shapes[0]) * width
+
+    def output_shape(self, a, shapes):
+        return (a.units, *shapes[0][1:])
+
+    def weights(self, a, shapes):
+        arrays = [Weight("weights", (a.units, shapes[0][0]))]
+        if a.bias:
+            arrays.append(Weight("bias", (a.units,), init="small"))
+        return tuple(arrays)
+
+    def macs(self, a, shapes, out):
+        return prod(shapes[0][1:]) * shapes[0][0] * a.units
+
+    def worked_shape(self, a, shapes, out):
+        return [f"channels: {shapes[0][0]} -> {a.units} at each position; other axes as the input's"]
+
+    def worked_params(self, a, shapes):
+        total = sum(w.size for w in self.weights(a, shapes))
+        core = f"{shapes[0][0]}*{a.units}"
+        return f"{core} + {a.units} = {total:,}" if a.bias else f"{core} = {total:,}"
+
+    def worked_macs(self, a, shapes, out):
+        positions = "*".join(str(n) for n in shapes[0][1:]) or "1"
+        return f"{positions} positions * {shapes[0][0]}*{a.units} = {self.macs(a, shapes, out):,}"
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        rows = np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])  # (N * positions, C)
+        out = k.dense(rows, w["weights"], w.get("bias"))
+        return np.moveaxis(out.reshape(x.shape[0], *x.shape[2:], a.units), -1, 1)

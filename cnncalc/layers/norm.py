@@ -1,8 +1,9 @@
-"""Normalisation and regularisation: ``batchnorm``, ``lrn``, ``dropout``, ``groupnorm``."""
+"""Normalisation, scaling and regularisation: ``batchnorm``, ``groupnorm``, ``layernorm``,
+``instancenorm``, ``lrn``, ``layer_scale``, ``dropout``, ``stochastic_depth``."""
 
 from __future__ import annotations
 
-from .base import Arg, Flag, Integer, LayerType, Number, Weight, groups_of_channels, np, prod, register
+from .base import Arg, Choice, Flag, Integer, LayerType, Number, Weight, groups_of_channels, np, prod, register
 
 
 @register
@@ -177,3 +178,182 @@ class GroupNorm(LayerType):
             shape = (1, -1) + (1,) * (x.ndim - 2)
             out = out * w["scale"].reshape(shape) + w["shift"].reshape(shape)
         return out.astype(x.dtype, copy=False)
+
+
+@register
+class LayerNorm(LayerType):
+    """Layer normalisation: each value less the mean, over the standard deviation, of the
+    values it is normalised with; then a learned scale and shift.
+
+    ``over: channels`` (the default) normalises the channels at every position: ConvNeXt's
+    ``LayerNorm2d``, and ``nn.LayerNorm(C)`` on a channels-last map; on a flat input, its
+    features (``nn.LayerNorm(F)``). Params 2C. ``over: all`` normalises each example as a
+    whole (``nn.LayerNorm([C, H, W])``), with a scale and a shift per value (2*C*H*W params);
+    its statistics are taken over every position, so the field after it is global.
+
+    Example::
+
+        - layernorm: {eps: 1.0e-6}
+    """
+
+    name = "layernorm"
+    aliases = ("layer_norm", "ln", "layernorm2d", "layernormalization")
+    mixes_channels = True
+    args = (
+        Arg("over", Choice("channels", "all"), "channels", "the channels at each position, or the whole example"),
+        Arg("eps", Number(low=0), 1e-5, "added to the variance"),
+        Arg("affine", Flag(), True, "learn a scale (and a shift) per normalised value"),
+        Arg("bias", Flag(), True, "learn the shift too (with affine)"),
+    )
+    examples = (
+        ((6, 5, 4), "[{conv: {filters: 4, kernel: 3}}, layernorm]"),
+        ((6, 5, 4), "[{layernorm: {over: all, eps: 1.0e-6}}]"),
+        ((4, 5), "[{fc: 8}, {layernorm: {affine: false}}]"),
+    )
+
+    def statistics_over_positions(self, a):
+        return a.over == "all"
+
+    def normalised_shape(self, a, shape: tuple) -> tuple:
+        return tuple(shape) if a.over == "all" else (shape[0],)
+
+    def weights(self, a, shapes):
+        if not a.affine:
+            return ()
+        shape = self.normalised_shape(a, shapes[0])
+        arrays = [Weight("scale", shape, init="one")]
+        if a.bias:
+            arrays.append(Weight("shift", shape, init="small"))
+        return tuple(arrays)
+
+    def saved_extra_bytes(self, a, shapes, out, width):
+        # the input (a channels-last view of it for a map), and a mean and 1/std per group
+        groups = 1 if a.over == "all" else prod(shapes[0][1:])
+        return 2 * groups * width
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        axes = tuple(range(1, x.ndim)) if a.over == "all" else (1,)
+        mean = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True)
+        out = (x - mean) / np.sqrt(var + a.eps)
+        if a.affine:
+            shape = (1, *w["scale"].shape) + (1,) * (x.ndim - 1 - w["scale"].ndim)
+            out = out * w["scale"].reshape(shape)
+            if a.bias:
+                out = out + w["shift"].reshape(shape)
+        return out.astype(x.dtype, copy=False)
+
+
+@register
+class InstanceNorm(LayerType):
+    """Instance normalisation (PyTorch's InstanceNorm1d/2d/3d): each channel of each example
+    normalised by its own mean and variance over the positions. As PyTorch: no affine scale
+    and shift, no running statistics unless asked (``affine``: 2C params;
+    ``track_running_stats``: 2C buffers, used at inference instead of the example's own).
+
+    With the example's own statistics every output depends on every position: the field
+    after it is global.
+    """
+
+    name = "instancenorm"
+    aliases = ("instance_norm", "instancenormalization")
+    spatial = True
+    args = (
+        Arg("eps", Number(low=0), 1e-5, "added to the variance"),
+        Arg("momentum", Number(low=0, high=1), 0.1, "weight of the newest batch in the running statistics"),
+        Arg("affine", Flag(), False, "learn a scale and a shift per channel"),
+        Arg("track_running_stats", Flag(), False, "keep running statistics, and use them at inference"),
+    )
+    examples = (
+        ((3, 6, 5), "[{conv: {filters: 4, kernel: 3, bias: false}}, instancenorm]"),
+        ((3, 7), "[{instancenorm: {affine: true, track_running_stats: true}}]"),
+    )
+
+    def statistics_over_positions(self, a):
+        return not a.track_running_stats
+
+    def removes_channel_bias(self, a, shapes):
+        return True
+
+    def weights(self, a, shapes):
+        channels = shapes[0][0]
+        arrays = []
+        if a.affine:
+            arrays += [Weight("scale", (channels,), init="one"), Weight("shift", (channels,), init="small")]
+        if a.track_running_stats:
+            arrays += [
+                Weight("running_mean", (channels,), buffer=True, init="small"),
+                Weight("running_var", (channels,), buffer=True, init="positive"),
+            ]
+        return tuple(arrays)
+
+    def saved_extra_bytes(self, a, shapes, out, width):
+        # A mean and 1/std per channel; with affine, PyTorch also keeps the scale repeated
+        # for every example (it runs batch normalisation over N*C channels).
+        return (3 if a.affine else 2) * shapes[0][0] * width
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        if a.track_running_stats:
+            mean, var = w["running_mean"].reshape(shape), w["running_var"].reshape(shape)
+        else:
+            axes = tuple(range(2, x.ndim))
+            mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+        out = (x - mean) / np.sqrt(var + a.eps)
+        if a.affine:
+            out = out * w["scale"].reshape(shape) + w["shift"].reshape(shape)
+        return out.astype(x.dtype, copy=False)
+
+
+@register
+class LayerScale(LayerType):
+    """A learned multiplier per channel (ConvNeXt's and CaiT's layer scale): C parameters,
+    initialised to ``init``.
+
+    Example::
+
+        - layer_scale: 1.0e-6
+    """
+
+    name = "layer_scale"
+    aliases = ("layerscale", "channel_scale")
+    primary = "init"
+    args = (Arg("init", Number(), 1e-6, "the multipliers' starting value"),)
+    examples = (((4, 5, 5), "[{conv: {filters: 3, kernel: 3}}, {layer_scale: 0.5}]"), ((6,), "[layer_scale]"))
+
+    def weights(self, a, shapes):
+        return (Weight("scale", (shapes[0][0],), init="one"),)
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        return x * w["scale"].reshape((1, -1) + (1,) * (x.ndim - 2))
+
+
+@register
+class StochasticDepth(LayerType):
+    """Drops a whole residual branch with probability ``p`` while training (torchvision's
+    StochasticDepth): per example (``mode: row``) or for the whole batch (``mode: batch``),
+    the survivors scaled by 1/(1-p). The identity at inference; in training memory, the
+    mask it keeps (one value per example in row mode).
+    """
+
+    name = "stochastic_depth"
+    aliases = ("stochasticdepth", "drop_path", "droppath")
+    primary = "p"
+    saves = ()
+    args = (
+        Arg("p", Number(low=0, high=1), 0.1, "probability of dropping the branch"),
+        Arg("mode", Choice("row", "batch"), "row", "per example, or the whole batch at once"),
+    )
+    examples = (((4, 6, 6), "[{conv: {filters: 4, kernel: 3, padding: 1}, name: branch}, {stochastic_depth: 0.2},"
+                 " {add: [stochastic_depth1, input]}]"),)  # fmt: skip
+
+    def saved_extra_bytes(self, a, shapes, out, width):
+        # The branch times a kept mask: autograd keeps the mask, one value per example in
+        # row mode (in batch mode one for the whole batch, left out).
+        return width if a.mode == "row" else 0
+
+    def forward(self, a, xs, w, k):
+        return xs[0]

@@ -1,4 +1,4 @@
-"""Pooling: ``maxpool``, ``avgpool``, ``lppool`` and the global poolings.
+"""Pooling: ``maxpool``, ``avgpool``, ``lppool``, the global and the adaptive poolings.
 
 A pooling is a convolution's window without weights (same output arithmetic, same
 receptive field), applied to each channel alone. Global pooling is pooling whose window
@@ -7,7 +7,19 @@ is the whole input.
 
 from __future__ import annotations
 
-from ..geometry import GLOBAL, resolve_window, window_field, window_output, worked_window, worked_window_field
+from ..geometry import (
+    GLOBAL,
+    adaptive,
+    adaptive_bounds,
+    axis_name,
+    per_axis,
+    per_axis_reach,
+    resolve_window,
+    window_field,
+    window_output,
+    worked_window,
+    worked_window_field,
+)
 from .base import GLOBAL_WORK, Arg, Flag, LayerType, Number, Padding, Sizes, np, prod, register
 
 KERNEL = Arg("kernel", Sizes(), doc="window size, one number for all axes or one per axis")
@@ -174,3 +186,91 @@ class GlobalMaxPool(_GlobalPooling):
 
     def forward(self, a, xs, w, k):
         return xs[0].max(axis=tuple(range(2, xs[0].ndim)), keepdims=True)
+
+
+class _AdaptivePooling(LayerType):
+    """Pooling to a given output size, PyTorch's rule: output unit i of an axis of W pools
+    input units floor(i*W/out) to ceil((i+1)*W/out) - 1, so windows may differ by one and
+    overlap (AlexNet's and VGG's ``AdaptiveAvgPool2d((6, 6))`` / ``((7, 7))``)."""
+
+    primary = "size"
+    spatial = True
+    pools = True
+    args = (Arg("size", Sizes(), doc="output size, one number for all axes or one per axis"),)
+
+    def sizes(self, a, shape: tuple) -> tuple:
+        return per_axis(a.size, len(shape) - 1, "size")
+
+    def output_shape(self, a, shapes):
+        (shape,) = shapes
+        return (shape[0], *self.sizes(a, shape))
+
+    def receptive_field(self, a, fields, shapes):
+        (shape,) = shapes
+        sizes = self.sizes(a, shape)
+        if all(n == 1 for n in sizes):
+            return GLOBAL  # one window over everything: global pooling
+        return per_axis_reach(adaptive, fields[0], shape[1:], sizes)
+
+    def worked_shape(self, a, shapes, out):
+        lines = [f"channels: the input's {shapes[0][0]}, pooled one by one"]
+        for axis, (size, length) in enumerate(zip(shapes[0][1:], out[1:])):
+            windows = sorted({b - s for s, b in (adaptive_bounds(size, length, u) for u in range(length))})
+            lines.append(
+                f"{axis_name(axis, len(out) - 1)}: {length} windows over {size}, unit i from floor(i*{size}/{length}) "
+                f"to ceil((i+1)*{size}/{length}) - 1 ({' or '.join(str(w) for w in windows)} wide)"
+            )
+        return lines
+
+    def worked_field(self, a, fields, shapes):
+        if all(n == 1 for n in self.sizes(a, shapes[0])):
+            return [GLOBAL_WORK]
+        if fields[0] == GLOBAL:
+            return ["global: its input already sees the whole input"]
+        return ["the union of the fields of the input units each window pools (windows may differ by one unit)"]
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        sizes = self.sizes(a, x.shape[1:])
+        for axis, length in enumerate(sizes):
+            size = x.shape[2 + axis]
+            parts = [
+                self.reduce(np.take(x, range(*adaptive_bounds(size, length, u)), axis=2 + axis), 2 + axis)
+                for u in range(length)
+            ]
+            x = np.stack(parts, axis=2 + axis)
+        return x
+
+
+@register
+class AdaptiveAvgPool(_AdaptivePooling):
+    """The mean of each adaptive window, per channel (PyTorch's AdaptiveAvgPool1d/2d/3d).
+
+    Example::
+
+        - adaptive_avgpool: [7, 7]      # torchvision's VGG, at any input size
+    """
+
+    name = "adaptive_avgpool"
+    aliases = ("adaptive_avg_pool", "adaptiveavgpool", "adaptive_average_pool")
+    examples = (((2, 13, 9), "[{adaptive_avgpool: [6, 4]}]"), ((2, 10), "[{adaptive_avgpool: 5}]"))
+
+    @staticmethod
+    def reduce(values, axis):
+        return values.mean(axis=axis)
+
+
+@register
+class AdaptiveMaxPool(_AdaptivePooling):
+    """The largest value of each adaptive window, per channel (PyTorch's AdaptiveMaxPool1d/2d/3d)."""
+
+    name = "adaptive_maxpool"
+    aliases = ("adaptive_max_pool", "adaptivemaxpool")
+    examples = (((2, 7, 12), "[{adaptive_maxpool: [3, 4]}]"), ((2, 6, 6, 6), "[{adaptive_maxpool: [1, 1, 1]}]"))
+
+    def saved_extra_bytes(self, a, shapes, out, width):
+        return prod(out) * 8  # where each maximum came from, as int64 indices
+
+    @staticmethod
+    def reduce(values, axis):
+        return values.max(axis=axis)

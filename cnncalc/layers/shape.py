@@ -3,9 +3,36 @@
 
 from __future__ import annotations
 
+import math
+
 from ..errors import LayerError
-from ..geometry import axis_name, explicit_pads, per_axis, per_axis_reach, resample, shifted_field
-from .base import Arg, Choice, Integer, LayerType, Number, Padding, Scales, Sizes, groups_of_channels, np, register
+from ..geometry import (
+    GLOBAL,
+    Reach,
+    axis_name,
+    explicit_pads,
+    per_axis,
+    per_axis_reach,
+    ratio,
+    resample,
+    rescale,
+    shifted_field,
+    slide,
+)
+from .base import (
+    Arg,
+    Choice,
+    Flag,
+    Integer,
+    LayerType,
+    Number,
+    Padding,
+    Scales,
+    Sizes,
+    groups_of_channels,
+    np,
+    register,
+)
 
 
 @register
@@ -213,3 +240,281 @@ class ChannelShuffle(LayerType):
         self.output_shape(a, (x.shape[1:],))
         grouped = x.reshape(x.shape[0], a.groups, x.shape[1] // a.groups, *x.shape[2:])
         return np.ascontiguousarray(grouped.swapaxes(1, 2)).reshape(x.shape)
+
+
+@register
+class Chunk(LayerType):
+    """One of ``chunks`` equal parts of the channels (PyTorch's ``x.chunk(chunks, dim=1)``):
+    ShuffleNet v2 splits its channels in two and reads each half in a different branch. As
+    PyTorch: parts of ceil(C/chunks) channels, the last one smaller where C does not divide.
+
+    Example::
+
+        - chunk: {chunks: 2, index: 0}
+          name: left
+        - chunk: {chunks: 2, index: 1}
+          from: features
+          name: right
+    """
+
+    name = "chunk"
+    aliases = ("channel_split", "split_channels")
+    primary = "chunks"
+    probe_args = {"chunks": 1, "index": 0}  # every channel: the field is the same
+    saves = ()
+    output_is_view = True  # a slice of the input's channels
+    args = (
+        Arg("chunks", Integer(), doc="how many parts the channels are cut into"),
+        Arg("index", Integer(minimum=0), 0, "which part, from 0"),
+    )
+    examples = (
+        ((4, 6, 6), "[{conv: {filters: 6, kernel: 3}, name: f}, {chunk: 2}, {chunk: {chunks: 2, index: 1}, from: f}]"),
+        ((7, 5), "[{chunk: {chunks: 3, index: 2}}]"),
+    )
+
+    def channels(self, a, channels: int) -> tuple:
+        size = -(-channels // a.chunks)
+        start = a.index * size
+        if start >= channels:
+            raise LayerError(
+                f"the {channels} channels make only {-(-channels // size)} chunks of {size}; index {a.index} is past them",
+                arg="index",
+            )
+        return start, min(start + size, channels)
+
+    def output_shape(self, a, shapes):
+        start, stop = self.channels(a, shapes[0][0])
+        return (stop - start, *shapes[0][1:])
+
+    def worked_shape(self, a, shapes, out):
+        start, stop = self.channels(a, shapes[0][0])
+        size = -(-shapes[0][0] // a.chunks)
+        return [f"channels: ceil({shapes[0][0]}/{a.chunks}) = {size} per chunk; chunk {a.index}: {start} to {stop - 1}"]
+
+    def forward(self, a, xs, w, k):
+        start, stop = self.channels(a, xs[0].shape[1])
+        return xs[0][:, start:stop]
+
+
+class _PixelShuffling(LayerType):
+    primary = "factor"
+    spatial = True
+    saves = ()
+    args = (Arg("factor", Integer(), doc="the upscale (shuffle) or downscale (unshuffle) factor r"),)
+
+    def worked_shape(self, a, shapes, out):
+        return [f"{list(shapes[0])} -> {list(out)}, with r = {a.factor}"]
+
+
+@register
+class PixelShuffle(_PixelShuffling):
+    """Channels into space (PyTorch's PixelShuffle, sub-pixel convolution): ``[C*r^2, H, W]``
+    -> ``[C, H*r, W*r]``; output position h reads input position floor(h / r)."""
+
+    name = "pixel_shuffle"
+    aliases = ("pixelshuffle", "depth_to_space")
+    examples = (
+        ((8, 3, 4), "[{pixel_shuffle: 2}]"),
+        ((4, 5, 5), "[{conv: {filters: 9, kernel: 3}}, {pixel_shuffle: 3}]"),
+    )
+
+    def output_shape(self, a, shapes):
+        (shape,) = shapes
+        if len(shape) != 3:
+            raise LayerError(f"pixel_shuffle works on [C, H, W] maps; got {list(shape)}")
+        r = a.factor
+        if shape[0] % (r * r):
+            raise LayerError(f"the channels ({shape[0]}) must be a multiple of factor^2 = {r * r}", arg="factor")
+        return (shape[0] // (r * r), shape[1] * r, shape[2] * r)
+
+    def receptive_field(self, a, fields, shapes):
+        r = a.factor
+        return per_axis_reach(lambda reach: rescale(reach, 1, r, lambda o: [o // r]), fields[0])
+
+    def forward(self, a, xs, w, k):
+        x, r = xs[0], a.factor
+        n, c, h, width = x.shape
+        out = x.reshape(n, c // (r * r), r, r, h, width).transpose(0, 1, 4, 2, 5, 3)
+        return np.ascontiguousarray(out).reshape(n, c // (r * r), h * r, width * r)
+
+
+@register
+class PixelUnshuffle(_PixelShuffling):
+    """Space into channels (PyTorch's PixelUnshuffle): ``[C, H*r, W*r]`` -> ``[C*r^2, H, W]``;
+    output position h reads input positions h*r to h*r + r - 1."""
+
+    name = "pixel_unshuffle"
+    aliases = ("pixelunshuffle", "space_to_depth")
+    examples = (((2, 6, 4), "[{pixel_unshuffle: 2}]"),)
+
+    def output_shape(self, a, shapes):
+        (shape,) = shapes
+        if len(shape) != 3:
+            raise LayerError(f"pixel_unshuffle works on [C, H, W] maps; got {list(shape)}")
+        r = a.factor
+        if shape[1] % r or shape[2] % r:
+            raise LayerError(f"the height and width ({shape[1]}, {shape[2]}) must be multiples of {r}", arg="factor")
+        return (shape[0] * r * r, shape[1] // r, shape[2] // r)
+
+    def receptive_field(self, a, fields, shapes):
+        return per_axis_reach(slide, fields[0], [a.factor] * 2, [a.factor] * 2, [1, 1], [0, 0])
+
+    def forward(self, a, xs, w, k):
+        x, r = xs[0], a.factor
+        n, c, h, width = x.shape
+        out = x.reshape(n, c, h // r, r, width // r, r).transpose(0, 1, 3, 5, 2, 4)
+        return np.ascontiguousarray(out).reshape(n, c * r * r, h // r, width // r)
+
+
+@register
+class Resize(LayerType):
+    """Resampling to a ``size`` or by a ``scale`` (PyTorch's ``F.interpolate``): ``nearest``,
+    ``bilinear`` (linear in 1-D, trilinear in 3-D: linear along every axis) or ``bicubic``
+    (2-D), with ``align_corners`` as PyTorch's. Segmentation heads resize their logits to
+    the input's size.
+
+    Output unit o reads the input around ``src = (o + 0.5) * r - 0.5`` (``r`` = in/out for
+    a size, 1/scale for a scale; ``o * (in-1)/(out-1)`` with ``align_corners``): nearest
+    ``floor(o * r)``; linear the two units beside src, cubic the four (only the one unit
+    at src when src is whole). Its receptive field is the union of theirs, extended past
+    the borders where PyTorch clamps (as padding is).
+
+    Example::
+
+        - resize: {size: [224, 224], mode: bilinear}
+    """
+
+    name = "resize"
+    aliases = ("interpolate_to", "resample", "upsample_bilinear")
+    spatial = True
+    saves = ()  # the backward pass needs only the sizes
+    args = (
+        Arg("size", Sizes(), None, "the output size, one number for all axes or one per axis"),
+        Arg("scale", Scales(), None, "or the factor per axis (out = floor(W * scale))"),
+        Arg("mode", Choice("nearest", "bilinear", "bicubic"), "nearest", "how new positions are filled"),
+        Arg("align_corners", Flag(), False, "map the corner pixels' centers onto each other (linear and cubic)"),
+    )
+    examples = (
+        ((2, 5, 6), "[{resize: {size: [10, 12], mode: bilinear}}]"),
+        ((2, 8, 7), "[{resize: {scale: 2, mode: bicubic}}]"),
+        ((2, 9), "[{resize: {size: 17, mode: bilinear, align_corners: true}}]"),
+        ((2, 16, 16), "[{resize: {scale: 0.5, mode: bilinear}}]"),
+        ((2, 6, 6), "[{conv: {filters: 2, kernel: 3}}, {resize: {size: [12, 12], mode: nearest}}]"),
+    )
+
+    def ratios(self, a, shape: tuple) -> tuple:
+        """Per axis ``(out, (numerator, denominator))``: the output size and r = in/out as a
+        fraction (PyTorch's source scale)."""
+        ndim = len(shape) - 1
+        if (a.size is None) == (a.scale is None):
+            raise LayerError("give resize either size or scale, one of the two", arg="size")
+        if a.mode == "bicubic" and ndim != 2:
+            raise LayerError(f"bicubic works on [C, H, W] maps; got {list(shape)}", arg="mode")
+        result = []
+        for axis, size in enumerate(shape[1:]):
+            if a.size is not None:
+                out = per_axis(a.size, ndim, "size")[axis]
+                source_scale = (size, out)
+            else:
+                scale = per_axis(a.scale, ndim, "scale")[axis]
+                out = int(size * scale)
+                if out < 1:
+                    raise LayerError(f"scale {scale} leaves axis {axis_name(axis, ndim)} empty", arg="scale")
+                up, down = ratio(scale)
+                source_scale = (down, up)
+            if a.align_corners and a.mode != "nearest":
+                source_scale = (size - 1, out - 1) if out > 1 else (0, 1)
+            result.append((out, source_scale))
+        return tuple(result)
+
+    def output_shape(self, a, shapes):
+        return (shapes[0][0], *(out for out, _ in self.ratios(a, shapes[0])))
+
+    def sources(self, a, source_scale, o: int) -> list:
+        """The input units output unit ``o`` reads (unclamped), exactly."""
+        from fractions import Fraction  # imports re: only where a resize needs it
+
+        numerator, denominator = source_scale
+        if a.mode == "nearest":
+            return [o * numerator // denominator]
+        if a.align_corners:
+            src = Fraction(o * numerator, denominator)
+        else:
+            src = Fraction((2 * o + 1) * numerator, 2 * denominator) - Fraction(1, 2)
+        low = math.floor(src)
+        if src == low:
+            return [low]
+        return [low, low + 1] if a.mode == "bilinear" else [low - 1, low, low + 1, low + 2]
+
+    def receptive_field(self, a, fields, shapes):
+        if fields[0] == GLOBAL:
+            return GLOBAL
+        reaches = []
+        for reach, (_, source_scale) in zip(fields[0], self.ratios(a, shapes[0])):
+            numerator, denominator = source_scale
+            if numerator == 0:  # one output unit, reading unit 0
+                reaches.append(Reach(1, reach.step, *zip(reach.span(0))))
+                continue
+            reaches.append(
+                rescale(reach, numerator, denominator, lambda o, scale=source_scale: self.sources(a, scale, o))
+            )
+        return tuple(reaches)
+
+    def worked_shape(self, a, shapes, out):
+        lines = []
+        for axis, (size, (length, _)) in enumerate(zip(shapes[0][1:], self.ratios(a, shapes[0]))):
+            name = axis_name(axis, len(out) - 1)
+            if a.size is not None:
+                lines.append(f"{name}: {size} -> {length}, as given")
+            else:
+                scale = per_axis(a.scale, len(out) - 1, "scale")[axis]
+                lines.append(f"{name}: floor({size} * {scale}) = {length}")
+        return lines
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        out_dtype = x.dtype if x.dtype.kind == "f" else np.float64
+        x = x.astype(np.float64)
+        for axis, ((length, (numerator, denominator)), size) in enumerate(
+            zip(self.ratios(a, x.shape[1:]), x.shape[2:])
+        ):
+            x = self._along(a, x, 2 + axis, size, length, numerator / denominator if denominator else 0.0)
+        return x.astype(out_dtype, copy=False)
+
+    @staticmethod
+    def _along(a, x, axis: int, size: int, length: int, ratio: float):
+        """One axis resampled as PyTorch does it (clamped at the borders)."""
+        o = np.arange(length, dtype=np.float64)
+        if a.mode == "nearest":
+            return np.take(x, np.minimum(np.floor(o * ratio).astype(np.int64), size - 1), axis=axis)
+        src = o * ratio if a.align_corners else (o + 0.5) * ratio - 0.5
+        if a.mode == "bilinear":
+            src = np.maximum(src, 0.0)
+            low = np.minimum(np.floor(src).astype(np.int64), size - 1)
+            t = src - low
+            high = np.minimum(low + 1, size - 1)
+            shape = [1] * x.ndim
+            shape[axis] = length
+            t = t.reshape(shape)
+            return np.take(x, low, axis=axis) * (1 - t) + np.take(x, high, axis=axis) * t
+        low = np.floor(src).astype(np.int64)
+        t = src - low
+        shape = [1] * x.ndim
+        shape[axis] = length
+        total = 0
+        for offset, weight in zip((-1, 0, 1, 2), _cubic_weights(t)):
+            index = np.clip(low + offset, 0, size - 1)
+            total = total + np.take(x, index, axis=axis) * weight.reshape(shape)
+        return total
+
+
+def _cubic_weights(t, A: float = -0.75) -> tuple:
+    """The cubic convolution weights of the four units around src (PyTorch's A = -0.75)."""
+
+    def near(d):  # |d| <= 1
+        return ((A + 2) * d - (A + 3)) * d * d + 1
+
+    def far(d):  # 1 < |d| < 2
+        return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
