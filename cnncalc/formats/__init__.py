@@ -3,7 +3,7 @@ imported only when used, so ``--format json`` never pays for rich."""
 
 from __future__ import annotations
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "notes")
 
 
 def write(report, format_name: str, stream, depth: int | None = None) -> None:

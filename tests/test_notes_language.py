@@ -1,0 +1,122 @@
+"""Homework in the course notes' language (issue 21): CS231n's "Convolutional Neural
+Networks" notes. Every expected figure is worked out by hand here (or copied from the
+notes, where they are right), never taken from a run of cnncalc."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOMEWORK = ROOT / "examples" / "homework"
+CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
+
+
+def run(*args):
+    return subprocess.run([CNNCALC, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+
+
+# --- The notes' memory accounting: "VGGNet in detail" ------------------------------------
+
+# The notes' table, line by line: (output H x W x C, values = H*W*C, weights without biases).
+# Weights: a 3x3 conv holds (3*3*C_in)*C_out; an fc in*out.
+VGG16_NOTES = [
+    ("224x224x3", 224 * 224 * 3, 0),  # INPUT: 150,528
+    ("224x224x64", 224 * 224 * 64, (3 * 3 * 3) * 64),  # 3,211,264 and 1,728
+    ("224x224x64", 224 * 224 * 64, (3 * 3 * 64) * 64),  # 36,864
+    ("112x112x64", 112 * 112 * 64, 0),  # POOL2: 802,816
+    ("112x112x128", 112 * 112 * 128, (3 * 3 * 64) * 128),  # 1,605,632 and 73,728
+    ("112x112x128", 112 * 112 * 128, (3 * 3 * 128) * 128),  # 147,456
+    ("56x56x128", 56 * 56 * 128, 0),  # 401,408
+    ("56x56x256", 56 * 56 * 256, (3 * 3 * 128) * 256),  # 802,816 and 294,912
+    ("56x56x256", 56 * 56 * 256, (3 * 3 * 256) * 256),  # 589,824
+    ("56x56x256", 56 * 56 * 256, (3 * 3 * 256) * 256),
+    ("28x28x256", 28 * 28 * 256, 0),  # 200,704
+    ("28x28x512", 28 * 28 * 512, (3 * 3 * 256) * 512),  # 401,408 and 1,179,648
+    ("28x28x512", 28 * 28 * 512, (3 * 3 * 512) * 512),  # 2,359,296
+    ("28x28x512", 28 * 28 * 512, (3 * 3 * 512) * 512),
+    ("14x14x512", 14 * 14 * 512, 0),  # 100,352
+    ("14x14x512", 14 * 14 * 512, (3 * 3 * 512) * 512),
+    ("14x14x512", 14 * 14 * 512, (3 * 3 * 512) * 512),
+    ("14x14x512", 14 * 14 * 512, (3 * 3 * 512) * 512),
+    ("7x7x512", 7 * 7 * 512, 0),  # 25,088
+    ("4096", 4096, 7 * 7 * 512 * 4096),  # 102,760,448
+    ("4096", 4096, 4096 * 4096),  # 16,777,216
+    ("1000", 1000, 4096 * 1000),  # 4,096,000
+]
+
+
+def notes_table(path) -> tuple:
+    result = run("summarize", path, "--format", "notes")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("---")) + 1
+    end = lines.index("", start)
+    return lines[start:end], lines[end + 1 :]
+
+
+def test_vgg16_memory_column_as_the_notes_write_it():
+    rows, totals = notes_table("architectures/vgg16.yaml")
+    # 22 lines, as in the notes: the input, 13 convs, 5 pools, 3 fcs (ReLU in place,
+    # dropout and softmax in place, flatten a view: none of them a line).
+    assert len(rows) == len(VGG16_NOTES) == 22
+    for row, (shape, values, weights) in zip(rows, VGG16_NOTES):
+        cells = row.split()
+        assert cells[1] == shape, row
+        assert f"= {values:,}" in row or cells[2] == f"{values:,}", row
+        assert row.endswith(f"{weights:,}"), row
+    # The line the issue quotes: CONV3-64 at 224x224x64 = 3,211,264 values.
+    assert "224*224*64 = 3,211,264 (3.21M)" in rows[1]
+    assert "(3*3*3)*64 = 1,728" in rows[1]
+
+
+def test_vgg16_memory_total_by_hand():
+    _, totals = notes_table("architectures/vgg16.yaml")
+    # 150,528 + 2*3,211,264 + 802,816 + 2*1,605,632 + 401,408 + 3*802,816 + 200,704
+    # + 3*401,408 + 100,352 + 3*100,352 + 25,088 + 4,096 + 4,096 + 1,000 = 15,237,608
+    # (the notes print "24M", a known slip; the sum of their own lines is 15.2M).
+    values = 150_528 + 2 * 3_211_264 + 802_816 + 2 * 1_605_632 + 401_408 + 3 * 802_816 + 200_704
+    values += 3 * 401_408 + 100_352 + 3 * 100_352 + 25_088 + 4_096 + 4_096 + 1_000
+    assert values == sum(v for _, v, _ in VGG16_NOTES) == 15_237_608
+    # * 4 bytes = 60,950,432 bytes: 61.0 MB decimal, 60,950,432 / 2**20 = 58.1 MiB ("~58 MB").
+    assert totals[0].startswith(
+        "TOTAL memory: 15,237,608 values (15.2M) * 4 bytes (float32) = 60,950,432 bytes = 61.0 MB = 58.1 MiB"
+    )
+    # Weights without biases: 138,357,544 parameters less the biases 2*64 + 2*128 + 3*256
+    # + 6*512 + 2*4096 + 1000 = 13,416: 138,344,128.
+    weights = sum(w for _, _, w in VGG16_NOTES)
+    assert weights == 138_357_544 - 13_416 == 138_344_128
+    assert totals[1] == "TOTAL params: 138,344,128 weights (138M) without biases; 138,357,544 with the 13,416 biases"
+
+
+def test_notes_memory_at_another_dtype_and_batch():
+    result = run("summarize", "architectures/vgg16.yaml", "--format", "notes", "--dtype", "float16", "--batch", "2")
+    # 15,237,608 values * 2 bytes * 2 examples = 60,950,432 bytes, the same as one float32 image.
+    assert "* 2 bytes (float16) * batch 2 = 60,950,432 bytes" in result.stdout
+
+
+def test_an_activation_whose_input_is_read_elsewhere_is_not_in_place(tmp_path):
+    # The relu's input also feeds the add, so the relu cannot overwrite it: its 4*4*2 = 32
+    # values count. Lines: input 32, conv 32, relu 32, add 32: 128 values.
+    path = tmp_path / "branch.yaml"
+    path.write_text(
+        "input: [2, 4, 4]\nlayers:\n  - conv: {filters: 2, kernel: 3, padding: 1}\n    name: c\n  - relu\n"
+        "  - add: [c, relu1]\n"
+    )
+    rows, totals = notes_table(path)
+    assert [row.split()[0] for row in rows] == ["input", "c", "relu1", "add1"]
+    assert totals[0].startswith("TOTAL memory: 128 values")
+
+
+def test_a_size_may_be_written_with_its_arithmetic(tmp_path):
+    # 28*28*8 = 6,272 values, written as the notes write it, as a bare product, or wrong
+    # (6,271: the result after "=" is the answer judged).
+    path = tmp_path / "size.yaml"
+    template = "input: [3, 32, 32]\nlayers:\n  - conv: {{filters: 8, kernel: 5}}\n    expect: {{size: \"{}\"}}\n"
+    for written, code in (("28*28*8 = 6,272", 0), ("28*28*8", 0), ("28 * 28 * 8 = 6,271", 1)):
+        path.write_text(template.format(written))
+        assert run("check", path).returncode == code, written
+    path.write_text(template.format("28x28x8"))
+    result = run("check", path)
+    assert result.returncode == 2 and result.stderr.startswith(f"{path}:4:") and "Traceback" not in result.stderr
