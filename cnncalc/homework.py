@@ -24,7 +24,7 @@ from __future__ import annotations
 from .errors import Loc, SpecError
 from .geometry import GLOBAL, Field
 from .record import Record
-from .spec import INPUT_NAME
+from .spec import INPUT_NAME, fraction
 
 COUNTS = ("params", "trainable_params", "buffers", "macs", "activation_bytes", "size")
 
@@ -60,6 +60,51 @@ def input_field(shape: tuple):
     return Field((1,) * ndim, (1,) * ndim, (0,) * ndim) if ndim else GLOBAL
 
 
+def _spatial_axes(ndim: int) -> tuple:
+    from .geometry import axis_name
+
+    return tuple(axis_name(axis, ndim) for axis in range(ndim))
+
+
+def _window_axes(ndim: int) -> tuple:
+    return tuple(f"F_{axis}" for axis in _spatial_axes(ndim))
+
+
+# How each weight array's axes read (PyTorch's layouts), by layer type. This belongs on the
+# layer types as a declared trait; it waits here for the layer registry's rework to land.
+_ARRAY_AXES = {
+    ("conv", "weights"): lambda ndim, g: ("C_out", "C_in" if g == 1 else "C_in/groups", *_window_axes(ndim)),
+    ("conv", "bias"): lambda ndim, g: ("C_out",),
+    ("deconv", "weights"): lambda ndim, g: ("C_in", "C_out" if g == 1 else "C_out/groups", *_window_axes(ndim)),
+    ("deconv", "bias"): lambda ndim, g: ("C_out",),
+    ("local", "weights"): lambda ndim, g: (
+        "C_out",
+        *(f"{axis}_out" for axis in _spatial_axes(ndim)),
+        "C_in",
+        *_window_axes(ndim),
+    ),
+    ("local", "bias"): lambda ndim, g: ("C_out", *(f"{axis}_out" for axis in _spatial_axes(ndim))),
+    ("fc", "weights"): lambda ndim, g: ("units", "inputs"),
+    ("fc", "bias"): lambda ndim, g: ("units",),
+}
+
+
+def arrays_text(layer, shapes: tuple) -> list:
+    """Each learnable array's shape, its axes named: ``weights 8 x 3 x 5 x 5 (C_out x C_in x
+    F_H x F_W) = 600 values``."""
+    ndim = len(shapes[0]) - 1 if shapes else 0
+    lines = []
+    for weight in layer.weights:
+        if weight.buffer:
+            continue
+        axes = _ARRAY_AXES.get((layer.spec.type.name, weight.name))
+        names = axes(ndim, layer.spec.args.get("groups", 1)) if axes else None
+        named = f" ({' x '.join(names)})" if names and len(names) == len(weight.shape) else ""
+        sizes = " x ".join(str(n) for n in weight.shape)
+        lines.append(f"{weight.name} {sizes}{named} = {_prod(weight.shape):,} values")
+    return lines
+
+
 def worked(layer, report) -> dict:
     """Lines of worked arithmetic for every figure of one layer."""
     layer_type, args = layer.spec.type, layer.spec.args
@@ -74,6 +119,7 @@ def worked(layer, report) -> dict:
         else f"size {_axes(field.size)}, jump {_axes(field.jump)}, start {_axes(field.start)}"
     )
     return {
+        "arrays": arrays_text(layer, shapes),
         "shape": layer_type.worked_shape(args, shapes, layer.shape) + [f"output {list(layer.shape)}"],
         "params": [layer_type.worked_params(args, shapes)],
         "size": [
@@ -114,7 +160,7 @@ def check(report, values: dict | None = None) -> list:
                 same = _same_values(expected, answer)
                 lines = ["computed from the given input and weights"]
                 if not same:
-                    lines.append(_first_difference(expected, answer))
+                    lines += _difference_lines(expected, answer)
                 verdicts.append(Verdict(layer.name, field, expected, answer, same, loc, lines))
                 continue
             answer, correct = _judge(field, expected, layer, loc)
@@ -196,23 +242,56 @@ def _whole_number(value, loc: Loc, field: str) -> int:
 
 
 def _same_values(expected, actual) -> bool:
+    """Lists cell by cell. A number written with decimals is right when it is the computed
+    value rounded to them (1.33 for 4/3); a fraction (``"4/3"``) is read as its value."""
     if isinstance(expected, list) and isinstance(actual, list):
         return len(expected) == len(actual) and all(_same_values(e, a) for e, a in zip(expected, actual))
-    if isinstance(expected, (int, float)) and not isinstance(expected, bool) and isinstance(actual, (int, float)):
+    if isinstance(expected, str) and fraction(expected) is not None:
+        expected = fraction(expected)
+    if _is_number(expected) and _is_number(actual):
+        written = repr(expected)
+        if isinstance(expected, float) and "." in written and "e" not in written:
+            decimals = len(written.partition(".")[2])
+            if abs(expected - actual) <= 0.5 * 10**-decimals * (1 + 1e-9):
+                return True
         return _close(expected, actual)
     return False
 
 
-def _first_difference(expected, actual, where: tuple = ()) -> str:
-    """Where two nested lists first differ: ``first difference at [1][2]: 15 written, 14 computed``."""
-    index = "".join(f"[{i}]" for i in where)
+MAX_CELLS_SHOWN = 50
+
+
+def _differences(expected, actual, where: tuple = ()) -> list:
+    """Every cell where two nested lists differ, ``[1][2]: 15 written, 14 computed``, in
+    reading order; a list of the wrong length is one difference."""
     if isinstance(expected, list) and isinstance(actual, list):
         if len(expected) != len(actual):
-            return f"at {index or 'the top'}: {len(expected)} entries written, {len(actual)} computed"
+            index = "".join(f"[{i}]" for i in where) or "the top"
+            return [f"{index}: {len(expected)} entries written, {len(actual)} computed"]
+        found = []
         for i, (e, a) in enumerate(zip(expected, actual)):
             if not _same_values(e, a):
-                return _first_difference(e, a, (*where, i))
-    return f"first difference at {index}: {expected} written, {actual} computed"
+                found += _differences(e, a, (*where, i))
+        return found
+    return [f"{''.join(f'[{i}]' for i in where)}: {expected} written, {actual} computed"]
+
+
+def _difference_lines(expected, actual) -> list:
+    cells = _differences(expected, actual)
+    axes = {1: " ([index])", 2: " ([row][column])", 3: " ([channel][row][column])"}.get(_depth(actual), "")
+    lines = [f"{len(cells)} {'cell differs' if len(cells) == 1 else 'cells differ'}{axes}:"]
+    lines += ["  " + cell for cell in cells[:MAX_CELLS_SHOWN]]
+    if len(cells) > MAX_CELLS_SHOWN:
+        lines.append(f"  and {len(cells) - MAX_CELLS_SHOWN} more")
+    return lines
+
+
+def _depth(values) -> int:
+    return 1 + _depth(values[0]) if isinstance(values, list) and values else 0
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _close(a, b) -> bool:
@@ -224,14 +303,17 @@ def _nested(array):
     values = array.tolist()
     if array.ndim >= 2 and array.shape[0] == 1:
         values = values[0]
-    return _tidy(values)
+    return tidy(values)
 
 
-def _tidy(values):
+def tidy(values, decimals: int = 9):
+    """Nested values as people write them: floats rounded to ``decimals`` places (so 63 *
+    1/9 shows as 7, not 6.999999999999999), whole ones as integers."""
     if isinstance(values, list):
-        return [_tidy(v) for v in values]
-    if isinstance(values, float) and values == int(values):
-        return int(values)
+        return [tidy(v, decimals) for v in values]
+    if isinstance(values, float) and values - values == 0:  # finite
+        values = round(values, decimals)
+        return int(values) if values == int(values) else values
     return values
 
 
@@ -319,10 +401,14 @@ def given_values(graph, report):
             given = node.spec.args.get(weight.name)
             if weight.buffer:
                 continue
-            if not isinstance(given, tuple):
+            if not isinstance(given, tuple) and not _is_number(given):
+                # Only an array the layer can go without (`bias: false`) gets that hint.
+                arg = node.spec.type.arg(weight.name)
+                hint = f" (or {weight.name}: false)" if arg is not None and arg.default is True else ""
                 raise SpecError.at(
                     node.spec.type_loc,
-                    f'layer "{node.name}" needs its {weight.name} written out (or bias: false) to compute values',
+                    f'layer "{node.name}" needs its {weight.name} written out{hint} to compute values: a list '
+                    f"shaped {list(weight.shape)}, or one number for every entry (fractions such as 1/9 are fine)",
                 )
             whole = whole and np.array(given).dtype.kind in "iub"
     shape = network.input

@@ -120,3 +120,76 @@ def test_a_size_may_be_written_with_its_arithmetic(tmp_path):
     path.write_text(template.format("28x28x8"))
     result = run("check", path)
     assert result.returncode == 2 and result.stderr.startswith(f"{path}:4:") and "Traceback" not in result.stderr
+
+
+# --- check and run -------------------------------------------------------------------------
+
+
+def test_check_names_every_wrong_cell(tmp_path):
+    # The 5x5 exercise's answer [[12, 12, 17], [10, 17, 19], [9, 6, 14]] (worked by hand in
+    # the example's header) with three cells changed: [0][1], [2][1], [2][2].
+    text = (HOMEWORK / "conv-5x5-values.yaml").read_text()
+    path = tmp_path / "wrong.yaml"
+    path.write_text(text.replace("[[12, 12, 17]", "[[12, 13, 17]").replace("[9, 6, 14]]", "[9, 7, 15]]"))
+    result = run("check", path)
+    assert result.returncode == 1
+    assert "3 cells differ ([row][column]):" in result.stdout
+    for cell in ("[0][1]: 13 written, 12 computed", "[2][1]: 7 written, 6 computed", "[2][2]: 15 written, 14 computed"):
+        assert cell in result.stdout
+    assert "[1][" not in result.stdout  # row 1 is right
+
+
+def test_fraction_and_single_number_weights():
+    # examples/homework/box-blur-fractions.yaml, by hand in its header: 54/9, 63/9, 90/9,
+    # 99/9 = 6, 7, 10, 11; (6 + 7 + 10 + 11)/4 = 8.5; 8.5/3 = 17/6.
+    result = run("run", HOMEWORK / "box-blur-fractions.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[[6, 7],\n   [10, 11]]" in result.stdout  # 63 * (1/9) shown as 7, not 6.999999
+    assert "[[8.5]]" in result.stdout and "[[2.833333]]" in result.stdout
+
+
+def test_a_rounded_answer_must_be_rounded_right(tmp_path):
+    # 17/6 = 2.8333...: 2.83 and 2.8 are it rounded; 2.84 and 2.82 are not.
+    text = (HOMEWORK / "box-blur-fractions.yaml").read_text()
+    path = tmp_path / "rounded.yaml"
+    for written, code in (("2.8", 0), ("2.84", 1), ("2.82", 1), ("2.833", 0)):
+        path.write_text(text.replace("values: [[2.83]]", f"values: [[{written}]]"))
+        assert run("check", path).returncode == code, written
+
+
+def test_the_bias_false_hint_only_for_the_bias(tmp_path):
+    path = tmp_path / "missing.yaml"
+    base = "input: [1, 2, 2]\nvalues: [[1, 2], [3, 4]]\nlayers:\n  - conv: {{filters: 1, kernel: 1{}}}\n"
+    path.write_text(base.format(", weights: 2"))  # the bias is missing: bias: false would do
+    result = run("run", path)
+    assert result.returncode == 2
+    assert "needs its bias written out (or bias: false)" in result.stderr
+    path.write_text(base.format(", bias: false"))  # the weights are missing: no such way out
+    result = run("run", path)
+    assert result.returncode == 2
+    assert "needs its weights written out to compute values" in result.stderr
+    assert "bias: false" not in result.stderr
+    assert result.stderr.startswith(f"{path}:4:5: error:")
+
+
+# --- explain and the calculators ---------------------------------------------------------
+
+
+def test_a_left_over_column_is_a_column():
+    # 64x64 input, 5x5 kernel, stride 2: (64 - 5) = 59 = 29*2 + 1, one row and one column unused.
+    result = run("conv", "--input", "64x64x3", "--filters", "8", "--kernel", "5", "--stride", "2")
+    assert "H: floor((64 - 5)/2) + 1 = 30 (1 row at the end left unused)" in result.stdout
+    assert "W: floor((64 - 5)/2) + 1 = 30 (1 column at the end left unused)" in result.stdout
+
+
+def test_the_kernel_tensor_shape_in_conv_and_explain():
+    # 10 filters of 5x5 over 3 channels: 10 x 3 x 5 x 5 = 750 weights, 10 biases.
+    result = run("conv", "--input", "32x32x3", "--filters", "10", "--kernel", "5")
+    assert "weights 10 x 3 x 5 x 5 (C_out x C_in x F_H x F_W) = 750 values" in result.stdout
+    assert "bias 10 (C_out) = 10 values" in result.stdout
+    # The homework table's CONV1: 8 filters 5x5 on 32x32x3 -> 8 x 3 x 5 x 5 = 600.
+    result = run("explain", HOMEWORK / "homework-table.yaml", "--layer", "CONV1")
+    assert "weights 8 x 3 x 5 x 5 (C_out x C_in x F_H x F_W) = 600 values" in result.stdout
+    # Grouped: 4 filters over 4 channels in 2 groups see 2 channels each: 4 x 2 x 3 x 3 = 72.
+    result = run("conv", "--input", "8x8x4", "--filters", "4", "--kernel", "3", "--groups", "2")
+    assert "weights 4 x 2 x 3 x 3 (C_out x C_in/groups x F_H x F_W) = 72 values" in result.stdout

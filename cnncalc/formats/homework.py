@@ -14,6 +14,7 @@ FIELD_NAMES = {
     "trainable_params": "trainable parameters",
     "buffers": "buffers",
     "activation_bytes": "activation bytes",
+    "arrays": "learnable arrays (PyTorch's layout)",
 }
 
 
@@ -41,8 +42,10 @@ def write_explain(report, work_by_layer: dict, stream) -> None:
     for name, work in work_by_layer.items():
         layer = next(layer for layer in report.layers if layer.name == name)
         stream.write(f"{name} ({layer.type}), output {list(layer.shape)} (channels first)\n")
-        for field in ("shape", "params", "size", "macs", "receptive_field"):
+        for field in ("shape", "params", "arrays", "size", "macs", "receptive_field"):
             lines = work[field]
+            if not lines:
+                continue
             stream.write(f"  {FIELD_NAMES[field]}:\n")
             for line in lines:
                 stream.write(f"    {line}\n")
@@ -68,11 +71,9 @@ def _grid(array) -> str:
 
 
 def _tidy(values):
-    if isinstance(values, list):
-        return [_tidy(v) for v in values]
-    if isinstance(values, float) and values == int(values):
-        return int(values)
-    return round(values, 6) if isinstance(values, float) else values
+    from ..homework import tidy
+
+    return tidy(values, 6)
 
 
 def _answer(verdict) -> str:
