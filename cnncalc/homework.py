@@ -105,6 +105,53 @@ def arrays_text(layer, shapes: tuple) -> list:
     return lines
 
 
+def same_padding_meanings(spatial: tuple, window) -> list:
+    """What "same" padding means, per axis, in the three places a student meets it:
+
+    - the course notes: the output as large as the input, W = (W - F + 2P)/S + 1, so
+      P = ((W-1)*S - W + F)/2 on each side; with a stride above 1 that is often not whole
+      (P = 3.5), and then neither P rounded down nor up keeps the size exactly;
+    - TensorFlow's "SAME" (cnncalc's ``same``): the output ceil(W/S), the padding it needs
+      split with the odd one after;
+    - PyTorch's ``padding="same"``: convolutions at stride 1 only (refused for strided ones,
+      and its pooling layers take numbers); there the total D*(F-1) is split the same way.
+
+    ``window`` is the layer's resolved ``geometry.Window`` (its kernel, stride, dilation)."""
+    from .geometry import axis_name
+
+    lines = ['"same" padding, three meanings:']
+    ndim = len(spatial)
+    for axis, (size, kernel, stride, dilation) in enumerate(zip(spatial, window.kernel, window.stride, window.dilation)):
+        name = axis_name(axis, ndim)
+        span = dilation * (kernel - 1) + 1
+        span_text = f"{kernel}" if dilation == 1 else f"{dilation}*({kernel}-1)+1"
+        need = (size - 1) * stride - size + span  # 2P
+        notes = f"{name}, the notes (output = input, {size}): P = (({size}-1)*{stride} - {size} + {span_text})/2 = "
+        if need % 2 == 0:
+            lines.append(notes + f"{need // 2} on each side")
+        else:
+            low, high = need // 2, need // 2 + 1
+            outs = [(size + 2 * p - span) // stride + 1 for p in (low, high)]
+            lines.append(
+                notes + f"{need}/2 = {need / 2:g}, not whole: floor P = {low} gives "
+                f"floor(({size} + 2*{low} - {span})/{stride}) + 1 = {outs[0]}, ceil P = {high} gives "
+                f"floor(({size} + 2*{high} - {span})/{stride}) + 1 = {outs[1]}"
+            )
+        out = -(-size // stride)
+        total = max((out - 1) * stride + span - size, 0)
+        lines.append(
+            f"{name}, TensorFlow's SAME (cnncalc's same): output ceil({size}/{stride}) = {out}, padding "
+            f"max(({out}-1)*{stride} + {span} - {size}, 0) = {total}: {total // 2} before, {total - total // 2} after"
+        )
+        if stride == 1:
+            total = span - 1
+            torch = f"{total} in all, {total // 2} before, {total - total // 2} after: output {size}"
+        else:
+            torch = f"refused at stride {stride} (allowed only at stride 1)"
+        lines.append(f"{name}, PyTorch's padding='same' (convolutions only): {torch}")
+    return lines
+
+
 def worked(layer, report) -> dict:
     """Lines of worked arithmetic for every figure of one layer."""
     layer_type, args = layer.spec.type, layer.spec.args
@@ -120,7 +167,13 @@ def worked(layer, report) -> dict:
     )
     return {
         "arrays": arrays_text(layer, shapes),
-        "shape": layer_type.worked_shape(args, shapes, layer.shape) + [f"output {list(layer.shape)}"],
+        "shape": layer_type.worked_shape(args, shapes, layer.shape)
+        + [f"output {list(layer.shape)}"]
+        + (
+            same_padding_meanings(shapes[0][1:], layer_type.window(args, shapes[0]))
+            if args.get("padding") == "same" and hasattr(layer_type, "window")
+            else []
+        ),
         "params": [layer_type.worked_params(args, shapes)],
         "size": [
             f"{'*'.join(str(n) for n in layer.shape)} = {size:,} values" if len(layer.shape) > 1 else f"{size:,} values"

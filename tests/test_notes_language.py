@@ -193,3 +193,36 @@ def test_the_kernel_tensor_shape_in_conv_and_explain():
     # Grouped: 4 filters over 4 channels in 2 groups see 2 channels each: 4 x 2 x 3 x 3 = 72.
     result = run("conv", "--input", "8x8x4", "--filters", "4", "--kernel", "3", "--groups", "2")
     assert "weights 4 x 2 x 3 x 3 (C_out x C_in/groups x F_H x F_W) = 72 values" in result.stdout
+
+
+# --- "same" padding, three meanings -------------------------------------------------------
+
+
+def test_same_padding_at_stride_2_in_the_notes_and_elsewhere():
+    result = run("explain", HOMEWORK / "same-padding-stride2.yaml", "--layer", "tf_same")
+    # W = 7, F = 2, S = 2: the notes' P = ((7-1)*2 - 7 + 2)/2 = 7/2 = 3.5; P = 3 gives
+    # floor((7 + 6 - 2)/2) + 1 = 6, P = 4 gives floor((7 + 8 - 2)/2) + 1 = 7.
+    assert (
+        "H, the notes (output = input, 7): P = ((7-1)*2 - 7 + 2)/2 = 7/2 = 3.5, not whole: floor P = 3 gives "
+        "floor((7 + 2*3 - 2)/2) + 1 = 6, ceil P = 4 gives floor((7 + 2*4 - 2)/2) + 1 = 7" in result.stdout
+    )
+    # TensorFlow: ceil(7/2) = 4 outputs need (4-1)*2 + 2 - 7 = 1: 0 before, 1 after.
+    assert (
+        "H, TensorFlow's SAME (cnncalc's same): output ceil(7/2) = 4, padding max((4-1)*2 + 2 - 7, 0) = 1: "
+        "0 before, 1 after" in result.stdout
+    )
+    assert "H, PyTorch's padding='same' (convolutions only): refused at stride 2" in result.stdout
+
+
+def test_same_padding_at_stride_1_agrees_for_odd_kernels_and_splits_even_ones():
+    # 5x5 on 32: the notes' P = (31 - 32 + 5)/2 = 2; TensorFlow and PyTorch pad 4 = 2 + 2.
+    result = run("conv", "--input", "32x32x3", "--filters", "1", "--kernel", "5", "--padding", "same")
+    assert "W, the notes (output = input, 32): P = ((32-1)*1 - 32 + 5)/2 = 2 on each side" in result.stdout
+    assert "W, PyTorch's padding='same' (convolutions only): 4 in all, 2 before, 2 after: output 32" in result.stdout
+    # 4x4 on 8: the notes' P = (7 - 8 + 4)/2 = 1.5 (P = 1: 8 + 2 - 4 + 1 = 7; P = 2: 9);
+    # TensorFlow and PyTorch both pad 3: 1 before, 2 after.
+    result = run("conv", "--input", "8x8x1", "--filters", "1", "--kernel", "4", "--padding", "same")
+    assert "3/2 = 1.5, not whole: floor P = 1 gives floor((8 + 2*1 - 4)/1) + 1 = 7, ceil P = 2 gives" in result.stdout
+    assert "floor((8 + 2*2 - 4)/1) + 1 = 9" in result.stdout
+    assert "padding max((8-1)*1 + 4 - 8, 0) = 3: 1 before, 2 after" in result.stdout
+    assert "PyTorch's padding='same' (convolutions only): 3 in all, 1 before, 2 after: output 8" in result.stdout
