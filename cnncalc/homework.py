@@ -121,7 +121,8 @@ def same_padding_meanings(spatial: tuple, window) -> list:
 
     lines = ['"same" padding, three meanings:']
     ndim = len(spatial)
-    for axis, (size, kernel, stride, dilation) in enumerate(zip(spatial, window.kernel, window.stride, window.dilation)):
+    axes = zip(spatial, window.kernel, window.stride, window.dilation)
+    for axis, (size, kernel, stride, dilation) in enumerate(axes):
         name = axis_name(axis, ndim)
         span = dilation * (kernel - 1) + 1
         span_text = f"{kernel}" if dilation == 1 else f"{dilation}*({kernel}-1)+1"
@@ -218,9 +219,8 @@ def check(report, values: dict | None = None) -> list:
                 continue
             answer, correct = _judge(field, expected, layer, loc)
             lines = list(work.get(field, []))
-            if field == "shape" and not correct and isinstance(expected, list) and len(expected) > 1:
-                if (expected[-1], *expected[:-1]) == tuple(layer.shape):
-                    lines.insert(0, "lists are read channels first, like `input:`; as H x W x C your answer is right")
+            if field == "shape" and not correct:
+                lines[:0] = _shape_order_hint(expected, tuple(layer.shape))
             verdicts.append(Verdict(layer.name, field, expected, answer, correct, loc, lines))
     return verdicts
 
@@ -241,20 +241,51 @@ def _judge(field: str, expected, layer, loc: Loc):
     raise SpecError.at(loc, f"cannot check {field!r}")
 
 
+SHAPE_FORMS = (
+    "a shape is a list such as [8, 28, 28] (channels first), or H x W x C as the notes write it: 28x28x8, "
+    "(28, 28, 8), 1x1x4096, (120, 1)"
+)
+
+
+def shape_numbers(text: str):
+    """The sizes of a shape written as text, in the order written: ``28x28x8``, ``(28,28,8)``,
+    ``[1x1x4096]``, ``(120, 1)``; None when it is not one."""
+    text = text.replace(" ", "").lower()
+    if text[:1] in "([" and text[-1:] in ")]":
+        text = text[1:-1]
+    parts = text.replace(",", "x").split("x")
+    return [int(part) for part in parts] if all(part.isdigit() for part in parts) else None
+
+
+def _squeezed(shape) -> tuple:
+    return tuple(n for n in shape if n != 1)
+
+
 def _judge_shape(expected, shape: tuple, loc: Loc):
+    """A list is channels first, like ``input:``; text is the notes' H x W x C. A vector may
+    be written with any axes of size 1 around it: 1x1x4096, (4096, 1) or 4096 for [4096]."""
     if isinstance(expected, str) or isinstance(expected, int) and not isinstance(expected, bool):
-        text = str(expected).replace(" ", "").lower()
-        try:
-            numbers = [int(part) for part in text.split("x")]
-        except ValueError:
-            raise SpecError.at(
-                loc, f"a shape is a list such as [8, 28, 28] or H x W x C such as 28x28x8, not {expected!r}"
-            ) from None
-        channels_first = tuple(numbers) if len(numbers) == 1 else (numbers[-1], *numbers[:-1])
-        return list(shape), channels_first == tuple(shape)
-    if isinstance(expected, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in expected):
-        return list(shape), tuple(expected) == tuple(shape)
-    raise SpecError.at(loc, f"a shape is a list such as [8, 28, 28] or H x W x C such as 28x28x8, not {expected!r}")
+        numbers = shape_numbers(str(expected))
+        if numbers is None:
+            raise SpecError.at(loc, f"{SHAPE_FORMS}; not {expected!r}")
+        written = tuple(numbers) if len(numbers) == 1 else (numbers[-1], *numbers[:-1])
+    elif isinstance(expected, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in expected):
+        written = tuple(expected)
+    else:
+        raise SpecError.at(loc, f"{SHAPE_FORMS}; not {expected!r}")
+    vector = len(_squeezed(shape)) <= 1 and _squeezed(written) == _squeezed(shape)
+    return list(shape), written == tuple(shape) or vector
+
+
+def _shape_order_hint(expected, shape: tuple) -> list:
+    """When the answer is right in the other order: a list read as H x W x C, or text read
+    channels first."""
+    if isinstance(expected, list) and len(expected) > 1 and (expected[-1], *expected[:-1]) == shape:
+        return ["lists are read channels first, like `input:`; as H x W x C your answer is right"]
+    numbers = shape_numbers(expected) if isinstance(expected, str) else None
+    if numbers and len(numbers) > 1 and tuple(numbers) == shape:
+        return ["text is read H x W x C, as the notes write shapes; channels first your answer is right"]
+    return []
 
 
 def _judge_field(expected, field, loc: Loc):
@@ -290,7 +321,9 @@ def _whole_number(value, loc: Loc, field: str) -> int:
         if all(factor.isdigit() for factor in factors):
             return _prod(int(factor) for factor in factors)
     raise SpecError.at(
-        loc, f"{field} is a whole number (48120, 48,120, 48_120, 28*28*8 or 28*28*8 = 6,272 are all fine), not {value!r}"
+        loc,
+        f"{field} is a whole number (48120, 48,120, 48_120, 28*28*8 or 28*28*8 = 6,272 are all fine), "
+        f"not {value!r}",
     )
 
 

@@ -226,3 +226,46 @@ def test_same_padding_at_stride_1_agrees_for_odd_kernels_and_splits_even_ones():
     assert "floor((8 + 2*2 - 4)/1) + 1 = 9" in result.stdout
     assert "padding max((8-1)*1 + 4 - 8, 0) = 3: 1 before, 2 after" in result.stdout
     assert "PyTorch's padding='same' (convolutions only): 3 in all, 1 before, 2 after: output 8" in result.stdout
+
+
+# --- shapes as the notes write them -------------------------------------------------------
+
+
+def test_shape_notations_of_the_notes(tmp_path):
+    # examples/homework/shape-notations.yaml: every answer right in the notes' notations.
+    result = run("check", HOMEWORK / "shape-notations.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 answers: 8 right, 0 wrong" in result.stdout
+    # Wrong ones stay wrong: 5 - 5 + 1 = 1, not 2; an fc's 4096 outputs are not 2x4096.
+    path = tmp_path / "wrong.yaml"
+    path.write_text(
+        "input: [3, 5, 5]\nlayers:\n  - conv: {filters: 8, kernel: 5}\n    expect: {shape: \"(2, 2, 8)\"}\n"
+        "  - fc: 4096\n    expect: {shape: 2x4096}\n  - fc: 4096\n    expect: {shape: \"(1, 1, 4096)\"}\n"
+    )
+    result = run("check", path)
+    assert result.returncode == 1
+    assert "(2, 2, 8) is wrong; the answer is 1x1x8 (H x W x C)" in result.stdout
+    assert "2x4096 is wrong" in result.stdout
+    assert "(1, 1, 4096) is right" in result.stdout
+
+
+def check_conv_shape(tmp_path, written: str):
+    """``check`` on a 5x5 conv of 8 filters on 32x32x3 (output 28x28x8) answered ``written``."""
+    path = tmp_path / "shape.yaml"
+    conv = "input: [3, 32, 32]\nlayers:\n  - conv: {filters: 8, kernel: 5}\n"
+    path.write_text(conv + f'    expect: {{shape: "{written}"}}\n')
+    return path, run("check", path)
+
+
+def test_a_shape_right_in_the_other_order_says_so(tmp_path):
+    # 28x28x8 channels first is (8, 28, 28).
+    _, result = check_conv_shape(tmp_path, "(8, 28, 28)")
+    assert result.returncode == 1
+    assert "text is read H x W x C, as the notes write shapes; channels first your answer is right" in result.stdout
+
+
+def test_a_shape_that_is_not_one_is_refused_with_its_place(tmp_path):
+    path, result = check_conv_shape(tmp_path, "28 by 28")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{path}:4:21: error: a shape is a list such as [8, 28, 28]")
+    assert "Traceback" not in result.stderr

@@ -42,9 +42,10 @@ def write(report, stream) -> None:
     total_bytes = values * width * report.batch
     batch = f" * batch {report.batch}" if report.batch > 1 else ""
     weights = sum(row.weights for row in rows)
+    short = si_text(values).replace(" ", "")
     biases = report.totals.params - weights
     stream.write(
-        f"\nTOTAL memory: {values:,} values ({si_text(values).replace(' ', '')}) * {width} bytes ({report.dtype}){batch}"
+        f"\nTOTAL memory: {values:,} values ({short}) * {width} bytes ({report.dtype}){batch}"
         f" = {total_bytes:,} bytes = {total_bytes / 10**6:.1f} MB = {total_bytes / 2**20:.1f} MiB"
         " (forward only; the backward pass keeps about as much again)\n"
         f"TOTAL params: {weights:,} weights ({si_text(weights).replace(' ', '')}) without biases; "
