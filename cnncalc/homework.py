@@ -468,9 +468,46 @@ def _prod(shape) -> int:
     return result
 
 
+# Pooling that keeps one input per window, whose positions ("switches") unpooling reuses.
+# A declared trait of the type once the layer registry's rework lands.
+SWITCHED_TYPES = ("maxpool",)
+
+
+def max_switches(layer, inputs) -> list:
+    """Where each output of a max pooling came from: per channel, a grid of input positions
+    ``(row, column)`` (one index per spatial axis), the first largest value of the window in
+    reading order, as PyTorch's ``return_indices`` picks it (its flat index is
+    ``row * W + column``, what ``MaxUnpool2d`` takes). ``inputs``: the layer's input, one
+    example, channels first."""
+    import itertools
+
+    import numpy as np
+
+    inputs = np.asarray(inputs)
+    window = layer.spec.type.window(layer.spec.args, inputs.shape)
+    spatial = inputs.shape[1:]
+    out = layer.shape[1:]
+    grids = []
+    for channel in inputs:
+        grid = np.empty(out, dtype=object)
+        for place in itertools.product(*(range(n) for n in out)):
+            per_axis = [
+                [o * s - before + k * d for k in range(f) if 0 <= o * s - before + k * d < n]
+                for o, s, (before, _), f, d, n in zip(
+                    place, window.stride, window.pads, window.kernel, window.dilation, spatial
+                )
+            ]
+            candidates = list(itertools.product(*per_axis))
+            values = [channel[index] for index in candidates]
+            grid[place] = candidates[values.index(max(values))]
+        grids.append(grid.tolist())
+    return grids
+
+
 def given_values(graph, report):
     """Runs the file's ``values:`` through the layers with their given weights; returns
-    {layer name: output of the one example}, or None when the file gives no values.
+    {layer name: output of the one example} (and the input under ``input``), or None when
+    the file gives no values.
     Exact for integers (int64 arithmetic)."""
     import numpy as np
 
@@ -504,4 +541,6 @@ def given_values(graph, report):
         raise SpecError.at(network.loc, f"values have shape {list(inputs.shape)}, but the input is {list(shape)}")
     dtype = "int64" if whole else "float64"
     run = execute(graph, inputs=inputs[None].astype(dtype), dtype=dtype, keep="all")
-    return {name: output[0] for name, output in run.outputs.items()}
+    outputs = {name: output[0] for name, output in run.outputs.items()}
+    outputs[INPUT_NAME] = inputs.astype(dtype)
+    return outputs

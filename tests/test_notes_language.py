@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 HOMEWORK = ROOT / "examples" / "homework"
 CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
@@ -269,3 +271,54 @@ def test_a_shape_that_is_not_one_is_refused_with_its_place(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith(f"{path}:4:21: error: a shape is a list such as [8, 28, 28]")
     assert "Traceback" not in result.stderr
+
+
+# --- run: max pooling's switches ----------------------------------------------------------
+
+
+def switch_rows(stdout: str) -> list:
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "PyTorch's return_indices" in line) + 1
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("  ["):
+            break
+        rows.append(line.strip())
+    return rows
+
+
+def test_run_shows_the_switches_of_the_notes_max_pooling_figure():
+    # The notes' figure: windows [[1,1],[5,6]], [[2,4],[7,8]], [[3,2],[1,2]], [[1,0],[3,4]];
+    # maxima 6 at (1,1), 8 at (1,3), 3 at (2,0), 4 at (3,3).
+    result = run("run", HOMEWORK / "maxpool-2x2-values.yaml")
+    assert switch_rows(result.stdout) == ["[(1, 1), (1, 3)]", "[(2, 0), (3, 3)]"]
+
+
+def test_switches_of_overlapping_padded_windows_by_hand():
+    # examples/homework/maxpool-switches.yaml, each window worked out in its header; (0,1) is
+    # the switch of two outputs, and of the two 8s in window (1,1) the first in reading order.
+    result = run("run", HOMEWORK / "maxpool-switches.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert switch_rows(result.stdout) == [
+        "[(0, 1), (0, 1), (1, 4)]",
+        "[(2, 1), (1, 2), (1, 4)]",
+        "[(4, 0), (3, 2), (4, 3)]",
+    ]
+
+
+@pytest.mark.torch
+def test_switches_agree_with_pytorch_return_indices():
+    torch = pytest.importorskip("torch")
+    import numpy as np
+    from conftest import analyze_text
+
+    from cnncalc.homework import max_switches
+
+    rng = np.random.default_rng(3)
+    for kernel, stride, padding, size in ((2, 2, 0, 6), (3, 2, 1, 7), (3, 1, 1, 5), (3, 3, 0, 8)):
+        x = rng.standard_normal((2, size, size))
+        pool = f"{{kernel: {kernel}, stride: {stride}, padding: {padding}}}"
+        layer = analyze_text(f"input: [2, {size}, {size}]\nlayers:\n  - maxpool: {pool}\n").layers[0]
+        _, indices = torch.nn.functional.max_pool2d(torch.tensor(x)[None], kernel, stride, padding, return_indices=True)
+        ours = [[[r * size + c for r, c in row] for row in grid] for grid in max_switches(layer, x)]
+        assert ours == indices[0].tolist(), (kernel, stride, padding)

@@ -52,11 +52,26 @@ def write_explain(report, work_by_layer: dict, stream) -> None:
         stream.write("\n")
 
 
-def write_values(values: dict, report, stream) -> None:
+def write_values(values: dict, report, stream, switches: dict | None = None) -> None:
+    """Every layer's output; ``switches`` (layer name -> per channel a grid of input
+    positions) adds where each maximum of a max pooling came from."""
     for layer in report.layers:
         array = values[layer.name]
         stream.write(f"{layer.name} ({layer.type}), output {list(layer.shape)}:\n")
         stream.write(_grid(array) + "\n\n")
+        if switches and layer.name in switches:
+            stream.write(
+                "  switches, the input position (row, column) each maximum came from (what unpooling puts back;\n"
+                "  PyTorch's return_indices gives row * W + column):\n"
+            )
+            grids = switches[layer.name]
+            for c, grid in enumerate(grids):
+                if len(grids) > 1:
+                    stream.write(f"  channel {c}:\n")
+                rows = grid if grid and isinstance(grid[0], list) else [grid]
+                for row in rows:
+                    stream.write("  [" + ", ".join("(" + ", ".join(map(str, place)) + ")" for place in row) + "]\n")
+            stream.write("\n")
 
 
 def _grid(array) -> str:
