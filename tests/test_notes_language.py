@@ -192,6 +192,11 @@ def test_the_kernel_tensor_shape_in_conv_and_explain():
     # The homework table's CONV1: 8 filters 5x5 on 32x32x3 -> 8 x 3 x 5 x 5 = 600.
     result = run("explain", HOMEWORK / "homework-table.yaml", "--layer", "CONV1")
     assert "weights 8 x 3 x 5 x 5 (C_out x C_in x F_H x F_W) = 600 values" in result.stdout
+    # examples/homework/kernel-tensor-shapes.yaml (by hand in its header): a transposed
+    # convolution is stored C_in x C_out, 16 x 4 x 2 x 2 = 256; an fc units x inputs.
+    result = run("explain", HOMEWORK / "kernel-tensor-shapes.yaml")
+    assert "weights 16 x 4 x 2 x 2 (C_in x C_out x F_H x F_W) = 256 values" in result.stdout
+    assert "weights 10 x 2916 (units x inputs) = 29,160 values" in result.stdout
     # Grouped: 4 filters over 4 channels in 2 groups see 2 channels each: 4 x 2 x 3 x 3 = 72.
     result = run("conv", "--input", "8x8x4", "--filters", "4", "--kernel", "3", "--groups", "2")
     assert "weights 4 x 2 x 3 x 3 (C_out x C_in/groups x F_H x F_W) = 72 values" in result.stdout
