@@ -327,3 +327,33 @@ def test_switches_agree_with_pytorch_return_indices():
         _, indices = torch.nn.functional.max_pool2d(torch.tensor(x)[None], kernel, stride, padding, return_indices=True)
         ours = [[[r * size + c for r, c in row] for row in grid] for grid in max_switches(layer, x)]
         assert ours == indices[0].tolist(), (kernel, stride, padding)
+
+
+# --- stochastic pooling ------------------------------------------------------------------
+
+
+def test_stochastic_pooling_is_the_probability_weighted_average():
+    # examples/homework/stochastic-pooling.yaml, by hand in its header: windows [1, 2, 3, 4]
+    # -> 30/10 = 3, zeros -> 0, [2, 2, 2, 2] -> 16/8 = 2, [6, 0, 0, 2] -> 40/8 = 5.
+    result = run("run", HOMEWORK / "stochastic-pooling.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "stochastic (stochastic_pool), output [1, 2, 2]:\n  [[3, 0],\n   [2, 5]]" in result.stdout
+    assert "3 answers: 3 right, 0 wrong" in result.stdout  # run checks the values answers
+
+
+def test_stochastic_pooling_counts_negatives_as_zero_and_shapes_as_a_pool(tmp_path):
+    # [[5, -1], [0, 0]]: the -1 counts as 0: 25/5 = 5. A 3x3/2 window with padding 1 on
+    # 7x7: floor((7 + 2 - 3)/2) + 1 = 4; no parameters, no MACs.
+    path = tmp_path / "negative.yaml"
+    path.write_text(
+        "input: [1, 2, 2]\nvalues: [[5, -1], [0, 0]]\nlayers:\n  - stochastic_pool: 2\n    expect: {values: [[5]]}\n"
+    )
+    assert run("check", path).returncode == 0
+    from conftest import analyze_text
+
+    text = "input: [3, 7, 7]\nlayers:\n  - stochastic_pool: {kernel: 3, stride: 2, padding: 1}\n"
+    layer = analyze_text(text).layers[0]
+    assert (list(layer.shape), layer.params, layer.macs) == ([3, 4, 4], 0, 0)
+    # receptive field: size 3, jump 2, start 0 + ((3-1)/2 - 1)*1 = 0
+    field = layer.receptive_field
+    assert (field.size, field.jump, field.start) == ((3, 3), (2, 2), (0, 0))
