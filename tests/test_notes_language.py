@@ -357,3 +357,19 @@ def test_stochastic_pooling_counts_negatives_as_zero_and_shapes_as_a_pool(tmp_pa
     # receptive field: size 3, jump 2, start 0 + ((3-1)/2 - 1)*1 = 0
     field = layer.receptive_field
     assert (field.size, field.jump, field.start) == ((3, 3), (2, 2), (0, 0))
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "architectures").glob("*.yaml")), ids=lambda path: path.name)
+def test_notes_format_on_every_zoo_file(path):
+    # Every line's values are H*W*C of its output ("= N" in the memory column, or N for a
+    # vector), and the total is their sum.
+    rows, totals = notes_table(path)
+    values = []
+    for row in rows:
+        shape = row.split()[1]
+        count = 1
+        for n in shape.split("x"):
+            count *= int(n)
+        assert f"{count:,}" in row, row
+        values.append(count)
+    assert totals[0].startswith(f"TOTAL memory: {sum(values):,} values")

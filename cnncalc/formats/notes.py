@@ -24,6 +24,11 @@ def values_text(shape, values: int) -> str:
     return f"{'*'.join(str(n) for n in order)} = {exact}" if len(shape) > 1 else exact
 
 
+def _size(amount: float) -> str:
+    """One decimal from 1 up (58.1), three significant figures below (0.0974)."""
+    return f"{amount:.1f}" if amount >= 1 else f"{amount:.3g}"
+
+
 def write(report, stream) -> None:
     from ..analysis import DTYPE_BYTES
     from ..homework import notes_memory
@@ -46,7 +51,7 @@ def write(report, stream) -> None:
     biases = report.totals.params - weights
     stream.write(
         f"\nTOTAL memory: {values:,} values ({short}) * {width} bytes ({report.dtype}){batch}"
-        f" = {total_bytes:,} bytes = {total_bytes / 10**6:.1f} MB = {total_bytes / 2**20:.1f} MiB"
+        f" = {total_bytes:,} bytes = {_size(total_bytes / 10**6)} MB = {_size(total_bytes / 2**20)} MiB"
         " (forward only; the backward pass keeps about as much again)\n"
         f"TOTAL params: {weights:,} weights ({si_text(weights).replace(' ', '')}) without biases; "
         f"{report.totals.params:,} with the {biases:,} biases\n"
