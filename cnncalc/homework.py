@@ -9,20 +9,23 @@ arithmetic it explains.
 Answers are read as students write them:
 
 - ``shape``: a list, channels first like ``input:`` (``[8, 28, 28]``), or a string in the
-  course notes' order, H x W x C (``28x28x8``; ``L x C`` in 1-D, ``D x H x W x C`` in 3-D);
+  course notes' order, H x W x C (``28x28x8``, ``(28, 28, 8)``, ``[28x28x8]``; ``L x C`` in
+  1-D, ``D x H x W x C`` in 3-D); a vector with any axes of size 1 around it (``1x1x4096``,
+  ``(120, 1)``);
 - ``params``, ``trainable_params``, ``buffers``, ``macs``, ``activation_bytes``: whole numbers
-  (``48,120`` and ``48_120`` are read too);
-- ``size``: the number of values in the output, ``28*28*8 = 6,272``;
+  (``48,120``, ``48_120`` and a product ``28*28*8`` are read too);
+- ``size``: the number of values in the output, ``28*28*8 = 6,272`` (judged by the result);
 - ``receptive_field``: a number (the size on every axis), a list (one size per axis),
   ``global``, or a mapping with any of ``size``, ``jump`` and ``start``;
 - ``values``: the output's values for the file's ``values:`` input, [C][H][W] (or [H][W]
-  when C is 1).
+  when C is 1); a fraction (``4/3``) is its value, and a number written with decimals is
+  right when it is the computed one rounded to them (``1.33``).
 """
 
 from __future__ import annotations
 
 from .errors import Loc, SpecError
-from .geometry import GLOBAL, Field
+from .geometry import GLOBAL, Field, axis_name
 from .record import Record
 from .spec import INPUT_NAME, fraction
 
@@ -61,8 +64,6 @@ def input_field(shape: tuple):
 
 
 def _spatial_axes(ndim: int) -> tuple:
-    from .geometry import axis_name
-
     return tuple(axis_name(axis, ndim) for axis in range(ndim))
 
 
@@ -117,8 +118,6 @@ def same_padding_meanings(spatial: tuple, window) -> list:
       and its pooling layers take numbers); there the total D*(F-1) is split the same way.
 
     ``window`` is the layer's resolved ``geometry.Window`` (its kernel, stride, dilation)."""
-    from .geometry import axis_name
-
     lines = ['"same" padding, three meanings:']
     ndim = len(spatial)
     axes = zip(spatial, window.kernel, window.stride, window.dilation)
