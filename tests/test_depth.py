@@ -80,6 +80,19 @@ def test_the_command_folds_in_every_format(name, format_name, depth):
     assert done.stderr == ""
 
 
+@pytest.mark.parametrize("format_name", ("json", "notes"))
+def test_the_formats_that_list_every_layer_take_depth_too(format_name):
+    # resnet18 at depth 0 folds into 14 rows in the tables; json and the notes' memory table
+    # keep every layer: no error, the same text as without --depth.
+    def output(*depth):
+        command = [sys.executable, "-m", "cnncalc", "summarize", "architectures/resnet18.yaml", "--format", format_name]
+        done = subprocess.run([*command, *depth], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert output("--depth", "0") == output()
+
+
 @pytest.mark.parametrize("name", MODULE_FILES)
 @pytest.mark.parametrize("depth", (0, 2))
 def test_the_rich_table_on_a_terminal_folds(name, depth, monkeypatch):
