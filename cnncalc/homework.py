@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from .errors import Loc, SpecError
 from .geometry import GLOBAL, Field, axis_name
+from .layers.base import prod
 from .record import Record
 from .spec import INPUT_NAME, fraction
 
@@ -102,7 +103,7 @@ def arrays_text(layer, shapes: tuple) -> list:
         names = axes(ndim, layer.spec.args.get("groups", 1)) if axes else None
         named = f" ({' x '.join(names)})" if names and len(names) == len(weight.shape) else ""
         sizes = " x ".join(str(n) for n in weight.shape)
-        lines.append(f"{weight.name} {sizes}{named} = {_prod(weight.shape):,} values")
+        lines.append(f"{weight.name} {sizes}{named} = {prod(weight.shape):,} values")
     return lines
 
 
@@ -318,7 +319,7 @@ def _whole_number(value, loc: Loc, field: str) -> int:
         digits = value.rpartition("=")[2].replace(",", "").replace("_", "").replace(" ", "")
         factors = digits.split("*")
         if all(factor.isdigit() for factor in factors):
-            return _prod(int(factor) for factor in factors)
+            return prod(int(factor) for factor in factors)
     raise SpecError.at(
         loc,
         f"{field} is a whole number (48120, 48,120, 48_120, 28*28*8 or 28*28*8 = 6,272 are all fine), "
@@ -413,58 +414,6 @@ def _plain(value):
     if isinstance(value, tuple):
         return list(value)
     return value
-
-
-class NotesRow(Record, fields="name shape values weights weights_text"):
-    """One line of the course notes' memory table: ``values`` held by the layer's output
-    (one example), ``weights`` its learnable values without biases, and how they add up."""
-
-    __slots__ = ()
-
-
-def notes_memory(report) -> list:
-    """The course notes' accounting (CS231n, "VGGNet in detail"): the input, then every
-    layer that holds an output of its own, counted in values, not bytes. An activation that
-    may overwrite its input (``LayerType.inplace``: ReLU, dropout, softmax) does when nothing
-    else reads that input, so it adds nothing; a view (flatten) adds nothing either.
-    Weights leave the biases out, as the notes' table does.
-
-    >>> from cnncalc.analysis import analyze_file
-    >>> rows = notes_memory(analyze_file("architectures/vgg16.yaml"))
-    >>> rows[1].values, rows[1].weights_text
-    (3211264, '(3*3*3)*64 = 1,728')
-    """
-    readers: dict = {}
-    for layer in report.layers:
-        for name in layer.inputs:
-            readers[name] = readers.get(name, 0) + 1
-    rows = [NotesRow(INPUT_NAME, tuple(report.input), _prod(report.input), 0, "0")]
-    for layer in report.layers:
-        kind = layer.spec.type
-        overwrites = kind.inplace and len(layer.inputs) == 1 and readers.get(layer.inputs[0], 0) == 1
-        if kind.output_is_view or overwrites:
-            continue
-        arrays = [w for w in layer.weights if not w.buffer and w.name != "bias"]
-        count = sum(_prod(w.shape) for w in arrays)
-        terms = " + ".join(_weights_term(w.shape) for w in arrays)
-        text = f"{terms} = {count:,}" if arrays and "*" in terms or len(arrays) > 1 else f"{count:,}"
-        rows.append(NotesRow(layer.name, tuple(layer.shape), _prod(layer.shape), count, text))
-    return rows
-
-
-def _weights_term(shape: tuple) -> str:
-    """The notes' way: a filter's values times the filters, ``(3*3*64)*128``; a matrix
-    ``inputs*outputs``. Arrays are stored outputs first (PyTorch's layout)."""
-    if len(shape) > 2:
-        return f"({'*'.join(str(n) for n in (*shape[2:], shape[1]))})*{shape[0]}"
-    return "*".join(str(n) for n in reversed(shape))
-
-
-def _prod(shape) -> int:
-    result = 1
-    for n in shape:
-        result *= n
-    return result
 
 
 # Pooling that keeps one input per window, whose positions ("switches") unpooling reuses.

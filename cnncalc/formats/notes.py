@@ -31,7 +31,7 @@ def _size(amount: float) -> str:
 
 def write(report, stream) -> None:
     from ..analysis import DTYPE_BYTES
-    from ..homework import notes_memory
+    from ..notes import notes_memory
 
     rows = notes_memory(report)
     table = [("layer", "output", "memory (values)", "weights (no biases)")]
