@@ -89,7 +89,7 @@ def run_values(file: str) -> int:
     from .formats.homework import write_check, write_values
     from .graph import build
     from .homework import check as check_answers
-    from .homework import given_values
+    from .homework import given_values, max_switches
     from .report import analyze
     from .spec import read
 
@@ -102,7 +102,9 @@ def run_values(file: str) -> int:
             "nothing to run: give the input's values under `values:` ([C][H][W], or [H][W] for one channel) and each "
             "weighted layer's `weights:` and `bias:`, e.g. `values: [[1, 2], [3, 4]]` for input: [1, 2, 2]",
         )
-    write_values(values, report, sys.stdout)
+    switched = [layer for layer in report.layers if layer.spec.type.keeps_switches]
+    switches = {layer.name: max_switches(layer, values[layer.inputs[0]]) for layer in switched}
+    write_values(values, report, sys.stdout, switches)
     verdicts = [v for v in check_answers(report, values) if v.field == "values"]
     if verdicts:
         write_check(verdicts, "text", sys.stdout)

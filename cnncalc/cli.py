@@ -47,7 +47,8 @@ def main() -> None:
     type=click.Choice(FORMATS),
     default="table",
     show_default=True,
-    help="table (rich on a terminal, plain text when piped), json, csv or markdown.",
+    help="table (rich on a terminal, plain text when piped), json, csv, markdown, or notes (the course notes'"
+    " memory table: values per layer, ReLU in place, weights without biases).",
 )
 def summarize(
     file: str | None, pattern: str | None, depth: int | None, batch: int, dtype: str, format_name: str

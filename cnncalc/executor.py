@@ -53,6 +53,9 @@ def make_arrays(weights, rng, dtype, args=None, probe: bool = False) -> dict:
         if isinstance(given, tuple):
             arrays[weight.name] = np.array(given, dtype=dtype).reshape(weight.shape)
             continue
+        if isinstance(given, (int, float)) and not isinstance(given, bool):  # one number for every entry
+            arrays[weight.name] = np.full(weight.shape, given, dtype=dtype)
+            continue
         init = weight.init
         # Draw in the target precision: VGG's fc6 alone is 100M values.
         draw = np.dtype(dtype) if np.dtype(dtype) in (np.float32, np.float64) else np.dtype(np.float64)

@@ -145,7 +145,7 @@ def worked_window(spatial: tuple, window: Window, same: bool = False) -> list:
             line += f"{out}"
         left_over = (size + before + after - span) % s
         if left_over and not window.ceil_mode:
-            line += f" ({left_over} {'row' if left_over == 1 else 'rows'} at the end left unused)"
+            line += f" ({left_over} {'column' if name == 'W' else 'row'}{'s' * (left_over > 1)} at the end left unused)"
         lines.append(line)
     return lines
 

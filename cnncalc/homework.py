@@ -9,22 +9,26 @@ arithmetic it explains.
 Answers are read as students write them:
 
 - ``shape``: a list, channels first like ``input:`` (``[8, 28, 28]``), or a string in the
-  course notes' order, H x W x C (``28x28x8``; ``L x C`` in 1-D, ``D x H x W x C`` in 3-D);
+  course notes' order, H x W x C (``28x28x8``, ``(28, 28, 8)``, ``[28x28x8]``; ``L x C`` in
+  1-D, ``D x H x W x C`` in 3-D); a vector with any axes of size 1 around it (``1x1x4096``,
+  ``(120, 1)``);
 - ``params``, ``trainable_params``, ``buffers``, ``macs``, ``activation_bytes``: whole numbers
-  (``48,120`` and ``48_120`` are read too);
-- ``size``: the number of values in the output, ``28*28*8 = 6,272``;
+  (``48,120``, ``48_120`` and a product ``28*28*8`` are read too);
+- ``size``: the number of values in the output, ``28*28*8 = 6,272`` (judged by the result);
 - ``receptive_field``: a number (the size on every axis), a list (one size per axis),
   ``global``, or a mapping with any of ``size``, ``jump`` and ``start``;
 - ``values``: the output's values for the file's ``values:`` input, [C][H][W] (or [H][W]
-  when C is 1).
+  when C is 1); a fraction (``4/3``) is its value, and a number written with decimals is
+  right when it is the computed one rounded to them (``1.33``).
 """
 
 from __future__ import annotations
 
 from .errors import Loc, SpecError
-from .geometry import GLOBAL, Field
+from .geometry import GLOBAL, Field, axis_name
+from .layers.base import prod
 from .record import Record, plain
-from .spec import INPUT_NAME
+from .spec import INPUT_NAME, fraction
 
 COUNTS = ("params", "trainable_params", "buffers", "macs", "activation_bytes", "size")
 
@@ -60,6 +64,95 @@ def input_field(shape: tuple):
     return Field((1,) * ndim, (1,) * ndim, (0,) * ndim) if ndim else GLOBAL
 
 
+def _spatial_axes(ndim: int) -> tuple:
+    return tuple(axis_name(axis, ndim) for axis in range(ndim))
+
+
+def _window_axes(ndim: int) -> tuple:
+    return tuple(f"F_{axis}" for axis in _spatial_axes(ndim))
+
+
+# How each weight array's axes read (PyTorch's layouts), by layer type. This belongs on the
+# layer types as a declared trait; it waits here for the layer registry's rework to land.
+_ARRAY_AXES = {
+    ("conv", "weights"): lambda ndim, g: ("C_out", "C_in" if g == 1 else "C_in/groups", *_window_axes(ndim)),
+    ("conv", "bias"): lambda ndim, g: ("C_out",),
+    ("deconv", "weights"): lambda ndim, g: ("C_in", "C_out" if g == 1 else "C_out/groups", *_window_axes(ndim)),
+    ("deconv", "bias"): lambda ndim, g: ("C_out",),
+    ("local", "weights"): lambda ndim, g: (
+        "C_out",
+        *(f"{axis}_out" for axis in _spatial_axes(ndim)),
+        "C_in",
+        *_window_axes(ndim),
+    ),
+    ("local", "bias"): lambda ndim, g: ("C_out", *(f"{axis}_out" for axis in _spatial_axes(ndim))),
+    ("fc", "weights"): lambda ndim, g: ("units", "inputs"),
+    ("fc", "bias"): lambda ndim, g: ("units",),
+}
+
+
+def arrays_text(layer, shapes: tuple) -> list:
+    """Each learnable array's shape, its axes named: ``weights 8 x 3 x 5 x 5 (C_out x C_in x
+    F_H x F_W) = 600 values``."""
+    ndim = len(shapes[0]) - 1 if shapes else 0
+    lines = []
+    for weight in layer.weights:
+        if weight.buffer:
+            continue
+        axes = _ARRAY_AXES.get((layer.spec.type.name, weight.name))
+        names = axes(ndim, layer.spec.args.get("groups", 1)) if axes else None
+        named = f" ({' x '.join(names)})" if names and len(names) == len(weight.shape) else ""
+        sizes = " x ".join(str(n) for n in weight.shape)
+        lines.append(f"{weight.name} {sizes}{named} = {prod(weight.shape):,} values")
+    return lines
+
+
+def same_padding_meanings(spatial: tuple, window) -> list:
+    """What "same" padding means, per axis, in the three places a student meets it:
+
+    - the course notes: the output as large as the input, W = (W - F + 2P)/S + 1, so
+      P = ((W-1)*S - W + F)/2 on each side; with a stride above 1 that is often not whole
+      (P = 3.5), and then neither P rounded down nor up keeps the size exactly;
+    - TensorFlow's "SAME" (cnncalc's ``same``): the output ceil(W/S), the padding it needs
+      split with the odd one after;
+    - PyTorch's ``padding="same"``: convolutions at stride 1 only (refused for strided ones,
+      and its pooling layers take numbers); there the total D*(F-1) is split the same way.
+
+    ``window`` is the layer's resolved ``geometry.Window`` (its kernel, stride, dilation)."""
+    lines = ['"same" padding, three meanings:']
+    ndim = len(spatial)
+    axes = zip(spatial, window.kernel, window.stride, window.dilation)
+    for axis, (size, kernel, stride, dilation) in enumerate(axes):
+        name = axis_name(axis, ndim)
+        span = dilation * (kernel - 1) + 1
+        span_text = f"{kernel}" if dilation == 1 else f"{dilation}*({kernel}-1)+1"
+        need = (size - 1) * stride - size + span  # 2P
+        notes = f"{name}, the notes (output = input, {size}): P = (({size}-1)*{stride} - {size} + {span_text})/2 = "
+        if need % 2 == 0:
+            lines.append(notes + f"{need // 2} on each side")
+        else:
+            low, high = need // 2, need // 2 + 1
+            outs = [(size + 2 * p - span) // stride + 1 for p in (low, high)]
+            lines.append(
+                notes + f"{need}/2 = {need / 2:g}, not whole: floor P = {low} gives "
+                f"floor(({size} + 2*{low} - {span})/{stride}) + 1 = {outs[0]}, ceil P = {high} gives "
+                f"floor(({size} + 2*{high} - {span})/{stride}) + 1 = {outs[1]}"
+            )
+        out = -(-size // stride)
+        total = max((out - 1) * stride + span - size, 0)
+        lines.append(
+            f"{name}, TensorFlow's SAME (cnncalc's same): output ceil({size}/{stride}) = {out}, padding "
+            f"max(({out}-1)*{stride} + {span} - {size}, 0) = {total}: {total // 2} before, {total - total // 2} after"
+        )
+        if stride == 1:
+            total = span - 1
+            torch = f"{total} in all, {total // 2} before, {total - total // 2} after: output {size}"
+        else:
+            torch = f"refused at stride {stride} (allowed only at stride 1)"
+        lines.append(f"{name}, PyTorch's padding='same' (convolutions only): {torch}")
+    return lines
+
+
 def worked(layer, report) -> dict:
     """Lines of worked arithmetic for every figure of one layer."""
     layer_type, args = layer.spec.type, layer.spec.args
@@ -74,7 +167,14 @@ def worked(layer, report) -> dict:
         else f"size {_axes(field.size)}, jump {_axes(field.jump)}, start {_axes(field.start)}"
     )
     return {
-        "shape": layer_type.worked_shape(args, shapes, layer.shape) + [f"output {list(layer.shape)}"],
+        "arrays": arrays_text(layer, shapes),
+        "shape": layer_type.worked_shape(args, shapes, layer.shape)
+        + [f"output {list(layer.shape)}"]
+        + (
+            same_padding_meanings(shapes[0][1:], layer_type.window(args, shapes[0]))
+            if args.get("padding") == "same" and hasattr(layer_type, "window")
+            else []
+        ),
         "params": [layer_type.worked_params(args, shapes)],
         "size": [
             f"{'*'.join(str(n) for n in layer.shape)} = {size:,} values" if len(layer.shape) > 1 else f"{size:,} values"
@@ -114,14 +214,13 @@ def check(report, values: dict | None = None) -> list:
                 same = _same_values(expected, answer)
                 lines = ["computed from the given input and weights"]
                 if not same:
-                    lines.append(_first_difference(expected, answer))
+                    lines += _difference_lines(expected, answer)
                 verdicts.append(Verdict(layer.name, field, expected, answer, same, loc, lines))
                 continue
             answer, correct = _judge(field, expected, layer, loc)
             lines = list(work.get(field, []))
-            if field == "shape" and not correct and isinstance(expected, list) and len(expected) > 1:
-                if (expected[-1], *expected[:-1]) == tuple(layer.shape):
-                    lines.insert(0, "lists are read channels first, like `input:`; as H x W x C your answer is right")
+            if field == "shape" and not correct:
+                lines[:0] = _shape_order_hint(expected, tuple(layer.shape))
             verdicts.append(Verdict(layer.name, field, expected, answer, correct, loc, lines))
     return verdicts
 
@@ -142,20 +241,51 @@ def _judge(field: str, expected, layer, loc: Loc):
     raise SpecError.at(loc, f"cannot check {field!r}")
 
 
+SHAPE_FORMS = (
+    "a shape is a list such as [8, 28, 28] (channels first), or H x W x C as the notes write it: 28x28x8, "
+    "(28, 28, 8), 1x1x4096, (120, 1)"
+)
+
+
+def shape_numbers(text: str):
+    """The sizes of a shape written as text, in the order written: ``28x28x8``, ``(28,28,8)``,
+    ``[1x1x4096]``, ``(120, 1)``; None when it is not one."""
+    text = text.replace(" ", "").lower()
+    if text[:1] in "([" and text[-1:] in ")]":
+        text = text[1:-1]
+    parts = text.replace(",", "x").split("x")
+    return [int(part) for part in parts] if all(part.isdigit() for part in parts) else None
+
+
+def _squeezed(shape) -> tuple:
+    return tuple(n for n in shape if n != 1)
+
+
 def _judge_shape(expected, shape: tuple, loc: Loc):
+    """A list is channels first, like ``input:``; text is the notes' H x W x C. A vector may
+    be written with any axes of size 1 around it: 1x1x4096, (4096, 1) or 4096 for [4096]."""
     if isinstance(expected, str) or isinstance(expected, int) and not isinstance(expected, bool):
-        text = str(expected).replace(" ", "").lower()
-        try:
-            numbers = [int(part) for part in text.split("x")]
-        except ValueError:
-            raise SpecError.at(
-                loc, f"a shape is a list such as [8, 28, 28] or H x W x C such as 28x28x8, not {expected!r}"
-            ) from None
-        channels_first = tuple(numbers) if len(numbers) == 1 else (numbers[-1], *numbers[:-1])
-        return list(shape), channels_first == tuple(shape)
-    if isinstance(expected, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in expected):
-        return list(shape), tuple(expected) == tuple(shape)
-    raise SpecError.at(loc, f"a shape is a list such as [8, 28, 28] or H x W x C such as 28x28x8, not {expected!r}")
+        numbers = shape_numbers(str(expected))
+        if numbers is None:
+            raise SpecError.at(loc, f"{SHAPE_FORMS}; not {expected!r}")
+        written = tuple(numbers) if len(numbers) == 1 else (numbers[-1], *numbers[:-1])
+    elif isinstance(expected, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in expected):
+        written = tuple(expected)
+    else:
+        raise SpecError.at(loc, f"{SHAPE_FORMS}; not {expected!r}")
+    vector = len(_squeezed(shape)) <= 1 and _squeezed(written) == _squeezed(shape)
+    return list(shape), written == tuple(shape) or vector
+
+
+def _shape_order_hint(expected, shape: tuple) -> list:
+    """When the answer is right in the other order: a list read as H x W x C, or text read
+    channels first."""
+    if isinstance(expected, list) and len(expected) > 1 and (expected[-1], *expected[:-1]) == shape:
+        return ["lists are read channels first, like `input:`; as H x W x C your answer is right"]
+    numbers = shape_numbers(expected) if isinstance(expected, str) else None
+    if numbers and len(numbers) > 1 and tuple(numbers) == shape:
+        return ["text is read H x W x C, as the notes write shapes; channels first your answer is right"]
+    return []
 
 
 def _judge_field(expected, field, loc: Loc):
@@ -185,30 +315,69 @@ def _whole_number(value, loc: Loc, field: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str):
-        digits = value.replace(",", "").replace("_", "").replace(" ", "")
-        if digits.isdigit():
-            return int(digits)
-    raise SpecError.at(loc, f"{field} is a whole number (48120, 48,120 or 48_120 are all fine), not {value!r}")
+        # The worked form counts by its result: "28*28*8 = 6,272"; a bare product too: "28*28*8".
+        digits = value.rpartition("=")[2].replace(",", "").replace("_", "").replace(" ", "")
+        factors = digits.split("*")
+        if all(factor.isdigit() for factor in factors):
+            return prod(int(factor) for factor in factors)
+    raise SpecError.at(
+        loc,
+        f"{field} is a whole number (48120, 48,120, 48_120, 28*28*8 or 28*28*8 = 6,272 are all fine), "
+        f"not {value!r}",
+    )
 
 
 def _same_values(expected, actual) -> bool:
+    """Lists cell by cell. A number written with decimals is right when it is the computed
+    value rounded to them (1.33 for 4/3); a fraction (``"4/3"``) is read as its value."""
     if isinstance(expected, list) and isinstance(actual, list):
         return len(expected) == len(actual) and all(_same_values(e, a) for e, a in zip(expected, actual))
-    if isinstance(expected, (int, float)) and not isinstance(expected, bool) and isinstance(actual, (int, float)):
+    if isinstance(expected, str) and fraction(expected) is not None:
+        expected = fraction(expected)
+    if _is_number(expected) and _is_number(actual):
+        written = repr(expected)
+        if isinstance(expected, float) and "." in written and "e" not in written:
+            decimals = len(written.partition(".")[2])
+            if abs(expected - actual) <= 0.5 * 10**-decimals * (1 + 1e-9):
+                return True
         return _close(expected, actual)
     return False
 
 
-def _first_difference(expected, actual, where: tuple = ()) -> str:
-    """Where two nested lists first differ: ``first difference at [1][2]: 15 written, 14 computed``."""
-    index = "".join(f"[{i}]" for i in where)
+MAX_CELLS_SHOWN = 50
+
+
+def _differences(expected, actual, where: tuple = ()) -> list:
+    """Every cell where two nested lists differ, ``[1][2]: 15 written, 14 computed``, in
+    reading order; a list of the wrong length is one difference."""
     if isinstance(expected, list) and isinstance(actual, list):
         if len(expected) != len(actual):
-            return f"at {index or 'the top'}: {len(expected)} entries written, {len(actual)} computed"
+            index = "".join(f"[{i}]" for i in where) or "the top"
+            return [f"{index}: {len(expected)} entries written, {len(actual)} computed"]
+        found = []
         for i, (e, a) in enumerate(zip(expected, actual)):
             if not _same_values(e, a):
-                return _first_difference(e, a, (*where, i))
-    return f"first difference at {index}: {expected} written, {actual} computed"
+                found += _differences(e, a, (*where, i))
+        return found
+    return [f"{''.join(f'[{i}]' for i in where)}: {expected} written, {actual} computed"]
+
+
+def _difference_lines(expected, actual) -> list:
+    cells = _differences(expected, actual)
+    axes = {1: " ([index])", 2: " ([row][column])", 3: " ([channel][row][column])"}.get(_depth(actual), "")
+    lines = [f"{len(cells)} {'cell differs' if len(cells) == 1 else 'cells differ'}{axes}:"]
+    lines += ["  " + cell for cell in cells[:MAX_CELLS_SHOWN]]
+    if len(cells) > MAX_CELLS_SHOWN:
+        lines.append(f"  and {len(cells) - MAX_CELLS_SHOWN} more")
+    return lines
+
+
+def _depth(values) -> int:
+    return 1 + _depth(values[0]) if isinstance(values, list) and values else 0
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _close(a, b) -> bool:
@@ -220,14 +389,17 @@ def _nested(array):
     values = array.tolist()
     if array.ndim >= 2 and array.shape[0] == 1:
         values = values[0]
-    return _tidy(values)
+    return tidy(values)
 
 
-def _tidy(values):
+def tidy(values, decimals: int = 9):
+    """Nested values as people write them: floats rounded to ``decimals`` places (so 63 *
+    1/9 shows as 7, not 6.999999999999999), whole ones as integers."""
     if isinstance(values, list):
-        return [_tidy(v) for v in values]
-    if isinstance(values, float) and values == int(values):
-        return int(values)
+        return [tidy(v, decimals) for v in values]
+    if isinstance(values, float) and values - values == 0:  # finite
+        values = round(values, decimals)
+        return int(values) if values == int(values) else values
     return values
 
 
@@ -236,9 +408,41 @@ def _axes(values) -> str:
     return texts[0] if len(set(texts)) == 1 else "x".join(texts)
 
 
+def max_switches(layer, inputs) -> list:
+    """Where each output of a max pooling came from: per channel, a grid of input positions
+    ``(row, column)`` (one index per spatial axis), the first largest value of the window in
+    reading order, as PyTorch's ``return_indices`` picks it (its flat index is
+    ``row * W + column``, what ``MaxUnpool2d`` takes). ``inputs``: the layer's input, one
+    example, channels first."""
+    import itertools
+
+    import numpy as np
+
+    inputs = np.asarray(inputs)
+    window = layer.spec.type.window(layer.spec.args, inputs.shape)
+    spatial = inputs.shape[1:]
+    out = layer.shape[1:]
+    grids = []
+    for channel in inputs:
+        grid = np.empty(out, dtype=object)
+        for place in itertools.product(*(range(n) for n in out)):
+            per_axis = [
+                [o * s - before + k * d for k in range(f) if 0 <= o * s - before + k * d < n]
+                for o, s, (before, _), f, d, n in zip(
+                    place, window.stride, window.pads, window.kernel, window.dilation, spatial
+                )
+            ]
+            candidates = list(itertools.product(*per_axis))
+            values = [channel[index] for index in candidates]
+            grid[place] = candidates[values.index(max(values))]
+        grids.append(grid.tolist())
+    return grids
+
+
 def given_values(graph, report):
     """Runs the file's ``values:`` through the layers with their given weights; returns
-    {layer name: output of the one example}, or None when the file gives no values.
+    {layer name: output of the one example} (and the input under ``input``), or None when
+    the file gives no values.
     Exact for integers (int64 arithmetic)."""
     import numpy as np
 
@@ -255,10 +459,14 @@ def given_values(graph, report):
             given = node.spec.args.get(weight.name)
             if weight.buffer:
                 continue
-            if not isinstance(given, tuple):
+            if not isinstance(given, tuple) and not _is_number(given):
+                # Only an array the layer can go without (`bias: false`) gets that hint.
+                arg = node.spec.type.arg(weight.name)
+                hint = f" (or {weight.name}: false)" if arg is not None and arg.default is True else ""
                 raise SpecError.at(
                     node.spec.type_loc,
-                    f'layer "{node.name}" needs its {weight.name} written out (or bias: false) to compute values',
+                    f'layer "{node.name}" needs its {weight.name} written out{hint} to compute values: a list '
+                    f"shaped {list(weight.shape)}, or one number for every entry (fractions such as 1/9 are fine)",
                 )
             whole = whole and np.array(given).dtype.kind in "iub"
     shape = network.input
@@ -268,4 +476,6 @@ def given_values(graph, report):
         raise SpecError.at(network.loc, f"values have shape {list(inputs.shape)}, but the input is {list(shape)}")
     dtype = "int64" if whole else "float64"
     run = execute(graph, inputs=inputs[None].astype(dtype), dtype=dtype, keep="all")
-    return {name: output[0] for name, output in run.outputs.items()}
+    outputs = {name: output[0] for name, output in run.outputs.items()}
+    outputs[INPUT_NAME] = inputs.astype(dtype)
+    return outputs

@@ -164,6 +164,27 @@ def _text(value) -> str:
     return str(value)
 
 
+def fraction(text):
+    """``"1/9"`` (or ``"-3 / 16"``) as a number, the way worked examples write weights;
+    None for any other text."""
+    top, slash, bottom = text.replace(" ", "").partition("/")
+    sign = -1 if top.startswith("-") else 1
+    top = top.lstrip("-")
+    if not slash or not top.isdigit() or not bottom.isdigit() or int(bottom) == 0:
+        return None
+    return sign * int(top) / int(bottom)
+
+
+def with_fractions(value):
+    """A nested list of numbers with every fraction string (``"1/9"``) read as a number."""
+    if isinstance(value, str):
+        number = fraction(value)
+        return value if number is None else number
+    if isinstance(value, list):
+        return [with_fractions(item) for item in value]
+    return value
+
+
 def type_names() -> list:
     return sorted({t.name for t in REGISTRY.values()})
 
@@ -501,6 +522,8 @@ class _Reader:
         if isinstance(value, str) and "${" in value:
             self.error(loc, f"{what}: {value} is only worked out inside a module, with the module's parameters")
             return None
+        if isinstance(kind, Numbers):
+            value = with_fractions(value)
         try:
             return kind.parse(value)
         except ArgError as error:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from test_zoo_branching import PARAMS as BRANCHING_PARAMS
 from test_zoo_resnet import torchvision_params
+from test_zoo_variants import PARAMS as VARIANT_PARAMS
 
 from cnncalc.report import analyze_file
 
@@ -102,6 +103,7 @@ PARAMS = [
     ("resnet101.yaml", 44_549_160, torchvision_params("bottleneck", (3, 4, 23, 3)), "torchvision resnet101"),
     ("resnet152.yaml", 60_192_808, torchvision_params("bottleneck", (3, 8, 36, 3)), "torchvision resnet152"),
     *BRANCHING_PARAMS,  # GoogLeNet, MobileNets, DenseNet, SqueezeNet, U-Net (test_zoo_branching.py)
+    *VARIANT_PARAMS,  # ZFNet 512/1024/512, pre-activation ResNet-164 (test_zoo_variants.py)
     (
         "resnet50_tfslim.yaml",
         25_557_032,

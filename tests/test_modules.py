@@ -218,7 +218,8 @@ def test_depth_folds_instances_into_rows(capsys):
     lines = stream.getvalue().splitlines()
     # layer1.0: two 3x3 64->64 convs, 2 * 36,864 = 73,728; layer2.0: 73,728 + 147,456 + 8,192.
     assert lines[1].split(",")[:5] == ["layer1.0", "basic", "input", "64x8x8", "73728"]
-    assert lines[2].split(",")[:5] == ["layer2.0", "basic", "layer1.0.output", "128x4x4", str(73_728 + 147_456 + 8_192)]
+    # its input is the row layer1.0 (layer1.0.output is folded into it, no row of its own)
+    assert lines[2].split(",")[:5] == ["layer2.0", "basic", "layer1.0", "128x4x4", str(73_728 + 147_456 + 8_192)]
     assert len(lines) == 3
     json_stream = io.StringIO()
     write(report, "json", json_stream, depth=0)  # the JSON report keeps every layer

@@ -176,6 +176,19 @@ def explicit_pool(d, x):
     return pool(padded(x, pairs)) / pool(padded(torch.ones_like(x), pairs))
 
 
+def stochastic_pool(d, x):
+    """PyTorch has no stochastic pooling: its inference form (Zeiler & Fergus 2013), window
+    sums of a^2 over window sums of a, negatives as 0, from PyTorch's average pooling (the
+    divisors cancel)."""
+    nd = x.dim() - 2
+    kernel, stride, _ = sliding(d, nd)
+    pool = getattr(F, f"avg_pool{nd}d")
+    a = x.clamp(min=0)
+    options = {"padding": d.get("padding", 0), "ceil_mode": d.get("ceil_mode", False)}
+    squares, sums = pool(a * a, kernel, stride, **options), pool(a, kernel, stride, **options)
+    return torch.where(sums > 0, squares / torch.where(sums > 0, sums, torch.ones_like(sums)), torch.zeros_like(sums))
+
+
 def reference(d, xs):
     """``(output, weights loader)`` of PyTorch's layer for ``d``: call with cnncalc's arrays."""
     x = xs[0]
@@ -183,6 +196,13 @@ def reference(d, xs):
     padding = d.get("padding", 0)
     if d.type == "local":
         return lambda arrays: local(d, x, arrays)
+    if d.type == "stochastic_pool":
+
+        def stochastic(arrays):
+            load(None, arrays, {})
+            return stochastic_pool(d, x)
+
+        return stochastic
     if d.type == "crop":  # no torch layer: plain slicing, a centered size or [before, after] amounts
 
         def crop(arrays):
@@ -608,6 +628,15 @@ def cases() -> dict:
         ("lppool", {"kernel": 2}, {"primary": True, "from": "input"}),
         ("lppool", {"kernel": [2, 3, 2], "stride": [1, 2, 2], "ceil_mode": True}, {"from": "input"}),
     )
+    c["stochastic-pool-2d"] = chain(
+        [2, 7, 9],
+        ("stochastic_pool", {"kernel": 2}, {"from": "input"}),
+        ("stochastic_pool", {"kernel": 3, "stride": 2, "padding": 1, "ceil_mode": True}, {"from": "input"}),
+        ("relu", {}, {"name": "positive", "from": "input"}),
+        ("stochastic_pool", {"kernel": [3, 2], "stride": [1, 2]}),
+    )
+    c["stochastic-pool-1d"] = chain([2, 11], ("stochastic_pool", {"kernel": 3, "stride": 2, "padding": 1}))
+    c["stochastic-pool-3d"] = chain([2, 5, 6, 5], ("stochastic_pool", {"kernel": 2, "ceil_mode": True}))
     c["global-pools"] = chain(
         [3, 5, 4],
         ("global_avgpool", {}, {"from": "input"}),

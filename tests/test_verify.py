@@ -29,6 +29,7 @@ SLOW = {
     "unet",
     "mobilenet_v1",
     "mobilenet_v2",
+    "preact_resnet164",
     "vgg16",
     "vgg19",
 }

@@ -3,16 +3,20 @@ imported only when used, so ``--format json`` never pays for rich."""
 
 from __future__ import annotations
 
-FORMATS = ("table", "json", "csv", "markdown")
+FORMATS = ("table", "json", "csv", "markdown", "notes")
+
+
+# The formats that fold module instances into one row each with ``--depth``.
+FOLDING = ("table", "csv", "markdown")
 
 
 def write(report, format_name: str, stream, depth: int | None = None) -> None:
     """``depth`` folds module instances for the tables (table, csv, markdown); the JSON report
-    always lists every layer."""
+    and the notes' memory table always list every layer."""
     if format_name not in FORMATS:
         raise ValueError(f"unknown format {format_name!r}")
     module = __import__(f"{__name__}.{format_name}", fromlist=["write"])
-    if depth is None or format_name == "json":
+    if depth is None or format_name not in FOLDING:
         module.write(report, stream)
     else:
         module.write(report, stream, depth)

@@ -77,40 +77,50 @@ COLUMNS = (
 def rows(report, depth: int | None = None) -> list:
     """The report's layers, with module instances nested deeper than ``depth`` folded into
     one row each (named after the instance, typed by its module): parameters, MACs and
-    memory summed, shape and receptive field those of the instance's output."""
+    memory summed, shape and receptive field those of the instance's output, inputs the
+    rows that feed it. An input inside a folded instance is named by the instance."""
     if depth is None:
         return list(report.layers)
-    result, members = [], {}
+    # In order of first appearance: a layer record, or the name (a str) of a folded instance.
+    # Layer records are tuples themselves, so the two must not both be tuples.
+    order, members, row_of = [], {}, {}
     for layer in report.layers:
         if len(layer.module) <= depth:
-            result.append(layer)
+            order.append(layer)
+            row_of[layer.name] = layer.name
             continue
         instance, module = layer.module[depth]
         if instance not in members:
-            members[instance] = []
-            result.append((instance, module))
-        members[instance].append(layer)
-    folded = []
-    for item in result:
-        if not isinstance(item, tuple):
-            folded.append(item)
-            continue
-        instance, module = item
-        layers = members[instance]
-        output = next((layer for layer in layers if layer.name == f"{instance}.output"), layers[-1])
-        folded.append(
-            output._replace(
-                name=instance,
-                type=module,
-                inputs=tuple(name for name in layers[0].inputs if not name.startswith(f"{instance}.")),
-                params=sum(layer.params for layer in layers),
-                trainable_params=sum(layer.trainable_params for layer in layers),
-                buffers=sum(layer.buffers for layer in layers),
-                macs=sum(layer.macs for layer in layers),
-                activation_bytes=sum(layer.activation_bytes for layer in layers),
-            )
-        )
-    return folded
+            members[instance] = (module, [])
+            order.append(instance)
+        members[instance][1].append(layer)
+        row_of[layer.name] = instance
+
+    def inputs(layers, row: str) -> tuple:
+        names = [row_of.get(name, name) for layer in layers for name in layer.inputs]
+        return tuple(dict.fromkeys(name for name in names if name != row))
+
+    return [
+        _folded(item, *members[item], inputs(members[item][1], item))
+        if isinstance(item, str)
+        else item._replace(inputs=inputs([item], item.name))
+        for item in order
+    ]
+
+
+def _folded(instance: str, module: str, layers: list, inputs: tuple):
+    """One row for a module instance's layers."""
+    output = next((layer for layer in layers if layer.name == f"{instance}.output"), layers[-1])
+    return output._replace(
+        name=instance,
+        type=module,
+        inputs=inputs,
+        params=sum(layer.params for layer in layers),
+        trainable_params=sum(layer.trainable_params for layer in layers),
+        buffers=sum(layer.buffers for layer in layers),
+        macs=sum(layer.macs for layer in layers),
+        activation_bytes=sum(layer.activation_bytes for layer in layers),
+    )
 
 
 def title(report) -> str:

@@ -14,6 +14,7 @@ FIELD_NAMES = {
     "trainable_params": "trainable parameters",
     "buffers": "buffers",
     "activation_bytes": "activation bytes",
+    "arrays": "learnable arrays (PyTorch's layout)",
 }
 
 
@@ -41,19 +42,36 @@ def write_explain(report, work_by_layer: dict, stream) -> None:
     for name, work in work_by_layer.items():
         layer = next(layer for layer in report.layers if layer.name == name)
         stream.write(f"{name} ({layer.type}), output {list(layer.shape)} (channels first)\n")
-        for field in ("shape", "params", "size", "macs", "receptive_field"):
+        for field in ("shape", "params", "arrays", "size", "macs", "receptive_field"):
             lines = work[field]
+            if not lines:
+                continue
             stream.write(f"  {FIELD_NAMES[field]}:\n")
             for line in lines:
                 stream.write(f"    {line}\n")
         stream.write("\n")
 
 
-def write_values(values: dict, report, stream) -> None:
+def write_values(values: dict, report, stream, switches: dict | None = None) -> None:
+    """Every layer's output; ``switches`` (layer name -> per channel a grid of input
+    positions) adds where each maximum of a max pooling came from."""
     for layer in report.layers:
         array = values[layer.name]
         stream.write(f"{layer.name} ({layer.type}), output {list(layer.shape)}:\n")
         stream.write(_grid(array) + "\n\n")
+        if switches and layer.name in switches:
+            stream.write(
+                "  switches, the input position (row, column) each maximum came from (what unpooling puts back;\n"
+                "  PyTorch's return_indices gives row * W + column):\n"
+            )
+            grids = switches[layer.name]
+            for c, grid in enumerate(grids):
+                if len(grids) > 1:
+                    stream.write(f"  channel {c}:\n")
+                rows = grid if grid and isinstance(grid[0], list) else [grid]
+                for row in rows:
+                    stream.write("  [" + ", ".join("(" + ", ".join(map(str, place)) + ")" for place in row) + "]\n")
+            stream.write("\n")
 
 
 def _grid(array) -> str:
@@ -68,11 +86,9 @@ def _grid(array) -> str:
 
 
 def _tidy(values):
-    if isinstance(values, list):
-        return [_tidy(v) for v in values]
-    if isinstance(values, float) and values == int(values):
-        return int(values)
-    return round(values, 6) if isinstance(values, float) else values
+    from ..homework import tidy
+
+    return tidy(values, 6)
 
 
 def _answer(verdict) -> str:

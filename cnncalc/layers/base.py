@@ -395,6 +395,9 @@ class LayerType:
     # ``reduces_positions``: every output unit reads every position of its input, so the
     # output has no spatial layout of its own (global pooling, flatten, fc).
     reduces_positions = False
+    # ``keeps_switches``: pools by picking one input of each window, whose position (the
+    # "switch") unpooling reuses (max pooling); ``cnncalc run`` shows them.
+    keeps_switches = False
     # The probe (probe.py) runs each layer on maps of which inputs changed, against the same
     # layer run on a constant: ``probe_offset`` is that constant. Zero suits every layer in
     # which a changed input changes the output; a product needs 1 (0 * anything = 0 would

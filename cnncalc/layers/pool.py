@@ -83,6 +83,7 @@ class MaxPool(_Pooling):
 
     name = "maxpool"
     aliases = ("max_pool", "pool", "maxpooling")
+    keeps_switches = True
     examples = (
         ((2, 9, 9), "[{maxpool: {kernel: 3, stride: 2, padding: 1}}]"),
         ((2, 10, 10), "[{maxpool: {kernel: 2, dilation: 2, ceil_mode: true}}]"),
