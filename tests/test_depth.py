@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.analysis import analyze_file
+from cnncalc.report import analyze_file
 from cnncalc.formats import write
 
 ROOT = Path(__file__).resolve().parent.parent

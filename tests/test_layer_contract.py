@@ -92,8 +92,10 @@ def test_memory_explain_and_lint_run_on_it(layer_type, shape, layers, tmp_path):
         work = worked(layer, report)
         said_global = work["receptive_field"][0].startswith("global")
         assert said_global == (layer.receptive_field == GLOBAL), (layer.name, work["receptive_field"])
+        for figure in ("shape", "params", "size", "macs", "receptive_field"):
+            assert work[figure], (layer.name, figure)
         for lines in work.values():
-            assert lines and all(isinstance(line, str) and line for line in lines)
+            assert all(isinstance(line, str) and line for line in lines)
     path = tmp_path / "net.yaml"
     path.write_text(text)
     assert [p for p in lint_file(str(path)) if p.severity == "error"] == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.analysis import analyze_file
+from cnncalc.report import analyze_file
 
 ARCHITECTURES = Path(__file__).resolve().parent.parent / "architectures"
 

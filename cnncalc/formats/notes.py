@@ -30,7 +30,7 @@ def _size(amount: float) -> str:
 
 
 def write(report, stream) -> None:
-    from ..analysis import DTYPE_BYTES
+    from ..memory import DTYPE_BYTES
     from ..notes import notes_memory
 
     rows = notes_memory(report)

@@ -25,7 +25,7 @@ with the reason.
 
 from __future__ import annotations
 
-from ..layers import activation, conv, linear, merge, norm, pool, shape
+from ..layers import activation, conv, linear, merge, norm, pool, shape, stochastic
 from ..layers.base import prod
 from ..record import Record
 
@@ -482,4 +482,7 @@ def _pointwise_fc(a, shapes):
 
 # No faithful PyTorch form, with the reason (the contract test asks every type for a rule
 # or a reason).
-UNREPRESENTED = {conv.Local: "PyTorch has no locally connected layer"}
+UNREPRESENTED = {
+    conv.Local: "PyTorch has no locally connected layer",
+    stochastic.StochasticPool: "PyTorch has no stochastic pooling",
+}

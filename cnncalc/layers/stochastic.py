@@ -34,6 +34,7 @@ class StochasticPool(_Pooling):
     name = "stochastic_pool"
     aliases = ("stochastic_pooling", "stochpool")
     args = (KERNEL, STRIDE, PADDING, CEIL_MODE)
+    examples = (((2, 8, 8), "[relu, {stochastic_pool: 2}]"), ((2, 9, 9), "[{stochastic_pool: {kernel: 3, stride: 2}}]"))
 
     def forward(self, a, xs, w, k):
         # Window means of a^2 and of a: their ratio is sum(a^2)/sum(a), the counts cancel.
