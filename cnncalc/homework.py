@@ -64,43 +64,14 @@ def input_field(shape: tuple):
     return Field((1,) * ndim, (1,) * ndim, (0,) * ndim) if ndim else GLOBAL
 
 
-def _spatial_axes(ndim: int) -> tuple:
-    return tuple(axis_name(axis, ndim) for axis in range(ndim))
-
-
-def _window_axes(ndim: int) -> tuple:
-    return tuple(f"F_{axis}" for axis in _spatial_axes(ndim))
-
-
-# How each weight array's axes read (PyTorch's layouts), by layer type. This belongs on the
-# layer types as a declared trait; it waits here for the layer registry's rework to land.
-_ARRAY_AXES = {
-    ("conv", "weights"): lambda ndim, g: ("C_out", "C_in" if g == 1 else "C_in/groups", *_window_axes(ndim)),
-    ("conv", "bias"): lambda ndim, g: ("C_out",),
-    ("deconv", "weights"): lambda ndim, g: ("C_in", "C_out" if g == 1 else "C_out/groups", *_window_axes(ndim)),
-    ("deconv", "bias"): lambda ndim, g: ("C_out",),
-    ("local", "weights"): lambda ndim, g: (
-        "C_out",
-        *(f"{axis}_out" for axis in _spatial_axes(ndim)),
-        "C_in",
-        *_window_axes(ndim),
-    ),
-    ("local", "bias"): lambda ndim, g: ("C_out", *(f"{axis}_out" for axis in _spatial_axes(ndim))),
-    ("fc", "weights"): lambda ndim, g: ("units", "inputs"),
-    ("fc", "bias"): lambda ndim, g: ("units",),
-}
-
-
 def arrays_text(layer, shapes: tuple) -> list:
     """Each learnable array's shape, its axes named: ``weights 8 x 3 x 5 x 5 (C_out x C_in x
     F_H x F_W) = 600 values``."""
-    ndim = len(shapes[0]) - 1 if shapes else 0
     lines = []
     for weight in layer.weights:
         if weight.buffer:
             continue
-        axes = _ARRAY_AXES.get((layer.spec.type.name, weight.name))
-        names = axes(ndim, layer.spec.args.get("groups", 1)) if axes else None
+        names = weight.axes  # declared by the layer type (layers.base.Weight)
         named = f" ({' x '.join(names)})" if names and len(names) == len(weight.shape) else ""
         sizes = " x ".join(str(n) for n in weight.shape)
         lines.append(f"{weight.name} {sizes}{named} = {prod(weight.shape):,} values")
@@ -322,8 +293,7 @@ def _whole_number(value, loc: Loc, field: str) -> int:
             return prod(int(factor) for factor in factors)
     raise SpecError.at(
         loc,
-        f"{field} is a whole number (48120, 48,120, 48_120, 28*28*8 or 28*28*8 = 6,272 are all fine), "
-        f"not {value!r}",
+        f"{field} is a whole number (48120, 48,120, 48_120, 28*28*8 or 28*28*8 = 6,272 are all fine), not {value!r}",
     )
 
 

@@ -39,7 +39,7 @@ def notes_memory(report) -> list:
         overwrites = kind.inplace and len(layer.inputs) == 1 and readers.get(layer.inputs[0], 0) == 1
         if kind.output_is_view or overwrites:
             continue
-        arrays = [w for w in layer.weights if not w.buffer and w.name != "bias"]
+        arrays = [w for w in layer.weights if not w.buffer and not w.bias]
         count = sum(prod(w.shape) for w in arrays)
         terms = " + ".join(_weights_term(w.shape) for w in arrays)
         text = f"{terms} = {count:,}" if arrays and "*" in terms or len(arrays) > 1 else f"{count:,}"

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.report import analyze_file
 from cnncalc.formats import write
+from cnncalc.report import analyze_file
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULE_FILES = sorted(
-    path.name for path in (ROOT / "architectures").glob("*.yaml") if "\nmodules:" in path.read_text()
-)
+MODULE_FILES = sorted(path.name for path in (ROOT / "architectures").glob("*.yaml") if "\nmodules:" in path.read_text())
 DEPTHS = (0, 1, 2, 3)
 TEXT_FORMATS = ("table", "csv", "markdown")
 
@@ -70,8 +68,17 @@ def test_folded_rows_account_for_every_layer(name, depth):
 def test_the_command_folds_in_every_format(name, format_name, depth):
     # The command itself, as a user runs it (piped: the plain-text table).
     done = subprocess.run(
-        [sys.executable, "-m", "cnncalc", "summarize", f"architectures/{name}", "--depth", str(depth), "--format",
-         format_name],
+        [
+            sys.executable,
+            "-m",
+            "cnncalc",
+            "summarize",
+            f"architectures/{name}",
+            "--depth",
+            str(depth),
+            "--format",
+            format_name,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -107,8 +114,12 @@ def test_the_rich_table_on_a_terminal_folds(name, depth, monkeypatch):
 
 def resnet18_rows(format_name: str, depth: int = 0) -> str:
     stream = Terminal() if format_name == "rich" else io.StringIO()
-    write(analyze_file(str(ROOT / "architectures/resnet18.yaml")), "table" if format_name == "rich" else format_name,
-          stream, depth)
+    write(
+        analyze_file(str(ROOT / "architectures/resnet18.yaml")),
+        "table" if format_name == "rich" else format_name,
+        stream,
+        depth,
+    )
     return stream.getvalue()
 
 
@@ -124,8 +135,17 @@ def test_resnet18_blocks_by_hand(format_name, monkeypatch):
     if format_name == "csv":
         lines = text.splitlines()
         # memory: seven outputs of 64x56x56 float32 (conv1 bn1 relu conv2 bn2 add relu), 4 bytes each
-        assert lines[5].split(",")[:9] == ["layer1.0", "basic", "maxpool", "64x56x56", "73984", "73984", "256",
-                                           "231211008", str(7 * 64 * 56 * 56 * 4)]
+        assert lines[5].split(",")[:9] == [
+            "layer1.0",
+            "basic",
+            "maxpool",
+            "64x56x56",
+            "73984",
+            "73984",
+            "256",
+            "231211008",
+            str(7 * 64 * 56 * 56 * 4),
+        ]
         assert lines[7].split(",")[:5] == ["layer2.0", "basic", "layer1.1", "128x28x28", "230144"]
         assert len(lines) == 1 + 14  # conv1 bn1 relu maxpool, 8 blocks, avgpool fc
         # an input inside a folded block is named by the block: avgpool reads layer4.1

@@ -115,7 +115,7 @@ def test_a_size_may_be_written_with_its_arithmetic(tmp_path):
     # 28*28*8 = 6,272 values, written as the notes write it, as a bare product, or wrong
     # (6,271: the result after "=" is the answer judged).
     path = tmp_path / "size.yaml"
-    template = "input: [3, 32, 32]\nlayers:\n  - conv: {{filters: 8, kernel: 5}}\n    expect: {{size: \"{}\"}}\n"
+    template = 'input: [3, 32, 32]\nlayers:\n  - conv: {{filters: 8, kernel: 5}}\n    expect: {{size: "{}"}}\n'
     for written, code in (("28*28*8 = 6,272", 0), ("28*28*8", 0), ("28 * 28 * 8 = 6,271", 1)):
         path.write_text(template.format(written))
         assert run("check", path).returncode == code, written
@@ -246,8 +246,8 @@ def test_shape_notations_of_the_notes(tmp_path):
     # Wrong ones stay wrong: 5 - 5 + 1 = 1, not 2; an fc's 4096 outputs are not 2x4096.
     path = tmp_path / "wrong.yaml"
     path.write_text(
-        "input: [3, 5, 5]\nlayers:\n  - conv: {filters: 8, kernel: 5}\n    expect: {shape: \"(2, 2, 8)\"}\n"
-        "  - fc: 4096\n    expect: {shape: 2x4096}\n  - fc: 4096\n    expect: {shape: \"(1, 1, 4096)\"}\n"
+        'input: [3, 5, 5]\nlayers:\n  - conv: {filters: 8, kernel: 5}\n    expect: {shape: "(2, 2, 8)"}\n'
+        '  - fc: 4096\n    expect: {shape: 2x4096}\n  - fc: 4096\n    expect: {shape: "(1, 1, 4096)"}\n'
     )
     result = run("check", path)
     assert result.returncode == 1

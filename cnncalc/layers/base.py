@@ -30,7 +30,7 @@ whole checklist, so a type that misses a piece fails a test.
 from __future__ import annotations
 
 from ..errors import ArgError, LayerError
-from ..geometry import GLOBAL
+from ..geometry import GLOBAL, axis_name
 from ..record import Record
 
 REQUIRED = object()  # the default of an argument that must be given
@@ -78,18 +78,21 @@ class Arg(Record, fields="name kind default doc"):
         return self.default is REQUIRED
 
 
-class Weight(Record, fields="name shape buffer init"):
+class Weight(Record, fields="name shape buffer init axes bias"):
     """An array a layer holds: learnable (``buffer`` False) or a buffer such as a running mean.
 
     ``init`` says how the executor fills it when the file gives no values: ``fan_in``
     (random, scaled by 1/sqrt(fan-in) so deep networks stay finite), ``small`` (random near
     0), ``one`` (random near 1), ``positive`` (random in [0.5, 1.5]) or a number.
+    ``axes`` names its axes as a student reads them, in PyTorch's layout (``("C_out",
+    "C_in", "F_H", "F_W")``), or is None; ``bias`` marks an array added to the output (a
+    bias or a shift), which the course notes' weight counts leave out.
     """
 
     __slots__ = ()
 
-    def __new__(cls, name, shape, buffer=False, init="fan_in"):
-        return super().__new__(cls, name, tuple(shape), buffer, init)
+    def __new__(cls, name, shape, buffer=False, init="fan_in", axes=None, bias=False):
+        return super().__new__(cls, name, tuple(shape), buffer, init, axes, bias)
 
     @property
     def size(self) -> int:
@@ -539,6 +542,16 @@ def _worked_sizes(weights, none: str) -> str:
     return f"{' + '.join(terms)} = {total:,}" if len(terms) > 1 or "*" in terms[0] else f"{total:,}"
 
 
+def spatial_axis_names(ndim: int) -> tuple:
+    """``("H", "W")`` for a 2-D map (``("L",)``, ``("D", "H", "W")``)."""
+    return tuple(axis_name(axis, ndim) for axis in range(ndim))
+
+
+def window_axis_names(ndim: int) -> tuple:
+    """A kernel's axes: ``("F_H", "F_W")`` for a 2-D map."""
+    return tuple(f"F_{name}" for name in spatial_axis_names(ndim))
+
+
 def groups_of_channels(groups: int, shape: tuple) -> tuple:
     """``shape`` unchanged, after checking that ``groups`` divides its channels."""
     if shape[0] % groups:
@@ -578,5 +591,7 @@ __all__ = [
     "PROBE_CHANNELS",
     "needs_spatial",
     "groups_of_channels",
+    "spatial_axis_names",
+    "window_axis_names",
     "normalize",
 ]

@@ -29,6 +29,8 @@ from .base import (
     np,
     prod,
     register,
+    spatial_axis_names,
+    window_axis_names,
 )
 
 WINDOW_ARGS = (
@@ -152,9 +154,11 @@ class Conv(_SlidingConvolution):
 
     def weights(self, a, shapes):
         channels, ndim = shapes[0][0], len(shapes[0]) - 1
-        arrays = [Weight("weights", (a.filters, channels // a.groups, *per_axis(a.kernel, ndim, "kernel")))]
+        inputs = "C_in" if a.groups == 1 else "C_in/groups"
+        axes = ("C_out", inputs, *window_axis_names(ndim))
+        arrays = [Weight("weights", (a.filters, channels // a.groups, *per_axis(a.kernel, ndim, "kernel")), axes=axes)]
         if a.bias is not False:
-            arrays.append(Weight("bias", (a.filters,), init="small"))
+            arrays.append(Weight("bias", (a.filters,), init="small", axes=("C_out",), bias=True))
         return tuple(arrays)
 
     def macs(self, a, shapes, out):
@@ -200,9 +204,11 @@ class Local(_SlidingConvolution):
     def weights(self, a, shapes):
         channels, ndim = shapes[0][0], len(shapes[0]) - 1
         out = self.output_shape(a, shapes)
-        arrays = [Weight("weights", (*out, channels, *per_axis(a.kernel, ndim, "kernel")))]
+        places = tuple(f"{name}_out" for name in spatial_axis_names(ndim))
+        axes = ("C_out", *places, "C_in", *window_axis_names(ndim))
+        arrays = [Weight("weights", (*out, channels, *per_axis(a.kernel, ndim, "kernel")), axes=axes)]
         if a.bias is not False:
-            arrays.append(Weight("bias", out, init="small"))
+            arrays.append(Weight("bias", out, init="small", axes=("C_out", *places), bias=True))
         return tuple(arrays)
 
     def macs(self, a, shapes, out):
@@ -296,9 +302,11 @@ class Deconv(LayerType):
     def weights(self, a, shapes):
         channels = shapes[0][0]
         kernel = self.geometry(a, shapes[0])[0]
-        arrays = [Weight("weights", (channels, a.filters // a.groups, *kernel))]
+        outputs = "C_out" if a.groups == 1 else "C_out/groups"
+        axes = ("C_in", outputs, *window_axis_names(len(kernel)))
+        arrays = [Weight("weights", (channels, a.filters // a.groups, *kernel), axes=axes)]
         if a.bias is not False:
-            arrays.append(Weight("bias", (a.filters,), init="small"))
+            arrays.append(Weight("bias", (a.filters,), init="small", axes=("C_out",), bias=True))
         return tuple(arrays)
 
     def forward(self, a, xs, w, k):

@@ -64,9 +64,9 @@ class FC(LayerType):
         return a.bias is not False
 
     def weights(self, a, shapes):
-        arrays = [Weight("weights", (a.units, prod(shapes[0])))]
+        arrays = [Weight("weights", (a.units, prod(shapes[0])), axes=("units", "inputs"))]
         if a.bias is not False:
-            arrays.append(Weight("bias", (a.units,), init="small"))
+            arrays.append(Weight("bias", (a.units,), init="small", axes=("units",), bias=True))
         return tuple(arrays)
 
     def forward(self, a, xs, w, k):
@@ -139,9 +139,9 @@ class PointwiseFC(LayerType):
         return (a.units, *shapes[0][1:])
 
     def weights(self, a, shapes):
-        arrays = [Weight("weights", (a.units, shapes[0][0]))]
+        arrays = [Weight("weights", (a.units, shapes[0][0]), axes=("units", "C_in"))]
         if a.bias:
-            arrays.append(Weight("bias", (a.units,), init="small"))
+            arrays.append(Weight("bias", (a.units,), init="small", axes=("units",), bias=True))
         return tuple(arrays)
 
     def macs(self, a, shapes, out):

@@ -36,7 +36,7 @@ class BatchNorm(LayerType):
         channels = shapes[0][0]
         arrays = []
         if a.affine:
-            arrays += [Weight("scale", (channels,), init="one"), Weight("shift", (channels,), init="small")]
+            arrays += [Weight("scale", (channels,), init="one"), Weight("shift", (channels,), init="small", bias=True)]
         if a.track_running_stats:
             arrays += [
                 Weight("running_mean", (channels,), buffer=True, init="small"),
@@ -162,7 +162,7 @@ class GroupNorm(LayerType):
         if not a.affine:
             return ()
         channels = shapes[0][0]
-        return (Weight("scale", (channels,), init="one"), Weight("shift", (channels,), init="small"))
+        return (Weight("scale", (channels,), init="one"), Weight("shift", (channels,), init="small", bias=True))
 
     def saved_extra_bytes(self, a, shapes, out, width):
         return 2 * a.groups * width  # the mean and 1/std of every group, as PyTorch keeps them
@@ -223,7 +223,7 @@ class LayerNorm(LayerType):
         shape = self.normalised_shape(a, shapes[0])
         arrays = [Weight("scale", shape, init="one")]
         if a.bias:
-            arrays.append(Weight("shift", shape, init="small"))
+            arrays.append(Weight("shift", shape, init="small", bias=True))
         return tuple(arrays)
 
     def saved_extra_bytes(self, a, shapes, out, width):
@@ -280,7 +280,7 @@ class InstanceNorm(LayerType):
         channels = shapes[0][0]
         arrays = []
         if a.affine:
-            arrays += [Weight("scale", (channels,), init="one"), Weight("shift", (channels,), init="small")]
+            arrays += [Weight("scale", (channels,), init="one"), Weight("shift", (channels,), init="small", bias=True)]
         if a.track_running_stats:
             arrays += [
                 Weight("running_mean", (channels,), buffer=True, init="small"),
