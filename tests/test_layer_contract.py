@@ -211,3 +211,27 @@ def test_a_new_type_is_one_class():
         assert not verification.mismatches and not verification.unmeasured
     finally:
         del REGISTRY["testchannelmean"]
+
+
+def test_the_modern_blocks_example_by_hand():
+    # examples/modern_blocks.yaml, on a 96x56x56 map (3136 positions):
+    # ConvNeXt block (dim 96, as torchvision's CNBlock):
+    #   dwconv 96*1*7*7 + 96 = 4,800; layernorm 2*96 = 192; pointwise_fc 96*384 + 384 = 37,248;
+    #   pointwise_fc 384*96 + 96 = 36,960; layer_scale 96  -> 79,296 params.
+    #   MACs: 3136*96*49 + 2 * 3136*96*384 = 14,751,744 + 231,211,008 = 245,962,752.
+    # Squeeze-and-excitation (96 -> 24 -> 96): 96*24 + 24 + 24*96 + 96 = 4,728; MACs 2*96*24.
+    # ShuffleNet v2 unit on 48 of the 96 channels: 48*48 + 96 + 48*9 + 96 + 48*48 + 96 = 5,328.
+    from cnncalc.report import analyze_file
+
+    report = analyze_file("examples/modern_blocks.yaml")
+    params: dict = {}
+    macs: dict = {}
+    for layer in report.layers:
+        block = layer.module[0][0]
+        params[block] = params.get(block, 0) + layer.params
+        macs[block] = macs.get(block, 0) + layer.macs
+    assert params == {"stage1.0": 79_296, "se": 4_728, "shuffle": 5_328}
+    assert macs["stage1.0"] == 245_962_752 and macs["se"] == 2 * 96 * 24
+    # buffers: the shuffle unit's three batchnorms, 2*48 each
+    assert report.totals.buffers == 3 * 2 * 48
+    assert report.layers[-1].shape == (96, 56, 56)
