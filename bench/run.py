@@ -174,8 +174,47 @@ def lint() -> None:
         print(f"  {label:34} {seconds:6.2f} s  {1_000 / seconds:6.0f} files/s  (goal: 1,000 in < 5 s)")
 
 
+def verify() -> None:
+    """``cnncalc verify`` against one PyTorch CPU forward pass of the same network (issue 19's
+    goal: at most 10x), with the receptive-field probe's share of verify's time."""
+    python = str(BIN / "python")
+    has_torch = subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0
+    names = ("resnet18", "mobilenet_v2", "squeezenet1_0", "vgg16")
+    print("\nverify: one run of the whole check and of the probe alone, against a torch forward (best of 3)")
+    for name in names:
+        path = f"architectures/{name}.yaml"
+        code = (
+            "import time, sys\n"
+            "from cnncalc.graph import build\nfrom cnncalc.spec import read\n"
+            "from cnncalc.report import analyze\nfrom cnncalc.probe import measure_fields\n"
+            "from cnncalc.verify import verify_graph\n"
+            f"graph = build(read({path!r}))\n"
+            "start = time.perf_counter(); verify_graph(graph); total = time.perf_counter() - start\n"
+            "report = analyze(graph)\n"
+            "start = time.perf_counter(); measure_fields(graph, {l.name: l.receptive_field for l in report.layers})\n"
+            "print(total, time.perf_counter() - start)\n"
+        )
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True, cwd=ROOT)
+        if out.returncode != 0:
+            print(f"  {name}: failed: {out.stderr.strip().splitlines()[-1:]}")
+            continue
+        total, probe = (float(value) for value in out.stdout.split())
+        line = f"  {name:14} verify {total:6.2f} s (probe {probe:5.2f} s)"
+        if has_torch:
+            torch_out = subprocess.run(
+                [python, "bench/forward.py", "torch", path], capture_output=True, text=True, cwd=ROOT
+            )
+            if torch_out.returncode == 0:
+                seconds = json.loads(torch_out.stdout)["seconds"]
+                line += (
+                    f"   torch forward {seconds * 1000:6.0f} ms   verify/forward = {total / seconds:6.1f} (goal <= 10)"
+                )
+        print(line)
+
+
+SECTIONS = {"startup": startup, "forward": forward, "scale": scale, "lint": lint, "verify": verify}
+
 if __name__ == "__main__":
-    startup()
-    forward()
-    scale()
-    lint()
+    # `python bench/run.py [SECTION...]`: every section by default.
+    for section in sys.argv[1:] or list(SECTIONS):
+        SECTIONS[section]()
