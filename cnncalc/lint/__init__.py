@@ -80,15 +80,14 @@ def lint_file(path: str, config: Config | None = None) -> list:
     """Every problem in one file, suppressions and selection applied, sorted by position."""
     from ..analysis import analyze
     from ..graph import build
-    from ..source import parse
+    from ..source import parse, read_text
     from ..spec import parse as parse_spec
 
     config = config or Config.default()
     try:
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read()
-    except (OSError, UnicodeDecodeError) as error:
-        return [Problem(path, 1, 1, "yaml-syntax", "error", f"cannot read: {error}")]
+        text = read_text(path)  # the same checks, and positions, as every other command
+    except SpecError as error:
+        return [Problem(path, d.loc.line or 1, d.loc.column or 1, "yaml-syntax", "error", d.message) for d in error.diagnostics]
     problems: list = []
     stage = "yaml-syntax"
     try:

@@ -1,0 +1,195 @@
+"""Hostile input (issue 14): whatever a file, pattern or option holds, cnncalc answers with
+exit 0, 1 or 2, a position where a file is at fault, and never a traceback or "internal
+error" (exit 3).
+
+Positions are read off the inputs written here (line and column counted by hand), never
+taken from cnncalc's own output.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+
+import pytest
+
+from cnncalc import entry
+
+HEADER = "input: [3, 8, 8]\nlayers:\n  - relu\n"
+
+
+def cnncalc(capsys, *argv) -> tuple:
+    """``(exit code, stdout, stderr)`` of one in-process call, the fast lane included."""
+    try:
+        code = entry.main([str(a) for a in argv])
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else 2
+    finally:
+        gc.enable()  # entry.main disables it for the one-shot command line
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def refused(code: int, err: str, where: str | None = None) -> None:
+    """Exit 2, no traceback, no internal error; with ``where``, the first line starts there."""
+    assert code == 2, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    if where is not None:
+        assert err.startswith(f"{where}: error: "), err
+
+
+def write(tmp_path, text, name="f.yaml"):
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+ALL_FILE_COMMANDS = ("summarize", "lint", "check", "run", "verify", "memory", "explain")
+
+
+def lint_position(out: str, path) -> str:
+    first = out.splitlines()[0]
+    assert first.startswith(f"{path}:"), out
+    return ":".join(first.split(":")[:3])
+
+
+# --- The YAML readers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "scalar", ["!!float abc", "!!int x", "!!bool maybe", "!!timestamp x", "!!int " + "9" * 5000, "9" * 5000]
+)
+@pytest.mark.parametrize("command", ALL_FILE_COMMANDS)
+def test_a_scalar_that_cannot_be_read_is_refused_at_its_position(tmp_path, capsys, scalar, command):
+    path = write(tmp_path, HEADER + f"name: {scalar}\n")
+    code, out, err = cnncalc(capsys, command, path)
+    if command == "lint":
+        assert code == 1 and lint_position(out, path) == f"{path}:4:7", out
+    else:
+        refused(code, err, f"{path}:4:7")
+
+
+def test_an_unclosed_flow_mapping_at_the_end_of_the_file(tmp_path, capsys):
+    path = write(tmp_path, "input: [3, 8, 8]\nlayers: [{relu:")  # no newline at the end
+    code, _, err = cnncalc(capsys, "summarize", path)
+    refused(code, err)
+    assert err.startswith(f"{path}:2:"), err
+
+
+@pytest.mark.parametrize("ending", ["[-", "[a:", "{a: -", "[{a"])
+def test_the_fast_reader_never_reads_past_the_end(tmp_path, capsys, ending):
+    path = write(tmp_path, "input: [3, 8, 8]\nlayers: " + ending)
+    code, _, err = cnncalc(capsys, "summarize", path)
+    refused(code, err)
+    assert err.startswith(f"{path}:"), err
+
+
+def nested_block_lists(depth: int) -> str:
+    """``layers:`` then ``depth`` lists, each a dash one column right of the one above."""
+    dashes = "".join(" " * (i + 2) + "-\n" for i in range(depth))
+    return "input: [3, 8, 8]\nlayers:\n" + dashes + " " * (depth + 2) + "relu\n"
+
+
+@pytest.mark.parametrize("depth", [101, 150, 330, 1000])
+def test_nesting_deeper_than_100_is_refused_by_both_readers(tmp_path, capsys, depth):
+    # The top mapping is depth 0, `layers:`'s list 1, ... the 101st list, the first too
+    # deep, is the dash on line 2 + 101 = 103, at column 103.
+    path = write(tmp_path, nested_block_lists(depth))
+    code, _, err = cnncalc(capsys, "summarize", path)
+    refused(code, err)
+    if depth < 1000:  # libyaml refuses the deepest on its own, at its own place
+        assert err.startswith(f"{path}:103:103: error: "), err
+
+
+def test_nesting_of_exactly_100_is_read(tmp_path, capsys):
+    from cnncalc import source
+
+    text = nested_block_lists(99)  # `layers:` list + 98 more + the scalar: 100 deep
+    value = source.parse(text)
+    assert value["layers"] is not None
+
+
+def test_an_anchor_defined_deep_and_used_shallow_counts_where_it_is_used(tmp_path, capsys):
+    # Fifteen anchors, each 90 lists around the one before: 1,350 deep once used.
+    lines = ["input: [3, 8, 8]", "layers: [relu]"]
+    for k in range(15):
+        inner = f"*a{k - 1}" if k else "relu"
+        lines.append(f"a{k}: &a{k} " + "[" * 90 + inner + "]" * 90)
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    code, _, err = cnncalc(capsys, "summarize", path)
+    refused(code, err)
+    assert err.startswith(f"{path}:"), err
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("input: [3, 8, 8]\nlayers:\n  - relu\x00\n", "3:9"),
+        ("input: [3, 8, 8]\nlayers:\n  - r\u00e9lu\x01\n", "3:10"),  # columns count characters
+    ],
+)
+def test_a_control_character_has_the_same_position_in_summarize_and_lint(tmp_path, capsys, text, where):
+    path = write(tmp_path, text)
+    code, out, err = cnncalc(capsys, "summarize", path)
+    refused(code, err, f"{path}:{where}")
+    code, out, err = cnncalc(capsys, "lint", path)
+    assert code == 1 and lint_position(out, path) == f"{path}:{where}"
+
+
+def test_non_utf8_has_the_same_position_in_summarize_and_lint(tmp_path, capsys):
+    path = write(tmp_path, b"input: [3, 8, 8]\nlayers:\n  - relu \xff\n")
+    code, out, err = cnncalc(capsys, "summarize", path)
+    refused(code, err, f"{path}:3:10")
+    code, out, err = cnncalc(capsys, "lint", path)
+    assert code == 1 and lint_position(out, path) == f"{path}:3:10"
+
+
+@pytest.mark.parametrize("command", ALL_FILE_COMMANDS)
+def test_devices_are_refused_unread(capsys, command):
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero here")
+    code, out, err = cnncalc(capsys, command, "/dev/zero")
+    if command == "lint":
+        assert code == 1 and out.startswith("/dev/zero:1:1: error"), out
+    else:
+        refused(code, err, "/dev/zero")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifos_are_refused_without_waiting_for_a_writer(tmp_path, capsys):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    code, _, err = cnncalc(capsys, "summarize", fifo)
+    refused(code, err, str(fifo))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_linted_folder_with_device_and_fifo_links_lints_the_rest(tmp_path, capsys):
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "a-fifo.yaml").symlink_to(tmp_path / "fifo")
+    if os.path.exists("/dev/zero"):
+        (tmp_path / "b-zero.yaml").symlink_to("/dev/zero")
+    good = write(tmp_path, "input: [3, 8, 8]\nlayers:\n  - relu\n  - relu\n", "c-good.yaml")
+    code, out, _ = cnncalc(capsys, "lint", tmp_path, "--format", "json")
+    assert code == 1
+    import json
+
+    problems = json.loads(out)
+    assert {p["file"] for p in problems} <= {str(tmp_path / "a-fifo.yaml"), str(tmp_path / "b-zero.yaml")}
+    assert str(good) not in {p["file"] for p in problems}
+
+
+def test_a_file_too_large_is_refused_by_its_size_before_it_is_read(tmp_path, capsys):
+    from cnncalc.source import MAX_BYTES
+
+    path = tmp_path / "big.yaml"
+    with open(path, "wb") as stream:  # sparse: no need to write 15 MB of values
+        stream.truncate(15 * 2**20)
+    assert 15 * 2**20 > MAX_BYTES
+    code, _, err = cnncalc(capsys, "summarize", path)
+    refused(code, err, str(path))
+    assert "MiB" in err
