@@ -24,7 +24,7 @@ from __future__ import annotations
 from .errors import Loc, SpecError
 from .geometry import GLOBAL, Field
 from .record import Record
-from .spec import INPUT_NAME
+from .spec import INPUT_NAME, shape_answer, whole_number
 
 COUNTS = ("params", "trainable_params", "buffers", "macs", "activation_bytes", "size")
 
@@ -143,19 +143,10 @@ def _judge(field: str, expected, layer, loc: Loc):
 
 
 def _judge_shape(expected, shape: tuple, loc: Loc):
-    if isinstance(expected, str) or isinstance(expected, int) and not isinstance(expected, bool):
-        text = str(expected).replace(" ", "").lower()
-        try:
-            numbers = [int(part) for part in text.split("x")]
-        except ValueError:
-            raise SpecError.at(
-                loc, f"a shape is a list such as [8, 28, 28] or H x W x C such as 28x28x8, not {expected!r}"
-            ) from None
-        channels_first = tuple(numbers) if len(numbers) == 1 else (numbers[-1], *numbers[:-1])
-        return list(shape), channels_first == tuple(shape)
-    if isinstance(expected, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in expected):
-        return list(shape), tuple(expected) == tuple(shape)
-    raise SpecError.at(loc, f"a shape is a list such as [8, 28, 28] or H x W x C such as 28x28x8, not {expected!r}")
+    channels_first = shape_answer(expected)
+    if channels_first is None:
+        raise SpecError.at(loc, f"a shape is a list such as [8, 28, 28] or H x W x C such as 28x28x8, not {expected!r}")
+    return list(shape), channels_first == tuple(shape)
 
 
 def _judge_field(expected, field, loc: Loc):
@@ -182,13 +173,10 @@ def _judge_field(expected, field, loc: Loc):
 
 
 def _whole_number(value, loc: Loc, field: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        digits = value.replace(",", "").replace("_", "").replace(" ", "")
-        if digits.isdigit():
-            return int(digits)
-    raise SpecError.at(loc, f"{field} is a whole number (48120, 48,120 or 48_120 are all fine), not {value!r}")
+    number = whole_number(value)
+    if number is None:
+        raise SpecError.at(loc, f"{field} is a whole number (48120, 48,120 or 48_120 are all fine), not {value!r}")
+    return number
 
 
 def _same_values(expected, actual) -> bool:

@@ -193,3 +193,130 @@ def test_a_file_too_large_is_refused_by_its_size_before_it_is_read(tmp_path, cap
     code, _, err = cnncalc(capsys, "summarize", path)
     refused(code, err, str(path))
     assert "MiB" in err
+
+
+# --- Numbers, expressions and values -------------------------------------------------------
+
+MODULE = """input: [3, 8, 8]
+modules:
+  m:
+    params: {{k: 3}}
+    layers:
+      - conv:
+          filters: 4
+          kernel: "{kernel}"
+layers:
+  - m: {{k: {k}}}
+"""
+# line 8 is `kernel:`; its value starts at column 19. Line 10's `k` value at column 12.
+
+
+@pytest.mark.parametrize("operator", ["+", "-", "*"])
+def test_only_the_operator_written_is_evaluated(tmp_path, capsys, operator):
+    # k = 3: 3 + 0 = 3, 3 - 0 = 3, 3 * 0 = 0 (a kernel of 0 is refused, at the kernel).
+    path = write(tmp_path, MODULE.format(kernel=f"${{k {operator} 0}}", k=3))
+    code, out, err = cnncalc(capsys, "summarize", path, "--format", "json")
+    if operator == "*":
+        refused(code, err, f"{path}:8:19")
+    else:
+        import json
+
+        assert code == 0, err
+        # conv of 4 filters, 3x3 over 3 channels: 4 * 3 * 9 + 4 = 112 parameters
+        assert json.loads(out)["layers"][0]["params"] == 112
+
+
+@pytest.mark.parametrize(
+    "expression, k, works",
+    [
+        ("${min(k)}", "3", True),
+        ("${max(k, 2)}", "3", True),
+        ("${min(k)}", "[]", False),
+        ("${min(k)}", "[1, true]", False),
+        ("${" + "(" * 130 + "k" + ")" * 130 + "}", "3", False),
+        ("${" + "(" * 199 + "}", "3", False),
+        ("${" + "-" * 199 + "k}", "3", False),
+        ("${k * k * k * k}", "9" * 4000, False),
+        ("${k * 1.5}", "9" * 400, False),
+        ("${k / 1}", ".nan", False),
+        ("${k}", ".inf", False),
+    ],
+)
+def test_expressions_never_crash(tmp_path, capsys, expression, k, works):
+    path = write(tmp_path, MODULE.format(kernel=expression, k=k))
+    code, _, err = cnncalc(capsys, "summarize", path)
+    if works:
+        assert code == 0, err
+    else:
+        refused(code, err)
+        assert err.startswith(f"{path}:"), err
+
+
+def test_a_non_finite_module_default_is_refused_where_it_is_written(tmp_path, capsys):
+    path = write(tmp_path, MODULE.replace("{{k: 3}}", "{{k: .inf}}").format(kernel="${k}", k=3).replace("m: {k: 3}", "m"))
+    code, _, err = cnncalc(capsys, "summarize", path)
+    refused(code, err, f"{path}:4:17")
+
+
+def test_substitution_is_linear_in_the_text(tmp_path, capsys):
+    import time
+
+    path = write(tmp_path, MODULE.format(kernel="${k}" * 300_000, k=3))
+    start = time.perf_counter()
+    code, _, err = cnncalc(capsys, "summarize", path)
+    refused(code, err, f"{path}:8:19")  # 333...3 is text, not a kernel size
+    assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ("input: [3, 8, 8]\nlayers:\n  - upsample: .inf\n", "3:15"),
+        ("input: [3, 8, 8]\nlayers:\n  - upsample: 1e999\n", "3:15"),
+        ("input: [3, 8, 8]\nlayers:\n  - upsample: [2, .nan]\n", "3:15"),
+        ("input: [1, 2, 2]\nvalues: [[1, .inf], [3, 4]]\nlayers:\n  - relu\n", "2:9"),
+        ("input: [1, 2, 2]\nvalues: [[1, 2], [3, 4]]\nlayers:\n  - pad: {padding: 1, mode: constant, value: .inf}\n", "4:46"),
+        ("input: [1, 2, 2]\nvalues: [[1, 2], [3]]\nlayers:\n  - relu\n", "2:9"),
+        ("input: [1, 2, 2]\nvalues: [[[1, 2], [3, 4]], 5]\nlayers:\n  - relu\n", "2:9"),
+        (
+            "input: [1, 3, 3]\nvalues: [[1, 2, 3], [4, 5, 6], [7, 8, 9]]\nlayers:\n"
+            "  - conv: {filters: 1, kernel: 2, weights: [[1, 1], [1]], bias: false}\n",
+            "4:44",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["summarize", "check", "run", "lint"])
+def test_non_finite_and_ragged_numbers_are_refused_by_every_command(tmp_path, capsys, text, where, command):
+    path = write(tmp_path, text)
+    code, out, err = cnncalc(capsys, command, path)
+    if command == "lint":
+        assert code == 1 and lint_position(out, path) == f"{path}:{where}", out
+    else:
+        refused(code, err, f"{path}:{where}")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["{size: 1.5}", "{params: 1.0}", "{macs: abc}", "{shape: 4x-6x6}", "{shape: [4, true]}",
+     "{receptive_field: {size: abc}}", "{receptive_field: {width: 3}}", "{receptive_field: [a]}"],
+)
+@pytest.mark.parametrize("command", ["summarize", "check", "lint"])
+def test_lint_refuses_the_answers_check_cannot_read(tmp_path, capsys, answer, command):
+    path = write(tmp_path, f"input: [3, 8, 8]\nlayers:\n  - relu:\n    expect: {answer}\n")
+    code, out, err = cnncalc(capsys, command, path)
+    if command == "lint":
+        assert code == 1 and "[schema]" in out.splitlines()[0], out
+        assert lint_position(out, path).startswith(f"{path}:4:"), out
+    else:
+        refused(code, err)
+        assert err.startswith(f"{path}:4:"), err
+
+
+def test_answers_in_every_accepted_form_still_check(tmp_path, capsys):
+    # relu keeps 3x8x8: 192 values; no parameters.
+    text = (
+        "input: [3, 8, 8]\nlayers:\n  - relu:\n"
+        "    expect: {shape: 8x8x3, size: '192', params: 0, receptive_field: {size: 1, jump: [1, 1]}}\n"
+    )
+    code, out, err = cnncalc(capsys, "check", write(tmp_path, text))
+    assert code == 0, out + err
