@@ -320,3 +320,38 @@ def test_answers_in_every_accepted_form_still_check(tmp_path, capsys):
     )
     code, out, err = cnncalc(capsys, "check", write(tmp_path, text))
     assert code == 0, out + err
+
+
+# --- The pattern notation --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pattern, column",
+    [
+        ("INPUT", 6),  # the shape that is missing would start after "INPUT"
+        ("INPUT ->", 7),
+        ("INPUT 3\u00b2x3 -> RELU", 7),
+        ("INPUT 32x32x3 -> DROPOUT.", 18),
+        ("INPUT 32x32x3 -> DROPOUT.5.5", 18),
+        ("INPUT 32x32x3 -> DROPOUT.nan", 18),
+        ("INPUT 32x32x3 -> RELU*\u00b2", 23),
+        ("INPUT 32x32x3 -> CONV\u00b2-1", 18),
+        ("INPUT 32x32x3 -> CONV" + "9" * 5000 + "-1", 18),
+        ("INPUT 32x32x3 -> RELU*" + "9" * 5000, 23),
+        ("INPUT 32x32x3 -> " + "[" * 500, 18 + 100),  # the 101st [ is one block too deep
+        ("INPUT 32x32x3 -> RELU*10000000", 18),
+        ("INPUT 32x32x3 -> RELU*150000 -> RELU*50001", 33),
+    ],
+)
+def test_bad_patterns_are_refused_at_their_column(capsys, pattern, column):
+    import time
+
+    start = time.perf_counter()
+    code, _, err = cnncalc(capsys, "summarize", "--pattern", pattern)
+    refused(code, err, f"<pattern>:1:{column}")
+    assert time.perf_counter() - start < 5  # nothing written out before it is refused
+
+
+def test_dropout_forms_still_read(capsys):
+    code, out, err = cnncalc(capsys, "summarize", "--pattern", "INPUT 32x32x3 -> DROPOUT.25 -> DROPOUT -> DROPOUT0.5")
+    assert code == 0, err
