@@ -22,9 +22,6 @@ from .record import Record
 from .spec import read
 
 CHECKED = ("shape", "params", "buffers", "macs", "receptive_field")
-# What the probe and the kernels may hold on top of the arrays (see probe.CHUNK_BYTES and
-# kernels.BLOCK_BYTES).
-WORKSPACE_BYTES = 512 * 2**20
 
 
 class Check(Record, fields="layer field expected measured ok note"):
@@ -81,7 +78,7 @@ def default_max_memory() -> int:
 
 
 def estimate_bytes(graph, report, batch: int, dtype: str = "float32") -> int:
-    """Weights, the most activations alive at once (memory.liveness) and a fixed workspace:
+    """Weights, the most activations alive at once (memory.liveness) and the workspace:
     what running ``graph`` will hold at its peak, roughly from above."""
     from .memory import liveness
 
@@ -89,7 +86,25 @@ def estimate_bytes(graph, report, batch: int, dtype: str = "float32") -> int:
     shapes = {layer.name: layer.shape for layer in report.layers}
     peak = liveness(graph, shapes, graph.input_shape, batch, width).peak
     weights = report.totals.params + report.totals.buffers
-    return peak + weights * width + WORKSPACE_BYTES
+    return peak + weights * width + workspace_bytes(graph.input_shape)
+
+
+def workspace_bytes(input_shape: tuple) -> int:
+    """What the kernels' blocks and the probe's slabs hold on top of the arrays: one block
+    (kernels.BLOCK_BYTES) and one chunk of slabs on the largest probe input (probe._spans'
+    own sizing). A fixed 512 MiB here once made ``--max-memory 200MB`` refuse every network."""
+    from math import prod
+
+    from .kernels import BLOCK_BYTES
+    from .probe import CHUNK_BYTES, PROBE_CHANNELS, SCALES
+
+    spatial = input_shape[1:]
+    if not spatial:
+        return BLOCK_BYTES
+    scale = max(SCALES)
+    example = 16 * PROBE_CHANNELS * prod(spatial) * scale * 4  # as probe._spans sizes an example
+    slabs = max(spatial) * scale
+    return BLOCK_BYTES + max(example, min(slabs * example, CHUNK_BYTES))
 
 
 def verify_file(path: str, seed: int = 0, batch: int = 1, max_memory: int | None = None) -> Verification:

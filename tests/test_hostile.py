@@ -253,7 +253,8 @@ def test_expressions_never_crash(tmp_path, capsys, expression, k, works):
 
 
 def test_a_non_finite_module_default_is_refused_where_it_is_written(tmp_path, capsys):
-    path = write(tmp_path, MODULE.replace("{{k: 3}}", "{{k: .inf}}").format(kernel="${k}", k=3).replace("m: {k: 3}", "m"))
+    text = MODULE.replace("{{k: 3}}", "{{k: .inf}}").format(kernel="${k}", k=3).replace("m: {k: 3}", "m")
+    path = write(tmp_path, text)
     code, _, err = cnncalc(capsys, "summarize", path)
     refused(code, err, f"{path}:4:17")
 
@@ -275,7 +276,10 @@ def test_substitution_is_linear_in_the_text(tmp_path, capsys):
         ("input: [3, 8, 8]\nlayers:\n  - upsample: 1e999\n", "3:15"),
         ("input: [3, 8, 8]\nlayers:\n  - upsample: [2, .nan]\n", "3:15"),
         ("input: [1, 2, 2]\nvalues: [[1, .inf], [3, 4]]\nlayers:\n  - relu\n", "2:9"),
-        ("input: [1, 2, 2]\nvalues: [[1, 2], [3, 4]]\nlayers:\n  - pad: {padding: 1, mode: constant, value: .inf}\n", "4:46"),
+        (
+            "input: [1, 2, 2]\nvalues: [[1, 2], [3, 4]]\nlayers:\n  - pad: {padding: 1, mode: constant, value: .inf}\n",
+            "4:46",
+        ),
         ("input: [1, 2, 2]\nvalues: [[1, 2], [3]]\nlayers:\n  - relu\n", "2:9"),
         ("input: [1, 2, 2]\nvalues: [[[1, 2], [3, 4]], 5]\nlayers:\n  - relu\n", "2:9"),
         (
@@ -355,3 +359,110 @@ def test_bad_patterns_are_refused_at_their_column(capsys, pattern, column):
 def test_dropout_forms_still_read(capsys):
     code, out, err = cnncalc(capsys, "summarize", "--pattern", "INPUT 32x32x3 -> DROPOUT.25 -> DROPOUT -> DROPOUT0.5")
     assert code == 0, err
+
+
+# --- Options -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch", ["\u00b2", "9" * 5000, "0", "-1", "1" + "0" * 10])
+def test_a_bad_batch_is_a_usage_error_in_the_fast_lane_too(tmp_path, capsys, batch):
+    path = write(tmp_path, HEADER)
+    code, _, err = cnncalc(capsys, "summarize", path, "--batch", batch)
+    refused(code, err)
+    assert "--batch" in err
+
+
+@pytest.mark.parametrize("size", ["inf", "1e400", "-1GiB", "nan", "1_000", "", "9" * 5000])
+@pytest.mark.parametrize("command, option", [("memory", "--budget"), ("verify", "--max-memory")])
+def test_a_bad_size_is_a_usage_error(tmp_path, capsys, size, command, option):
+    path = write(tmp_path, HEADER)
+    code, _, err = cnncalc(capsys, command, path, option, size)
+    refused(code, err)
+    assert option in err
+
+
+def test_a_budget_is_read_exactly(tmp_path, capsys):
+    import json
+
+    path = write(tmp_path, HEADER)
+    code, out, err = cnncalc(capsys, "memory", path, "--budget", "0.5GiB", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["budget_bytes"] == 2**29  # half of 2**30
+
+
+def test_verify_fits_a_small_network_in_200mb(capsys):
+    from pathlib import Path
+
+    lenet = Path(__file__).resolve().parent.parent / "architectures" / "lenet5.yaml"
+    code, out, err = cnncalc(capsys, "verify", lenet, "--max-memory", "200MB")
+    assert code == 0, out + err
+
+
+def test_verify_does_not_call_an_unconfirmable_field_a_mismatch(tmp_path, capsys):
+    # Three pixels; conv k3 s2 "same" gives 2 units (ceil(3/2)), padding 1 before: unit 0's
+    # window is pixels -1..1, unit 1's 1..3; the next conv k3 s1 "same" over 2 units sees
+    # both, so every unit of conv2 sees all three pixels: nothing on this input can place it.
+    text = (
+        "input: [1, 3]\nlayers:\n"
+        "  - conv: {filters: 1, kernel: 3, stride: 2, padding: same}\n"
+        "  - conv: {filters: 1, kernel: 3, stride: 1, padding: same}\n"
+    )
+    code, out, err = cnncalc(capsys, "verify", write(tmp_path, text), "--format", "json")
+    import json
+
+    assert code == 0, out + err
+    assert json.loads(out)["mismatches"] == 0
+
+
+@pytest.mark.parametrize(
+    "argv, option",
+    [
+        (["conv", "--input", "-32x32x3", "--filters", "1", "--kernel", "3"], "--input"),
+        (["conv", "--input", "32x32x3", "--filters", "1", "--kernel", "3", "--stride", "2 # c"], "--stride"),
+        (["conv", "--input", "32x32x3", "--filters", "1", "--kernel", "0x2"], "--kernel"),
+        (["conv", "--input", "32x32x3", "--filters", "1", "--kernel", "3, stride: 100"], "--kernel"),
+        (["conv", "--input", "32x32x3", "--filters", "1", "--kernel", "9" * 5000], "--kernel"),
+        (["conv", "--input", "32x32x3", "--filters", "1", "--kernel", "0"], "--kernel"),
+        (["conv", "--input", "32x32x3", "--filters", "1", "--kernel", "3", "--padding", "[1]"], "--padding"),
+        (["pool", "--input", "32x32x3", "--kernel", "2", "--mode", "avg", "--dilation", "5"], "--dilation"),
+        (["fc", "--input", "\u00b2", "--units", "3"], "--input"),
+    ],
+)
+def test_calculator_options_are_values_not_yaml(capsys, argv, option):
+    code, _, err = cnncalc(capsys, *argv)
+    refused(code, err)
+    assert option in err
+
+
+def test_calculator_sizes_per_axis(capsys):
+    # 32 + 2*1 - 3 + 1 = 32 rows; 32 + 2*2 - 5 + 1 = 32 columns; 1 filter of 3x5x3 + bias = 46
+    code, out, err = cnncalc(
+        capsys, "conv", "--input", "32x32x3", "--filters", "1", "--kernel", "3,5", "--padding", "1,2"
+    )
+    assert code == 0, err
+    assert "output 32x32x1" in out and "parameters 46" in out
+
+
+# --- lint over many files ------------------------------------------------------------------
+
+
+def test_one_file_cnncalc_fails_on_does_not_stop_the_others(tmp_path, capsys, monkeypatch):
+    from cnncalc import lint
+
+    real = lint.lint_file
+
+    def fails_on_a(path, config=None):
+        if path.endswith("a.yaml"):
+            raise RuntimeError("a bug")
+        return real(path, config)
+
+    monkeypatch.setattr(lint, "lint_file", fails_on_a)
+    write(tmp_path, HEADER, "a.yaml")
+    write(tmp_path, "input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 9}\n", "b.yaml")
+    code, out, err = cnncalc(capsys, "lint", tmp_path, "--format", "json")
+    import json
+
+    problems = json.loads(out)
+    assert code == 1 and "internal error" not in err
+    assert [(p["file"].rsplit("/", 1)[1], p["severity"]) for p in problems][:1] == [("a.yaml", "error")]
+    assert any(p["file"].endswith("b.yaml") and p["rule"] == "shape" for p in problems)
