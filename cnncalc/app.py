@@ -23,10 +23,16 @@ def summarize(
 ) -> int:
     """The per-layer report of a file, or of a one-line ``pattern`` (see cnncalc.pattern)."""
     from . import formats
-    from .analysis import analyze, analyze_file
+    from .analysis import analyze
 
     if pattern is None:
-        report = analyze_file(file, batch, dtype)
+        from .graph import build
+        from .homework import check_given
+        from .spec import read
+
+        graph = build(read(file))
+        report = analyze(graph, batch, dtype)
+        check_given(graph, report)  # refuses what check would, as lint does
     else:
         from .graph import build
         from .pattern import FILE, document
@@ -53,12 +59,14 @@ def check(file: str, format_name: str = "text") -> int:
     from .formats.homework import write_check
     from .graph import build
     from .homework import check as check_answers
-    from .homework import given_values
+    from .homework import check_given, given_values
     from .spec import read
 
     graph = build(read(file))
     report = analyze(graph)
-    values = given_values(graph, report) if graph.network.values is not None else None
+    check_given(graph, report)
+    wanted = any("values" in (layer.spec.expect or ()) for layer in report.layers)
+    values = given_values(graph, report) if wanted else None  # only what an answer needs
     verdicts = check_answers(report, values)
     write_check(verdicts, format_name, sys.stdout)
     return 0 if all(v.correct for v in verdicts) else 1

@@ -26,6 +26,9 @@ from .geometry import GLOBAL, Field
 from .record import Record
 from .spec import INPUT_NAME, shape_answer, whole_number
 
+NEEDS_VALUES = (
+    "values can only be checked when the file gives the input's `values:` and the weights of every layer that has any"
+)
 COUNTS = ("params", "trainable_params", "buffers", "macs", "activation_bytes", "size")
 
 
@@ -105,11 +108,7 @@ def check(report, values: dict | None = None) -> list:
                 work = worked(layer, report)
             if field == "values":
                 if values is None or layer.name not in values:
-                    raise SpecError.at(
-                        loc,
-                        f'layer "{layer.name}": values can only be checked when the file gives the '
-                        "input's `values:` and the weights of every layer that has any",
-                    )
+                    raise SpecError.at(loc, f'layer "{layer.name}": {NEEDS_VALUES}')
                 answer = _nested(values[layer.name])
                 same = _same_values(expected, answer)
                 lines = ["computed from the given input and weights"]
@@ -232,6 +231,31 @@ def _plain(value):
     return value
 
 
+def check_given(graph, report) -> None:
+    """Refuses, with a position, an ``expect: values`` answer nothing can check: the file
+    gives no input ``values:``, or a weighted layer's weights are not written out. Every
+    command that reads a file for its report calls it (summarize and lint too), so that
+    they refuse what check would."""
+    network = graph.network
+    wanted = [layer for layer in report.layers if layer.spec.expect and "values" in layer.spec.expect]
+    if not wanted:
+        return
+    if network.values is None:
+        expect = wanted[0].spec.expect
+        raise SpecError.at(expect.value_locs["values"], f'layer "{wanted[0].name}": {NEEDS_VALUES}')
+    _require_weights(graph, report)
+
+
+def _require_weights(graph, report) -> None:
+    for node, layer in zip(graph.nodes, report.layers):
+        for weight in layer.weights:
+            if not weight.buffer and not isinstance(node.spec.args.get(weight.name), tuple):
+                raise SpecError.at(
+                    node.spec.type_loc,
+                    f'layer "{node.name}" needs its {weight.name} written out (or bias: false) to compute values',
+                )
+
+
 def given_values(graph, report):
     """Runs the file's ``values:`` through the layers with their given weights; returns
     {layer name: output of the one example}, or None when the file gives no values.
@@ -243,25 +267,15 @@ def given_values(graph, report):
     network = graph.network
     if network.values is None:
         return None
+    _require_weights(graph, report)
     inputs = np.array(network.values)
     whole = inputs.dtype.kind in "iub"
     for node, layer in zip(graph.nodes, report.layers):
-        declared = layer.weights
-        for weight in declared:
-            given = node.spec.args.get(weight.name)
-            if weight.buffer:
-                continue
-            if not isinstance(given, tuple):
-                raise SpecError.at(
-                    node.spec.type_loc,
-                    f'layer "{node.name}" needs its {weight.name} written out (or bias: false) to compute values',
-                )
-            whole = whole and np.array(given).dtype.kind in "iub"
-    shape = network.input
-    if inputs.shape != shape and inputs.shape == shape[1:] and shape[0] == 1:
-        inputs = inputs[None]
-    if inputs.shape != tuple(shape):
-        raise SpecError.at(network.loc, f"values have shape {list(inputs.shape)}, but the input is {list(shape)}")
+        for weight in layer.weights:
+            if not weight.buffer:
+                whole = whole and np.array(node.spec.args[weight.name]).dtype.kind in "iub"
+    if inputs.shape != tuple(network.input):
+        inputs = inputs[None]  # [H][W] for one channel (spec.values_shape checked the shape)
     dtype = "int64" if whole else "float64"
     run = execute(graph, inputs=inputs[None].astype(dtype), dtype=dtype, keep="all")
     return {name: output[0] for name, output in run.outputs.items()}

@@ -318,8 +318,9 @@ def _reported(probe, axis: int) -> dict:
 
 def _holds_at(original, enlarged, width: int) -> tuple:
     """``(holds, pinned)``: whether the pattern measured on the enlarged input explains the
-    original input's units, and whether it pins at least one of them down (see below). (When every unit's field covers the whole original input, any placement fits,
-    "same" padding may resolve differently there, and nothing is measured.)"""
+    original input's units, and whether it pins at least one of them down (see below).
+    (When every unit's field covers the whole original input, any placement fits, and
+    "same" padding may resolve differently there.)"""
     if original is None or enlarged is None:
         return original is None and enlarged is None, True
     regular = _regular_units(*enlarged)

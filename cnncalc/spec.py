@@ -218,6 +218,8 @@ class _Reader:
         values = None
         if "values" in document:
             values = self.value(Numbers(), document["values"], document.value_locs["values"], "values")
+            if values is not None and shape is not None:
+                self.values_shape(values, shape, document.value_locs["values"])
         return NetworkSpec(
             None if name is None else str(name),
             shape,
@@ -280,6 +282,15 @@ class _Reader:
                 )
                 return None
         return tuple(value)
+
+    def values_shape(self, values, shape: tuple, loc: Loc) -> None:
+        """The input's values are [C][H][W], or [H][W] when C is 1 (SPEC section 6)."""
+        given = []
+        while isinstance(values, tuple):  # rectangular: _ragged has said so
+            given.append(len(values))
+            values = values[0]
+        if tuple(given) != shape and not (tuple(given) == shape[1:] and shape[0] == 1):
+            self.error(loc, f"values have shape {given}, but the input is {list(shape)}")
 
     def check_keys(self, mapping, allowed, where: str) -> None:
         for key in mapping:
@@ -695,7 +706,8 @@ def _ragged(value) -> str | None:
             return f"numbers and lists side by side at depth {depth}: a block of numbers is rectangular"
         if len({len(item) for item in lists}) > 1:
             lengths = sorted({len(item) for item in lists})
-            return f"rows of different lengths ({', '.join(map(str, lengths))}) at depth {depth}: a block of numbers is rectangular"
+            shown = ", ".join(map(str, lengths))
+            return f"rows of different lengths ({shown}) at depth {depth}: a block of numbers is rectangular"
         level = [entry for item in lists for entry in item]
         depth += 1
     return None

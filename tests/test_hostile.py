@@ -39,6 +39,15 @@ def refused(code: int, err: str, where: str | None = None) -> None:
         assert err.startswith(f"{where}: error: "), err
 
 
+def refused_at(command: str, result: tuple, path, where: str) -> None:
+    """Refused at ``path:where``: lint lists it as the first problem (exit 1), the others exit 2."""
+    code, out, err = result
+    if command == "lint":
+        assert code == 1 and lint_position(out, path) == f"{path}:{where}", out
+    else:
+        refused(code, err, f"{path}:{where}")
+
+
 def write(tmp_path, text, name="f.yaml"):
     path = tmp_path / name
     if isinstance(text, bytes):
@@ -66,11 +75,7 @@ def lint_position(out: str, path) -> str:
 @pytest.mark.parametrize("command", ALL_FILE_COMMANDS)
 def test_a_scalar_that_cannot_be_read_is_refused_at_its_position(tmp_path, capsys, scalar, command):
     path = write(tmp_path, HEADER + f"name: {scalar}\n")
-    code, out, err = cnncalc(capsys, command, path)
-    if command == "lint":
-        assert code == 1 and lint_position(out, path) == f"{path}:4:7", out
-    else:
-        refused(code, err, f"{path}:4:7")
+    refused_at(command, cnncalc(capsys, command, path), path, "4:7")
 
 
 def test_an_unclosed_flow_mapping_at_the_end_of_the_file(tmp_path, capsys):
@@ -292,11 +297,7 @@ def test_substitution_is_linear_in_the_text(tmp_path, capsys):
 @pytest.mark.parametrize("command", ["summarize", "check", "run", "lint"])
 def test_non_finite_and_ragged_numbers_are_refused_by_every_command(tmp_path, capsys, text, where, command):
     path = write(tmp_path, text)
-    code, out, err = cnncalc(capsys, command, path)
-    if command == "lint":
-        assert code == 1 and lint_position(out, path) == f"{path}:{where}", out
-    else:
-        refused(code, err, f"{path}:{where}")
+    refused_at(command, cnncalc(capsys, command, path), path, where)
 
 
 @pytest.mark.parametrize(
@@ -466,3 +467,36 @@ def test_one_file_cnncalc_fails_on_does_not_stop_the_others(tmp_path, capsys, mo
     assert code == 1 and "internal error" not in err
     assert [(p["file"].rsplit("/", 1)[1], p["severity"]) for p in problems][:1] == [("a.yaml", "error")]
     assert any(p["file"].endswith("b.yaml") and p["rule"] == "shape" for p in problems)
+
+
+# --- What check refuses, summarize and lint refuse too -------------------------------------
+
+CONV_VALUES = (
+    "input: [1, 3, 3]\nvalues: [[1, 2, 3], [4, 5, 6], [7, 8, 9]]\nlayers:\n  - conv: {filters: 1, kernel: 2}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        # values of 2x2 for an input of 1x3x3: refused at `values:` (line 2, column 9)
+        ("input: [1, 3, 3]\nvalues: [[1, 2], [3, 4]]\nlayers:\n  - relu\n", "2:9"),
+        # an answer about values with no values given: at the answer (line 4, column 22)
+        ("input: [1, 3, 3]\nlayers:\n  - relu:\n    expect: {values: [[1]]}\n", "4:22"),
+        # an answer about values, the conv's weights not written: at the conv (line 4, column 5)
+        (CONV_VALUES.replace("kernel: 2}", "kernel: 2}\n    expect: {values: [[1, 2], [3, 4]]}"), "4:5"),
+    ],
+)
+@pytest.mark.parametrize("command", ["summarize", "check", "lint"])
+def test_answers_that_cannot_be_checked_are_refused_by_all(tmp_path, capsys, text, where, command):
+    path = write(tmp_path, text)
+    refused_at(command, cnncalc(capsys, command, path), path, where)
+
+
+def test_values_without_weights_need_them_only_to_run(tmp_path, capsys):
+    path = write(tmp_path, CONV_VALUES)
+    assert cnncalc(capsys, "summarize", path)[0] == 0
+    assert cnncalc(capsys, "lint", path)[0] == 0
+    assert cnncalc(capsys, "check", path)[0] == 0  # no answers: nothing to compute
+    code, _, err = cnncalc(capsys, "run", path)
+    refused(code, err, f"{path}:4:5")

@@ -80,6 +80,7 @@ def lint_file(path: str, config: Config | None = None) -> list:
     """Every problem in one file, suppressions and selection applied, sorted by position."""
     from ..analysis import analyze
     from ..graph import build
+    from ..homework import check_given
     from ..source import parse, read_text
     from ..spec import parse as parse_spec
 
@@ -101,6 +102,8 @@ def lint_file(path: str, config: Config | None = None) -> list:
         graph = build(network)
         stage = "shape"
         report = analyze(graph)
+        stage = "schema"
+        check_given(graph, report)  # what check and run would refuse (given values and weights)
     except SpecError as error:
         for d in error.diagnostics:
             problems.append(Problem(path, d.loc.line or 1, d.loc.column or 1, stage, "error", d.message))
