@@ -62,7 +62,9 @@ class _Parser:
             raise SpecError.at(self.loc(column), 'a pattern starts with INPUT and a shape: "INPUT 32x32x3 -> ..."')
         shape_text, shape_column = self.take()
         if shape_text is None or shape_text in ("->", "[", "]", "*"):
-            raise SpecError.at(self.loc(shape_column), 'INPUT needs a shape: "INPUT 32x32x3" (H x W x C) or "INPUT 3,32,32"')
+            raise SpecError.at(
+                self.loc(shape_column), 'INPUT needs a shape: "INPUT 32x32x3" (H x W x C) or "INPUT 3,32,32"'
+            )
         shape = YList(self.loc(shape_column))
         for number in _shape(shape_text, self.loc(shape_column)):
             shape.append(number)

@@ -84,7 +84,9 @@ def read_text(path: str) -> str:
         if not stat.S_ISREG(info.st_mode):
             raise SpecError.at(Loc(path, None, None), "cannot read: not a regular file (a device, FIFO or socket)")
         if info.st_size > MAX_BYTES:
-            raise SpecError.at(Loc(path, None, None), f"{_size(info.st_size)}: larger than cnncalc's limit of {_size(MAX_BYTES)}")
+            raise SpecError.at(
+                Loc(path, None, None), f"{_size(info.st_size)}: larger than cnncalc's limit of {_size(MAX_BYTES)}"
+            )
         try:
             data = stream.read(MAX_BYTES + 1)  # the file may have grown since fstat
         except OSError as error:
@@ -566,29 +568,41 @@ def _check_expanded_size(root, file: str) -> None:
     nest deeper than MAX_DEPTH, counting each distinct node once: aliases share node
     objects, so this costs what the text costs. Depth is a node's height (its deepest chain
     of children), so an anchor defined deep and used shallow counts where it is used."""
-    sizes: dict = {}
-    heights: dict = {}
-    stack = [(root, False)]
+    sizes: dict = {}  # id of a list or mapping node -> values in it, itself included
+    heights: dict = {}  # ... -> its deepest chain of children (a scalar's height is 0)
+    expanded: set = set()  # nodes whose children are being sized: the path from the root
+    stack = [root] if isinstance(root.value, list) else []
     while stack:
-        node, children_done = stack.pop()
+        node = stack[-1]
         if id(node) in sizes:
+            stack.pop()
             continue
         children = _children(node)
-        if children_done:
-            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
-            heights[id(node)] = 1 + max((heights[id(child)] for child in children), default=-1)
-            if sizes[id(node)] > MAX_VALUES:
+        collections = [child for child in children if isinstance(child.value, list)]
+        pending = [child for child in collections if id(child) not in sizes]
+        if pending:  # their sizes first; a child met again later is skipped above
+            if id(node) in expanded or any(id(child) in expanded for child in pending):
                 raise SpecError.at(
                     Loc(file, node.start_mark.line + 1, node.start_mark.column + 1),
-                    f"more than {MAX_VALUES:,} values once aliases are expanded: refusing to read (an alias bomb?)",
+                    "an alias inside the anchor it refers to: a list or mapping that contains itself",
                 )
+            expanded.add(id(node))
+            stack.extend(pending)
             continue
-        stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
-    if heights[id(root)] > MAX_DEPTH:
+        stack.pop()
+        size = 1 + len(children) - len(collections) + sum(sizes[id(child)] for child in collections)
+        sizes[id(node)] = size
+        deepest = max((heights[id(child)] for child in collections), default=-1)
+        heights[id(node)] = 1 + (deepest if deepest >= 0 or len(collections) == len(children) else 0)
+        if size > MAX_VALUES:
+            raise SpecError.at(
+                Loc(file, node.start_mark.line + 1, node.start_mark.column + 1),
+                f"more than {MAX_VALUES:,} values once aliases are expanded: refusing to read (an alias bomb?)",
+            )
+    if heights.get(id(root), 0) > MAX_DEPTH:
         node = root
         for _ in range(MAX_DEPTH + 1):  # down the deepest chain, to the first node too deep
-            node = max(_children(node), key=lambda child: heights[id(child)])
+            node = max(_children(node), key=lambda child: heights.get(id(child), 0))
         raise SpecError.at(
             Loc(file, node.start_mark.line + 1, node.start_mark.column + 1),
             f"lists and mappings nested more than {MAX_DEPTH} deep: refusing to read",
