@@ -48,6 +48,14 @@ HOSTILE_NUMBERS = [
     "0", "-1", "1.5", "-0", ".inf", "-.inf", ".nan", "1e999", "1e400", "9" * 5000, "9" * 40, str(2**63),
     "0x2", "0o7", "1_0", "\u00b2", "abc", "''", "[]", "{}", "null", "true", "!!int x", "!!float abc",
     "!!bool maybe", "!!timestamp x", "&a 3", "*a", "3 # c", "[1, [2]]", "[[1, 2], [3]]", "99999999",
+    "&r [*r]", "&m {a: *m}", "!!python/object:os.system x", "!!binary aGk=", "!!set {a}", "!!omap [a: 1]",
+]
+EXTRA_COMMANDS = [
+    ["memory"], ["memory", "--train", "--optimizer", "sgd"], ["memory", "--budget", "1GiB", "--format", "json"],
+    ["memory", "--train", "--mixed-precision", "--budget", "24GiB"], ["memory", "--inplace", "--batch", "7"],
+    ["explain"], ["explain", "--layer", "conv1"], ["run"], ["check", "--format", "json"],
+    ["summarize", "--batch", "3", "--format", "csv"], ["summarize", "--format", "markdown", "--depth", "1"],
+    ["summarize", "--dtype", "float16"],
 ]
 INSERTIONS = [
     "[", "]", "{", "}", ":", ": ", "- ", "&a ", "*a", "!!int ", "<<: ", "? ", "|", ">", "#", "'", '"',
@@ -258,8 +266,8 @@ def _file_invariants(runner: Runner, path: str, rng: random.Random, small: bool)
     if check_code == 2 and code == 0 and re.match(re.escape(path) + POSITION, check_err):
         if "values" not in check_err:  # values need weights written out: a run-time refusal
             runner.finding("check-schema", ["check", path], check_err[:600])
-    extra = rng.choice(["memory", "explain", "run"])
-    runner.run([extra, path], small)
+    extra = rng.choice(EXTRA_COMMANDS)
+    runner.run([extra[0], path, *extra[1:]], small)
     if code == 0:
         macs = json.loads(out)["totals"]["macs"]
         if macs <= SMALL_MACS:

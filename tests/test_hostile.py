@@ -500,3 +500,26 @@ def test_values_without_weights_need_them_only_to_run(tmp_path, capsys):
     assert cnncalc(capsys, "check", path)[0] == 0  # no answers: nothing to compute
     code, _, err = cnncalc(capsys, "run", path)
     refused(code, err, f"{path}:4:5")
+
+
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "a: &a {b: *a}\n", "a: &a [[1, *a]]\n"])
+def test_an_anchor_that_contains_itself_is_refused(tmp_path, capsys, text):
+    path = write(tmp_path, text + HEADER)
+    code, _, err = cnncalc(capsys, "summarize", path)
+    refused(code, err)
+    assert err.startswith(f"{path}:1:"), err
+
+
+def test_the_summarize_fast_lane_still_imports_nothing_heavy():
+    # The checks added for issue 14 (file kinds, sizes, answers) must not cost start-up time.
+    import subprocess
+    from pathlib import Path
+
+    vgg16 = Path(__file__).resolve().parent.parent / "architectures" / "vgg16.yaml"
+    code = (
+        "import sys; from cnncalc.entry import main; main(['summarize', sys.argv[1], '--format', 'json']); "
+        "print(sorted({'yaml', 'numpy', 'click', 'rich', 're', 'json'} & set(sys.modules)), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(vgg16)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "[]"
