@@ -523,3 +523,18 @@ def test_the_summarize_fast_lane_still_imports_nothing_heavy():
     result = subprocess.run([sys.executable, "-c", code, str(vgg16)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "[]"
+
+
+@pytest.mark.parametrize("format_name", ["table", "markdown", "csv"])
+def test_depth_folds_modules_beside_plain_layers(tmp_path, capsys, format_name):
+    # Found by the fuzzer: a layer outside any module is a tuple too, and was unpacked as a
+    # folded instance. relu1 stays; blk1 folds its conv (3*3*9 + 3 = 84 parameters) and relu.
+    text = (
+        "input: [3, 8, 8]\nmodules:\n  blk:\n    layers:\n      - conv: {filters: 3, kernel: 3, padding: 1}\n"
+        "      - relu\nlayers:\n  - relu\n  - blk\n"
+    )
+    code, out, err = cnncalc(capsys, "summarize", write(tmp_path, text), "--format", format_name, "--depth", "0")
+    assert code == 0, err
+    if format_name == "csv":
+        rows = [line.split(",") for line in out.splitlines()[1:]]
+        assert [(row[0], row[4]) for row in rows] == [("relu1", "0"), ("blk1", "84")]

@@ -88,11 +88,11 @@ def rows(report, depth: int | None = None) -> list:
         instance, module = layer.module[depth]
         if instance not in members:
             members[instance] = []
-            result.append((instance, module))
+            result.append([instance, module])  # a list: layer reports are tuples themselves
         members[instance].append(layer)
     folded = []
     for item in result:
-        if not isinstance(item, tuple):
+        if not isinstance(item, list):
             folded.append(item)
             continue
         instance, module = item
