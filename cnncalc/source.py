@@ -597,7 +597,7 @@ def _check_expanded_size(root, file: str) -> None:
         if size > MAX_VALUES:
             raise SpecError.at(
                 Loc(file, node.start_mark.line + 1, node.start_mark.column + 1),
-                f"more than {MAX_VALUES:,} values once aliases are expanded: refusing to read (an alias bomb?)",
+                f"more than {MAX_VALUES:,} values (aliases expanded): refusing to read",
             )
     if heights.get(id(root), 0) > MAX_DEPTH:
         node = root
@@ -726,10 +726,7 @@ class _NodeReader:
         yaml = self.yaml
         self.count += 1
         if self.count > MAX_VALUES:
-            raise SpecError.at(
-                Loc(self.file, None, None),
-                f"more than {MAX_VALUES:,} values once aliases are expanded: refusing to read (an alias bomb?)",
-            )
+            raise SpecError.at(self.loc(node), f"more than {MAX_VALUES:,} values (aliases expanded): refusing to read")
         try:
             if isinstance(node, yaml.ScalarNode):
                 return self.scalar(node)
