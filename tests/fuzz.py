@@ -48,7 +48,8 @@ HOSTILE_NUMBERS = [
     "0", "-1", "1.5", "-0", ".inf", "-.inf", ".nan", "1e999", "1e400", "9" * 5000, "9" * 40, str(2**63),
     "0x2", "0o7", "1_0", "\u00b2", "abc", "''", "[]", "{}", "null", "true", "!!int x", "!!float abc",
     "!!bool maybe", "!!timestamp x", "&a 3", "*a", "3 # c", "[1, [2]]", "[[1, 2], [3]]", "99999999",
-    "&r [*r]", "&m {a: *m}", "!!python/object:os.system x", "!!binary aGk=", "!!set {a}", "!!omap [a: 1]",
+    "199999", "65536", "&r [*r]", "&m {a: *m}", "!!python/object:os.system x", "!!binary aGk=", "!!set {a}",
+    "!!omap [a: 1]",
 ]
 EXTRA_COMMANDS = [
     ["memory"], ["memory", "--train", "--optimizer", "sgd"], ["memory", "--budget", "1GiB", "--format", "json"],
