@@ -24,12 +24,12 @@ from __future__ import annotations
 from .errors import Loc, SpecError
 from .geometry import GLOBAL, Field
 from .record import Record
-from .spec import INPUT_NAME, shape_answer, whole_number
+from .spec import COUNT_FIELDS, INPUT_NAME, shape_answer, whole_number
 
 NEEDS_VALUES = (
     "values can only be checked when the file gives the input's `values:` and the weights of every layer that has any"
 )
-COUNTS = ("params", "trainable_params", "buffers", "macs", "activation_bytes", "size")
+COUNTS = COUNT_FIELDS
 
 
 class Verdict(Record, fields="layer field expected answer correct loc work"):
