@@ -11,7 +11,8 @@ Every case runs ``cnncalc`` in a subprocess, as CI would, and must:
 - finish within ``--timeout`` seconds (10) and ``--max-rss`` (1 GiB) on files under 1 MB;
 - have summarize and lint agree on whether the file is usable (lint's engine rules);
 - have check refuse (exit 2, the file at fault) only what lint's engine rules refuse;
-- have verify find no mismatch on a file summarize accepted: every mismatch is reported
+- have verify find no mismatch on a small file summarize accepted (SMALL_MACS,
+  SMALL_LAYERS): every mismatch is reported
   as a finding, to be judged by hand (does the report truly differ from the executor?).
 
 Inputs: the zoo (``architectures/``) and the examples mutated at random (numbers made
@@ -40,8 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "architectures").glob("*.yaml")) + sorted((ROOT / "examples").rglob("*.yaml"))
 ENGINE_RULES = {"yaml-syntax", "schema", "graph", "shape"}
 POSITION = r"(:\d+(:\d+)?)?: error: "
-# verify, run and check execute the network: only on files this small (MACs of one example)
+# verify runs on small files only: this many MACs of one example and layers at most
 SMALL_MACS = 50_000_000
+SMALL_LAYERS = 300
 TIME = Path("/usr/bin/time")
 
 HOSTILE_NUMBERS = [
@@ -270,8 +272,8 @@ def _file_invariants(runner: Runner, path: str, rng: random.Random, small: bool)
     extra = rng.choice(EXTRA_COMMANDS)
     runner.run([extra[0], path, *extra[1:]], small)
     if code == 0:
-        macs = json.loads(out)["totals"]["macs"]
-        if macs <= SMALL_MACS:
+        report = json.loads(out)
+        if report["totals"]["macs"] <= SMALL_MACS and len(report["layers"]) <= SMALL_LAYERS:
             verify_code, verify_out, _ = runner.run(["verify", path, "--max-memory", "1GiB"], small)
             if verify_code == 1:
                 runner.finding("mismatch", ["verify", path], verify_out[-1500:])
@@ -311,7 +313,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=300, help="how long to run (default 300)")
     parser.add_argument("--seed", type=int, default=int(time.time()), help="random seed (default: the clock)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    # One run per two cores: a run's time is judged against --timeout, so runs must not
+    # slow each other down much.
+    parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1) // 2))
     parser.add_argument("--timeout", type=float, default=10, help="seconds one run may take (default 10)")
     parser.add_argument("--max-rss", type=int, default=2**30, help="bytes one run may hold (default 1 GiB)")
     parser.add_argument("--keep", type=Path, default=None, help="save the files behind findings here")
