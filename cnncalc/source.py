@@ -79,18 +79,21 @@ def read_text(path: str) -> str:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise SpecError.at(Loc(path, None, None), f"cannot read: {error.strerror or error}") from None
-    with os.fdopen(fd, "rb") as stream:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise SpecError.at(Loc(path, None, None), "cannot read: not a regular file (a device, FIFO or socket)")
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a device, FIFO or socket"
+            raise SpecError.at(Loc(path, None, None), f"cannot read: not a regular file ({kind})")
         if info.st_size > MAX_BYTES:
             raise SpecError.at(
                 Loc(path, None, None), f"{_size(info.st_size)}: larger than cnncalc's limit of {_size(MAX_BYTES)}"
             )
-        try:
+        with open(fd, "rb", closefd=False) as stream:
             data = stream.read(MAX_BYTES + 1)  # the file may have grown since fstat
-        except OSError as error:
-            raise SpecError.at(Loc(path, None, None), f"cannot read: {error.strerror or error}") from None
+    except OSError as error:
+        raise SpecError.at(Loc(path, None, None), f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_BYTES:
         raise SpecError.at(Loc(path, None, None), f"larger than cnncalc's limit of {_size(MAX_BYTES)}")
     try:

@@ -538,3 +538,10 @@ def test_depth_folds_modules_beside_plain_layers(tmp_path, capsys, format_name):
     if format_name == "csv":
         rows = [line.split(",") for line in out.splitlines()[1:]]
         assert [(row[0], row[4]) for row in rows] == [("relu1", "0"), ("blk1", "84")]
+
+
+@pytest.mark.parametrize("command", ["summarize", "check", "run", "explain"])
+def test_a_directory_given_as_a_file_is_refused(tmp_path, capsys, command):
+    code, _, err = cnncalc(capsys, command, tmp_path)
+    refused(code, err)
+    assert str(tmp_path) in err.splitlines()[-1]
