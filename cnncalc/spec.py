@@ -659,7 +659,20 @@ def answer_problem(field: str, answer) -> str | None:
         return f"a whole number (48120, 48,120 or 48_120 are all fine), not {_show(answer)}"
     if field == "receptive_field" and not _field_answer(answer):
         return f"a number, a list, global, or {{size, jump, start}}, not {_show(answer)}"
+    if field == "values" and not _numbers_only(answer):
+        return "a number or (nested) lists of numbers, as the layer's output [C][H][W] or [H][W]"
     return _not_finite(answer) if not isinstance(answer, dict) else None
+
+
+def _numbers_only(value) -> bool:
+    stack = [value]
+    while stack:  # no recursion: lists may be nested as deep as YAML allows
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif not _is_number(item):
+            return False
+    return True
 
 
 def _is_number(value) -> bool:

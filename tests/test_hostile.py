@@ -303,7 +303,8 @@ def test_non_finite_and_ragged_numbers_are_refused_by_every_command(tmp_path, ca
 @pytest.mark.parametrize(
     "answer",
     ["{size: 1.5}", "{params: 1.0}", "{macs: abc}", "{shape: 4x-6x6}", "{shape: [4, true]}",
-     "{receptive_field: {size: abc}}", "{receptive_field: {width: 3}}", "{receptive_field: [a]}"],
+     "{receptive_field: {size: abc}}", "{receptive_field: {width: 3}}", "{receptive_field: [a]}",
+     "{values: [[1, !!binary aGk=]]}", "{values: [[1, x]]}"],  # the first found by the fuzzer
 )
 @pytest.mark.parametrize("command", ["summarize", "check", "lint"])
 def test_lint_refuses_the_answers_check_cannot_read(tmp_path, capsys, answer, command):
