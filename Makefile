@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-all test-torch bench clean
+.PHONY: run test test-all test-torch bench fuzz clean
 
 run: $(STAMP)
 	$(BIN)/cnncalc summarize architectures/vgg16.yaml
@@ -22,6 +22,11 @@ test-all: $(STAMP)
 test-torch: $(STAMP)
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pytest -q -m torch
+
+# The mutation fuzzer (tests/fuzz.py) for FUZZ_SECONDS; `make test` runs a few seconds of it.
+FUZZ_SECONDS ?= 300
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz.py --seconds $(FUZZ_SECONDS) --keep .fuzz-findings
 
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q cnncalc

@@ -52,13 +52,15 @@ def check(file: str, format_name: str = "text") -> int:
     from .formats.homework import write_check
     from .graph import build
     from .homework import check as check_answers
-    from .homework import given_values
+    from .homework import check_given, given_values
     from .report import analyze
     from .spec import read
 
     graph = build(read(file))
     report = analyze(graph)
-    values = given_values(graph, report) if graph.network.values is not None else None
+    check_given(graph, report)
+    wanted = any("values" in (layer.spec.expect or ()) for layer in report.layers)
+    values = given_values(graph, report) if wanted else None  # only what an answer needs
     verdicts = check_answers(report, values)
     write_check(verdicts, format_name, sys.stdout)
     return 0 if all(v.correct for v in verdicts) else 1
@@ -112,18 +114,34 @@ def run_values(file: str) -> int:
 
 
 def calculate(kind: str, input_text: str, arguments: dict) -> int:
-    """One layer on one input, every figure with its arithmetic (``cnncalc conv`` and friends)."""
+    """One layer on one input, every figure with its arithmetic (``cnncalc conv`` and friends).
+
+    ``arguments`` are values already read from the options (numbers, lists, words, flags);
+    they go to the layer's schema as values, each placed at its option (``--kernel: error:
+    ...``), never as text into a YAML document."""
+    from .errors import Loc
     from .formats.homework import write_explain
     from .graph import build
     from .homework import worked
     from .report import analyze
-    from .source import parse as parse_yaml
+    from .source import YList, YMap, _add
     from .spec import parse
 
     shape, convention = parse_shape(input_text)
-    args = ", ".join(f"{key}: {value}" for key, value in arguments.items() if value is not None)
-    text = f"input: [{', '.join(map(str, shape))}]\nlayers:\n  - {kind}: {{{args}}}\n"
-    report = analyze(build(parse(parse_yaml(text, "<options>"), "<options>")))
+    here = Loc("--input", None, None)
+    document, values = YMap(here), YMap(Loc(f"cnncalc {kind}", None, None))
+    _add(document, "input", here, _located(list(shape), here), here)
+    for name, value in arguments.items():
+        if value is not None:
+            where = Loc(f"--{name}", None, None)
+            _add(values, name, where, _located(value, where), where)
+    layer_map = YMap(values.loc)
+    _add(layer_map, kind, values.loc, values, values.loc)
+    layers = YList(values.loc)
+    layers.append(layer_map)
+    layers.item_locs.append(values.loc)
+    _add(document, "layers", here, layers, here)
+    report = analyze(build(parse(document, "<options>")))
     layer = report.layers[0]
     sys.stdout.write(f"input {input_text}: read as {convention}, that is {list(shape)} channels first\n")
     out = layer.shape
@@ -134,25 +152,39 @@ def calculate(kind: str, input_text: str, arguments: dict) -> int:
     return 0
 
 
+def _located(value, loc):
+    """A list as the YAML reader would give it (a YList placed at ``loc``); other values as they are."""
+    if not isinstance(value, list):
+        return value
+    from .source import YList
+
+    result = YList(loc)
+    for item in value:
+        result.append(_located(item, loc))
+        result.item_locs.append(loc)
+    return result
+
+
 def parse_shape(text: str) -> tuple:
     """``32x32x3`` (H x W x C, the course notes' order) or ``3,32,32`` (channels first)."""
     from .errors import UsageError
 
     cleaned = text.replace(" ", "").lower()
-    try:
-        if "x" in cleaned:
-            numbers = [int(part) for part in cleaned.split("x")]
-            if len(numbers) == 1:
-                return tuple(numbers), "one flat vector"
-            names = {2: "L x C", 3: "H x W x C", 4: "D x H x W x C"}.get(len(numbers), "... x C")
-            return (numbers[-1], *numbers[:-1]), f"{names} (the course notes' order)"
-        numbers = [int(part) for part in cleaned.split(",")]
-    except ValueError:
+    parts = cleaned.split("x") if "x" in cleaned else cleaned.split(",")
+    # ASCII digits only: int() would also take "-3", "+3", "1_000" and other scripts' digits.
+    if not all(part.isascii() and part.isdecimal() and len(part) <= 18 for part in parts):
         raise UsageError(
-            f"--input {text!r}: write a shape as 32x32x3 (H x W x C) or 3,32,32 (channels first)"
-        ) from None
-    if not numbers or min(numbers) < 1:
+            f"--input {text!r}: write a shape as 32x32x3 (H x W x C) or 3,32,32 (channels first), "
+            "each size a positive whole number"
+        )
+    numbers = [int(part) for part in parts]
+    if min(numbers) < 1:
         raise UsageError(f"--input {text!r}: every size must be a positive whole number")
+    if "x" in cleaned:
+        if len(numbers) == 1:
+            return tuple(numbers), "one flat vector"
+        names = {2: "L x C", 3: "H x W x C", 4: "D x H x W x C"}.get(len(numbers), "... x C")
+        return (numbers[-1], *numbers[:-1]), f"{names} (the course notes' order)"
     return tuple(numbers), "channels first" if len(numbers) > 1 else "one flat vector"
 
 
@@ -187,7 +219,7 @@ def lint(paths, format_name: str = "text", select=None, ignore=(), strict: bool 
     2 when nothing could be read."""
     from .errors import UsageError
     from .formats import lint as lint_format
-    from .lint import ENGINE_RULES, lint_paths
+    from .lint import ENGINE_RULES, INTERNAL, lint_paths
     from .lint.config import load
     from .lint.rules import RULES
 
@@ -199,6 +231,8 @@ def lint(paths, format_name: str = "text", select=None, ignore=(), strict: bool 
         raise UsageError("no architecture files to lint (*.yaml or *.yml)")
     rules = {rule: ("error", text) for rule, text in ENGINE_RULES.items()}
     rules.update({rule.ID: (rule.SEVERITY, rule.RATIONALE) for rule in RULES})
+    if any(problem.rule == INTERNAL for problem in problems):
+        rules[INTERNAL] = ("error", "cnncalc itself failed on the file: a bug to report")
     lint_format.write(problems, format_name, sys.stdout, rules)
     failing = [p for p in problems if p.severity == "error" or strict or configured_strict]
     return 1 if failing or missing else 0

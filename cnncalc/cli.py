@@ -8,7 +8,9 @@ import click
 
 from . import __version__, app
 from .formats import FORMATS
-from .memory import DTYPE_BYTES
+from .memory import DTYPE_BYTES, MAX_BATCH
+
+BATCH = click.IntRange(min=1, max=MAX_BATCH)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -31,9 +33,7 @@ def main() -> None:
     default=None,
     help="Fold module instances nested deeper than this into one row each (tables only).",
 )
-@click.option(
-    "--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Examples per batch (memory figures)."
-)
+@click.option("--batch", type=BATCH, default=1, show_default=True, help="Examples per batch (memory figures).")
 @click.option(
     "--dtype",
     type=click.Choice(list(DTYPE_BYTES)),
@@ -65,7 +65,7 @@ def summarize(
     sys.exit(app.run(app.summarize, file, batch, dtype, format_name, pattern, depth))
 
 
-def parse_size(text: str) -> int:
+def parse_size(text: str, option: str = "size") -> int:
     """``24GiB``, ``512MiB``, ``2G`` or a number of bytes."""
     units = {
         "": 1,
@@ -84,16 +84,31 @@ def parse_size(text: str) -> int:
     }
     number = text.strip().rstrip("bBiIkKmMgGtT ")
     unit = text.strip()[len(number) :].strip().lower()
-    try:
-        return int(float(number) * units[unit])
-    except (ValueError, KeyError):
-        raise click.BadParameter(f"{text!r} is not a size such as 8GiB, 512MiB or 1000000") from None
+    whole, _, fraction = number.partition(".")
+    # Plain decimals only: not inf, nan, 1e400, -1 or 1_000 (all of which float() reads).
+    if (
+        unit in units
+        and 0 < len(number) <= 40
+        and (whole or fraction)
+        and all(part.isascii() and part.isdecimal() for part in (whole, fraction) if part)
+    ):
+        from fractions import Fraction  # exact: 0.5GiB is 536870912 bytes, not a float's idea of it
+
+        size = int(Fraction(number) * units[unit])
+        if size <= MAX_SIZE:
+            return size
+    raise click.BadParameter(
+        f"{text!r} is not a size such as 8GiB, 512MiB or 1000000 (at most 1024TiB)", param_hint=option
+    )
+
+
+MAX_SIZE = 2**50  # bytes: 1024 TiB, beyond any machine's memory
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random weights and input.")
-@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Examples in the batch run.")
+@click.option("--batch", type=BATCH, default=1, show_default=True, help="Examples in the batch run.")
 @click.option("--format", "format_name", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option(
     "--max-memory",
@@ -107,7 +122,7 @@ def verify(file: str, seed: int, batch: int, format_name: str, max_memory: str |
     Shapes, parameter and buffer counts, MACs and receptive fields are measured on the
     executor. Exit 0 when all agree, 1 on any mismatch, 2 when the file cannot be used.
     """
-    limit = None if max_memory is None else parse_size(max_memory)
+    limit = None if max_memory is None else parse_size(max_memory, "--max-memory")
     sys.exit(app.run(app.verify, file, seed, batch, format_name, limit))
 
 
@@ -135,7 +150,7 @@ def run_command(file: str) -> None:
 
 
 INPUT = click.option("--input", "input_text", required=True, help="32x32x3 (H x W x C) or 3,32,32 (channels first).")
-PADDING = click.option("--padding", default="0", show_default=True, help="A number, or same, or valid.")
+PADDING = click.option("--padding", default="0", show_default=True, help="A number (or one per axis), same or valid.")
 
 
 def window_options(func):
@@ -144,18 +159,27 @@ def window_options(func):
             click.option("--kernel", required=True, help="Window size (one number, or e.g. 3,5)."),
             click.option("--stride", default=None, help="Step (default: 1 for conv, the kernel for pooling)."),
             PADDING,
-            click.option("--dilation", default="1", show_default=True),
+            click.option("--dilation", default=None, help="Spacing of the window's taps  [default: 1]"),
         ]
     ):
         func = option(func)
     return func
 
 
-def yaml_value(text: str | None):
-    """A size as given on the command line (``3`` or ``3,5``) in the file's notation."""
+def sizes(option: str, text: str | None, words: tuple = ()):
+    """An option's value as a layer argument: a whole number, one per axis (``3,5``), or one
+    of ``words``. Read as values, never as YAML: ``0x2``, ``2 # c`` or ``3, stride: 100``
+    are refused, not interpreted."""
     if text is None:
         return None
-    return f"[{text}]" if "," in text else text
+    if text.strip().lower() in words:
+        return text.strip().lower()
+    parts = [part.strip() for part in text.split(",")]
+    if all(part.isascii() and part.isdecimal() and len(part) <= 18 for part in parts):
+        numbers = [int(part) for part in parts]
+        return numbers[0] if len(numbers) == 1 else numbers
+    also = "".join(f", or {word}" for word in words)
+    raise click.BadParameter(f"{text!r}: write a whole number, or one per axis such as 3,5{also}", param_hint=option)
 
 
 @main.command()
@@ -171,12 +195,12 @@ def conv(input_text, filters, kernel, stride, padding, dilation, groups, bias) -
     """
     arguments = {
         "filters": filters,
-        "kernel": yaml_value(kernel),
-        "stride": yaml_value(stride),
-        "padding": yaml_value(padding),
-        "dilation": yaml_value(dilation),
+        "kernel": sizes("--kernel", kernel),
+        "stride": sizes("--stride", stride),
+        "padding": sizes("--padding", padding, ("same", "valid")),
+        "dilation": sizes("--dilation", dilation),
         "groups": groups,
-        "bias": str(bias).lower(),
+        "bias": bias,
     }
     sys.exit(app.run(app.calculate, "conv", input_text, arguments))
 
@@ -186,10 +210,15 @@ def conv(input_text, filters, kernel, stride, padding, dilation, groups, bias) -
 @window_options
 @click.option("--mode", type=click.Choice(["max", "avg"]), default="max", show_default=True)
 def pool(input_text, kernel, stride, padding, dilation, mode) -> None:
-    """One pooling layer: output shape with its arithmetic."""
-    arguments = {"kernel": yaml_value(kernel), "stride": yaml_value(stride), "padding": yaml_value(padding)}
-    if mode == "max":
-        arguments["dilation"] = yaml_value(dilation)
+    """One pooling layer: output shape with its arithmetic (--dilation: max pooling only)."""
+    if mode == "avg" and dilation is not None:
+        raise click.BadParameter("average pooling has no dilation (max pooling has)", param_hint="--dilation")
+    arguments = {
+        "kernel": sizes("--kernel", kernel),
+        "stride": sizes("--stride", stride),
+        "padding": sizes("--padding", padding, ("same", "valid")),
+        "dilation": sizes("--dilation", dilation),
+    }
     sys.exit(app.run(app.calculate, f"{mode}pool", input_text, arguments))
 
 
@@ -199,12 +228,12 @@ def pool(input_text, kernel, stride, padding, dilation, mode) -> None:
 @click.option("--bias/--no-bias", default=True, show_default=True)
 def fc(input_text, units, bias) -> None:
     """One fully connected layer: parameters and MACs with their arithmetic."""
-    sys.exit(app.run(app.calculate, "fc", input_text, {"units": units, "bias": str(bias).lower()}))
+    sys.exit(app.run(app.calculate, "fc", input_text, {"units": units, "bias": bias}))
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--batch", type=BATCH, default=1, show_default=True)
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True)
 @click.option("--train", is_flag=True, help="Training: parameters, gradients, optimizer state, saved activations.")
 @click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True)
@@ -215,7 +244,7 @@ def fc(input_text, units, bias) -> None:
 def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budget, format_name) -> None:
     """Memory for inference (peak of live activations) or a training step, and the largest
     batch within a budget."""
-    limit = None if budget is None else parse_size(budget)
+    limit = None if budget is None else parse_size(budget, "--budget")
     sys.exit(app.run(app.memory, file, batch, dtype, train, optimizer, mixed_precision, inplace, limit, format_name))
 
 

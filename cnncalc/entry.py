@@ -21,6 +21,11 @@ def main(argv: list | None = None) -> int:
     # only cost time here (a fifth of a 20,000-layer summary; reference counting still
     # frees what is let go). The library, imported by long-running programs, keeps it.
     gc.disable()
+    # Figures are exact integers and may outgrow the 4,300 digits Python prints by default
+    # (an upsampled input of 10**2000 pixels); that limit guards the reading of numbers, which
+    # cnncalc bounds itself wherever a number is read (source.MAX_DIGITS).
+    if hasattr(sys, "set_int_max_str_digits"):  # Python 3.10.7 and later
+        sys.set_int_max_str_digits(0)
     argv = sys.argv[1:] if argv is None else list(argv)
     request = fast_summarize_request(argv)
     if request is None:
@@ -37,7 +42,7 @@ def fast_summarize_request(argv: list):
     if not argv or argv[0] != "summarize":
         return None
     from .formats import FORMATS
-    from .memory import DTYPE_BYTES
+    from .memory import DTYPE_BYTES, MAX_BATCH
 
     file, options = None, {}
     words = iter(argv[1:])
@@ -58,7 +63,11 @@ def fast_summarize_request(argv: list):
     batch = options.get("--batch", "1")
     dtype = options.get("--dtype", "float32")
     format_name = options.get("--format", "table")
-    if file is None or not batch.isdigit() or int(batch) < 1 or dtype not in DTYPE_BYTES or format_name not in FORMATS:
+    # ASCII digits only ("²" is a digit to str.isdigit, not to int); a long one goes to click,
+    # which says it is out of range.
+    if not (batch.isascii() and batch.isdecimal() and len(batch) <= 10) or not 1 <= int(batch) <= MAX_BATCH:
+        return None
+    if file is None or dtype not in DTYPE_BYTES or format_name not in FORMATS:
         return None
     return file, int(batch), dtype, format_name
 

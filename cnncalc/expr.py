@@ -17,6 +17,12 @@ OPERATORS = ("//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "<", ">", "(
 LEVELS = (("or",), ("and",), ("==", "!=", "<", "<=", ">", ">="), ("+", "-"), ("*", "/", "//", "%"))
 FUNCTIONS = {"min": min, "max": max}
 MAX_LENGTH = 200
+# Parentheses (and calls) nested deeper than this are refused: each level costs the parser
+# several frames of Python's recursion.
+MAX_NESTING = 32
+# Results of more bits than this are refused: a product of a few large parameters would
+# otherwise outgrow what Python will print (4,300 digits).
+MAX_BITS = 10_000
 
 
 class ExprError(Exception):
@@ -73,6 +79,7 @@ class _Parser:
     def __init__(self, tokens, names, text):
         self.tokens, self.names, self.text = tokens, names, text
         self.position = 0
+        self.nesting = 0
 
     def peek(self):
         return self.tokens[self.position] if self.position < len(self.tokens) else (None, len(self.text))
@@ -97,13 +104,18 @@ class _Parser:
 
     def unary(self):
         token, column = self.peek()
-        if token == "-":
+        if token == "-" or token == ("name", "not"):
             self.position += 1
-            return -_number(self.unary(), column)
-        if token == ("name", "not"):
-            self.position += 1
-            return not self.unary()
+            self.enter(column)
+            value = self.unary()
+            self.nesting -= 1
+            return -_number(value, column) if token == "-" else not value
         return self.atom()
+
+    def enter(self, column: int) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise ExprError(f"nested more than {MAX_NESTING} deep", column)
 
     def atom(self):
         token, column = self.peek()
@@ -111,8 +123,10 @@ class _Parser:
         if isinstance(token, (int, float)) and not isinstance(token, bool):
             return token
         if token == "(":
+            self.enter(column)
             value = self.expression(0)
             self.expect(")")
+            self.nesting -= 1
             return value
         if isinstance(token, tuple):
             name = token[1]
@@ -120,12 +134,14 @@ class _Parser:
                 return name == "true"
             if name in FUNCTIONS:
                 self.expect("(")
+                self.enter(column)
                 args = [self.expression(0)]
                 while self.peek()[0] == ",":
                     self.position += 1
                     args.append(self.expression(0))
                 self.expect(")")
-                return FUNCTIONS[name](*args)
+                self.nesting -= 1
+                return _call(name, args, column)
             if name in self.names:
                 return self.names[name]
             known = ", ".join(sorted(self.names)) or "none"
@@ -147,6 +163,15 @@ def _number(value, column: int):
     return value
 
 
+def _call(name: str, args: list, column: int):
+    """``min``/``max`` of numbers, or of one list parameter's numbers."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        args = list(args[0])
+    if not args:
+        raise ExprError(f"{name}() of nothing", column)
+    return FUNCTIONS[name](_number(arg, column) for arg in args)
+
+
 def _apply(operator: str, left, right, column: int):
     if operator == "and":
         return bool(left) and bool(right)
@@ -155,11 +180,32 @@ def _apply(operator: str, left, right, column: int):
     if operator in ("==", "!="):
         return (left == right) == (operator == "==")
     left, right = _number(left, column), _number(right, column)
-    if operator in ("<", "<=", ">", ">="):
-        return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[operator]
     if operator in ("/", "//", "%") and right == 0:
         raise ExprError("division by zero", column)
-    if operator == "/":
-        result = left / right
-        return int(result) if result == int(result) else result
-    return {"+": left + right, "-": left - right, "*": left * right, "//": left // right, "%": left % right}[operator]
+    # Only the operator asked for is evaluated: `k // 0` must not be worked out for `k + 0`.
+    try:
+        result = _OPERATIONS[operator](left, right)
+    except OverflowError:
+        raise ExprError("the result is too large", column) from None
+    if isinstance(result, float):
+        if result != result or result in (float("inf"), float("-inf")):
+            raise ExprError("the result is not a finite number", column)
+        if operator == "/" and result == int(result):
+            result = int(result)
+    if isinstance(result, int) and result.bit_length() > MAX_BITS:
+        raise ExprError("the result is too large", column)
+    return result
+
+
+_OPERATIONS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "//": lambda a, b: a // b,
+    "%": lambda a, b: a % b,
+}

@@ -28,9 +28,21 @@ from .errors import Loc, SpecError
 from .geometry import GLOBAL, Field, axis_name
 from .layers.base import prod
 from .record import Record, plain
-from .spec import INPUT_NAME, fraction
+from .spec import (
+    COUNT_FIELDS,
+    INPUT_NAME,
+    NUMBER_FORMS,
+    SHAPE_FORMS,
+    fraction,
+    shape_answer,
+    shape_numbers,
+    whole_number,
+)
 
-COUNTS = ("params", "trainable_params", "buffers", "macs", "activation_bytes", "size")
+NEEDS_VALUES = (
+    "values can only be checked when the file gives the input's `values:` and the weights of every layer that has any"
+)
+COUNTS = COUNT_FIELDS
 
 
 class Verdict(Record, fields="layer field expected answer correct loc work"):
@@ -176,11 +188,7 @@ def check(report, values: dict | None = None) -> list:
                 work = worked(layer, report)
             if field == "values":
                 if values is None or layer.name not in values:
-                    raise SpecError.at(
-                        loc,
-                        f'layer "{layer.name}": values can only be checked when the file gives the '
-                        "input's `values:` and the weights of every layer that has any",
-                    )
+                    raise SpecError.at(loc, f'layer "{layer.name}": {NEEDS_VALUES}')
                 answer = _nested(values[layer.name])
                 same = _same_values(expected, answer)
                 lines = ["computed from the given input and weights"]
@@ -212,22 +220,6 @@ def _judge(field: str, expected, layer, loc: Loc):
     raise SpecError.at(loc, f"cannot check {field!r}")
 
 
-SHAPE_FORMS = (
-    "a shape is a list such as [8, 28, 28] (channels first), or H x W x C as the notes write it: 28x28x8, "
-    "(28, 28, 8), 1x1x4096, (120, 1)"
-)
-
-
-def shape_numbers(text: str):
-    """The sizes of a shape written as text, in the order written: ``28x28x8``, ``(28,28,8)``,
-    ``[1x1x4096]``, ``(120, 1)``; None when it is not one."""
-    text = text.replace(" ", "").lower()
-    if text[:1] in "([" and text[-1:] in ")]":
-        text = text[1:-1]
-    parts = text.replace(",", "x").split("x")
-    return [int(part) for part in parts] if all(part.isdigit() for part in parts) else None
-
-
 def _squeezed(shape) -> tuple:
     return tuple(n for n in shape if n != 1)
 
@@ -235,14 +227,8 @@ def _squeezed(shape) -> tuple:
 def _judge_shape(expected, shape: tuple, loc: Loc):
     """A list is channels first, like ``input:``; text is the notes' H x W x C. A vector may
     be written with any axes of size 1 around it: 1x1x4096, (4096, 1) or 4096 for [4096]."""
-    if isinstance(expected, str) or isinstance(expected, int) and not isinstance(expected, bool):
-        numbers = shape_numbers(str(expected))
-        if numbers is None:
-            raise SpecError.at(loc, f"{SHAPE_FORMS}; not {expected!r}")
-        written = tuple(numbers) if len(numbers) == 1 else (numbers[-1], *numbers[:-1])
-    elif isinstance(expected, list) and all(isinstance(n, int) and not isinstance(n, bool) for n in expected):
-        written = tuple(expected)
-    else:
+    written = shape_answer(expected)
+    if written is None:
         raise SpecError.at(loc, f"{SHAPE_FORMS}; not {expected!r}")
     vector = len(_squeezed(shape)) <= 1 and _squeezed(written) == _squeezed(shape)
     return list(shape), written == tuple(shape) or vector
@@ -283,18 +269,10 @@ def _judge_field(expected, field, loc: Loc):
 
 
 def _whole_number(value, loc: Loc, field: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        # The worked form counts by its result: "28*28*8 = 6,272"; a bare product too: "28*28*8".
-        digits = value.rpartition("=")[2].replace(",", "").replace("_", "").replace(" ", "")
-        factors = digits.split("*")
-        if all(factor.isdigit() for factor in factors):
-            return prod(int(factor) for factor in factors)
-    raise SpecError.at(
-        loc,
-        f"{field} is a whole number (48120, 48,120, 48_120, 28*28*8 or 28*28*8 = 6,272 are all fine), not {value!r}",
-    )
+    number = whole_number(value)
+    if number is None:
+        raise SpecError.at(loc, f"{field} is a whole number ({NUMBER_FORMS}), not {value!r}")
+    return number
 
 
 def _same_values(expected, actual) -> bool:
@@ -409,6 +387,39 @@ def max_switches(layer, inputs) -> list:
     return grids
 
 
+def check_given(graph, report) -> None:
+    """Refuses, with a position, an ``expect: values`` answer nothing can check: the file
+    gives no input ``values:``, or a weighted layer's weights are not written out. Every
+    command that reads a file for its report calls it (summarize and lint too), so that
+    they refuse what check would."""
+    network = graph.network
+    wanted = [layer for layer in report.layers if layer.spec.expect and "values" in layer.spec.expect]
+    if not wanted:
+        return
+    if network.values is None:
+        expect = wanted[0].spec.expect
+        raise SpecError.at(expect.value_locs["values"], f'layer "{wanted[0].name}": {NEEDS_VALUES}')
+    _require_weights(graph, report)
+
+
+def _require_weights(graph, report) -> None:
+    """Every weighted layer's arrays written out: a list shaped like the array, or one number
+    for every entry."""
+    for node, layer in zip(graph.nodes, report.layers):
+        for weight in layer.weights:
+            given = node.spec.args.get(weight.name)
+            if weight.buffer or isinstance(given, tuple) or _is_number(given):
+                continue
+            # Only an array the layer can go without (`bias: false`) gets that hint.
+            arg = node.spec.type.arg(weight.name)
+            hint = f" (or {weight.name}: false)" if arg is not None and arg.default is True else ""
+            raise SpecError.at(
+                node.spec.type_loc,
+                f'layer "{node.name}" needs its {weight.name} written out{hint} to compute values: a list '
+                f"shaped {list(weight.shape)}, or one number for every entry (fractions such as 1/9 are fine)",
+            )
+
+
 def given_values(graph, report):
     """Runs the file's ``values:`` through the layers with their given weights; returns
     {layer name: output of the one example} (and the input under ``input``), or None when
@@ -421,29 +432,15 @@ def given_values(graph, report):
     network = graph.network
     if network.values is None:
         return None
+    _require_weights(graph, report)
     inputs = np.array(network.values)
     whole = inputs.dtype.kind in "iub"
     for node, layer in zip(graph.nodes, report.layers):
-        declared = layer.weights
-        for weight in declared:
-            given = node.spec.args.get(weight.name)
-            if weight.buffer:
-                continue
-            if not isinstance(given, tuple) and not _is_number(given):
-                # Only an array the layer can go without (`bias: false`) gets that hint.
-                arg = node.spec.type.arg(weight.name)
-                hint = f" (or {weight.name}: false)" if arg is not None and arg.default is True else ""
-                raise SpecError.at(
-                    node.spec.type_loc,
-                    f'layer "{node.name}" needs its {weight.name} written out{hint} to compute values: a list '
-                    f"shaped {list(weight.shape)}, or one number for every entry (fractions such as 1/9 are fine)",
-                )
-            whole = whole and np.array(given).dtype.kind in "iub"
-    shape = network.input
-    if inputs.shape != shape and inputs.shape == shape[1:] and shape[0] == 1:
-        inputs = inputs[None]
-    if inputs.shape != tuple(shape):
-        raise SpecError.at(network.loc, f"values have shape {list(inputs.shape)}, but the input is {list(shape)}")
+        for weight in layer.weights:
+            if not weight.buffer:
+                whole = whole and np.array(node.spec.args[weight.name]).dtype.kind in "iub"
+    if inputs.shape != tuple(network.input):
+        inputs = inputs[None]  # [H][W] for one channel (spec.values_shape checked the shape)
     dtype = "int64" if whole else "float64"
     run = execute(graph, inputs=inputs[None].astype(dtype), dtype=dtype, keep="all")
     outputs = {name: output[0] for name, output in run.outputs.items()}

@@ -23,10 +23,10 @@ from .layers.base import prod
 from .record import Record
 from .spec import INPUT_NAME
 
+# The largest batch any command takes (a billion examples is past any real run; beyond it
+# the figures only grow digits).
+MAX_BATCH = 10**9
 DTYPE_BYTES = {"float64": 8, "float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
-# What the probe and the kernels may hold on top of the arrays while verify runs a network
-# (see probe.CHUNK_BYTES and kernels.BLOCK_BYTES).
-WORKSPACE_BYTES = 512 * 2**20
 
 # Optimizer state per parameter, in parameter-sized arrays.
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}
@@ -67,8 +67,8 @@ def check_batch(batch, dtype: str) -> int:
     """Bytes per value of ``dtype``, after checking both (UsageError: exit 2)."""
     if dtype not in DTYPE_BYTES:
         raise UsageError(f"unknown dtype {dtype!r}; choose one of {', '.join(DTYPE_BYTES)}")
-    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-        raise UsageError(f"batch must be a positive whole number, not {batch!r}")
+    if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= MAX_BATCH:
+        raise UsageError(f"batch must be a whole number from 1 to {MAX_BATCH:,}, not {batch!r}")
     return DTYPE_BYTES[dtype]
 
 
@@ -89,7 +89,23 @@ def run_estimate(graph, report, batch: int, dtype: str = "float32") -> int:
     refuses a run beyond its memory limit before allocating anything)."""
     shapes = {layer.name: layer.shape for layer in report.layers}
     peak = liveness(graph, shapes, graph.input_shape, batch, DTYPE_BYTES[dtype]).peak
-    return peak + weight_bytes(report, dtype) + WORKSPACE_BYTES
+    return peak + weight_bytes(report, dtype) + workspace_bytes(graph)
+
+
+def workspace_bytes(graph) -> int:
+    """What the kernels' blocks and the probe's slabs hold on top of the arrays: one block
+    (kernels.BLOCK_BYTES) and one chunk of slabs on the largest probe input (probe._spans'
+    own sizing). A fixed 512 MiB here once made ``--max-memory 200MB`` refuse every network."""
+    from .kernels import BLOCK_BYTES
+    from .probe import CHUNK_BYTES, SCALES, probe_channels
+
+    spatial = graph.input_shape[1:]
+    if not spatial:
+        return BLOCK_BYTES
+    scale = max(SCALES)
+    example = 16 * probe_channels(graph) * prod(spatial) * scale * 4  # as probe._spans sizes an example
+    slabs = max(spatial) * scale
+    return BLOCK_BYTES + max(example, min(slabs * example, CHUNK_BYTES))
 
 
 def liveness(graph, shapes: dict, input_shape: tuple, batch: int, width: int, inplace: bool = False) -> Liveness:

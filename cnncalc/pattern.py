@@ -22,7 +22,8 @@ checked by the same rules, and errors point at the column of the pattern.
 from __future__ import annotations
 
 from .errors import Loc, SpecError
-from .source import YList, YMap
+from .graph import MAX_LAYERS
+from .source import MAX_DEPTH, MAX_DIGITS, YList, YMap
 
 FILE = "<pattern>"
 
@@ -37,6 +38,8 @@ class _Parser:
         self.text = text
         self.tokens = list(_tokens(text))
         self.index = 0
+        self.depth = 0  # [ blocks open
+        self.written = 0  # layers written out so far (X*N writes N)
 
     def loc(self, column: int) -> Loc:
         return Loc(FILE, 1, column + 1)
@@ -58,6 +61,10 @@ class _Parser:
         if word is None or word.upper() != "INPUT":
             raise SpecError.at(self.loc(column), 'a pattern starts with INPUT and a shape: "INPUT 32x32x3 -> ..."')
         shape_text, shape_column = self.take()
+        if shape_text is None or shape_text in ("->", "[", "]", "*"):
+            raise SpecError.at(
+                self.loc(shape_column), 'INPUT needs a shape: "INPUT 32x32x3" (H x W x C) or "INPUT 3,32,32"'
+            )
         shape = YList(self.loc(shape_column))
         for number in _shape(shape_text, self.loc(shape_column)):
             shape.append(number)
@@ -76,12 +83,16 @@ class _Parser:
         token, column = self.peek()
         if token == "[":
             self.take("[")
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise SpecError.at(self.loc(column), f"blocks nested more than {MAX_DEPTH} deep")
             block = YList(self.loc(column))
             self.item(block)
             while self.peek()[0] == "->":
                 self.take("->")
                 self.item(block)
             self.take("]")
+            self.depth -= 1
             count = self.count()
             repeat = YMap(self.loc(column))
             _put(repeat, "repeat", count, self.loc(column), self.loc(column))
@@ -95,6 +106,11 @@ class _Parser:
         self.take()
         layer = _layer(token, self.loc(column))
         count = self.count()
+        self.written += count
+        if self.written > MAX_LAYERS:  # before writing them out, not after
+            raise SpecError.at(
+                self.loc(column), f"the pattern writes out more than cnncalc's limit of {MAX_LAYERS:,} layers"
+            )
         for _ in range(count):
             layers.append(layer)
             layers.item_locs.append(self.loc(column))
@@ -104,9 +120,10 @@ class _Parser:
             return 1
         self.take("*")
         token, column = self.take()
-        if token is None or not token.isdigit() or int(token) < 1:
+        count = _whole(token)
+        if count is None or count < 1:
             raise SpecError.at(self.loc(column), f'expected a repeat count after "*", found {token!r}')
-        return int(token)
+        return count
 
 
 def _tokens(text: str):
@@ -134,14 +151,20 @@ def _tokens(text: str):
             yield text[start:index], start
 
 
+def _whole(text) -> int | None:
+    """A whole number written in ASCII digits (not ``²``, ``1_000`` or 5,000 digits), else None."""
+    if text and text.isascii() and text.isdecimal() and len(text) <= MAX_DIGITS:
+        return int(text)
+    return None
+
+
 def _shape(text: str, loc: Loc) -> list:
-    try:
-        if "x" in text.lower():
-            numbers = [int(part) for part in text.lower().split("x")]
-            return numbers if len(numbers) == 1 else [numbers[-1], *numbers[:-1]]
-        return [int(part) for part in text.split(",")]
-    except ValueError:
-        raise SpecError.at(loc, f'a shape is written 32x32x3 (H x W x C) or 3,32,32, not "{text}"') from None
+    lowered = text.lower()
+    parts = lowered.split("x") if "x" in lowered else text.split(",")
+    numbers = [_whole(part) for part in parts]
+    if None in numbers:
+        raise SpecError.at(loc, f'a shape is written 32x32x3 (H x W x C) or 3,32,32, not "{text}"')
+    return numbers if "x" not in lowered or len(numbers) == 1 else [numbers[-1], *numbers[:-1]]
 
 
 def _layer(token: str, loc: Loc):
@@ -163,15 +186,15 @@ def _layer(token: str, loc: Loc):
             kind = name
             if name == "conv":
                 kernel, _, filters = rest.partition("-")
-                if not kernel.isdigit() or not filters.isdigit():
+                if _whole(kernel) is None or _whole(filters) is None:
                     raise SpecError.at(
                         loc, f'write a convolution as CONV<kernel>-<filters>, e.g. CONV3-64, not "{word}"'
                     )
-                args = {"filters": int(filters), "kernel": int(kernel)}
+                args = {"filters": _whole(filters), "kernel": _whole(kernel)}
             elif name == "fc":
                 args = {"units": _number(rest, word, loc)}
             elif name == "dropout":
-                args = {"p": float(rest) if rest else 0.5}
+                args = {"p": _probability(rest, word, loc)}
             else:
                 args = {"kernel": _number(rest, word, loc)}
             break
@@ -181,8 +204,8 @@ def _layer(token: str, loc: Loc):
         lowered = option.lower()
         if lowered in ("same", "valid"):
             args["padding"] = lowered
-        elif lowered[:1] in ("s", "p") and lowered[1:].isdigit():
-            args["stride" if lowered[0] == "s" else "padding"] = int(lowered[1:])
+        elif lowered[:1] in ("s", "p") and _whole(lowered[1:]) is not None:
+            args["stride" if lowered[0] == "s" else "padding"] = _whole(lowered[1:])
         else:
             raise SpecError.at(loc, f'unknown option "/{option}": use /s<N> (stride), /p<N> (padding), /same or /valid')
     if not args:
@@ -196,9 +219,20 @@ def _layer(token: str, loc: Loc):
 
 
 def _number(text: str, word: str, loc: Loc) -> int:
-    if not text.isdigit():
+    number = _whole(text)
+    if number is None:
         raise SpecError.at(loc, f'expected a number after the layer name in "{word}"')
-    return int(text)
+    return number
+
+
+def _probability(text: str, word: str, loc: Loc) -> float:
+    """``DROPOUT.5`` or ``DROPOUT0.25`` (``DROPOUT`` alone: 0.5)."""
+    if not text:
+        return 0.5
+    whole, dot, fraction = text.partition(".")
+    if not (whole or fraction) or not all(_whole(part) is not None for part in (whole, fraction) if part):
+        raise SpecError.at(loc, f'write a dropout as DROPOUT<p>, e.g. DROPOUT.5 or DROPOUT0.25, not "{word}"')
+    return float(text)
 
 
 def _put(mapping: YMap, key, value, key_loc: Loc, value_loc: Loc) -> None:

@@ -97,7 +97,9 @@ def measure_fields(graph, expected=None) -> dict:
     """``{layer name: Measured}`` for every layer of ``graph``.
 
     ``expected`` (layer name -> reported field) only decides whether a unit that sees the
-    whole input confirms a "global" report; it is never used to compute a measurement.
+    whole input confirms a "global" report; it is never used to compute a measurement. (Nor
+    is the report of the larger inputs: it only says whether a measurement there may stand
+    for this input where nothing on this input pins it down, see _holds_at.)
     """
     spatial = graph.network.input[1:]
     if not spatial:
@@ -112,20 +114,24 @@ def measure_fields(graph, expected=None) -> dict:
             if probe is None:
                 break
             spans = _spans(probe, axis)
+            reported = _reported(probe, axis)
             if scale == 1:
-                original = spans
+                original, original_reported = spans, reported
             width = spatial[axis] * scale
             for node in graph.nodes:
                 previous = results.get(node.name)
                 if previous is None or isinstance(previous, Reason):  # not yet measured
                     result = _axis_field(spans[node.name], width, (expected or {}).get(node.name))
-                    if (
-                        scale > 1
-                        and not isinstance(result, Reason)
-                        and not _holds_at(original[node.name], spans[node.name])
-                    ):
-                        # e.g. "same" padding or ceil_mode resolving differently on the larger input
-                        result = Reason("the fields could only be measured on a larger input, where they differ")
+                    if scale > 1 and not isinstance(result, Reason):
+                        holds, pinned = _holds_at(original[node.name], spans[node.name], spatial[axis])
+                        # Unpinned, it stands only where the geometry does not depend on the size
+                        # ("same" padding and ceil_mode may resolve differently on the larger input).
+                        same = original_reported[node.name] == reported[node.name]
+                        if not (holds and (pinned or same)):
+                            result = Reason(
+                                "the fields could only be measured on a larger input, which does not confirm them "
+                                "on this one"
+                            )
                     results[node.name] = result
             if not any(isinstance(result, Reason) for result in results.values()):
                 break
@@ -322,27 +328,47 @@ def _regular_units(low, high):
     return None
 
 
-def _holds_at(original, enlarged) -> bool:
-    """Whether the pattern measured on the enlarged input explains the original input's units."""
+def _reported(probe, axis: int) -> dict:
+    """The report's field of every layer of a probe graph on one axis."""
+    from .analysis import propagate
+
+    return {
+        layer.name: field if field == GLOBAL else (field.size[axis], field.jump[axis], field.start[axis])
+        for layer in propagate(probe).layers
+        for field in (layer.receptive_field,)
+    }
+
+
+def _holds_at(original, enlarged, width: int) -> tuple:
+    """``(holds, pinned)``: whether the pattern measured on the enlarged input explains the
+    original input's units, and whether it pins at least one of them down (see below).
+    (When every unit's field covers the whole original input, any placement fits, and
+    "same" padding may resolve differently there.)"""
     if original is None or enlarged is None:
-        return original is None and enlarged is None
+        return original is None and enlarged is None, True
     regular = _regular_units(*enlarged)
     if regular is None:
-        return False
+        return False, False
     period, units = regular
     low, high = enlarged
     first = units[0]
     shift = int(low[first + period] - low[first])
     base_low = [int(low[first + r]) for r in range(period)]
     base_high = [int(high[first + r]) for r in range(period)]
+    pinned = False
     for u in range(len(original[0])):
         if original[1][u] < original[0][u]:
             continue
         offset = u - first
         phase, cycles = offset % period, offset // period
-        if original[0][u] < base_low[phase] + cycles * shift or original[1][u] > base_high[phase] + cycles * shift:
-            return False
-    return True
+        low_u, high_u = base_low[phase] + cycles * shift, base_high[phase] + cycles * shift
+        if original[0][u] < low_u or original[1][u] > high_u:
+            return False, False
+        # Pinned: an end away from the borders that the pattern places exactly, or a unit
+        # unclipped on the larger input with the very same span on this one.
+        pinned |= 0 < original[0][u] == low_u or original[1][u] == high_u < width - 1
+        pinned |= u in units and original[0][u] == low[u] and original[1][u] == high[u]
+    return True, pinned
 
 
 def _explains(low, high, period: int, first: int, shift: int) -> bool:

@@ -70,8 +70,15 @@ class Report(Record, fields="name file input batch dtype layers totals"):
 
 
 def analyze_file(path: str, batch: int = 1, dtype: str = "float32") -> Report:
-    """Reads, builds and analyzes one architecture file."""
-    return analyze(build(read(path)), batch, dtype)
+    """Reads, builds and analyzes one architecture file. Refuses, as ``check`` would, an
+    ``expect: values`` answer the file gives nothing to compute (homework.check_given), so
+    that summarize, explain and lint agree with check on what a valid file is."""
+    from .homework import check_given
+
+    graph = build(read(path))
+    report = analyze(graph, batch, dtype)
+    check_given(graph, report)
+    return report
 
 
 def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:

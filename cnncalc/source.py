@@ -27,8 +27,16 @@ from .errors import Diagnostic, Loc, SpecError
 # Beyond this many values (aliases expanded) a file is refused: the largest sensible
 # architecture file has a few hundred thousand.
 MAX_VALUES = 2_000_000
-# Lists and mappings nested deeper than this are refused before Python's recursion runs out.
+# Lists and mappings nested deeper than this are refused before Python's recursion runs out
+# (aliases counted where they are used, not where they are defined).
 MAX_DEPTH = 100
+# Files larger than this are refused before anything is read: the largest architecture file
+# in the zoo is a few kilobytes, and a generated one with every value written out a few
+# hundred.
+MAX_BYTES = 8 * 2**20
+# Python refuses to read longer integers (sys.get_int_max_str_digits); so does cnncalc, with
+# a position.
+MAX_DIGITS = 4300
 
 
 class YMap(dict):
@@ -56,13 +64,40 @@ class YList(list):
 
 def load(path: str):
     """Read and parse the YAML file at ``path``; raises SpecError naming the file."""
+    return parse(read_text(path), path)
+
+
+def read_text(path: str) -> str:
+    """The text of the file at ``path``: a regular file of at most MAX_BYTES, in UTF-8.
+    Devices, FIFOs and directories are refused without reading (``/dev/zero`` never ends, a
+    FIFO blocks), and so is a file too large, before it is read."""
+    import os
+    import stat
+
     try:
-        with open(path, "rb") as stream:
-            data = stream.read()
+        # O_NONBLOCK: opening a FIFO with no writer must not wait for one.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise SpecError.at(Loc(path, None, None), f"cannot read: {error.strerror or error}") from None
     try:
-        text = data.decode("utf-8")
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a device, FIFO or socket"
+            raise SpecError.at(Loc(path, None, None), f"cannot read: not a regular file ({kind})")
+        if info.st_size > MAX_BYTES:
+            raise SpecError.at(
+                Loc(path, None, None), f"{_size(info.st_size)}: larger than cnncalc's limit of {_size(MAX_BYTES)}"
+            )
+        with open(fd, "rb", closefd=False) as stream:
+            data = stream.read(MAX_BYTES + 1)  # the file may have grown since fstat
+    except OSError as error:
+        raise SpecError.at(Loc(path, None, None), f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        raise SpecError.at(Loc(path, None, None), f"larger than cnncalc's limit of {_size(MAX_BYTES)}")
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line_start = data.rfind(b"\n", 0, error.start) + 1
         column = len(data[line_start : error.start].decode("utf-8", "replace")) + 1
@@ -70,11 +105,16 @@ def load(path: str):
         raise SpecError.at(
             loc, f"not UTF-8 text: byte 0x{data[error.start]:02x} cannot be read (save the file as UTF-8)"
         ) from None
-    return parse(text, path)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def parse(text: str, file: str = "<string>"):
     """Parse YAML ``text``; positions in errors and values name ``file``."""
+    if len(text) > MAX_BYTES:  # characters, here: files are measured in bytes by read_text
+        raise SpecError.at(Loc(file, None, None), f"larger than cnncalc's limit of {_size(MAX_BYTES)}")
     try:
         return _FastReader(text, file).document()
     except _Unsupported:
@@ -124,6 +164,8 @@ def _resolve_plain(text: str):
         return _BOOLS[text]
     if text[0] in _NUMERIC_START:
         digits = text[1:] if text[0] in "+-" else text
+        if len(digits) > MAX_DIGITS:
+            raise _Unsupported  # PyYAML's reader refuses it, with a position
         if digits.isdigit() and digits.isascii() and (digits == "0" or digits[0] != "0"):
             return int(text)
         if _is_simple_float(digits, signed=digits is not text):
@@ -242,23 +284,24 @@ class _FastReader:
             index = self.next_line()
         if index is None:
             return None
-        value = self.block(index, self.indent(index))
+        value = self.block(index, self.indent(index), 0)
         if self.next_line() is not None:
             raise _Unsupported  # more documents, '...', or content PyYAML should judge
         return value
 
-    def block(self, index: int, column: int):
-        """The node that starts at line ``index``, column ``column``."""
-        if column > 4 * MAX_DEPTH:
-            raise _Unsupported  # deep indentation: the careful reader decides (and refuses)
+    def block(self, index: int, column: int, depth: int):
+        """The node that starts at line ``index``, column ``column``, ``depth`` collections
+        deep."""
+        if column > 4 * MAX_DEPTH or depth >= MAX_DEPTH:
+            raise _Unsupported  # deep nesting: the careful reader decides (and refuses)
         if self.is_dash(index, column):
-            return self.sequence(index, column)
+            return self.sequence(index, column, depth)
         key = self.key_at(index, column)
         if key is not None:
-            return self.mapping(index, column, key)
-        return self.inline(index, column)
+            return self.mapping(index, column, key, depth)
+        return self.inline(index, column, depth)
 
-    def sequence(self, index: int, column: int) -> YList:
+    def sequence(self, index: int, column: int, depth: int) -> YList:
         result = YList(self.loc(self.starts[index] + column))
         while True:
             item_column = column + 1
@@ -268,10 +311,10 @@ class _FastReader:
             if self.rest_is_empty(index, item_column):
                 self.line = index + 1
                 # An empty item sits just after its dash, as PyYAML places it.
-                value, loc = self.child(column, self.loc(self.starts[index] + column + 1))
+                value, loc = self.child(column, self.loc(self.starts[index] + column + 1), depth + 1)
             else:
                 loc = self.loc(self.starts[index] + item_column)
-                value = self.block(index, item_column)
+                value = self.block(index, item_column, depth + 1)
             self.counted()
             result.append(value)
             result.item_locs.append(loc)
@@ -283,21 +326,21 @@ class _FastReader:
                     return result  # a key of the mapping this sequence is the value of
                 raise _Unsupported
 
-    def mapping(self, index: int, column: int, key) -> YMap:
+    def mapping(self, index: int, column: int, key, depth: int) -> YMap:
         result = YMap(self.loc(self.starts[index] + column))
         while True:
             key_text, key_loc, after = key
             if self.rest_is_empty(index, after):
                 self.line = index + 1
                 after_colon = self.loc(self.starts[index] + after)
-                value, value_loc = self.child(column, after_colon, sequence_may_align=True)
+                value, value_loc = self.child(column, after_colon, depth + 1, sequence_may_align=True)
             else:
                 value_column = after
                 line = self.lines[index]
                 while line[value_column] == " ":
                     value_column += 1
                 value_loc = self.loc(self.starts[index] + value_column)
-                value = self.inline(index, value_column)
+                value = self.inline(index, value_column, depth + 1)
             self.counted()
             _add(result, key_text, key_loc, value, value_loc)
             index = self.next_line()
@@ -309,7 +352,7 @@ class _FastReader:
             if key is None:
                 raise _Unsupported
 
-    def child(self, parent_column: int, fallback: Loc, sequence_may_align: bool = False):
+    def child(self, parent_column: int, fallback: Loc, depth: int, sequence_may_align: bool = False):
         """The value written on the lines below a ``key:`` or ``-`` with nothing after it."""
         index = self.next_line()
         if index is not None:
@@ -317,7 +360,7 @@ class _FastReader:
             if indent > parent_column or (
                 sequence_may_align and indent == parent_column and self.is_dash(index, indent)
             ):
-                return self.block(index, indent), self.loc(self.starts[index] + indent)
+                return self.block(index, indent, depth), self.loc(self.starts[index] + indent)
         return None, fallback
 
     def key_at(self, index: int, column: int):
@@ -345,13 +388,13 @@ class _FastReader:
 
     # -- values on one line, or flow collections ----------------------------------------
 
-    def inline(self, index: int, column: int):
+    def inline(self, index: int, column: int, depth: int):
         """A scalar or flow collection starting at ``column``; ends the line it is on."""
         line = self.lines[index]
         pos = self.starts[index] + column
         first = line[column]
         if first in "[{":
-            value, end = self.flow(pos, self.indent(index))
+            value, end = self.flow(pos, self.indent(index), depth)
         elif first in "\"'":
             value, end = self.quoted(pos)
         else:
@@ -396,7 +439,7 @@ class _FastReader:
 
     def flow(self, pos: int, block_indent: int, depth: int = 0):
         """A ``[...]`` or ``{...}`` collection, possibly over several lines."""
-        if depth > MAX_DEPTH:
+        if depth >= MAX_DEPTH:
             raise _Unsupported  # the careful reader refuses it, with a position
         text = self.text
         opening = text[pos]
@@ -438,7 +481,7 @@ class _FastReader:
             return self.flow(pos, block_indent, depth + 1)
         if first in "\"'":
             return self.quoted(pos)
-        if first in _INDICATORS and not (first == "-" and text[pos + 1] not in " \n"):
+        if first in _INDICATORS and not (first == "-" and text[pos + 1 : pos + 2] not in ("", " ", "\n")):
             raise _Unsupported
         end = pos
         while end < len(text):
@@ -446,7 +489,7 @@ class _FastReader:
             if ch in _FLOW_STOPS or ch == "\n":
                 break
             if ch == ":":
-                if key and text[end + 1] in " \n":
+                if key and text[end + 1 : end + 2] in ("", " ", "\n"):
                     break
                 raise _Unsupported
             if ch == "#" and text[end - 1] == " ":
@@ -507,6 +550,14 @@ def _read_with_pyyaml(text: str, file: str):
         node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(text, file, error) from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow (NUL, controls)
+        position = min(max(error.position, 0), len(text))
+        line_start = text.rfind("\n", 0, position) + 1
+        loc = Loc(file, text.count("\n", 0, position) + 1, position - line_start + 1)
+        character = error.character if isinstance(error.character, str) else chr(error.character)
+        raise SpecError.at(
+            loc, f"invalid YAML: the character U+{ord(character):04X} is not allowed in a YAML file"
+        ) from None
     except yaml.YAMLError as error:
         raise SpecError.at(Loc(file, None, None), f"invalid YAML: {error}") from None
     if node is None:
@@ -516,31 +567,54 @@ def _read_with_pyyaml(text: str, file: str):
 
 
 def _check_expanded_size(root, file: str) -> None:
-    """Refuses documents whose aliases expand beyond MAX_VALUES ("billion laughs"), counting
-    each distinct node once: aliases share node objects, so this costs what the text costs."""
-    sizes: dict = {}
-    stack = [(root, False, 0)]
+    """Refuses documents whose aliases expand beyond MAX_VALUES ("billion laughs") or that
+    nest deeper than MAX_DEPTH, counting each distinct node once: aliases share node
+    objects, so this costs what the text costs. Depth is a node's height (its deepest chain
+    of children), so an anchor defined deep and used shallow counts where it is used."""
+    sizes: dict = {}  # id of a list or mapping node -> values in it, itself included
+    heights: dict = {}  # ... -> its deepest chain of children (a scalar's height is 0)
+    expanded: set = set()  # nodes whose children are being sized: the path from the root
+    stack = [root] if isinstance(root.value, list) else []
     while stack:
-        node, children_done, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise SpecError.at(
-                Loc(file, node.start_mark.line + 1, node.start_mark.column + 1),
-                f"lists and mappings nested more than {MAX_DEPTH} deep: refusing to read",
-            )
+        node = stack[-1]
         if id(node) in sizes:
+            stack.pop()
             continue
-        children = node.value if isinstance(node.value, list) else []
-        children = [part for child in children for part in (child if isinstance(child, tuple) else (child,))]
-        if children_done:
-            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
-            if sizes[id(node)] > MAX_VALUES:
+        children = _children(node)
+        collections = [child for child in children if isinstance(child.value, list)]
+        pending = [child for child in collections if id(child) not in sizes]
+        if pending:  # their sizes first; a child met again later is skipped above
+            if id(node) in expanded or any(id(child) in expanded for child in pending):
                 raise SpecError.at(
                     Loc(file, node.start_mark.line + 1, node.start_mark.column + 1),
-                    f"more than {MAX_VALUES:,} values once aliases are expanded: refusing to read (an alias bomb?)",
+                    "an alias inside the anchor it refers to: a list or mapping that contains itself",
                 )
+            expanded.add(id(node))
+            stack.extend(pending)
             continue
-        stack.append((node, True, depth))
-        stack.extend((child, False, depth + 1) for child in children if id(child) not in sizes)
+        stack.pop()
+        size = 1 + len(children) - len(collections) + sum(sizes[id(child)] for child in collections)
+        sizes[id(node)] = size
+        deepest = max((heights[id(child)] for child in collections), default=-1)
+        heights[id(node)] = 1 + (deepest if deepest >= 0 or len(collections) == len(children) else 0)
+        if size > MAX_VALUES:
+            raise SpecError.at(
+                Loc(file, node.start_mark.line + 1, node.start_mark.column + 1),
+                f"more than {MAX_VALUES:,} values (aliases expanded): refusing to read",
+            )
+    if heights.get(id(root), 0) > MAX_DEPTH:
+        node = root
+        for _ in range(MAX_DEPTH + 1):  # down the deepest chain, to the first node too deep
+            node = max(_children(node), key=lambda child: heights.get(id(child), 0))
+        raise SpecError.at(
+            Loc(file, node.start_mark.line + 1, node.start_mark.column + 1),
+            f"lists and mappings nested more than {MAX_DEPTH} deep: refusing to read",
+        )
+
+
+def _children(node) -> list:
+    children = node.value if isinstance(node.value, list) else []
+    return [part for child in children for part in (child if isinstance(child, tuple) else (child,))]
 
 
 # Collections may carry only their own standard tags; scalars go through SafeConstructor,
@@ -558,6 +632,17 @@ def _syntax_error(text: str, file: str, error) -> SpecError:
         loc = Loc(file, mark.line + 1, mark.column + 1) if mark else Loc(file, None, None)
         return SpecError.at(loc, f"invalid YAML: {message}")
 
+    if context == "while parsing a flow node" and mark is not None and _char_at(text, mark) == "":
+        # The file ends inside a flow collection: point at the bracket left open.
+        offset = _unclosed_bracket(text)
+        if offset is not None:
+            line = text.count("\n", 0, offset)
+            column = offset - (text.rfind("\n", 0, offset) + 1)
+            bracket = text[offset]
+            closing = "]" if bracket == "[" else "}"
+            return SpecError.at(
+                Loc(file, line + 1, column + 1), f"invalid YAML: this {bracket} is never closed (no matching {closing})"
+            )
     if opened is not None and "flow" in context and "did not find expected" in problem:
         bracket, closing = ("[", "]") if "sequence" in context else ("{", "}")
         found = _char_at(text, mark) if mark is not None else ""
@@ -574,6 +659,24 @@ def _syntax_error(text: str, file: str, error) -> SpecError:
         return at(mark, "a tab character: YAML indents with spaces, not tabs")
     message = f"{problem} ({context})" if problem and context else problem or context or "not YAML"
     return at(mark, message + _hint(text, mark, message))
+
+
+def _unclosed_bracket(text: str):
+    """The offset of the innermost ``[`` or ``{`` still open at the end of ``text`` (quoted
+    text and comments skipped), or None."""
+    stack: list = []
+    quote = None
+    for offset, ch in enumerate(text):
+        if quote:
+            if ch == quote or ch == "\n" and quote == "#":
+                quote = None
+        elif ch in "'\"" or ch == "#" and (offset == 0 or text[offset - 1] in " \n"):
+            quote = ch
+        elif ch in "[{":
+            stack.append(offset)
+        elif ch in "]}" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
 
 
 def _char_at(text: str, mark) -> str:
@@ -609,17 +712,27 @@ class _NodeReader:
     def loc(self, node) -> Loc:
         return Loc(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
+    def scalar(self, node):
+        """A scalar's value; a tag the value does not fit (``!!int x``, ``!!float abc``) and a
+        number longer than MAX_DIGITS are errors at the scalar, not crashes."""
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > MAX_DIGITS:
+            raise SpecError.at(
+                self.loc(node), f"a number of {len(node.value):,} digits: more than cnncalc's limit of {MAX_DIGITS:,}"
+            )
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise SpecError.at(self.loc(node), f"{node.value!r} is not a valid {tag} value") from None
+
     def read(self, node):
         yaml = self.yaml
         self.count += 1
         if self.count > MAX_VALUES:
-            raise SpecError.at(
-                Loc(self.file, None, None),
-                f"more than {MAX_VALUES:,} values once aliases are expanded: refusing to read (an alias bomb?)",
-            )
+            raise SpecError.at(self.loc(node), f"more than {MAX_VALUES:,} values (aliases expanded): refusing to read")
         try:
             if isinstance(node, yaml.ScalarNode):
-                return self.constructor.construct_object(node, deep=True)
+                return self.scalar(node)
             if node.tag not in _COLLECTION_TAGS:
                 raise SpecError.at(self.loc(node), f"unsupported YAML tag {node.tag!r}: only plain data is read")
             if isinstance(node, yaml.SequenceNode):

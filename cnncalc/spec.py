@@ -138,28 +138,39 @@ def _substitute(value, names: dict, loc: Loc | None = None):
         return copy
     if not isinstance(value, str) or "${" not in value:
         return value
-    pieces, rest, whole = [], value, None
-    while "${" in rest:
-        before, _, after = rest.partition("${")
-        expression, closed, rest = after.partition("}")
-        if not closed:
-            raise _SubstitutionError(f"{value!r}: ${{ is never closed by }}", loc)
+    # One pass with str.find: re-partitioning the rest of the text after every ${...} would
+    # cost the square of its length (300,000 of them in one string took 20 s).
+    pieces, position, results = [], 0, {}
+    while True:
+        opening = value.find("${", position)
+        if opening < 0:
+            break
+        closing = value.find("}", opening + 2)
+        if closing < 0:
+            raise _SubstitutionError(f"{_clip(value)!r}: ${{ is never closed by }}", loc)
+        expression = value[opening + 2 : closing]
         try:
-            result = evaluate(expression, names)
+            if expression not in results:
+                results[expression] = evaluate(expression, names)
+            result = results[expression]
         except ExprError as error:
-            raise _SubstitutionError(f"in ${{{expression}}}: {error}", loc) from None
-        if not before and not rest and not pieces:
-            whole = result
-        pieces.append(before + _text(result))
-    if whole is not None and not rest:
-        return whole
-    return "".join(pieces) + rest
+            raise _SubstitutionError(f"in ${{{_clip(expression, 200)}}}: {error}", loc) from None
+        if opening == 0 and closing == len(value) - 1:
+            return result  # the whole string is one ${...}: its value, not its text
+        pieces += [value[position:opening], _text(result)]
+        position = closing + 1
+    pieces.append(value[position:])
+    return "".join(pieces)
+
+
+def _clip(text: str, most: int = 60) -> str:
+    return text if len(text) <= most else text[:most] + "..."
 
 
 def _text(value) -> str:
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, float) and value == int(value):
+    if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
@@ -228,6 +239,8 @@ class _Reader:
         values = None
         if "values" in document:
             values = self.value(Numbers(), document["values"], document.value_locs["values"], "values")
+            if values is not None and shape is not None:
+                self.values_shape(values, shape, document.value_locs["values"])
         return NetworkSpec(
             None if name is None else str(name),
             shape,
@@ -265,6 +278,10 @@ class _Reader:
                 if not isinstance(param, str) or not param.isidentifier():
                     self.error(raw.key_locs[param], f"a parameter's name is a word, not {_show(param)}")
                     continue
+                problem = _not_finite(default)
+                if problem:
+                    self.error(raw.value_locs[param], f"{param}: {problem}")
+                    continue
                 params[param] = (REQUIRED if default is None else default, raw.key_locs[param])
             layers = definition["layers"]
             if not isinstance(layers, list) or not layers:
@@ -286,6 +303,15 @@ class _Reader:
                 )
                 return None
         return tuple(value)
+
+    def values_shape(self, values, shape: tuple, loc: Loc) -> None:
+        """The input's values are [C][H][W], or [H][W] when C is 1 (SPEC section 6)."""
+        given = []
+        while isinstance(values, tuple):  # rectangular: _ragged has said so
+            given.append(len(values))
+            values = values[0]
+        if tuple(given) != shape and not (tuple(given) == shape[1:] and shape[0] == 1):
+            self.error(loc, f"values have shape {given}, but the input is {list(shape)}")
 
     def check_keys(self, mapping, allowed, where: str) -> None:
         for key in mapping:
@@ -446,6 +472,10 @@ class _Reader:
                         f"{key}: {item} is only worked out inside a module, with the module's parameters",
                     )
                     continue
+                problem = _not_finite(item)
+                if problem:
+                    self.error(value.value_locs[key], f"{key}: {problem}")
+                    continue
                 args[key] = item
                 arg_locs[key] = value.value_locs[key]
         elif value is not None:
@@ -525,10 +555,15 @@ class _Reader:
         if isinstance(kind, Numbers):
             value = with_fractions(value)
         try:
-            return kind.parse(value)
+            parsed = kind.parse(value)
         except ArgError as error:
             self.error(loc, f"{what}: {error}")
             return None
+        problem = _not_finite(parsed) or (isinstance(kind, Numbers) and _ragged(parsed))
+        if problem:
+            self.error(loc, f"{what}: {problem}")
+            return None
+        return parsed
 
     def inputs(self, layer_type, args, siblings, value, value_loc: Loc):
         if layer_type.merges:
@@ -591,6 +626,10 @@ class _Reader:
             )
         if not numbers:
             self.check_keys(expect, EXPECT_FIELDS, "expect")
+            for field, answer in expect.items():
+                problem = answer_problem(field, answer) if field in EXPECT_FIELDS else None
+                if problem:
+                    self.error(expect.value_locs[field], f"expect: {field}: {problem}")
         return expect
 
     def trainable(self, siblings) -> bool:
@@ -601,6 +640,138 @@ class _Reader:
             self.error(siblings.value_locs["trainable"], f"trainable must be true or false, not {_show(value)}")
             return True
         return value
+
+
+# --- Answers under expect: (read here, so that lint refuses what check would) -------------
+
+COUNT_FIELDS = ("params", "trainable_params", "buffers", "macs", "activation_bytes", "size")
+FIELD_PARTS = ("size", "jump", "start")
+
+
+NUMBER_FORMS = "48120, 48,120, 48_120, 28*28*8 or 28*28*8 = 6,272 are all fine"
+SHAPE_FORMS = (
+    "a shape is a list such as [8, 28, 28] (channels first), or H x W x C as the notes write it: 28x28x8, "
+    "(28, 28, 8), 1x1x4096, (120, 1)"
+)
+MAX_FACTORS = 16  # a product answer such as 28*28*8; more factors than any layer has is not one
+
+
+def whole_number(value) -> int | None:
+    """An answer written as a whole number: ``48120``, ``"48,120"``, ``"48_120"``, or worked
+    as the notes write it, by its result: ``"28*28*8 = 6,272"``, a bare product ``"28*28*8"``
+    too; else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        return None
+    factors = value.rpartition("=")[2].replace(",", "").replace("_", "").replace(" ", "").split("*")
+    if len(factors) > MAX_FACTORS:
+        return None
+    if not all(f.isdecimal() and f.isascii() for f in factors) or sum(map(len, factors)) > source.MAX_DIGITS:
+        return None  # a product has at most as many digits as its factors together
+    result = 1
+    for factor in factors:
+        result *= int(factor)
+    return result
+
+
+def shape_numbers(text: str) -> list | None:
+    """The sizes of a shape written as text, in the order written: ``28x28x8``, ``(28,28,8)``,
+    ``[1x1x4096]``, ``(120, 1)``; None when it is not one."""
+    text = text.replace(" ", "").lower()
+    if text[:1] in "([" and text[-1:] in ")]":
+        text = text[1:-1]
+    numbers = [whole_number(part) for part in text.replace(",", "x").split("x")]
+    return None if None in numbers or len(numbers) > MAX_FACTORS else numbers
+
+
+def shape_answer(value) -> tuple | None:
+    """A shape answer, channels first: a list as written, or text the notes' H x W x C way
+    (``28x28x8``, ``(28, 28, 8)``) turned round; None if it is neither."""
+    if isinstance(value, list):
+        if value and all(isinstance(n, int) and not isinstance(n, bool) for n in value):
+            return tuple(value)
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    numbers = shape_numbers(str(value))
+    if numbers is None:
+        return None
+    return tuple(numbers) if len(numbers) == 1 else (numbers[-1], *numbers[:-1])
+
+
+def answer_problem(field: str, answer) -> str | None:
+    """What is wrong with the form of an ``expect:`` answer, or None (its value is check's)."""
+    if field == "shape" and shape_answer(answer) is None:
+        return f"{SHAPE_FORMS}; not {_show(answer)}"
+    if field in COUNT_FIELDS and whole_number(answer) is None:
+        return f"a whole number ({NUMBER_FORMS}), not {_show(answer)}"
+    if field == "receptive_field" and not _field_answer(answer):
+        return f"a number, a list, global, or {{size, jump, start}}, not {_show(answer)}"
+    if field == "values" and not _numbers_only(answer):
+        return "a number or (nested) lists of numbers (fractions such as 1/9 too), as the layer's output [C][H][W] or [H][W]"
+    return _not_finite(answer) if not isinstance(answer, dict) else None
+
+
+def _numbers_only(value) -> bool:
+    stack = [value]
+    while stack:  # no recursion: lists may be nested as deep as YAML allows
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif not _is_number(item) and not (isinstance(item, str) and fraction(item) is not None):
+            return False  # a fraction such as "1/9" is a number as worked examples write it
+    return True
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value - value == 0
+
+
+def _field_answer(answer) -> bool:
+    if answer == "global" or _is_number(answer):
+        return True
+    if isinstance(answer, list):
+        return all(_is_number(v) for v in answer)
+    if isinstance(answer, dict):
+        return all(
+            key in FIELD_PARTS and (_is_number(value) or isinstance(value, list) and all(_is_number(v) for v in value))
+            for key, value in answer.items()
+        )
+    return False
+
+
+def _not_finite(value) -> str | None:
+    """What is wrong if ``value`` holds an infinity or a NaN (``.inf``, ``.nan``, ``1e999``):
+    no size, count or value can be one."""
+    if isinstance(value, float) and not (value - value == 0):
+        return f"{_show(value)} is not a finite number"
+    if isinstance(value, (list, tuple)):
+        stack = [value]
+        while stack:  # no recursion: values may be nested as deep as YAML allows
+            for item in stack.pop():
+                if isinstance(item, (list, tuple)):
+                    stack.append(item)
+                elif isinstance(item, float) and not (item - item == 0):
+                    return f"{_show(item)} is not a finite number"
+    return None
+
+
+def _ragged(value) -> str | None:
+    """What is wrong if nested lists of numbers are not a rectangular block (``[[1, 2], [3]]``)."""
+    level = [value]
+    depth = 0
+    while level:
+        lists = [item for item in level if isinstance(item, (list, tuple))]
+        if lists and len(lists) != len(level):
+            return f"numbers and lists side by side at depth {depth}: a block of numbers is rectangular"
+        if len({len(item) for item in lists}) > 1:
+            lengths = sorted({len(item) for item in lists})
+            shown = ", ".join(map(str, lengths))
+            return f"rows of different lengths ({shown}) at depth {depth}: a block of numbers is rectangular"
+        level = [entry for item in lists for entry in item]
+        depth += 1
+    return None
 
 
 class _NotAMerge:
