@@ -234,26 +234,49 @@ def memory(
     return 0
 
 
-def lint(paths, format_name: str = "text", select=None, ignore=(), strict: bool = False) -> int:
+def lint(
+    paths,
+    format_name: str = "text",
+    select=None,
+    ignore=(),
+    strict: bool = False,
+    exclude=(),
+    config_file: str | None = None,
+    exit_zero: bool = False,
+    statistics: bool = False,
+    quiet: bool = False,
+    color: str = "auto",
+) -> int:
     """Lints files and directories: 0 no errors (no warnings either with ``strict``), 1 some,
-    2 when nothing could be read."""
-    from .errors import UsageError
+    2 when nothing could be read. ``-`` reads standard input."""
     from .formats import lint as lint_format
-    from .lint import ENGINE_RULES, lint_paths
-    from .lint.config import load
-    from .lint.rules import RULES
+    from .formats.color import wanted
+    from .lint import lint_paths, rule_table
+    from .lint.config import Settings
 
-    config, configured_strict = load(select, ignore)
-    problems, files, missing = lint_paths(paths, config)
-    for path in missing:
-        sys.stderr.write(f"{path}: error: no such file, directory or match\n")
-    if not files:
-        raise UsageError("no architecture files to lint (*.yaml or *.yml)")
-    rules = {rule: ("error", text) for rule, text in ENGINE_RULES.items()}
-    rules.update({rule.ID: (rule.SEVERITY, rule.RATIONALE) for rule in RULES})
-    lint_format.write(problems, format_name, sys.stdout, rules)
-    failing = [p for p in problems if p.severity == "error" or strict or configured_strict]
-    return 1 if failing or missing else 0
+    settings = Settings(select, ignore, strict, exclude, config_file)
+    stdin_text = sys.stdin.read() if "-" in paths else None
+    outcome = lint_paths(paths, settings, stdin_text)
+    problems = outcome.problems
+    if format_name == "text":
+        for path in outcome.missing:
+            sys.stderr.write(f"{path}: error: no such file, directory or match\n")
+        problems = [p for p in problems if p.rule != "io" or p.file not in outcome.missing]
+    if not quiet:
+        for path in outcome.skipped:
+            sys.stderr.write(f"{path}: note: skipped: no `input:` or `layers:`, so not an architecture file\n")
+        if not outcome.files and not outcome.missing:
+            sys.stderr.write("warning: no architecture files to lint (*.yaml or *.yml)\n")
+    if statistics:
+        lint_format.write_statistics(problems, format_name, sys.stdout)
+    else:
+        lint_format.write(problems, format_name, sys.stdout, rule_table(), wanted(color, sys.stdout), quiet)
+    failing = [p for p in problems if p.severity == "error" or p.file in outcome.strict_files]
+    if outcome.missing and not outcome.files:
+        return 2
+    if exit_zero:
+        return 0
+    return 1 if failing or outcome.missing else 0
 
 
 def schema() -> int:
@@ -302,14 +325,33 @@ def types(name: str | None = None) -> int:
     return 0
 
 
-def run(command, *args, **kwargs) -> int:
+def _to_file(path: str, command, *args, **kwargs) -> int:
+    from .errors import UsageError
+
+    try:
+        stream = open(path, "w", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{path}: error: cannot write: {error.strerror or error}") from None
+    saved, sys.stdout = sys.stdout, stream
+    try:
+        return command(*args, **kwargs)
+    finally:
+        sys.stdout = saved
+        stream.close()
+
+
+def run(command, *args, output_file: str | None = None, **kwargs) -> int:
     """Runs a command; expected failures print their message and give their exit code.
+    ``output_file``: what the command writes goes there instead of stdout (``-o``).
 
     An unexpected exception is a bug: the user gets one line saying so, and the traceback
     only with CNNCALC_DEBUG=1.
     """
     try:
-        code = command(*args, **kwargs)
+        if output_file is None:
+            code = command(*args, **kwargs)
+        else:
+            code = _to_file(output_file, command, *args, **kwargs)
         sys.stdout.flush()
         return code
     except CnncalcError as error:

@@ -12,12 +12,27 @@ from .formats import FORMATS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="cnncalc")
+@click.version_option(__version__, "-V", "--version", prog_name="cnncalc")
 def main() -> None:
     """Shapes, parameters, memory, MACs and receptive fields of convolutional networks.
 
-    Describe a network in a YAML file (see README.md) and ask: `cnncalc summarize FILE`.
+    Describe a network in a YAML file and ask: `cnncalc summarize FILE` (FILE may be a
+    network of the zoo, e.g. `cnncalc summarize vgg16`; `cnncalc zoo` lists them, and
+    `cnncalc types` the layer types a file may use).
     """
+
+
+# Options every command that writes a report shares (ruff's names).
+OUTPUT = click.option(
+    "-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout."
+)
+COLOR = click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colors and tables; auto: on a terminal, unless NO_COLOR or TERM=dumb (FORCE_COLOR forces them).",
+)
 
 
 @main.command()
@@ -218,21 +233,35 @@ def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budge
     sys.exit(app.run(app.memory, file, batch, dtype, train, optimizer, mixed_precision, inplace, limit, format_name))
 
 
+def comma_list(ctx, param, values) -> tuple:
+    """``--select a,b --select c``: repeatable and comma-separated, as in ruff."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--format", "format_name", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True
 )
-@click.option("--select", multiple=True, help="Only these rules (repeatable; default: all, or pyproject's).")
-@click.option("--ignore", multiple=True, help="Not these rules (repeatable).")
+@click.option("--select", multiple=True, callback=comma_list, help="Only these rules (a,b or repeated; default: all).")
+@click.option("--ignore", multiple=True, callback=comma_list, help="Not these rules (a,b or repeated).")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
-def lint(paths, format_name, select, ignore, strict) -> None:
-    """Check architecture files (files, directories, globs) as CI would: exit 1 on errors.
+@click.option("--exclude", multiple=True, callback=comma_list, help="Skip paths matching these globs (a,b or repeated).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Settings from this TOML file only.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--statistics", is_flag=True, help="How many problems of each rule, instead of the problems.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the problems: no closing line, no notes.")
+@OUTPUT
+@COLOR
+def lint(paths, format_name, select, ignore, strict, exclude, config_file, exit_zero, statistics, quiet, output_file, color):
+    """Check architecture files (files, directories, globs; - for standard input) as CI would:
+    exit 1 on errors.
 
-    Rules and their examples: docs/rules.md. Configure in pyproject.toml under
+    `cnncalc rules` lists the rules with their examples. Configure in pyproject.toml under
     [tool.cnncalc.lint]; silence a line with `# cnncalc: ignore[rule-id]`.
     """
-    sys.exit(app.run(app.lint, list(paths), format_name, list(select) or None, tuple(ignore), strict))
+    options = (list(select) or None, ignore, strict, exclude, config_file, exit_zero, statistics, quiet, color)
+    sys.exit(app.run(app.lint, list(paths), format_name, *options, output_file=output_file))
 
 
 @main.command()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
-from . import ENGINE_RULES
+from . import ENGINE_RULES, LINTER_RULES
 from .rules import RULES
 
 
@@ -28,6 +28,15 @@ def page() -> str:
         "| rule | what |",
         "|---|---|",
         *(f"| `{rule}` | {text} |" for rule, text in ENGINE_RULES.items()),
+        "",
+        "No comment and no selection silences them: a file the engine refuses is one `cnncalc",
+        "summarize` refuses too.",
+        "",
+        "## The linter's own rules",
+        "",
+        "| rule | severity | what |",
+        "|---|---|---|",
+        *(f"| `{rule}` | {severity} | {text} |" for rule, (severity, text) in LINTER_RULES.items()),
         "",
         "## Warnings",
         "",
