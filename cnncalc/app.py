@@ -12,6 +12,29 @@ import sys
 
 from .errors import CnncalcError
 
+STDIN = "<stdin>"
+
+
+def network(file: str):
+    """The architecture file ``file`` read and validated: ``-`` is standard input, a name
+    of the zoo (``vgg16``) its file when no such path exists (cnncalc.zoo)."""
+    from .spec import parse, read
+
+    if file != "-":
+        from .zoo import resolve
+
+        return read(resolve(file))
+    from .errors import Loc, SpecError
+    from .source import parse as parse_yaml
+
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SpecError.at(Loc(STDIN, line, None), "not UTF-8 text (send the file as UTF-8)") from None
+    return parse(parse_yaml(text, STDIN), STDIN)
+
 
 def summarize(
     file: str | None,
@@ -20,29 +43,31 @@ def summarize(
     format_name: str = "table",
     pattern: str | None = None,
     depth: int | None = None,
+    color: str = "auto",
 ) -> int:
     """The per-layer report of a file, or of a one-line ``pattern`` (see cnncalc.pattern)."""
     from . import formats
-    from .analysis import analyze, analyze_file
+    from .analysis import analyze
+    from .graph import build
 
     if pattern is None:
-        report = analyze_file(file, batch, dtype)
+        report = analyze(build(network(file)), batch, dtype)
     else:
-        from .graph import build
         from .pattern import FILE, document
         from .spec import parse
 
         report = analyze(build(parse(document(pattern), FILE)), batch, dtype)
-    formats.write(report, format_name, sys.stdout, depth)
+    formats.write(report, format_name, sys.stdout, depth, color)
     return 0
 
 
 def verify(file: str, seed: int = 0, batch: int = 1, format_name: str = "table", max_memory: int | None = None) -> int:
     """Runs the NumPy executor and holds the report against it; 1 when any figure disagrees."""
     from .formats import verification
-    from .verify import verify_file
+    from .graph import build
+    from .verify import verify_graph
 
-    result = verify_file(file, seed=seed, batch=batch, max_memory=max_memory)
+    result = verify_graph(build(network(file)), seed=seed, batch=batch, max_memory=max_memory)
     verification.write(result, format_name, sys.stdout)
     return 1 if result.mismatches else 0
 
@@ -54,9 +79,8 @@ def check(file: str, format_name: str = "text") -> int:
     from .graph import build
     from .homework import check as check_answers
     from .homework import given_values
-    from .spec import read
 
-    graph = build(read(file))
+    graph = build(network(file))
     report = analyze(graph)
     values = given_values(graph, report) if graph.network.values is not None else None
     verdicts = check_answers(report, values)
@@ -66,12 +90,13 @@ def check(file: str, format_name: str = "text") -> int:
 
 def explain(file: str, layer: str | None = None) -> int:
     """The worked arithmetic for every figure of one layer, or of all."""
-    from .analysis import analyze_file
+    from .analysis import analyze
     from .errors import UsageError, did_you_mean
     from .formats.homework import write_explain
+    from .graph import build
     from .homework import worked
 
-    report = analyze_file(file)
+    report = analyze(build(network(file)))
     names = [item.name for item in report.layers]
     if layer is not None and layer not in names:
         same_but_case = [name for name in names if name.lower() == layer.lower()]
@@ -91,9 +116,8 @@ def run_values(file: str) -> int:
     from .graph import build
     from .homework import check as check_answers
     from .homework import given_values
-    from .spec import read
 
-    graph = build(read(file))
+    graph = build(network(file))
     report = analyze(graph)
     values = given_values(graph, report)
     if values is None:
@@ -171,9 +195,8 @@ def memory(
     from .formats.json import dumps
     from .graph import build
     from .memory import largest_batch, liveness, training
-    from .spec import read
 
-    graph = build(read(file))
+    graph = build(network(file))
     report = analyze(graph, batch, dtype)
     width = DTYPE_BYTES[dtype]
     shapes = {layer.name: layer.shape for layer in report.layers}
@@ -270,13 +293,49 @@ def lint(
     if statistics:
         lint_format.write_statistics(problems, format_name, sys.stdout)
     else:
-        lint_format.write(problems, format_name, sys.stdout, rule_table(), wanted(color, sys.stdout), quiet)
+        unread = len(outcome.missing) if format_name == "text" else 0  # said on stderr above, counted here
+        lint_format.write(problems, format_name, sys.stdout, rule_table(), wanted(color, sys.stdout), quiet, unread)
     failing = [p for p in problems if p.severity == "error" or p.file in outcome.strict_files]
     if outcome.missing and not outcome.files:
         return 2
     if exit_zero:
         return 0
     return 1 if failing or outcome.missing else 0
+
+
+def zoo(format_name: str = "text") -> int:
+    """The networks of the zoo, each with its input, parameters and MACs."""
+    from . import zoo as the_zoo
+    from .analysis import analyze_file
+    from .formats.zoo import write
+
+    entries = []
+    for name in the_zoo.names():
+        report = analyze_file(the_zoo.find(name))
+        entries.append({"name": name, "title": report.name, "input": list(report.input),
+                        "params": report.totals.params, "macs": report.totals.macs})
+    write(entries, format_name, sys.stdout)
+    return 0
+
+
+def rules(rule_id: str | None = None) -> int:
+    """The lint rules, one a line; with ``rule_id`` that rule's whole documentation."""
+    from .errors import UsageError, did_you_mean
+    from .formats.plain import plain
+    from .lint import all_rule_ids, rule_table
+    from .lint.docs import rule_text
+
+    table = rule_table()
+    if rule_id is None:
+        width = max(len(rule) for rule in table)
+        for rule, (severity, text) in table.items():
+            sys.stdout.write(f"{rule:{width}}  {severity:7}  {text}\n")
+        sys.stdout.write("\n`cnncalc rules RULE` explains one rule, with a failing and a passing example.\n")
+        return 0
+    if rule_id not in table:
+        raise UsageError(f"unknown lint rule {rule_id!r}{did_you_mean(rule_id, all_rule_ids())}")
+    sys.stdout.write(plain(rule_text(rule_id)) + "\n")
+    return 0
 
 
 def schema() -> int:
@@ -293,13 +352,14 @@ def types(name: str | None = None) -> int:
     import textwrap  # here, not at the top: it compiles regular expressions when imported
 
     from .errors import UsageError, did_you_mean
+    from .formats.plain import plain
     from .layers.base import _show, lookup
     from .spec import type_names
 
     if name is None:
         for type_name in type_names():
             layer_type = lookup(type_name)[0]
-            first_line = layer_type.doc.split("\n")[0]
+            first_line = plain(layer_type.doc.split("\n")[0])
             sys.stdout.write(f"{type_name:16} {first_line}\n")
         sys.stdout.write("\n`cnncalc types NAME` describes one type and its arguments.\n")
         return 0
@@ -308,8 +368,8 @@ def types(name: str | None = None) -> int:
     except KeyError:
         raise UsageError(f"unknown layer type {name!r}{did_you_mean(name, type_names())}") from None
     out = [layer_type.name + (f" (also: {', '.join(layer_type.aliases)})" if layer_type.aliases else ""), ""]
-    first, _, rest = layer_type.doc.partition("\n")
-    out += ["  " + line for line in [first, *textwrap.dedent(rest).splitlines()]]
+    first, _, rest = plain(layer_type.doc).partition("\n")
+    out += [("  " + line).rstrip() for line in [first, *textwrap.dedent(rest).splitlines()]]
     if layer_type.args:
         out += ["", "arguments:"]
         for arg in layer_type.args:
@@ -320,7 +380,7 @@ def types(name: str | None = None) -> int:
             primary = ", the primary value" if arg.name == layer_type.primary else ""
             out.append(f"  {arg.name:18} {arg.kind.expected} ({default}{primary})")
             if arg.doc:
-                out.append(f"  {'':18} {arg.doc}")
+                out.append(f"  {'':18} {plain(arg.doc)}")
     sys.stdout.write("\n".join(out) + "\n")
     return 0
 

@@ -64,19 +64,31 @@ COLOR = click.option(
     show_default=True,
     help="table (rich on a terminal, plain text when piped), json, csv or markdown.",
 )
+@OUTPUT
+@COLOR
 def summarize(
-    file: str | None, pattern: str | None, depth: int | None, batch: int, dtype: str, format_name: str
+    file: str | None,
+    pattern: str | None,
+    depth: int | None,
+    batch: int,
+    dtype: str,
+    format_name: str,
+    output_file: str | None,
+    color: str,
 ) -> None:
     """Per-layer shapes, parameters, MACs, memory and receptive fields, with totals.
 
+    FILE is a path, - for standard input, or a network of the zoo (`cnncalc zoo`).
+
     \b
-    The pattern notation (README): INPUT 32x32x3 -> [CONV5-6 -> RELU -> POOL2]*2 -> FC120 -> FC10
+    The pattern notation: INPUT 32x32x3 -> [CONV5-6 -> RELU -> POOL2]*2 -> FC120 -> FC10
     CONV<kernel>-<filters>, POOL<kernel>, AVGPOOL<kernel>, FC<units>, any layer type name;
     options after "/": s<N> stride, p<N> padding, same, valid. [..]*N repeats.
     """
     if (file is None) == (pattern is None):
         raise click.UsageError("give an architecture FILE or --pattern, one of the two")
-    sys.exit(app.run(app.summarize, file, batch, dtype, format_name, pattern, depth))
+    options = (batch, dtype, format_name, pattern, depth, color)
+    sys.exit(app.run(app.summarize, file, *options, output_file=output_file))
 
 
 def parse_size(text: str) -> int:
@@ -115,37 +127,41 @@ def parse_size(text: str) -> int:
     default=None,
     help="Refuse runs estimated to need more (e.g. 8GiB). Default: half the memory available.",
 )
-def verify(file: str, seed: int, batch: int, format_name: str, max_memory: str | None) -> None:
+@OUTPUT
+def verify(file: str, seed: int, batch: int, format_name: str, max_memory: str | None, output_file) -> None:
     """Run the network in NumPy and check every figure of the report against it.
 
     Shapes, parameter and buffer counts, MACs and receptive fields are measured on the
     executor. Exit 0 when all agree, 1 on any mismatch, 2 when the file cannot be used.
     """
     limit = None if max_memory is None else parse_size(max_memory)
-    sys.exit(app.run(app.verify, file, seed, batch, format_name, limit))
+    sys.exit(app.run(app.verify, file, seed, batch, format_name, limit, output_file=output_file))
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(file: str, format_name: str) -> None:
+@OUTPUT
+def check(file: str, format_name: str, output_file) -> None:
     """Mark every `expect:` answer right or wrong, with the worked arithmetic (exit 1: any wrong)."""
-    sys.exit(app.run(app.check, file, format_name))
+    sys.exit(app.run(app.check, file, format_name, output_file=output_file))
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--layer", default=None, help="Only this layer.")
-def explain(file: str, layer: str | None) -> None:
+@OUTPUT
+def explain(file: str, layer: str | None, output_file) -> None:
     """The worked arithmetic behind every figure of each layer."""
-    sys.exit(app.run(app.explain, file, layer))
+    sys.exit(app.run(app.explain, file, layer, output_file=output_file))
 
 
 @main.command(name="run")
 @click.argument("file", type=click.Path(dir_okay=False))
-def run_command(file: str) -> None:
+@OUTPUT
+def run_command(file: str, output_file) -> None:
     """Every layer's output values for the input `values:` and weights the file gives."""
-    sys.exit(app.run(app.run_values, file))
+    sys.exit(app.run(app.run_values, file, output_file=output_file))
 
 
 INPUT = click.option("--input", "input_text", required=True, help="32x32x3 (H x W x C) or 3,32,32 (channels first).")
@@ -226,11 +242,13 @@ def fc(input_text, units, bias) -> None:
 @click.option("--inplace", is_flag=True, help="Activations overwrite their input where nothing else reads it.")
 @click.option("--budget", default=None, help="A memory size (24GiB): also print the largest batch that fits.")
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budget, format_name) -> None:
+@OUTPUT
+def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budget, format_name, output_file) -> None:
     """Memory for inference (peak of live activations) or a training step, and the largest
     batch within a budget."""
     limit = None if budget is None else parse_size(budget)
-    sys.exit(app.run(app.memory, file, batch, dtype, train, optimizer, mixed_precision, inplace, limit, format_name))
+    options = (batch, dtype, train, optimizer, mixed_precision, inplace, limit, format_name)
+    sys.exit(app.run(app.memory, file, *options, output_file=output_file))
 
 
 def comma_list(ctx, param, values) -> tuple:
@@ -265,9 +283,28 @@ def lint(paths, format_name, select, ignore, strict, exclude, config_file, exit_
 
 
 @main.command()
-def schema() -> None:
+@click.argument("rule", required=False)
+def rules(rule: str | None) -> None:
+    """The lint rules with what they check; with RULE, its documentation and examples."""
+    sys.exit(app.run(app.rules, rule))
+
+
+@main.command()
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@OUTPUT
+def zoo(format_name: str, output_file: str | None) -> None:
+    """The classic networks that come with cnncalc, with their input, parameters and MACs.
+
+    Any of them can be given by name where a FILE is asked for: `cnncalc summarize vgg16`.
+    """
+    sys.exit(app.run(app.zoo, format_name, output_file=output_file))
+
+
+@main.command()
+@OUTPUT
+def schema(output_file: str | None) -> None:
     """A JSON Schema of the architecture file, for editors (YAML language server)."""
-    sys.exit(app.run(app.schema))
+    sys.exit(app.run(app.schema, output_file=output_file))
 
 
 @main.command()

@@ -11,9 +11,12 @@ HOME = "https://github.com/cnncalc/cnncalc"
 RULES_URI = f"{HOME}/blob/main/docs/rules.md"
 
 
-def write(problems, format_name: str, stream, rules: dict | None = None, color: bool = False, quiet: bool = False) -> None:
-    """``rules``: rule id -> (severity, one-line rationale), for SARIF's rule table; ``color``
-    and ``quiet`` (no closing line) for text."""
+def write(
+    problems, format_name: str, stream, rules: dict | None = None, color: bool = False, quiet: bool = False, unread=0
+) -> None:
+    """``rules``: rule id -> (severity, one-line rationale), for SARIF's rule table; ``color``,
+    ``quiet`` (no closing line) and ``unread`` (paths reported elsewhere, errors all the same)
+    for text."""
     if format_name == "json":
         stream.write("[" + ",\n ".join(dumps(p.to_dict()) for p in problems) + "]\n")
     elif format_name == "github":
@@ -31,15 +34,15 @@ def write(problems, format_name: str, stream, rules: dict | None = None, color: 
             severity = f"{COLORS[p.severity]}{p.severity}{RESET}" if color else p.severity
             stream.write(f"{p.file}:{p.line}:{p.column}: {severity} [{p.rule}] {p.message}\n")
         if not quiet:
-            stream.write(closing_line(problems) + "\n")
+            stream.write(closing_line(problems, unread) + "\n")
 
 
-def closing_line(problems) -> str:
+def closing_line(problems, unread: int = 0) -> str:
     """ruff's last line: "All checks passed!" or the count of what was found."""
-    if not problems:
+    if not problems and not unread:
         return "All checks passed!"
-    errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
+    errors = sum(p.severity == "error" for p in problems) + unread
+    warnings = len(problems) + unread - errors
     parts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in ((errors, "error"), (warnings, "warning")) if n]
     return f"Found {' and '.join(parts)}."
 

@@ -48,6 +48,23 @@ def page() -> str:
     return "\n".join(out)
 
 
+def rule_text(rule_id: str) -> str:
+    """One rule's documentation as plain text for a terminal (``cnncalc rules RULE``): the
+    docstring as written, its examples indented as they are there."""
+    for rule in RULES:
+        if rule.ID == rule_id:
+            title, _, body = rule.__doc__.partition("\n")
+            summary = title.split(": ", 1)[1]
+            return f"{rule.ID} ({rule.SEVERITY})\n\n{summary}\n\nWhy: {rule.RATIONALE}.\n\n{textwrap.dedent(body).strip()}"
+    if rule_id in ENGINE_RULES:
+        return (
+            f"{rule_id} (error)\n\n{ENGINE_RULES[rule_id]}.\n\nWhat the engine refuses: `cnncalc summarize` refuses the "
+            "file too, so no comment or selection silences it."
+        )
+    severity, text = LINTER_RULES[rule_id]
+    return f"{rule_id} ({severity})\n\n{text}."
+
+
 def _markdown(text: str) -> str:
     """Docstring examples (a line ending in ``::`` and an indented block) as fenced YAML."""
     out: list = []
