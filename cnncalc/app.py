@@ -312,8 +312,15 @@ def zoo(format_name: str = "text") -> int:
     entries = []
     for name in the_zoo.names():
         report = analyze_file(the_zoo.find(name))
-        entries.append({"name": name, "title": report.name, "input": list(report.input),
-                        "params": report.totals.params, "macs": report.totals.macs})
+        entries.append(
+            {
+                "name": name,
+                "title": report.name,
+                "input": list(report.input),
+                "params": report.totals.params,
+                "macs": report.totals.macs,
+            }
+        )
     write(entries, format_name, sys.stdout)
     return 0
 

@@ -264,14 +264,18 @@ def comma_list(ctx, param, values) -> tuple:
 @click.option("--select", multiple=True, callback=comma_list, help="Only these rules (a,b or repeated; default: all).")
 @click.option("--ignore", multiple=True, callback=comma_list, help="Not these rules (a,b or repeated).")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
-@click.option("--exclude", multiple=True, callback=comma_list, help="Skip paths matching these globs (a,b or repeated).")
+@click.option(
+    "--exclude", multiple=True, callback=comma_list, help="Skip paths matching these globs (a,b or repeated)."
+)
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Settings from this TOML file only.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("--statistics", is_flag=True, help="How many problems of each rule, instead of the problems.")
 @click.option("-q", "--quiet", is_flag=True, help="Only the problems: no closing line, no notes.")
 @OUTPUT
 @COLOR
-def lint(paths, format_name, select, ignore, strict, exclude, config_file, exit_zero, statistics, quiet, output_file, color):
+def lint(
+    paths, format_name, select, ignore, strict, exclude, config_file, exit_zero, statistics, quiet, output_file, color
+):
     """Check architecture files (files, directories, globs; - for standard input) as CI would:
     exit 1 on errors.
 

@@ -97,7 +97,9 @@ def _layer(context: str, uses: bool, expressions: bool, definitions: dict) -> di
         "trainable": {"type": "boolean"},
         "when": value({"type": "boolean"}),
     }
-    source = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1}]}
+    source = {
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1}]
+    }
     layers = []
     bare = []  # types written alone (`- relu`): those without required arguments
     for name, layer_type in layer_types:

@@ -29,7 +29,12 @@ SMALL = "input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n"
 def cnncalc(*args, cwd, stdin=None, env=None):
     environment = {key: value for key, value in os.environ.items() if key not in ("NO_COLOR", "FORCE_COLOR")}
     return subprocess.run(
-        [CNNCALC, *map(str, args)], capture_output=True, text=True, cwd=cwd, input=stdin, env={**environment, **(env or {})}
+        [CNNCALC, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        input=stdin,
+        env={**environment, **(env or {})},
     )
 
 
@@ -97,9 +102,7 @@ def test_types_prints_plain_text(tmp_path):
         assert "``" not in out and not re.search(r"::$", out, re.M), name
 
 
-@pytest.mark.parametrize(
-    "command", ["summarize", "verify", "check", "explain", "memory", "lint"]
-)
+@pytest.mark.parametrize("command", ["summarize", "verify", "check", "explain", "memory", "lint"])
 def test_standard_input_for_every_command_taking_a_file(tmp_path, command):
     result = cnncalc(command, "-", cwd=tmp_path, stdin=SMALL)
     assert result.returncode in (0, 1), result.stderr  # check: no answers is not an error of the file
@@ -178,7 +181,9 @@ def test_the_wheel_ships_the_zoo(tmp_path):
     subprocess.run([*pip, "wheel", "--no-deps", str(ROOT), "-w", str(wheels)], check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     (wheel,) = wheels.glob("cnncalc-*.whl")
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True
+    )
     for command in (["summarize", "vgg16", "--format", "json"], ["zoo"], ["rules"], ["lint", "resnet50"]):
         result = subprocess.run([str(venv / "bin" / "cnncalc"), *command], capture_output=True, text=True, cwd="/")
         if command[0] == "lint":  # lint takes paths, not zoo names
@@ -187,6 +192,9 @@ def test_the_wheel_ships_the_zoo(tmp_path):
         assert result.returncode == 0, (command, result.stderr)
     site = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import cnncalc, os; print(os.path.dirname(cnncalc.__file__))"],
-        capture_output=True, text=True, check=True, cwd="/",
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
     ).stdout.strip()
     assert Path(site, "py.typed").exists() and Path(site, "architectures", "vgg16.yaml").exists()

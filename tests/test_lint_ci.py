@@ -116,7 +116,9 @@ def test_statistics(home):
 
 def test_comma_lists(home):
     write(home, {"net.yaml": TWO_WARNINGS})
-    both = cnncalc("lint", "net.yaml", "--format", "json", "--ignore", "dropout-probability,stride-leaves-input-unused", cwd=home)
+    both = cnncalc(
+        "lint", "net.yaml", "--format", "json", "--ignore", "dropout-probability,stride-leaves-input-unused", cwd=home
+    )
     assert reported(both) == []
     one = cnncalc("lint", "net.yaml", "--format", "json", "--select", "schema, dropout-probability", cwd=home)
     assert reported(one) == [("net.yaml", 4, "dropout-probability")]

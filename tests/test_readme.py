@@ -65,7 +65,9 @@ def test_readme_example(command, expected, tmp_path):
     words = shlex.split(command)
     result = subprocess.run([CNNCALC, *words[1:]], capture_output=True, text=True, cwd=tmp_path)
     printed = (result.stdout + result.stderr).rstrip("\n").split("\n")
-    assert matches(expected, printed), "the README says:\n" + "\n".join(expected) + "\n\nprinted:\n" + "\n".join(printed)
+    assert matches(expected, printed), (
+        "the README says:\n" + "\n".join(expected) + "\n\nprinted:\n" + "\n".join(printed)
+    )
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,11 @@ yaml = pytest.importorskip("yaml")
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(
-    [*(ROOT / "architectures").rglob("*.yaml"), *(ROOT / "tests" / "broken").glob("*.yaml"), *(ROOT / "examples").rglob("*.yaml")]
+    [
+        *(ROOT / "architectures").rglob("*.yaml"),
+        *(ROOT / "tests" / "broken").glob("*.yaml"),
+        *(ROOT / "examples").rglob("*.yaml"),
+    ]
 )
 
 
@@ -69,7 +73,10 @@ def test_schema_and_engine_agree(path, validator):
         ("input: [3, 8, 8]\nmodules:\n  block:\n    layers: [relu]\nlayers:\n  - block: {}\n", True),
         # ${...} only inside a module's body.
         ('input: [3, 8, 8]\nlayers:\n  - conv: {filters: "${n}", kernel: 3}\n', False),
-        ('input: [3, 8, 8]\nmodules:\n  b:\n    params: {n: 4}\n    layers:\n      - conv: {filters: "${n}", kernel: 3}\nlayers:\n  - b: {}\n', True),
+        (
+            'input: [3, 8, 8]\nmodules:\n  b:\n    params: {n: 4}\n    layers:\n      - conv: {filters: "${n}", kernel: 3}\nlayers:\n  - b: {}\n',
+            True,
+        ),
         ("input: [3, 8, 8]\nlayers:\n  - conv2d: {filters: 4, kernel: 3}\n", True),
         ("input: [3, 8, 8]\nlayers:\n  - conv: 4\n", False),  # a conv needs its kernel
         ("input: [3, 8, 8]\nlayers:\n  - maxpool: 2\n", True),

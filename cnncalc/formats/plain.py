@@ -1,7 +1,7 @@
 """Docstrings (written in reStructuredText, for the docs) as plain text for a terminal.
 
-    >>> plain("Depthwise is ``groups`` equal to the channels.\\n\\nExample::\\n\\n    - conv: 3")
-    'Depthwise is `groups` equal to the channels.\\n\\nExample:\\n\\n    - conv: 3'
+>>> plain("Depthwise is ``groups`` equal to the channels.\\n\\nExample::\\n\\n    - conv: 3")
+'Depthwise is `groups` equal to the channels.\\n\\nExample:\\n\\n    - conv: 3'
 """
 
 from __future__ import annotations

@@ -39,7 +39,10 @@ ENGINE_RULES = {
 BAD_SUPPRESSION = "bad-suppression"
 LINTER_RULES = {
     "io": ("error", "a path that matches nothing, or a file that cannot be read"),
-    BAD_SUPPRESSION: ("warning", "a suppression comment naming an unknown rule, or an engine error, which no comment silences"),
+    BAD_SUPPRESSION: (
+        "warning",
+        "a suppression comment naming an unknown rule, or an engine error, which no comment silences",
+    ),
 }
 SUPPRESS = re.compile(r"#\s*cnncalc:\s*ignore(-file)?(?:\[([^\]]*)\])?")
 
@@ -205,7 +208,9 @@ def lint_paths(paths, settings=None, stdin_text: str | None = None) -> Outcome:
 
     settings = settings or Settings()
     files, missing = files_under(paths, settings)
-    jobs = [(path, settings.for_path(path if path != "-" else "."), stdin_text if path == "-" else None) for path in files]
+    jobs = [
+        (path, settings.for_path(path if path != "-" else "."), stdin_text if path == "-" else None) for path in files
+    ]
     workers = os.cpu_count() or 1
     if len(jobs) >= PARALLEL_FROM and workers > 1:
         from concurrent.futures import ProcessPoolExecutor

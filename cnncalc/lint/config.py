@@ -30,13 +30,13 @@ OPTIONS = ("dominant-layer-share", "head-field-share")
 
 def _rules(value) -> str | None:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        return "expected a list of rule ids, e.g. [\"dropout-probability\"]"
+        return 'expected a list of rule ids, e.g. ["dropout-probability"]'
     return None
 
 
 def _patterns(value) -> str | None:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        return "expected a list of glob patterns, e.g. [\"legacy/*.yaml\"]"
+        return 'expected a list of glob patterns, e.g. ["legacy/*.yaml"]'
     return None
 
 
@@ -154,7 +154,9 @@ def read(path: str, quiet: bool = False) -> dict | None:
         table = _table(document.get("lint", {}), "lint", path, text, "lint")
         unknown = [key for key in document if key != "lint"]
         if unknown:
-            raise UsageError(f"{_where(path, text, unknown[0])}: error: unknown table or key {unknown[0]!r}; use [lint]")
+            raise UsageError(
+                f"{_where(path, text, unknown[0])}: error: unknown table or key {unknown[0]!r}; use [lint]"
+            )
         name = "[lint]"
     for key, value in table.items():
         if key not in KEYS:

@@ -55,7 +55,9 @@ def rule_text(rule_id: str) -> str:
         if rule.ID == rule_id:
             title, _, body = rule.__doc__.partition("\n")
             summary = title.split(": ", 1)[1]
-            return f"{rule.ID} ({rule.SEVERITY})\n\n{summary}\n\nWhy: {rule.RATIONALE}.\n\n{textwrap.dedent(body).strip()}"
+            return (
+                f"{rule.ID} ({rule.SEVERITY})\n\n{summary}\n\nWhy: {rule.RATIONALE}.\n\n{textwrap.dedent(body).strip()}"
+            )
     if rule_id in ENGINE_RULES:
         return (
             f"{rule_id} (error)\n\n{ENGINE_RULES[rule_id]}.\n\nWhat the engine refuses: `cnncalc summarize` refuses the "
