@@ -75,7 +75,7 @@ def _uri(path: str) -> str:
     from pathlib import Path
 
     if path == "<stdin>":
-        return path
+        return "stdin"  # a relative reference: SARIF has no URI for a pipe
     return Path(os.path.abspath(path)).as_uri()
 
 
