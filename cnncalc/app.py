@@ -328,20 +328,17 @@ def zoo(format_name: str = "text") -> int:
 def rules(rule_id: str | None = None) -> int:
     """The lint rules, one a line; with ``rule_id`` that rule's whole documentation."""
     from .errors import UsageError, did_you_mean
-    from .formats.plain import plain
+    from .formats.lint import write_rule, write_rules
     from .lint import all_rule_ids, rule_table
     from .lint.docs import rule_text
 
     table = rule_table()
     if rule_id is None:
-        width = max(len(rule) for rule in table)
-        for rule, (severity, text) in table.items():
-            sys.stdout.write(f"{rule:{width}}  {severity:7}  {text}\n")
-        sys.stdout.write("\n`cnncalc rules RULE` explains one rule, with a failing and a passing example.\n")
-        return 0
-    if rule_id not in table:
+        write_rules(table, sys.stdout)
+    elif rule_id in table:
+        write_rule(rule_text(rule_id), sys.stdout)
+    else:
         raise UsageError(f"unknown lint rule {rule_id!r}{did_you_mean(rule_id, all_rule_ids())}")
-    sys.stdout.write(plain(rule_text(rule_id)) + "\n")
     return 0
 
 

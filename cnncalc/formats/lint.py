@@ -47,6 +47,21 @@ def closing_line(problems, unread: int = 0) -> str:
     return f"Found {' and '.join(parts)}."
 
 
+def write_rules(rules: dict, stream) -> None:
+    """``cnncalc rules``: one rule a line, with its severity and what it checks."""
+    width = max(len(rule) for rule in rules)
+    for rule, (severity, text) in rules.items():
+        stream.write(f"{rule:{width}}  {severity:7}  {text}\n")
+    stream.write("\n`cnncalc rules RULE` explains one rule, with a failing and a passing example.\n")
+
+
+def write_rule(documentation: str, stream) -> None:
+    """``cnncalc rules RULE``: the rule's documentation (reStructuredText) as plain text."""
+    from .plain import plain
+
+    stream.write(plain(documentation) + "\n")
+
+
 def write_statistics(problems, format_name: str, stream) -> None:
     """``--statistics``: how many problems of each rule, most frequent first (ruff's layout)."""
     counts: dict = {}
