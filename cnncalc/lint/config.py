@@ -73,7 +73,7 @@ class Settings:
         self._tables: dict = {}  # folder -> (table, folder of its file)
         self._given = None if config_file is None else read(config_file)
         for rule in [*(self.select or []), *self.ignore]:
-            check_rule(rule, "on the command line")
+            check_rule(rule, "cnncalc lint", "--select/--ignore: ")
 
     def for_path(self, path: str) -> Config:
         """The configuration that governs ``path`` (a file or a folder being walked)."""
@@ -106,11 +106,13 @@ class Settings:
         return self._tables[folder]
 
 
-def check_rule(rule: str, where: str) -> None:
+def check_rule(rule: str, where: str, what: str = "") -> None:
+    """An unknown rule id is an error at ``where`` (a file and line, or the command), in ``what``."""
     known = all_rule_ids()
     if rule not in known:
         raise UsageError(
-            f"{where}: error: unknown lint rule {rule!r}{did_you_mean(rule, known)}; the rules: {', '.join(sorted(known))}"
+            f"{where}: error: {what}unknown lint rule {rule!r}{did_you_mean(rule, known)}; "
+            f"the rules: {', '.join(sorted(known))}"
         )
 
 
@@ -169,7 +171,7 @@ def read(path: str, quiet: bool = False) -> dict | None:
             raise UsageError(f"{_where(path, text, key)}: error: {name} {key}: {problem}; got {_toml(value)}")
         if key in ("select", "ignore"):
             for rule in value:
-                check_rule(rule, f"{_where(path, text, key)}: {name} {key}")
+                check_rule(rule, _where(path, text, key), f"{name} {key}: ")
     return table
 
 
