@@ -12,6 +12,24 @@ import sys
 
 from .errors import CnncalcError
 
+STDIN = "<stdin>"
+
+
+def network(file: str):
+    """The architecture file ``file`` read and validated: ``-`` is standard input, a name
+    of the zoo (``vgg16``) its file when no such path exists (cnncalc.zoo)."""
+    from .spec import parse, read
+
+    if file != "-":
+        from .zoo import resolve
+
+        return read(resolve(file))
+    from .source import parse as parse_yaml
+    from .source import read_stream
+
+    text = read_stream(sys.stdin.buffer, STDIN)
+    return parse(parse_yaml(text, STDIN), STDIN)
+
 
 def summarize(
     file: str | None,
@@ -20,29 +38,31 @@ def summarize(
     format_name: str = "table",
     pattern: str | None = None,
     depth: int | None = None,
+    color: str = "auto",
 ) -> int:
     """The per-layer report of a file, or of a one-line ``pattern`` (see cnncalc.pattern)."""
     from . import formats
-    from .report import analyze, analyze_file
+    from .report import analyze, analyze_network
 
     if pattern is None:
-        report = analyze_file(file, batch, dtype)
+        report = analyze_network(network(file), batch, dtype)
     else:
         from .graph import build
         from .pattern import FILE, document
         from .spec import parse
 
         report = analyze(build(parse(document(pattern), FILE)), batch, dtype)
-    formats.write(report, format_name, sys.stdout, depth)
+    formats.write(report, format_name, sys.stdout, depth, color)
     return 0
 
 
 def verify(file: str, seed: int = 0, batch: int = 1, format_name: str = "table", max_memory: int | None = None) -> int:
     """Runs the NumPy executor and holds the report against it; 1 when any figure disagrees."""
     from .formats import verification
-    from .verify import verify_file
+    from .graph import build
+    from .verify import verify_graph
 
-    result = verify_file(file, seed=seed, batch=batch, max_memory=max_memory)
+    result = verify_graph(build(network(file)), seed=seed, batch=batch, max_memory=max_memory)
     verification.write(result, format_name, sys.stdout)
     return 1 if result.mismatches else 0
 
@@ -54,9 +74,8 @@ def check(file: str, format_name: str = "text") -> int:
     from .homework import check as check_answers
     from .homework import check_given, given_values
     from .report import analyze
-    from .spec import read
 
-    graph = build(read(file))
+    graph = build(network(file))
     report = analyze(graph)
     check_given(graph, report)
     wanted = any("values" in (layer.spec.expect or ()) for layer in report.layers)
@@ -71,9 +90,9 @@ def explain(file: str, layer: str | None = None) -> int:
     from .errors import UsageError, did_you_mean
     from .formats.homework import write_explain
     from .homework import worked
-    from .report import analyze_file
+    from .report import analyze_network
 
-    report = analyze_file(file)
+    report = analyze_network(network(file))
     names = [item.name for item in report.layers]
     if layer is not None and layer not in names:
         same_but_case = [name for name in names if name.lower() == layer.lower()]
@@ -93,9 +112,8 @@ def run_values(file: str) -> int:
     from .homework import check as check_answers
     from .homework import given_values, max_switches
     from .report import analyze
-    from .spec import read
 
-    graph = build(read(file))
+    graph = build(network(file))
     report = analyze(graph)
     values = given_values(graph, report)
     if values is None:
@@ -204,9 +222,8 @@ def memory(
     from .graph import build
     from .memory import plan
     from .report import analyze
-    from .spec import read
 
-    graph = build(read(file))
+    graph = build(network(file))
     report = analyze(graph, batch, dtype)
     memory_format.write(
         plan(graph, report, train, optimizer, mixed_precision, inplace, budget), format_name, sys.stdout
@@ -214,28 +231,91 @@ def memory(
     return 0
 
 
-def lint(paths, format_name: str = "text", select=None, ignore=(), strict: bool = False) -> int:
+def lint(
+    paths,
+    format_name: str = "text",
+    select=None,
+    ignore=(),
+    strict: bool = False,
+    exclude=(),
+    config_file: str | None = None,
+    exit_zero: bool = False,
+    statistics: bool = False,
+    quiet: bool = False,
+    color: str = "auto",
+) -> int:
     """Lints files and directories: 0 no errors (no warnings either with ``strict``), 1 some,
-    2 when nothing could be read."""
-    from .errors import UsageError
+    2 when nothing could be read. ``-`` reads standard input."""
     from .formats import lint as lint_format
-    from .lint import ENGINE_RULES, INTERNAL, lint_paths
-    from .lint.config import load
-    from .lint.rules import RULES
+    from .formats.color import wanted
+    from .lint import lint_paths, rule_table
+    from .lint.config import Settings
 
-    config, configured_strict = load(select, ignore)
-    problems, files, missing = lint_paths(paths, config)
-    for path in missing:
-        sys.stderr.write(f"{path}: error: no such file, directory or match\n")
-    if not files:
-        raise UsageError("no architecture files to lint (*.yaml or *.yml)")
-    rules = {rule: ("error", text) for rule, text in ENGINE_RULES.items()}
-    rules.update({rule.ID: (rule.SEVERITY, rule.RATIONALE) for rule in RULES})
-    if any(problem.rule == INTERNAL for problem in problems):
-        rules[INTERNAL] = ("error", "cnncalc itself failed on the file: a bug to report")
-    lint_format.write(problems, format_name, sys.stdout, rules)
-    failing = [p for p in problems if p.severity == "error" or strict or configured_strict]
-    return 1 if failing or missing else 0
+    settings = Settings(select, ignore, strict, exclude, config_file)
+    from .source import read_stream
+
+    stdin_text = read_stream(sys.stdin.buffer, STDIN) if "-" in paths else None
+    outcome = lint_paths(paths, settings, stdin_text)
+    problems = outcome.problems
+    if format_name == "text":
+        for path in outcome.missing:
+            sys.stderr.write(f"{path}: error: no such file, directory or match\n")
+        problems = [p for p in problems if p.rule != "io" or p.file not in outcome.missing]
+    if not quiet:
+        for path in outcome.skipped:
+            sys.stderr.write(f"{path}: note: skipped: no `input:` or `layers:`, so not an architecture file\n")
+        if not outcome.files and not outcome.missing:
+            sys.stderr.write("warning: no architecture files to lint (*.yaml or *.yml)\n")
+    if statistics:
+        lint_format.write_statistics(problems, format_name, sys.stdout)
+    else:
+        unread = len(outcome.missing) if format_name == "text" else 0  # said on stderr above, counted here
+        lint_format.write(problems, format_name, sys.stdout, rule_table(), wanted(color, sys.stdout), quiet, unread)
+    failing = [p for p in problems if p.severity == "error" or p.file in outcome.strict_files]
+    if outcome.missing and not outcome.files:
+        return 2
+    if exit_zero:
+        return 0
+    return 1 if failing or outcome.missing else 0
+
+
+def zoo(format_name: str = "text") -> int:
+    """The networks of the zoo, each with its input, parameters and MACs."""
+    from . import zoo as the_zoo
+    from .formats.zoo import write
+    from .report import analyze_file
+
+    entries = []
+    for name in the_zoo.names():
+        report = analyze_file(the_zoo.find(name))
+        entries.append(
+            {
+                "name": name,
+                "title": report.name,
+                "input": list(report.input),
+                "params": report.totals.params,
+                "macs": report.totals.macs,
+            }
+        )
+    write(entries, format_name, sys.stdout)
+    return 0
+
+
+def rules(rule_id: str | None = None) -> int:
+    """The lint rules, one a line; with ``rule_id`` that rule's whole documentation."""
+    from .errors import UsageError, did_you_mean
+    from .formats.lint import write_rule, write_rules
+    from .lint import all_rule_ids, rule_table
+    from .lint.docs import rule_text
+
+    table = rule_table()
+    if rule_id is None:
+        write_rules(table, sys.stdout)
+    elif rule_id in table:
+        write_rule(rule_text(rule_id), sys.stdout)
+    else:
+        raise UsageError(f"unknown lint rule {rule_id!r}{did_you_mean(rule_id, all_rule_ids())}")
+    return 0
 
 
 def schema() -> int:
@@ -252,13 +332,14 @@ def types(name: str | None = None) -> int:
     import textwrap  # here, not at the top: it compiles regular expressions when imported
 
     from .errors import UsageError, did_you_mean
+    from .formats.plain import plain
     from .layers.base import _show, lookup
     from .spec import type_names
 
     if name is None:
         for type_name in type_names():
             layer_type = lookup(type_name)[0]
-            first_line = layer_type.doc.split("\n")[0]
+            first_line = plain(layer_type.doc.split("\n")[0])
             sys.stdout.write(f"{type_name:16} {first_line}\n")
         sys.stdout.write("\n`cnncalc types NAME` describes one type and its arguments.\n")
         return 0
@@ -267,8 +348,8 @@ def types(name: str | None = None) -> int:
     except KeyError:
         raise UsageError(f"unknown layer type {name!r}{did_you_mean(name, type_names())}") from None
     out = [layer_type.name + (f" (also: {', '.join(layer_type.aliases)})" if layer_type.aliases else ""), ""]
-    first, _, rest = layer_type.doc.partition("\n")
-    out += ["  " + line for line in [first, *textwrap.dedent(rest).splitlines()]]
+    first, _, rest = plain(layer_type.doc).partition("\n")
+    out += [("  " + line).rstrip() for line in [first, *textwrap.dedent(rest).splitlines()]]
     if layer_type.args:
         out += ["", "arguments:"]
         for arg in layer_type.args:
@@ -279,19 +360,38 @@ def types(name: str | None = None) -> int:
             primary = ", the primary value" if arg.name == layer_type.primary else ""
             out.append(f"  {arg.name:18} {arg.kind.expected} ({default}{primary})")
             if arg.doc:
-                out.append(f"  {'':18} {arg.doc}")
+                out.append(f"  {'':18} {plain(arg.doc)}")
     sys.stdout.write("\n".join(out) + "\n")
     return 0
 
 
-def run(command, *args, **kwargs) -> int:
+def _to_file(path: str, command, *args, **kwargs) -> int:
+    from .errors import UsageError
+
+    try:
+        stream = open(path, "w", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{path}: error: cannot write: {error.strerror or error}") from None
+    saved, sys.stdout = sys.stdout, stream
+    try:
+        return command(*args, **kwargs)
+    finally:
+        sys.stdout = saved
+        stream.close()
+
+
+def run(command, *args, output_file: str | None = None, **kwargs) -> int:
     """Runs a command; expected failures print their message and give their exit code.
+    ``output_file``: what the command writes goes there instead of stdout (``-o``).
 
     An unexpected exception is a bug: the user gets one line saying so, and the traceback
     only with CNNCALC_DEBUG=1.
     """
     try:
-        code = command(*args, **kwargs)
+        if output_file is None:
+            code = command(*args, **kwargs)
+        else:
+            code = _to_file(output_file, command, *args, **kwargs)
         sys.stdout.flush()
         return code
     except CnncalcError as error:

@@ -14,12 +14,27 @@ BATCH = click.IntRange(min=1, max=MAX_BATCH)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="cnncalc")
+@click.version_option(__version__, "-V", "--version", prog_name="cnncalc")
 def main() -> None:
     """Shapes, parameters, memory, MACs and receptive fields of convolutional networks.
 
-    Describe a network in a YAML file (see README.md) and ask: `cnncalc summarize FILE`.
+    Describe a network in a YAML file and ask: `cnncalc summarize FILE` (FILE may be a
+    network of the zoo, e.g. `cnncalc summarize vgg16`; `cnncalc zoo` lists them, and
+    `cnncalc types` the layer types a file may use).
     """
+
+
+# Options every command that writes a report shares (ruff's names).
+OUTPUT = click.option(
+    "-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout."
+)
+COLOR = click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colors and tables; auto: on a terminal, unless NO_COLOR or TERM=dumb (FORCE_COLOR forces them).",
+)
 
 
 @main.command()
@@ -50,19 +65,31 @@ def main() -> None:
     help="table (rich on a terminal, plain text when piped), json, csv, markdown, or notes (the course notes'"
     " memory table: values per layer, ReLU in place, weights without biases).",
 )
+@OUTPUT
+@COLOR
 def summarize(
-    file: str | None, pattern: str | None, depth: int | None, batch: int, dtype: str, format_name: str
+    file: str | None,
+    pattern: str | None,
+    depth: int | None,
+    batch: int,
+    dtype: str,
+    format_name: str,
+    output_file: str | None,
+    color: str,
 ) -> None:
     """Per-layer shapes, parameters, MACs, memory and receptive fields, with totals.
 
+    FILE is a path, - for standard input, or a network of the zoo (`cnncalc zoo`).
+
     \b
-    The pattern notation (README): INPUT 32x32x3 -> [CONV5-6 -> RELU -> POOL2]*2 -> FC120 -> FC10
+    The pattern notation: INPUT 32x32x3 -> [CONV5-6 -> RELU -> POOL2]*2 -> FC120 -> FC10
     CONV<kernel>-<filters>, POOL<kernel>, AVGPOOL<kernel>, FC<units>, any layer type name;
     options after "/": s<N> stride, p<N> padding, same, valid. [..]*N repeats.
     """
     if (file is None) == (pattern is None):
         raise click.UsageError("give an architecture FILE or --pattern, one of the two")
-    sys.exit(app.run(app.summarize, file, batch, dtype, format_name, pattern, depth))
+    options = (batch, dtype, format_name, pattern, depth, color)
+    sys.exit(app.run(app.summarize, file, *options, output_file=output_file))
 
 
 def parse_size(text: str, option: str = "size") -> int:
@@ -116,37 +143,41 @@ MAX_SIZE = 2**50  # bytes: 1024 TiB, beyond any machine's memory
     default=None,
     help="Refuse runs estimated to need more (e.g. 8GiB). Default: half the memory available.",
 )
-def verify(file: str, seed: int, batch: int, format_name: str, max_memory: str | None) -> None:
+@OUTPUT
+def verify(file: str, seed: int, batch: int, format_name: str, max_memory: str | None, output_file) -> None:
     """Run the network in NumPy and check every figure of the report against it.
 
     Shapes, parameter and buffer counts, MACs and receptive fields are measured on the
     executor. Exit 0 when all agree, 1 on any mismatch, 2 when the file cannot be used.
     """
     limit = None if max_memory is None else parse_size(max_memory, "--max-memory")
-    sys.exit(app.run(app.verify, file, seed, batch, format_name, limit))
+    sys.exit(app.run(app.verify, file, seed, batch, format_name, limit, output_file=output_file))
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def check(file: str, format_name: str) -> None:
+@OUTPUT
+def check(file: str, format_name: str, output_file) -> None:
     """Mark every `expect:` answer right or wrong, with the worked arithmetic (exit 1: any wrong)."""
-    sys.exit(app.run(app.check, file, format_name))
+    sys.exit(app.run(app.check, file, format_name, output_file=output_file))
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--layer", default=None, help="Only this layer.")
-def explain(file: str, layer: str | None) -> None:
+@OUTPUT
+def explain(file: str, layer: str | None, output_file) -> None:
     """The worked arithmetic behind every figure of each layer."""
-    sys.exit(app.run(app.explain, file, layer))
+    sys.exit(app.run(app.explain, file, layer, output_file=output_file))
 
 
 @main.command(name="run")
 @click.argument("file", type=click.Path(dir_okay=False))
-def run_command(file: str) -> None:
+@OUTPUT
+def run_command(file: str, output_file) -> None:
     """Every layer's output values for the input `values:` and weights the file gives."""
-    sys.exit(app.run(app.run_values, file))
+    sys.exit(app.run(app.run_values, file, output_file=output_file))
 
 
 INPUT = click.option("--input", "input_text", required=True, help="32x32x3 (H x W x C) or 3,32,32 (channels first).")
@@ -241,11 +272,18 @@ def fc(input_text, units, bias) -> None:
 @click.option("--inplace", is_flag=True, help="Activations overwrite their input where nothing else reads it.")
 @click.option("--budget", default=None, help="A memory size (24GiB): also print the largest batch that fits.")
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budget, format_name) -> None:
+@OUTPUT
+def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budget, format_name, output_file) -> None:
     """Memory for inference (peak of live activations) or a training step, and the largest
     batch within a budget."""
     limit = None if budget is None else parse_size(budget, "--budget")
-    sys.exit(app.run(app.memory, file, batch, dtype, train, optimizer, mixed_precision, inplace, limit, format_name))
+    options = (batch, dtype, train, optimizer, mixed_precision, inplace, limit, format_name)
+    sys.exit(app.run(app.memory, file, *options, output_file=output_file))
+
+
+def comma_list(ctx, param, values) -> tuple:
+    """``--select a,b --select c``: repeatable and comma-separated, as in ruff."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
 @main.command()
@@ -253,22 +291,54 @@ def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budge
 @click.option(
     "--format", "format_name", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True
 )
-@click.option("--select", multiple=True, help="Only these rules (repeatable; default: all, or pyproject's).")
-@click.option("--ignore", multiple=True, help="Not these rules (repeatable).")
+@click.option("--select", multiple=True, callback=comma_list, help="Only these rules (a,b or repeated; default: all).")
+@click.option("--ignore", multiple=True, callback=comma_list, help="Not these rules (a,b or repeated).")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
-def lint(paths, format_name, select, ignore, strict) -> None:
-    """Check architecture files (files, directories, globs) as CI would: exit 1 on errors.
+@click.option(
+    "--exclude", multiple=True, callback=comma_list, help="Skip paths matching these globs (a,b or repeated)."
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Settings from this TOML file only.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--statistics", is_flag=True, help="How many problems of each rule, instead of the problems.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the problems: no closing line, no notes.")
+@OUTPUT
+@COLOR
+def lint(
+    paths, format_name, select, ignore, strict, exclude, config_file, exit_zero, statistics, quiet, output_file, color
+):
+    """Check architecture files (files, directories, globs; - for standard input) as CI would:
+    exit 1 on errors.
 
-    Rules and their examples: docs/rules.md. Configure in pyproject.toml under
+    `cnncalc rules` lists the rules with their examples. Configure in pyproject.toml under
     [tool.cnncalc.lint]; silence a line with `# cnncalc: ignore[rule-id]`.
     """
-    sys.exit(app.run(app.lint, list(paths), format_name, list(select) or None, tuple(ignore), strict))
+    options = (list(select) or None, ignore, strict, exclude, config_file, exit_zero, statistics, quiet, color)
+    sys.exit(app.run(app.lint, list(paths), format_name, *options, output_file=output_file))
 
 
 @main.command()
-def schema() -> None:
+@click.argument("rule", required=False)
+def rules(rule: str | None) -> None:
+    """The lint rules with what they check; with RULE, its documentation and examples."""
+    sys.exit(app.run(app.rules, rule))
+
+
+@main.command()
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@OUTPUT
+def zoo(format_name: str, output_file: str | None) -> None:
+    """The classic networks that come with cnncalc, with their input, parameters and MACs.
+
+    Any of them can be given by name where a FILE is asked for: `cnncalc summarize vgg16`.
+    """
+    sys.exit(app.run(app.zoo, format_name, output_file=output_file))
+
+
+@main.command()
+@OUTPUT
+def schema(output_file: str | None) -> None:
     """A JSON Schema of the architecture file, for editors (YAML language server)."""
-    sys.exit(app.run(app.schema))
+    sys.exit(app.run(app.schema, output_file=output_file))
 
 
 @main.command()

@@ -70,12 +70,18 @@ class Report(Record, fields="name file input batch dtype layers totals"):
 
 
 def analyze_file(path: str, batch: int = 1, dtype: str = "float32") -> Report:
-    """Reads, builds and analyzes one architecture file. Refuses, as ``check`` would, an
-    ``expect: values`` answer the file gives nothing to compute (homework.check_given), so
-    that summarize, explain and lint agree with check on what a valid file is."""
+    """Reads, builds and analyzes one architecture file; see ``analyze_network``."""
+    return analyze_network(read(path), batch, dtype)
+
+
+def analyze_network(network, batch: int = 1, dtype: str = "float32") -> Report:
+    """Builds and analyzes a file's network (``spec.NetworkSpec``). Refuses, as ``check``
+    would, an ``expect: values`` answer the file gives nothing to compute
+    (homework.check_given), so that summarize, explain and lint agree with check on what a
+    valid file is."""
     from .homework import check_given
 
-    graph = build(read(path))
+    graph = build(network)
     report = analyze(graph, batch, dtype)
     check_given(graph, report)
     return report

@@ -13,49 +13,34 @@ from .spec import EXPECT_FIELDS
 EXPRESSION = {"type": "string", "pattern": r"\$\{.*\}"}  # ${...} inside modules
 
 
+# Where a layer list is: the file's own layers without `modules:` (no module uses, no
+# ${...}), with `modules:` (module uses), and inside a module's body (uses and ${...}).
+CONTEXTS = {"plain": (False, False), "uses": (True, False), "body": (True, True)}
+
+
 def architecture_schema() -> dict:
-    layer_types = sorted({t.name: t for t in REGISTRY.values()}.items())
-    siblings = {
-        "name": {"type": "string"},
-        "from": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "maxItems": 1}]},
-        "expect": {
+    """The schema, held to the engine's verdicts by tests/test_schema.py: every file the
+    engine accepts is valid, every file it refuses for its form (rule ``schema``) is not.
+    What only the arithmetic or the graph can tell (shapes, names that exist) is the
+    engine's alone."""
+    definitions = {}
+    for context, (uses, expressions) in CONTEXTS.items():
+        definitions[f"layers_{context}"] = {
+            "type": "array",
+            "items": {"$ref": f"#/definitions/layer_{context}"},
+            "minItems": 1,
+        }
+        definitions[f"layer_{context}"] = _layer(context, uses, expressions, definitions)
+        definitions[f"repeat_{context}"] = {
             "type": "object",
-            "properties": {field: {} for field in EXPECT_FIELDS},
-            "additionalProperties": False,
-        },
-        "trainable": {"type": "boolean"},
-        "when": {"anyOf": [{"type": "boolean"}, EXPRESSION]},
-    }
-    layers = []
-    for name, layer_type in layer_types:
-        args = {arg.name: {"anyOf": [arg.kind.schema(), EXPRESSION], "description": arg.doc} for arg in layer_type.args}
-        value = [{"type": "null"}, {"type": "object", "properties": args, "additionalProperties": False}]
-        if layer_type.primary:
-            value.append(args[layer_type.primary])
-        for key in (name, *layer_type.aliases):
-            layers.append(
-                {
-                    "type": "object",
-                    "description": layer_type.doc.split("\n")[0],
-                    "properties": {key: {"anyOf": value}, **siblings},
-                    "required": [key],
-                    "additionalProperties": False,
-                }
-            )
-    names = sorted({n for t in REGISTRY.values() for n in (t.name, *t.aliases)})
-    layer = {
-        "anyOf": [
-            {"enum": names},
-            *layers,
-            {"$ref": "#/definitions/repeat"},
-            {
-                "type": "object",
-                "description": "a module used like a layer",
-                "minProperties": 1,
-                "not": {"anyOf": [{"required": [name]} for name in names]},  # layer types are checked above
+            "required": ["repeat", "layers"],
+            "properties": {
+                "repeat": {"type": "integer", "minimum": 1},
+                "name": NAME,
+                "layers": {"$ref": f"#/definitions/layers_{context}"},
             },
-        ]
-    }
+            "additionalProperties": False,
+        }
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "cnncalc architecture file",
@@ -63,11 +48,11 @@ def architecture_schema() -> dict:
         "required": ["input", "layers"],
         "additionalProperties": False,
         "properties": {
-            "name": {"type": "string"},
+            "name": {"type": ["string", "number"]},
             "description": {"type": "string"},
             "input": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4},
             "values": {"type": "array"},
-            "layers": {"$ref": "#/definitions/layers"},
+            "layers": {},
             "modules": {
                 "type": "object",
                 "additionalProperties": {
@@ -75,25 +60,83 @@ def architecture_schema() -> dict:
                     "required": ["layers"],
                     "properties": {
                         "params": {"type": "object"},
-                        "layers": {"$ref": "#/definitions/layers"},
+                        "layers": {"$ref": "#/definitions/layers_body"},
                         "description": {"type": "string"},
                     },
                     "additionalProperties": False,
                 },
             },
         },
-        "definitions": {
-            "layers": {"type": "array", "items": {"$ref": "#/definitions/layer"}, "minItems": 1},
-            "layer": layer,
-            "repeat": {
-                "type": "object",
-                "required": ["repeat", "layers"],
-                "properties": {
-                    "repeat": {"type": "integer", "minimum": 1},
-                    "name": {"type": "string"},
-                    "layers": {"$ref": "#/definitions/layers"},
-                },
-                "additionalProperties": False,
-            },
-        },
+        # Module uses are layers only where modules are defined.
+        "if": {"required": ["modules"]},
+        "then": {"properties": {"layers": {"$ref": "#/definitions/layers_uses"}}},
+        "else": {"properties": {"layers": {"$ref": "#/definitions/layers_plain"}}},
+        "definitions": definitions,
     }
+
+
+# A layer's name: text (a number is read as its text), never the network input's name.
+NAME = {"anyOf": [{"type": "string", "pattern": r"\S", "not": {"const": "input"}}, {"type": "number"}]}
+
+
+def _layer(context: str, uses: bool, expressions: bool, definitions: dict) -> dict:
+    """A layer of a list in ``context``; each type's argument forms go to ``definitions``
+    once (one set with ${...}, one without) and are referred to by every spelling."""
+    layer_types = sorted({t.name: t for t in REGISTRY.values()}.items())
+
+    def value(schema: dict) -> dict:
+        return {"anyOf": [schema, EXPRESSION]} if expressions else schema
+
+    siblings = {
+        "name": NAME,
+        "expect": {
+            "type": "object",
+            "properties": {field: {} for field in EXPECT_FIELDS},
+            "additionalProperties": False,
+        },
+        "trainable": {"type": "boolean"},
+        "when": value({"type": "boolean"}),
+    }
+    source = {
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1}]
+    }
+    layers = []
+    bare = []  # types written alone (`- relu`): those without required arguments
+    for name, layer_type in layer_types:
+        args = {arg.name: {**value(arg.kind.schema()), "description": arg.doc} for arg in layer_type.args}
+        required = [arg.name for arg in layer_type.args if arg.required]
+        forms = [{"type": "object", "properties": args, "additionalProperties": False, "required": required}]
+        if not required:
+            forms.append({"type": "null"})
+            bare += [name, *layer_type.aliases]
+        if layer_type.primary and set(required) <= {layer_type.primary}:
+            forms.append(args[layer_type.primary])
+        form = f"type_{name}" + ("_expressions" if expressions else "")
+        definitions[form] = {"anyOf": forms}
+        own = dict(siblings) if layer_type.merges else {**siblings, "from": source}
+        keys = [name, *layer_type.aliases]
+        if layer_type.spatial:  # conv2d, maxpool3d: PyTorch's names, which also fix the axes
+            keys += [f"{key}{dims}d" for key in keys for dims in (1, 2, 3)]
+        layers.append(
+            {
+                "type": "object",
+                "description": layer_type.doc.split("\n")[0],
+                "properties": {**{key: {"$ref": f"#/definitions/{form}"} for key in keys}, **own},
+                "anyOf": [{"required": [key]} for key in keys],
+                "additionalProperties": False,
+            }
+        )
+    names = sorted({n for t in REGISTRY.values() for n in (t.name, *t.aliases)})
+    names += [f"{n}{dims}d" for t in REGISTRY.values() if t.spatial for n in (t.name, *t.aliases) for dims in (1, 2, 3)]
+    choices = [{"enum": sorted(bare)}, *layers, {"$ref": f"#/definitions/repeat_{context}"}]
+    if uses:
+        choices.append(
+            {
+                "type": "object",
+                "description": "a module used like a layer",
+                "minProperties": 1,
+                "not": {"anyOf": [{"required": [name]} for name in [*names, "repeat"]]},  # checked above
+                "properties": {**siblings, "from": source},
+            }
+        )
+    return {"anyOf": choices}

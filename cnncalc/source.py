@@ -94,6 +94,16 @@ def read_text(path: str) -> str:
         raise SpecError.at(Loc(path, None, None), f"cannot read: {error.strerror or error}") from None
     finally:
         os.close(fd)
+    return _decoded(data, path)
+
+
+def read_stream(stream, name: str) -> str:
+    """The text of a byte stream (standard input: ``name`` ``<stdin>``), with read_text's
+    limits: at most MAX_BYTES (``yes | cnncalc lint -`` must end), in UTF-8."""
+    return _decoded(stream.read(MAX_BYTES + 1), name)
+
+
+def _decoded(data: bytes, path: str) -> str:
     if len(data) > MAX_BYTES:
         raise SpecError.at(Loc(path, None, None), f"larger than cnncalc's limit of {_size(MAX_BYTES)}")
     try:

@@ -112,7 +112,7 @@ def test_an_internal_error_is_one_line_and_a_bug_report_hint(monkeypatch, capsys
     def broken(*args, **kwargs):
         raise ZeroDivisionError("oops")
 
-    monkeypatch.setattr(report, "analyze_file", broken)
+    monkeypatch.setattr(report, "analyze_network", broken)
     monkeypatch.delenv("CNNCALC_DEBUG", raising=False)
     assert entry.main(["summarize", VGG16, "--format", "json"]) == 3
     err = capsys.readouterr().err

@@ -462,10 +462,10 @@ def test_one_file_cnncalc_fails_on_does_not_stop_the_others(tmp_path, capsys, mo
 
     real = lint.lint_file
 
-    def fails_on_a(path, config=None):
+    def fails_on_a(path, config=None, text=None):
         if path.endswith("a.yaml"):
             raise RuntimeError("a bug")
-        return real(path, config)
+        return real(path, config, text)
 
     monkeypatch.setattr(lint, "lint_file", fails_on_a)
     write(tmp_path, HEADER, "a.yaml")
@@ -555,3 +555,29 @@ def test_a_directory_given_as_a_file_is_refused(tmp_path, capsys, command):
     code, _, err = cnncalc(capsys, command, tmp_path)
     refused(code, err)
     assert str(tmp_path) in err.splitlines()[-1]
+
+
+# --- Standard input is held to a file's limits ---------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["summarize", "-"], ["lint", "-"]])
+def test_endless_standard_input_is_refused_at_the_size_limit(command):
+    # `yes | cnncalc lint -` must end: standard input is read up to source.MAX_BYTES (8 MiB)
+    # and one byte more, then refused like a file that large, exit 2.
+    import subprocess
+
+    from cnncalc.source import MAX_BYTES
+
+    text = b"# " + b"x" * (MAX_BYTES + 10) + b"\n"
+    result = subprocess.run([sys.executable, "-m", "cnncalc", *command], input=text, capture_output=True)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("<stdin>: error: larger than cnncalc's limit of 8.0 MiB")
+
+
+def test_standard_input_that_is_not_utf8_names_its_line():
+    import subprocess
+
+    text = b"input: [1, 4, 4]\nlayers:\n  - relu # caf\xe9\n"
+    result = subprocess.run([sys.executable, "-m", "cnncalc", "summarize", "-"], input=text, capture_output=True)
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("<stdin>:3:")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.lint import ENGINE_RULES
+from cnncalc.lint import ENGINE_RULES, LINTER_RULES
 from cnncalc.lint.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,6 @@ CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
 VGG16 = ROOT / "architectures" / "vgg16.yaml"
 MARK = "»"
 KEYS = {"file", "line", "column", "rule", "severity", "message"}
-HAS_TOMLLIB = sys.version_info >= (3, 11)  # cnncalc reads pyproject.toml with tomllib
 
 
 def cnncalc(*args, cwd):
@@ -396,7 +395,9 @@ TEXT_LINE = re.compile(
 
 
 def test_text_lines(outputs, mixed):
-    lines = outputs["text"].stdout.splitlines()
+    *lines, closing = outputs["text"].stdout.splitlines()
+    # mixed holds one error (schema) and two warnings.
+    assert closing == "Found 1 error and 2 warnings."
     matches = [TEXT_LINE.fullmatch(line) for line in lines]
     assert all(matches), lines
     assert "\x1b" not in outputs["text"].stdout  # no colors when not on a terminal
@@ -408,7 +409,7 @@ def test_text_lines(outputs, mixed):
 # escape % \r \n : and , ; the message escapes % \r \n.
 GITHUB_LINE = re.compile(
     r"::(?P<severity>error|warning) file=(?P<file>[^,:]+),line=(?P<line>\d+),col=(?P<column>\d+),"
-    r"title=(?P<rule>[^,:]+)::(?P<message>.+)"
+    r"endLine=(?P=line),endColumn=(?P=column),title=(?P<rule>[^,:]+)::(?P<message>.+)"
 )
 UNESCAPED_PERCENT = re.compile(r"%(?!25|0D|0A|3A|2C)")
 
@@ -445,7 +446,7 @@ def test_sarif_validates_against_the_official_schema(outputs, mixed):
     (run,) = log["runs"]
     rules = run["tool"]["driver"]["rules"]
     ids = [rule["id"] for rule in rules]
-    assert sorted(ids) == sorted({*ENGINE_RULES, *(rule.ID for rule in RULES)})
+    assert sorted(ids) == sorted({*ENGINE_RULES, *LINTER_RULES, *(rule.ID for rule in RULES)})
     found = []
     for result in run["results"]:
         assert ids[result["ruleIndex"]] == result["ruleId"]
@@ -453,7 +454,10 @@ def test_sarif_validates_against_the_official_schema(outputs, mixed):
         region = location["physicalLocation"]["region"]
         uri = location["physicalLocation"]["artifactLocation"]["uri"]
         found.append((uri, region["startLine"], region["startColumn"], result["ruleId"], result["level"]))
-    assert sorted(found) == expected_mixed(mixed)
+    expected = [(Path(file).as_uri(), *rest) for file, *rest in expected_mixed(mixed)]
+    assert sorted(found) == expected
+    for rule in rules:
+        assert rule["help"]["text"] and rule["helpUri"].startswith("https://")
 
 
 # --- 3. Exit codes, paths, selection and configuration ----------------------------------------
@@ -510,10 +514,10 @@ def test_exit_codes(name, exit_runs):
     text, _, code = EXIT_CODES[name]
     result = exit_runs[name]
     assert result.returncode == code, result.stdout + result.stderr
-    assert bool(result.stdout) == (text != CLEAN and "--select" not in EXIT_CODES[name][1])
+    problems_shown = result.stdout != "All checks passed!\n"
+    assert problems_shown == (text != CLEAN and "--select" not in EXIT_CODES[name][1])
 
 
-@pytest.mark.skipif(not HAS_TOMLLIB, reason="cnncalc reads pyproject.toml with tomllib (Python 3.11+)")
 def test_strict_in_pyproject_fails_on_warnings(tmp_path):
     write(tmp_path, {"on/net.yaml": WARNING, "on/pyproject.toml": "[tool.cnncalc.lint]\nstrict = true\n"})
     write(tmp_path, {"off/net.yaml": WARNING, "off/pyproject.toml": "[tool.cnncalc.lint]\nstrict = false\n"})
@@ -601,7 +605,6 @@ def test_select_and_ignore_on_the_command_line(tmp_path, home):
         assert rules_of(result) == expected, option
 
 
-@pytest.mark.skipif(not HAS_TOMLLIB, reason="cnncalc reads pyproject.toml with tomllib (Python 3.11+)")
 def test_select_and_ignore_in_pyproject(tmp_path):
     configs = {
         # folder: (its [tool.cnncalc.lint], command line options, rules reported)
@@ -662,7 +665,15 @@ SUPPRESSION = {
         TWO_WARNINGS + "# cnncalc: ignore-file[stride-leaves-input-unused, dropout-probability]\n",
         [],
     ),
-    "ignore-error": (CASES["schema"].bad.replace("3}", "3}  # cnncalc: ignore[schema]"), []),
+    # Engine errors cannot be silenced, and saying so is itself reported.
+    "ignore-error": (CASES["schema"].bad.replace("3}", "3}  # cnncalc: ignore[schema]"), ["bad-suppression", "schema"]),
+    "ignore-file-error": ("# cnncalc: ignore-file[schema]\n" + CASES["schema"].bad, ["bad-suppression", "schema"]),
+    "ignore-all-error": (CASES["schema"].bad.replace("3}", "3}  # cnncalc: ignore"), ["schema"]),
+    "ignore-file-all-error": ("# cnncalc: ignore-file\n" + CASES["schema"].bad, ["schema"]),
+    "ignore-unknown-rule": (
+        TWO_WARNINGS.replace(STRIDE_LINE, STRIDE_LINE + "  # cnncalc: ignore[stride-leaves-input-unusd]"),
+        ["bad-suppression", "dropout-probability", "stride-leaves-input-unused"],
+    ),
 }
 
 
@@ -670,7 +681,7 @@ SUPPRESSION = {
 def suppressed(tmp_path_factory, home):
     folder = write(tmp_path_factory.mktemp("suppression"), {f"{n}.yaml": t for n, (t, _) in SUPPRESSION.items()})
     result = cnncalc("lint", folder, "--format", "json", cwd=home)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr  # the engine errors stay
     return by_file(json.loads(result.stdout), folder)
 
 
@@ -718,4 +729,4 @@ def test_schema_rejects_an_unknown_argument(architecture_schema):
 
 def test_the_zoo_lints_clean():
     result = cnncalc("lint", "architectures", cwd=ROOT)
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "All checks passed!\n", "")

@@ -32,7 +32,9 @@ def write_check(verdicts, format_name: str, stream) -> None:
             stream.write(f"    {line}\n")
     right = sum(1 for v in verdicts if v.correct)
     if not verdicts:
-        stream.write("no answers to check: add `expect:` under a layer (see README)\n")
+        stream.write(
+            "no answers to check: add `expect:` under a layer, e.g. `expect: {shape: [8, 28, 28], params: 608}`\n"
+        )
     else:
         count = f"{len(verdicts)} answer{'s' if len(verdicts) != 1 else ''}"
         stream.write(f"\n{count}: {right} right, {len(verdicts) - right} wrong\n")

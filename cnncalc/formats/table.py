@@ -1,16 +1,28 @@
 """``--format table`` (the default): a rich table on a terminal, aligned plain text otherwise.
 
 Plain text when piped keeps ``cnncalc summarize f.yaml | grep conv`` free of escape codes
-and box drawing, and costs no rich import.
+and box drawing, and costs no rich import. ``--color`` decides as formats.color says.
+
+On a narrow terminal the rich table never cuts a figure short: numbers and shapes keep their
+full width, long layer names wrap, and when even that does not fit, the least
+needed columns are left out (jump first, then memory, type, RF), with a note saying so.
 """
 
 from __future__ import annotations
 
 from .columns import COLUMNS, rows, title, totals_lines
 
+# Which columns go first when the terminal is too narrow for all of them.
+DROP_ORDER = ("rf_jump", "activation_bytes", "type", "rf_size")
+# Only layer names wrap (a shape or a count cut in two reads as two numbers), down to this.
+WRAPPING = "name"
+NARROWEST_NAME = 8
 
-def write(report, stream, depth: int | None = None) -> None:
-    if getattr(stream, "isatty", lambda: False)():
+
+def write(report, stream, depth: int | None = None, color: str = "auto") -> None:
+    from .color import wanted
+
+    if wanted(color, stream):
         _write_rich(report, stream, depth)
     else:
         _write_plain(report, stream, depth)
@@ -40,13 +52,34 @@ def _write_rich(report, stream, depth) -> None:
     from rich.table import Table
     from rich.text import Text  # cells as Text: layer names are never read as markup
 
-    console = Console(file=stream)
+    console = Console(file=stream, force_terminal=True)
+    cells = _cells(report, depth)
+    widths = {c.key: max([len(c.header)] + [len(row[i]) for row in cells]) for i, c in enumerate(COLUMNS)}
+    shown = list(COLUMNS)
+
+    def needed(columns) -> int:  # each column: its text, a space either side and a rule
+        return sum(min(widths[c.key], NARROWEST_NAME) if c.key == WRAPPING else widths[c.key] for c in columns) + (
+            3 * len(columns) + 1
+        )
+
+    for key in DROP_ORDER:
+        if needed(shown) <= console.width:
+            break
+        shown = [c for c in shown if c.key != key]
     table = Table(title=Text(title(report)), title_justify="left", header_style="bold")
-    for c in COLUMNS:
-        table.add_column(c.header, justify="right" if c.numeric else "left", no_wrap=True)
-    for row in _cells(report, depth):
-        table.add_row(*(Text(cell) for cell in row))
+    for c in shown:
+        justify = "right" if c.numeric else "left"
+        if c.key == WRAPPING:
+            table.add_column(c.header, justify=justify, overflow="fold", min_width=min(widths[c.key], NARROWEST_NAME))
+        else:
+            table.add_column(c.header, justify=justify, no_wrap=True, min_width=widths[c.key])
+    index = [COLUMNS.index(c) for c in shown]
+    for row in cells:
+        table.add_row(*(Text(row[i]) for i in index))
     console.print(table)
+    if len(shown) < len(COLUMNS):
+        left_out = ", ".join(c.header for c in COLUMNS if c not in shown)
+        console.print(Text(f"(left out at this width: {left_out}; a wider terminal or --format csv shows them)"))
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")
     totals.add_column()

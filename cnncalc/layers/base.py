@@ -343,7 +343,13 @@ class Numbers(Kind):
         self.fail(value)
 
     def schema(self) -> dict:
-        return {"type": ["number", "array"]}
+        # A fraction such as "1/9" is a number as worked examples write it (spec.fraction).
+        return {
+            "anyOf": [
+                {"type": ["number", "array"]},
+                {"type": "string", "pattern": r"^ *-? *[0-9]+ */ *[0-9]*[1-9][0-9]* *$"},
+            ]
+        }
 
 
 class Bias(Kind):

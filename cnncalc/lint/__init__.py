@@ -1,7 +1,7 @@
 """``cnncalc lint``: architecture files checked in CI, like yamllint or ruff.
 
-``lint_paths(paths, config)`` reads every architecture file under ``paths`` (files,
-directories searched for ``*.yaml``/``*.yml``, globs) and returns Problems: what the
+``lint_paths(paths, settings)`` reads every architecture file under ``paths`` (files,
+directories searched for ``*.yaml``/``*.yml``, globs; see lint.walk) and returns Problems: what the
 engine rejects, as errors (rules ``yaml-syntax``, ``schema``, ``graph``, ``shape``), and
 what each rule in ``cnncalc/lint/rules/`` warns about. One bad file never stops the others.
 
@@ -11,12 +11,15 @@ Suppression, as comments in the file:
 - ``# cnncalc: ignore`` at the end of a line: every rule, on that line;
 - ``# cnncalc: ignore-file[rule-id]`` on a line of its own: that rule in the whole file.
 
+Engine errors cannot be silenced (summarize would refuse the file all the same), and a
+comment naming an unknown or an engine rule is itself reported (``bad-suppression``). A
+YAML file that is no architecture file (no ``input:`` or ``layers:``) is skipped.
+
 The linter, not the rules, applies suppression, selection and severity (yamllint's way).
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 
@@ -31,6 +34,18 @@ ENGINE_RULES = {
     "shape": "the arithmetic refuses the layer: a kernel that does not fit, an output below 1, groups that do "
     "not divide, merges of unequal shapes, in_channels that disagree",
 }
+# The linter's own rules: rule id -> (severity, what). A suppression comment cannot name an
+# engine error: what the engine refuses, summarize refuses too, so no comment hides it.
+BAD_SUPPRESSION = "bad-suppression"
+INTERNAL = "internal"  # the rule of a file cnncalc itself failed on: a bug, reported as an error
+LINTER_RULES = {
+    INTERNAL: ("error", "cnncalc itself failed on the file: a bug in cnncalc, to report"),
+    "io": ("error", "a path that matches nothing, or a file that cannot be read"),
+    BAD_SUPPRESSION: (
+        "warning",
+        "a suppression comment naming an unknown rule, or an engine error, which no comment silences",
+    ),
+}
 SUPPRESS = re.compile(r"#\s*cnncalc:\s*ignore(-file)?(?:\[([^\]]*)\])?")
 
 
@@ -43,41 +58,40 @@ class Problem(Record, fields="file line column rule severity message"):
         return dict(self._asdict())
 
 
-class Config(Record, fields="select ignore options"):
-    """Which rules run (``select``: None for all) and their options (``dominant-layer``'s share...)."""
+class Config(Record, fields="select ignore options strict include exclude"):
+    """Which rules run (``select``: None for all) and their options (``dominant-layer``'s share...);
+    ``strict``: warnings fail too; ``include``/``exclude``: what a directory walk reads
+    (see lint.config and lint.walk)."""
 
     __slots__ = ()
 
     @classmethod
     def default(cls) -> Config:
-        return cls(None, (), {})
+        return cls(None, (), {}, False, (), ())
 
 
 def all_rule_ids() -> list:
-    return [*ENGINE_RULES, *(rule.ID for rule in RULES)]
+    return [*ENGINE_RULES, *LINTER_RULES, *(rule.ID for rule in RULES)]
 
 
-def files_under(paths) -> tuple:
-    """``(files, missing)``: architecture files under ``paths``, and the paths matching none."""
-    files, missing = [], []
-    for path in paths:
-        matches = sorted(glob.glob(path, recursive=True)) if any(ch in path for ch in "*?[") else [path]
-        if not matches:
-            missing.append(path)
-        for match in matches:
-            if os.path.isdir(match):
-                for root, dirs, names in os.walk(match):
-                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                    files += [os.path.join(root, n) for n in sorted(names) if n.endswith((".yaml", ".yml"))]
-            elif os.path.exists(match):
-                files.append(match)
-            else:
-                missing.append(match)
-    return files, missing
+def rule_table() -> dict:
+    """rule id -> (severity, one-line rationale), for SARIF and ``cnncalc rules``."""
+    table = {rule: ("error", text) for rule, text in ENGINE_RULES.items()}
+    table.update(LINTER_RULES)
+    table.update({rule.ID: (rule.SEVERITY, rule.RATIONALE) for rule in RULES})
+    return table
 
 
-def lint_file(path: str, config: Config | None = None) -> list:
-    """Every problem in one file, suppressions and selection applied, sorted by position."""
+def is_architecture(document) -> bool:
+    """A mapping with ``input:`` or ``layers:``; anything else (a GitHub workflow, a
+    docker-compose file, a list) is some other tool's YAML, which lint skips."""
+    return isinstance(document, dict) and ("input" in document or "layers" in document)
+
+
+def lint_file(path: str, config: Config | None = None, text: str | None = None) -> list | None:
+    """Every problem in one file, suppressions and selection applied, sorted by position;
+    None for a YAML file that is no architecture file. ``text``: the file's text, when it
+    does not come from ``path`` (standard input)."""
     from ..analysis import propagate
     from ..graph import build
     from ..homework import check_given
@@ -85,17 +99,19 @@ def lint_file(path: str, config: Config | None = None) -> list:
     from ..spec import parse as parse_spec
 
     config = config or Config.default()
-    try:
-        text = read_text(path)  # the same checks, and positions, as every other command
-    except SpecError as error:
-        return [
-            Problem(path, d.loc.line or 1, d.loc.column or 1, "yaml-syntax", "error", d.message)
-            for d in error.diagnostics
-        ]
+    if text is None:
+        try:
+            text = read_text(path)  # the same checks, and positions, as every other command
+        except SpecError as error:
+            return [
+                Problem(path, d.loc.line or 1, d.loc.column or 1, "io", "error", d.message) for d in error.diagnostics
+            ]
     problems: list = []
     stage = "yaml-syntax"
     try:
         document = parse(text, path)
+        if document is not None and not is_architecture(document):
+            return None
         stage = "schema"
         network = parse_spec(document, path)
         stage = "graph"
@@ -107,7 +123,7 @@ def lint_file(path: str, config: Config | None = None) -> list:
     except SpecError as error:
         for d in error.diagnostics:
             problems.append(Problem(path, d.loc.line or 1, d.loc.column or 1, stage, "error", d.message))
-        return _filter(problems, text, config)
+        return _filter(problems, text, config, path)
     from .rules._common import rows
 
     context = Context(path, text, graph, report, config.options, rows(graph, report))
@@ -118,7 +134,7 @@ def lint_file(path: str, config: Config | None = None) -> list:
         for (line, column), messages in found.items():
             more = f" (and {len(messages) - 1} more like it from the same line)" if len(messages) > 1 else ""
             problems.append(Problem(path, line, column, rule.ID, rule.SEVERITY, messages[0] + more))
-    return _filter(problems, text, config)
+    return _filter(problems, text, config, path)
 
 
 class Context(Record, fields="file text graph report options rows"):
@@ -129,22 +145,47 @@ class Context(Record, fields="file text graph report options rows"):
     __slots__ = ()
 
 
-def _filter(problems: list, text: str, config: Config) -> list:
+def _filter(problems: list, text: str, config: Config, path: str) -> list:
+    """Applies suppression comments and selection. Engine errors pass whatever is said: the
+    file cannot be used, and summarize would refuse it. Comments naming unknown rules or
+    engine rules are reported (``bad-suppression``)."""
     lines = text.split("\n")
     whole_file: set = set()
-    for line in lines:
+    on_line: dict = {}
+    known = set(all_rule_ids())
+    for number, line in enumerate(lines, 1):
+        if "cnncalc" not in line:
+            continue
         match = SUPPRESS.search(line)
-        if match and match.group(1) and line.strip().startswith("#"):
-            whole_file |= _ids(match.group(2))
+        if not match:
+            continue
+        ids = _ids(match.group(2))
+        if match.group(1):
+            if line.strip().startswith("#"):
+                whole_file |= ids
+        else:
+            on_line[number] = ids
+        for rule in sorted(ids - {"*"}):
+            if rule not in known:
+                from ..errors import did_you_mean
+
+                message = f"unknown rule {rule!r} in a suppression comment{did_you_mean(rule, known)}"
+            elif rule in ENGINE_RULES:
+                message = f"{rule!r} is an engine error, which a comment cannot silence: the file must be fixed"
+            else:
+                continue
+            problems.append(Problem(path, number, match.start() + 1, BAD_SUPPRESSION, "warning", message))
     kept = []
     for problem in problems:
+        if problem.rule in ENGINE_RULES or problem.rule == "io":
+            kept.append(problem)
+            continue
         if config.select is not None and problem.rule not in config.select:
             continue
         if problem.rule in config.ignore or problem.rule in whole_file or "*" in whole_file:
             continue
-        line = lines[problem.line - 1] if 0 < problem.line <= len(lines) else ""
-        match = SUPPRESS.search(line)
-        if match and not match.group(1) and (match.group(2) is None or problem.rule in _ids(match.group(2))):
+        ids = on_line.get(problem.line)
+        if ids is not None and ("*" in ids or problem.rule in ids) and problem.rule != BAD_SUPPRESSION:
             continue
         kept.append(problem)
     return sorted(kept, key=lambda p: (p.line, p.column, p.rule))
@@ -158,30 +199,55 @@ def _ids(text) -> set:
 PARALLEL_FROM = 64
 
 
-def lint_paths(paths, config: Config | None = None) -> tuple:
-    """``(problems, files read, paths that matched nothing)``; problems in file order."""
-    files, missing = files_under(paths)
+class Outcome(Record, fields="problems files missing skipped strict_files"):
+    """What a lint run found: problems in file order, the files read, the paths that matched
+    nothing, the YAML files skipped as no architecture, and the files whose configuration
+    makes warnings fail (``strict``)."""
+
+    __slots__ = ()
+
+
+def lint_paths(paths, settings=None, stdin_text: str | None = None) -> Outcome:
+    """Lints ``paths`` (``-``: ``stdin_text``) with each file's configuration (lint.config.Settings)."""
+    from .config import Settings
+    from .walk import files_under
+
+    settings = settings or Settings()
+    files, missing = files_under(paths, settings)
+    jobs = [
+        (path, settings.for_path(path if path != "-" else "."), stdin_text if path == "-" else None) for path in files
+    ]
     workers = os.cpu_count() or 1
-    if len(files) >= PARALLEL_FROM and workers > 1:
+    if len(jobs) >= PARALLEL_FROM and workers > 1:
         from concurrent.futures import ProcessPoolExecutor
-        from functools import partial
 
-        chunk = max(1, len(files) // (workers * 8))
+        chunk = max(1, len(jobs) // (workers * 8))
         with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(partial(_lint_one, config=config), files, chunksize=chunk))
+            results = list(pool.map(_lint_job, jobs, chunksize=chunk))
     else:
-        results = [_lint_one(path, config) for path in files]
-    return [problem for result in results for problem in result], files, missing
+        results = [_lint_job(job) for job in jobs]
+    problems = [Problem(path, 1, 1, "io", "error", "no such file, directory or match") for path in missing]
+    skipped, strict = [], set()
+    for (path, config, _), result in zip(jobs, results):
+        if result is None:
+            skipped.append(path)
+            continue
+        problems += result
+        if config.strict:
+            strict.add("<stdin>" if path == "-" else path)
+    return Outcome(problems, [path for path in files if path not in skipped], missing, skipped, strict)
 
 
-INTERNAL = "internal"  # the rule of a file cnncalc itself failed on: a bug, reported as an error
+def _lint_job(job):
+    path, config, text = job
+    return _lint_one("<stdin>" if path == "-" else path, config, text)
 
 
-def _lint_one(path: str, config: Config | None) -> list:
+def _lint_one(path: str, config, text: str | None):
     """``lint_file``, except that a bug of cnncalc's on one file is that file's error and
     the others are still linted (a CI run must not lose every report to one file)."""
     try:
-        return lint_file(path, config)
+        return lint_file(path, config, text)
     except Exception as error:  # noqa: BLE001 (the one place lint turns a bug into a finding)
         message = f"cnncalc failed on this file ({type(error).__name__}: {error}); this is a bug in cnncalc"
         return [Problem(path, 1, 1, INTERNAL, "error", message)]

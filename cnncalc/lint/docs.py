@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
-from . import ENGINE_RULES
+from . import ENGINE_RULES, LINTER_RULES
 from .rules import RULES
 
 
@@ -29,6 +29,15 @@ def page() -> str:
         "|---|---|",
         *(f"| `{rule}` | {text} |" for rule, text in ENGINE_RULES.items()),
         "",
+        "No comment and no selection silences them: a file the engine refuses is one `cnncalc",
+        "summarize` refuses too.",
+        "",
+        "## The linter's own rules",
+        "",
+        "| rule | severity | what |",
+        "|---|---|---|",
+        *(f"| `{rule}` | {severity} | {text} |" for rule, (severity, text) in LINTER_RULES.items()),
+        "",
         "## Warnings",
         "",
     ]
@@ -37,6 +46,25 @@ def page() -> str:
         out += [f"### `{rule.ID}` ({rule.SEVERITY})", "", title.split(": ", 1)[1], "", f"Why: {rule.RATIONALE}.", ""]
         out += [_markdown(textwrap.dedent(body).strip()), ""]
     return "\n".join(out)
+
+
+def rule_text(rule_id: str) -> str:
+    """One rule's documentation as plain text for a terminal (``cnncalc rules RULE``): the
+    docstring as written, its examples indented as they are there."""
+    for rule in RULES:
+        if rule.ID == rule_id:
+            title, _, body = rule.__doc__.partition("\n")
+            summary = title.split(": ", 1)[1]
+            return (
+                f"{rule.ID} ({rule.SEVERITY})\n\n{summary}\n\nWhy: {rule.RATIONALE}.\n\n{textwrap.dedent(body).strip()}"
+            )
+    if rule_id in ENGINE_RULES:
+        return (
+            f"{rule_id} (error)\n\n{ENGINE_RULES[rule_id]}.\n\nWhat the engine refuses: `cnncalc summarize` refuses the "
+            "file too, so no comment or selection silences it."
+        )
+    severity, text = LINTER_RULES[rule_id]
+    return f"{rule_id} ({severity})\n\n{text}."
 
 
 def _markdown(text: str) -> str:

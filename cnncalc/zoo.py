@@ -1,0 +1,60 @@
+"""The zoo: the classic networks of ``architectures/``, by name.
+
+``cnncalc summarize vgg16`` works from any folder: a name that is no existing file is
+looked up here. An installed wheel carries the files inside the package
+(``cnncalc/architectures/``, put there by pyproject's ``force-include``); a checkout of
+the repository reads them from ``architectures/`` beside the package. A file path that
+exists always wins over a zoo name.
+
+    >>> "vgg16" in names()
+    True
+    >>> resolve("vgg16").endswith("vgg16.yaml")
+    True
+    >>> resolve("no/such/file.yaml")
+    'no/such/file.yaml'
+"""
+
+from __future__ import annotations
+
+import os
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+FOLDERS = (os.path.join(_HERE, "architectures"), os.path.join(os.path.dirname(_HERE), "architectures"))
+SUFFIX = ".yaml"
+
+
+def folder() -> str | None:
+    """Where the zoo's files are, or None when neither the package nor a checkout has them."""
+    return next((candidate for candidate in FOLDERS if os.path.isdir(candidate)), None)
+
+
+def names() -> list:
+    """Every network's name (its path below the zoo, without ``.yaml``), sorted."""
+    top = folder()
+    found = []
+    if top is not None:
+        for root, dirs, files in os.walk(top):
+            dirs.sort()
+            for name in files:
+                if name.endswith(SUFFIX):
+                    relative = os.path.relpath(os.path.join(root, name), top)
+                    found.append(relative[: -len(SUFFIX)].replace(os.sep, "/"))
+    return sorted(found)
+
+
+def find(name: str) -> str | None:
+    """The path of the zoo network ``name`` (``vgg16`` or ``vgg16.yaml``), or None."""
+    top = folder()
+    if top is None or not name or ".." in name.split("/") or os.path.isabs(name):
+        return None
+    stem = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else name
+    path = os.path.join(top, *stem.split("/")) + SUFFIX
+    return path if os.path.isfile(path) else None
+
+
+def resolve(file: str) -> str:
+    """``file`` itself when it exists (or is ``-``), else the zoo's file of that name, else
+    ``file`` unchanged (reading it then says that it cannot be read)."""
+    if file == "-" or os.path.exists(file):
+        return file
+    return find(file) or file

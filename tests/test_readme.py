@@ -1,0 +1,84 @@
+"""The README's examples are what the commands print today, so it cannot drift again.
+
+Every fenced block of README.md whose first line is ``$ cnncalc ...`` is run (in a folder
+with the repository's ``architectures/`` and ``examples/``, and every file the README shows
+as a ```yaml block starting ``# NAME.yaml``), and its other lines are compared with what
+the command printed, stdout and stderr together. A line ``...`` (indented or not) stands
+for any number of lines left out; every other line must appear, in order, as printed.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.M | re.S)
+
+
+def blocks() -> tuple:
+    """``(files, examples)``: the files the README shows, and ``(command, expected lines)``."""
+    files, examples = {}, []
+    for language, body in FENCE.findall((ROOT / "README.md").read_text(encoding="utf-8")):
+        first, _, rest = body.partition("\n")
+        if language == "yaml" and re.fullmatch(r"# [\w.-]+\.ya?ml", first):
+            files[first[2:]] = body
+        elif first.startswith("$ cnncalc "):
+            examples.append((first[2:], rest.rstrip("\n").split("\n")))
+    return files, examples
+
+
+FILES, EXAMPLES = blocks()
+
+
+def test_the_readme_has_examples_to_check():
+    assert len(EXAMPLES) >= 6
+
+
+def matches(expected: list, printed: list) -> bool:
+    """Every expected line in order, ``...`` skipping any number of printed lines."""
+    position, skipping = 0, False
+    for line in expected:
+        if line.strip() == "...":
+            skipping = True
+            continue
+        while position < len(printed) and skipping and printed[position].rstrip() != line.rstrip():
+            position += 1
+        if position >= len(printed) or printed[position].rstrip() != line.rstrip():
+            return False
+        position, skipping = position + 1, False
+    return skipping or position == len(printed)
+
+
+@pytest.mark.parametrize("command, expected", EXAMPLES, ids=[command for command, _ in EXAMPLES])
+def test_readme_example(command, expected, tmp_path):
+    for folder in ("architectures", "examples"):
+        (tmp_path / folder).symlink_to(ROOT / folder)
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
+    words = shlex.split(command)
+    result = subprocess.run([CNNCALC, *words[1:]], capture_output=True, text=True, cwd=tmp_path)
+    printed = (result.stdout + result.stderr).rstrip("\n").split("\n")
+    assert matches(expected, printed), (
+        "the README says:\n" + "\n".join(expected) + "\n\nprinted:\n" + "\n".join(printed)
+    )
+
+
+@pytest.mark.parametrize(
+    "expected, printed, verdict",
+    [
+        (["a", "...", "d"], ["a", "b", "c", "d"], True),
+        (["a", "d"], ["a", "b", "c", "d"], False),
+        (["a", "..."], ["a", "b"], True),
+        (["a", "  ...", "c", "e"], ["a", "b", "c", "d", "e"], False),
+        (["b"], ["a", "b"], False),
+    ],
+)
+def test_the_comparison(expected, printed, verdict):
+    assert matches(expected, printed) == verdict
