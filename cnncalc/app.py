@@ -276,3 +276,25 @@ def run(command, *args, **kwargs) -> int:
             file=sys.stderr,
         )
         return 3
+
+
+def import_model(file: str, output: str | None = None) -> int:
+    """Writes the architecture file of a model in another format (ONNX), to ``output`` or stdout."""
+    from .analysis import propagate
+    from .errors import UsageError
+    from .graph import build
+    from .interop import onnx
+
+    if not file.lower().endswith(".onnx"):
+        raise UsageError(f"{file}: error: cnncalc imports ONNX models (*.onnx)")
+    text = onnx.document_text(file)
+    propagate(build(onnx.parse_text(text, file)))  # a problem shows here, not when the written file is used
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(output, "w", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as error:
+        raise UsageError(f"{output}: error: cannot write: {error.strerror or error}") from None
+    return 0

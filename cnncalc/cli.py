@@ -246,3 +246,15 @@ def schema() -> None:
 def types(name: str | None) -> None:
     """The layer types a file may use; with NAME, that type's arguments."""
     sys.exit(app.run(app.types, name))
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default=None, help="The architecture file to write (default: print it).")
+def import_command(file: str, output: str | None) -> None:
+    """Write the architecture file of an ONNX model (needs `pip install 'cnncalc[onnx]'`).
+
+    Layer names come from the graph's node names; only shapes are read, so a model's
+    external weights (model.onnx.data) are not needed.
+    """
+    sys.exit(app.run(app.import_model, file, output))

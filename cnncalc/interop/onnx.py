@@ -73,20 +73,26 @@ class Unsupported(Exception):
     """This node, with these attributes or inputs, has no faithful cnncalc layer."""
 
 
+GENERIC_NAMES = ("", "main_graph", "torch_jit", "torch-jit-export")  # the exporters' defaults, not names
 EXTRA_HINT = "reading ONNX files needs the onnx package: pip install 'cnncalc[onnx]'"
 
 
 def read(path: str):
     """The NetworkSpec of the ONNX model at ``path`` (raises SpecError)."""
+    return parse_text(document_text(path), path)
+
+
+def parse_text(text: str, path: str):
+    """The NetworkSpec of an imported file's text, positions naming ``path``."""
     from .. import source, spec
 
-    text = document_text(path)
     return spec.parse(source.parse(text, path), path)
 
 
 def document_text(path: str) -> str:
     """The architecture file (YAML text) of the ONNX model at ``path``."""
-    return render(Reader(path).document(), header(path))
+    reader = Reader(path)
+    return render(reader.document(), header(path, reader.model))
 
 
 def _load(path: str):
@@ -111,8 +117,7 @@ def _load(path: str):
     return onnx, model
 
 
-def header(path: str) -> str:
-    onnx, model = _load(path)
+def header(path: str, model) -> str:
     opsets = ", ".join(f"{o.domain or 'ai.onnx'} {o.version}" for o in model.opset_import)
     producer = " ".join(part for part in (model.producer_name, model.producer_version) if part)
     lines = [
@@ -133,6 +138,7 @@ class Reader:
         graph = self.model.graph
         self.graph = graph
         self.weights = {init.name: tuple(init.dims) for init in graph.initializer}
+        self.initializers = set(self.weights)  # the learned arrays (and buffers), as opposed to computed constants
         self.consts: dict = {}
         from onnx import numpy_helper
 
@@ -155,7 +161,6 @@ class Reader:
         self.skipped: set = set()  # nodes a pattern read together with another node
         self.fused: dict = {}  # id(node) -> the Layer a pattern ending at it makes
         self.also: dict = {}  # id(node) -> tensors that are its output too (a fused bias Add)
-        self.made_constants: set = set()  # tensors of Constant nodes (not initializers)
         self.producer = {output: node for node in graph.node for output in node.output}
         self.opset = next((o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")), 1)
         self.patterns()
@@ -184,10 +189,17 @@ class Reader:
         """The value of a small constant tensor (an initializer, a Constant, a folded shape), or None."""
         return self.consts.get(tensor)
 
+    def learned(self, tensor: str) -> bool:
+        """Whether the tensor is an initializer: learned (or kept), not computed from constants
+        as the dynamo exporter computes a zero bias for a convolution without one."""
+        return tensor in self.initializers
+
     def is_activation(self, tensor: str) -> bool:
         return tensor in self.refs or tensor in self.views
 
     def shape(self, tensor: str) -> tuple:
+        if tensor not in self.shapes:
+            raise Unsupported(f"its input {tensor!r} is not a layer's output here (a constant, or a reshaped view)")
         return self.shapes[tensor]
 
     def input_of(self, node, index: int = 0) -> str:
@@ -238,7 +250,7 @@ class Reader:
         last = self.refs.get(outputs[0])
         if last != self.layers[-1]["name"]:
             self.fail(f'the output "{outputs[0]}" is not written by the last node; cnncalc cannot represent that order')
-        name = graph.name or os.path.splitext(os.path.basename(self.path))[0]
+        name = graph.name if graph.name not in GENERIC_NAMES else os.path.splitext(os.path.basename(self.path))[0]
         return {"name": name, "input": list(self.shapes[first.name]), "layers": self.layers}
 
     def patterns(self) -> None:
@@ -248,7 +260,9 @@ class Reader:
             if node.op_type == "Mul" and len(node.input) == 2:
                 for x, gate in (node.input, reversed(node.input)):
                     producer = self.producer.get(gate)
-                    if producer is None or producer.input[0] != x or self.only_consumer(gate) is not node:
+                    if producer is None or not producer.input or producer.input[0] != x:
+                        continue
+                    if self.only_consumer(gate) is not node:
                         continue
                     hard = producer.op_type == "HardSigmoid"
                     if hard and abs(self.attr(producer, "alpha", 0.2) - 1 / 6) > 1e-6:
@@ -263,7 +277,7 @@ class Reader:
                 if add is None or add.op_type != "Add":
                     continue
                 other = add.input[1] if add.input[0] == node.output[0] else add.input[0]
-                if other in self.weights and prod(self.weights[other]) == self.weights[node.input[1]][1]:
+                if self.learned(other) and prod(self.weights[other]) == self.weights[node.input[1]][1]:
                     self.skipped.add(id(add))
                     self.fused[id(node)] = Layer(linear.FC, {"units": self.weights[node.input[1]][1]})
                     self.also[id(node)] = [add.output[0]]
@@ -285,6 +299,8 @@ class Reader:
             made = rule(node, self)
         except Unsupported as error:
             self.unsupported(node, str(error))
+        except (KeyError, IndexError, TypeError, ValueError) as error:  # an attribute or input of a form not foreseen
+            self.unsupported(node, f"its attributes or inputs have a form cnncalc does not read ({error!r})")
         if isinstance(made, Same):
             self.alias(node.output[0], made.tensor)
             return
@@ -388,11 +404,16 @@ class Reader:
                 return False
             self.consts[node.output[0]] = value
             self.weights[node.output[0]] = tuple(np.shape(value))
-            self.made_constants.add(node.output[0])
+            return True
+        if node.op_type == "CastLike" and self.const(node.input[0]) is not None:
+            self.consts[node.output[0]] = self.const(node.input[0])
+            self.weights[node.output[0]] = tuple(np.shape(self.consts[node.output[0]]))
             return True
         if node.op_type == "Shape":
             source = node.input[0]
-            if source in self.shapes:
+            if source in self.weights:
+                full = self.weights[source]
+            elif source in self.shapes:
                 full = (1, *self.shapes[source])
             else:
                 full = self.onnx_shapes.get(source)
@@ -401,6 +422,13 @@ class Reader:
                 full = (1, *full[1:])
             start, end = self.attr(node, "start", 0), self.attr(node, "end", None)
             self.consts[node.output[0]] = np.array(full[start:end], dtype=np.int64)
+            return True
+        if node.op_type == "Identity" and node.input[0] in self.weights:  # a shared weight, named again
+            self.weights[node.output[0]] = self.weights[node.input[0]]
+            if node.input[0] in self.initializers:
+                self.initializers.add(node.output[0])
+            if node.input[0] in self.consts:
+                self.consts[node.output[0]] = self.consts[node.input[0]]
             return True
         inputs = [name for name in node.input if name]
         if not inputs or any(self.const(name) is None for name in inputs):
@@ -441,6 +469,8 @@ def _fold(op: str, values: list, attr):
         return np.concatenate(values, axis=attr("axis", 0))
     if op == "Reshape":
         return values[0].reshape(values[1])
+    if op == "Expand":
+        return values[0] * np.ones(tuple(int(n) for n in values[1]), dtype=values[0].dtype)
     if op == "Slice":
         data, starts, ends = values[:3]
         axes = values[3] if len(values) > 3 else range(len(starts))
@@ -470,7 +500,18 @@ def _show_shape(shape) -> str:
 
 
 def _layer_name(node) -> str:
-    """A readable name from the node's: ``/layer1/layer1.0/conv1/Conv`` -> ``layer1.0.conv1``."""
+    """A readable name from the node's: ``/layer1/layer1.0/conv1/Conv`` -> ``layer1.0.conv1``;
+    the dynamo exporter's module path (``['', 'layer1.0.conv1', 'conv2d']``) where it gives one."""
+    import ast
+
+    for prop in node.metadata_props:
+        if prop.key == "pkg.torch.onnx.name_scopes":
+            try:
+                scopes = [scope for scope in ast.literal_eval(prop.value)[:-1] if scope]
+            except (ValueError, SyntaxError):
+                break
+            if scopes:
+                return scopes[-1]
     raw = node.name.strip("/")
     if not raw:
         return node.op_type.lower()
@@ -594,7 +635,7 @@ def _convolution(args: dict, node, r: Reader, stride, padding, dilation, extra=N
         args["dilation"] = _one(dilation)
     if r.attr(node, "group", 1) != 1:
         args["groups"] = r.attr(node, "group", 1)
-    if not r.input_of(node, 2):
+    if not r.learned(r.input_of(node, 2)):  # none, or computed (a constant zero): nothing learned
         args["bias"] = False
     return args
 
@@ -692,8 +733,8 @@ def _gemm(node, r: Reader):
     features = weight[1] if r.attr(node, "transB", 0) else weight[0]
     if prod(r.shape(node.input[0])) != features:
         raise Unsupported(f"its input has {prod(r.shape(node.input[0]))} features, its weights {features}")
-    bias = r.input_of(node, 2)
-    if bias and (bias not in r.weights or prod(r.weights[bias]) != units):
+    bias = r.input_of(node, 2) if r.learned(r.input_of(node, 2)) else ""
+    if bias and prod(r.weights[bias]) != units:
         raise Unsupported("its C input must be a bias of one value per unit")
     return {"units": units} if bias else {"units": units, "bias": False}
 
@@ -883,7 +924,7 @@ def _batchnorm(node, r: Reader):
 
 @reads(norm.InstanceNorm, "InstanceNormalization")
 def _instancenorm(node, r: Reader):
-    args = {"affine": all(name in r.weights and name not in r.made_constants for name in node.input[1:3])}
+    args = {"affine": all(r.learned(name) for name in node.input[1:3])}
     _epsilon(args, node, r)
     return args
 
@@ -902,7 +943,7 @@ def _layernorm(node, r: Reader):
             "the features of a flat input or over all of C, H and W"
         )
     _epsilon(args, node, r)
-    if not r.input_of(node, 2):
+    if not r.learned(r.input_of(node, 2)):  # none, or computed (a constant zero): nothing learned
         args["bias"] = False
     return args
 
