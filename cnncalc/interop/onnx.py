@@ -161,6 +161,7 @@ class Reader:
         self.skipped: set = set()  # nodes a pattern read together with another node
         self.fused: dict = {}  # id(node) -> the Layer a pattern ending at it makes
         self.also: dict = {}  # id(node) -> tensors that are its output too (a fused bias Add)
+        self.pool_pads: dict = {}  # id(MaxPool node) -> (before, after) per axis of a -inf Pad before it
         self.producer = {output: node for node in graph.node for output in node.output}
         self.opset = next((o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")), 1)
         self.patterns()
@@ -469,6 +470,8 @@ def _fold(op: str, values: list, attr):
         return np.concatenate(values, axis=attr("axis", 0))
     if op == "Reshape":
         return values[0].reshape(values[1])
+    if op == "Transpose":
+        return np.transpose(values[0], attr("perm"))
     if op == "Expand":
         return values[0] * np.ones(tuple(int(n) for n in values[1]), dtype=values[0].dtype)
     if op == "Slice":
@@ -561,6 +564,8 @@ def _scalar(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return {"inf": ".inf", "-inf": "-.inf"}.get(repr(value), ".nan")
         if value == int(value) and abs(value) < 1e15:
             return f"{value:.1f}"
         return repr(value)
@@ -596,7 +601,9 @@ def _spatial_attrs(node, r: Reader, nd: int):
             pairs.append([small, total - small] if auto_pad == "SAME_UPPER" else [total - small, small])
         return kernel, stride, dilation, _padding(pairs)
     pads = list(r.attr(node, "pads", [0] * (2 * nd)))
-    return kernel, stride, dilation, _padding(list(zip(pads[:nd], pads[nd:])))
+    before = r.pool_pads.get(id(node), [(0, 0)] * nd)  # a -inf Pad read into this max pool
+    pairs = [(b + extra_b, e + extra_e) for b, e, (extra_b, extra_e) in zip(pads[:nd], pads[nd:], before)]
+    return kernel, stride, dilation, _padding(pairs)
 
 
 def _padding(pairs):
@@ -990,7 +997,13 @@ def _pad(node, r: Reader):
         raise Unsupported("padding of the batch or channel axis")
     if any(p < 0 for p in pads):
         raise Unsupported("negative padding (a crop)")
-    args = {"padding": _padding(list(zip(before[2:], after[2:])))}
+    pairs = list(zip(before[2:], after[2:]))
+    pool = r.only_consumer(node.output[0])
+    if mode == "constant" and value == float("-inf") and pool is not None and pool.op_type == "MaxPool":
+        # PyTorch's exporter pads -inf before a max pool it cannot pad unevenly: the pool's padding
+        r.pool_pads[id(pool)] = pairs
+        return Same(node.input[0])
+    args = {"padding": _padding(pairs)}
     if mode not in PAD_MODES:
         raise Unsupported(f"mode {mode}")
     if PAD_MODES[mode] != "zeros" or value != 0:
@@ -1036,26 +1049,43 @@ def _resize(node, r: Reader):
     return args
 
 
-@reads(shape.Chunk, "Split", "Slice")
-def _split(node, r: Reader):
-    channels = r.shape(node.input[0])[0]
-    rank = len(r.shape(node.input[0])) + 1
-    if node.op_type == "Slice":
-        starts, ends = r.optional(node, 1), r.optional(node, 2)
-        axes = r.optional(node, 3)
-        steps = r.optional(node, 4)
-        if starts is None:  # opset < 10: attributes
-            starts, ends, axes = r.attr(node, "starts"), r.attr(node, "ends"), r.attr(node, "axes")
-        axes = list(range(len(starts))) if axes is None else [int(a) % rank for a in axes]
-        if axes != [1] or (steps is not None and list(steps) != [1]):
-            raise Unsupported("a slice other than of channels, step 1")
-        start, end = int(starts[0]), min(int(ends[0]), channels)
-        start = start % channels if start < 0 else start
-        end = end % channels if end < 0 else end
+@reads(shape.Crop, "Slice")
+def _slice(node, r: Reader):
+    """A slice of the channels that is one equal part (``chunk``), or of spatial axes (``crop``)."""
+    source = r.shape(node.input[0])
+    rank = len(source) + 1
+    starts, ends = r.optional(node, 1), r.optional(node, 2)
+    axes, steps = r.optional(node, 3), r.optional(node, 4)
+    if starts is None:  # opset < 10: attributes
+        starts, ends, axes = r.attr(node, "starts"), r.attr(node, "ends"), r.attr(node, "axes")
+    axes = list(range(len(starts))) if axes is None else [int(a) % rank for a in axes]
+    if steps is not None and any(int(step) != 1 for step in steps):
+        raise Unsupported("a slice with a step other than 1")
+    if 0 in axes:
+        raise Unsupported("a slice of the batch")
+    spans = {}
+    for start, end, axis in zip(starts, ends, axes):
+        size = source[axis - 1]
+        start, end = int(start), int(end)
+        start = max(start + size, 0) if start < 0 else min(start, size)
+        end = max(end + size, 0) if end < 0 else min(end, size)
+        spans[axis] = (start, end, size)
+    if list(spans) == [1]:
+        start, end, channels = spans[1]
         width = end - start
         if width < 1 or channels % width or start % width:
             raise Unsupported(f"channels {start} to {end} of {channels}; cnncalc reads a slice that is an equal part")
-        return {"chunks": channels // width, "index": start // width}
+        return Layer(shape.Chunk, {"chunks": channels // width, "index": start // width})
+    if 1 in spans:
+        raise Unsupported("a slice of channels and positions together")
+    cuts = [[spans[axis][0], spans[axis][2] - spans[axis][1]] if axis in spans else [0, 0] for axis in range(2, rank)]
+    return {"amounts": _padding(cuts)}
+
+
+@reads(shape.Chunk, "Split")
+def _split(node, r: Reader):
+    channels = r.shape(node.input[0])[0]
+    rank = len(r.shape(node.input[0])) + 1
     axis = r.attr(node, "axis", 0) % rank
     if axis != 1:
         raise Unsupported(f"a split along axis {axis}; cnncalc splits channels (axis 1)")
