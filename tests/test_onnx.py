@@ -276,6 +276,64 @@ CASES = [
 ]
 
 
+def constant(name, values):
+    """A Constant node (computed, not learned: unlike an initializer, no parameters)."""
+    return N("Constant", [], [name], value=oh.make_tensor(name, TensorProto.FLOAT, [len(values)], values))
+
+
+CASES += [
+    (
+        "gelu-written-with-erf",
+        [N("Div", ["x", "sqrt2"], ["d"], name="div"), N("Erf", ["d"], ["e"], name="erf"),
+         N("Add", ["e", "one"], ["a"], name="add"), N("Mul", ["x", "a"], ["m"], name="mul"),
+         N("Mul", ["m", "half"], ["y"], name="gelu")],
+        [floats("sqrt2", [2**0.5]), floats("one", [1.0]), floats("half", [0.5])],
+        [3, 2, 2],
+        [("gelu", [3, 2, 2], 0, 0)],
+        17,
+    ),
+    (
+        "groupnorm-written-as-instancenorm-of-groups",
+        [N("Reshape", ["x", "groups"], ["g"], name="r"), constant("ones", [1.0, 1.0]), constant("zeros", [0.0, 0.0]),
+         N("InstanceNormalization", ["g", "ones", "zeros"], ["n"], name="in", epsilon=1e-5),
+         N("Reshape", ["n", "back"], ["b"], name="gn"), N("Mul", ["b", "w"], ["m"], name="scale"),
+         N("Add", ["m", "bias"], ["y"], name="shift")],
+        [ints("groups", [0, 2, -1]), ints("back", [1, 4, 3, 3]), init("w", [4, 1, 1]), init("bias", [4, 1, 1])],
+        [4, 3, 3],
+        # PyTorch's GroupNorm(2, 4): a scale and a shift per channel, 8 parameters
+        [("groupnorm", [4, 3, 3], 8, 0)],
+        13,
+    ),
+    (
+        "instancenorm-without-affine-has-constant-scale",
+        [constant("ones", [1.0] * 4), constant("zeros", [0.0] * 4),
+         N("InstanceNormalization", ["x", "ones", "zeros"], ["y"], name="in")],
+        [],
+        [4, 3, 3],
+        [("instancenorm", [4, 3, 3], 0, 0)],
+        13,
+    ),
+    (
+        "unet-crop-is-a-slice-of-h-and-w",
+        [N("Slice", ["x", "starts", "ends", "axes"], ["y"], name="crop")],
+        [ints("starts", [2, 1]), ints("ends", [-2, 9]), ints("axes", [2, 3])],
+        [3, 10, 10],
+        [("crop", [3, 6, 8], 0, 0)],
+        13,
+    ),
+    (
+        "minus-infinity-pad-goes-into-the-max-pool",
+        [N("Pad", ["x", "pads", "minf"], ["p"], name="pad"),
+         N("MaxPool", ["p"], ["y"], name="pool", kernel_shape=[3, 3], strides=[2, 2])],
+        [ints("pads", [0, 0, 0, 0, 0, 0, 1, 1]), oh.make_tensor("minf", TensorProto.FLOAT, [], [float("-inf")])],
+        [2, 8, 8],
+        # (8 + 1 - 3) // 2 + 1 = 4
+        [("maxpool", [2, 4, 4], 0, 0)],
+        13,
+    ),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
 def test_each_operator_reads_as_its_layer(case, tmp_path):
     _, nodes, inits, shape, expected, opset = case

@@ -63,10 +63,15 @@ class Same(Record, fields="tensor"):
     __slots__ = ()
 
 
-class View(Record, fields="kind groups source"):
-    """A tensor part way through a pattern (channel shuffle's grouped, then swapped view)."""
+class View(Record, fields="kind groups source eps"):
+    """A tensor part way through a pattern: channel shuffle's grouped, then swapped view;
+    group normalisation's groups, then normalised groups (as PyTorch's TorchScript exporter
+    writes GroupNorm: Reshape, InstanceNormalization, Reshape back, Mul, Add)."""
 
     __slots__ = ()
+
+    def __new__(cls, kind, groups, source, eps=None):
+        return super().__new__(cls, kind, groups, source, eps)
 
 
 class Unsupported(Exception):
@@ -273,6 +278,8 @@ class Reader:
                         cls = activation.HardSwish if hard else activation.SiLU
                         self.fused[id(node)] = Layer(cls, inputs=[x])
                         break
+            if node.op_type == "Erf":
+                self.gelu(node)
             if node.op_type == "MatMul" and node.input[1] in self.weights and len(self.weights[node.input[1]]) == 2:
                 add = self.only_consumer(node.output[0])
                 if add is None or add.op_type != "Add":
@@ -282,6 +289,49 @@ class Reader:
                     self.skipped.add(id(add))
                     self.fused[id(node)] = Layer(linear.FC, {"units": self.weights[node.input[1]][1]})
                     self.also[id(node)] = [add.output[0]]
+
+    def constant_value(self, tensor: str):
+        """A constant's value before the walk: an initializer's, or a Constant node's."""
+        if tensor in self.consts:
+            return self.consts[tensor]
+        producer = self.producer.get(tensor)
+        if producer is not None and producer.op_type == "Constant" and self.attr(producer, "value") is not None:
+            return self.numpy_helper.to_array(self.attr(producer, "value"))
+        return None
+
+    def gelu(self, erf) -> None:
+        """``x * 0.5 * (1 + erf(x / sqrt 2))`` in any of the orders exporters write, as one gelu."""
+        import math
+
+        def number(tensor, wanted):
+            value = self.constant_value(tensor)
+            return value is not None and value.size == 1 and abs(float(value.reshape(-1)[0]) - wanted) < 1e-4
+
+        div = self.producer.get(erf.input[0])
+        if div is None or div.op_type != "Div" or not number(div.input[1], math.sqrt(2)):
+            return
+        x = div.input[0]
+        add = self.only_consumer(erf.output[0])
+        if add is None or add.op_type != "Add" or not number(_other(add, erf.output[0]), 1.0):
+            return
+        first = self.only_consumer(add.output[0])
+        if first is None or first.op_type != "Mul":
+            return
+        if _other(first, add.output[0]) == x:  # (x * (1 + erf)) * 0.5
+            last = self.only_consumer(first.output[0])
+            if last is None or last.op_type != "Mul" or not number(_other(last, first.output[0]), 0.5):
+                return
+        else:  # (x * 0.5) * (1 + erf)
+            half = self.producer.get(_other(first, add.output[0]))
+            if half is None or half.op_type != "Mul" or x not in half.input or not number(_other(half, x), 0.5):
+                return
+            last = first
+            self.skipped.add(id(half))
+            first = None
+        if self.consumers.get(div.output[0]) != [erf]:
+            return
+        self.skipped.update(id(n) for n in (div, erf, add, first) if n is not None)
+        self.fused[id(last)] = Layer(activation.GELU, inputs=[x])
 
     def visit(self, node) -> None:
         if self.fold(node):
@@ -406,6 +456,16 @@ class Reader:
             self.consts[node.output[0]] = value
             self.weights[node.output[0]] = tuple(np.shape(value))
             return True
+        if node.op_type == "Unsqueeze" and node.input[0] in self.weights and self.const(node.input[0]) is None:
+            axes = self.attr(node, "axes")
+            axes = [int(a) for a in (axes if axes is not None else self.const(node.input[1]))]
+            dims = list(self.weights[node.input[0]])
+            for axis in sorted(a % (len(dims) + len(axes)) for a in axes):
+                dims.insert(axis, 1)
+            self.weights[node.output[0]] = tuple(dims)  # a weight's shape, its values unread
+            if node.input[0] in self.initializers:
+                self.initializers.add(node.output[0])
+            return True
         if node.op_type == "CastLike" and self.const(node.input[0]) is not None:
             self.consts[node.output[0]] = self.const(node.input[0])
             self.weights[node.output[0]] = tuple(np.shape(self.consts[node.output[0]]))
@@ -443,6 +503,8 @@ class Reader:
             return False
         self.consts[node.output[0]] = result
         self.weights[node.output[0]] = tuple(np.shape(result))
+        if node.op_type in ("Unsqueeze", "Identity", "Reshape", "Squeeze") and node.input[0] in self.initializers:
+            self.initializers.add(node.output[0])  # the same learned values, reshaped
         return True
 
 
@@ -487,6 +549,11 @@ def _fold(op: str, values: list, attr):
         fill = 0.0 if value is None else __import__("onnx").numpy_helper.to_array(value).reshape(-1)[0]
         return np.full(tuple(int(n) for n in values[0]), fill)
     return None
+
+
+def _other(node, tensor: str) -> str:
+    """The other input of a two-input node."""
+    return node.input[1] if node.input[0] == tensor else node.input[0]
 
 
 def _onnx_shape(info):
@@ -794,8 +861,12 @@ def _reshape(node, r: Reader):
     if view is not None:
         if view.kind == "swapped" and out == r.shape(view.source):
             return Layer(shape.ChannelShuffle, {"groups": view.groups}, inputs=[view.source])
+        if view.kind == "normalised groups" and out == r.shape(view.source):
+            return _groupnorm_pattern(node, r, view)
         raise Unsupported(f"a reshape of a reshaped view to {list(out)}")
     source = r.shape(node.input[0])
+    if len(source) > 1 and len(out) == 2 and source[0] % out[0] == 0 and out[1] * out[0] == prod(source):
+        return View("groups", out[0], node.input[0])
     if out == source:
         return Same(node.input[0])
     if len(out) == 1 and out[0] == prod(source):
@@ -806,6 +877,8 @@ def _reshape(node, r: Reader):
 
 
 def _reshaped(wanted, r: Reader, source: str):
+    if all(n > 0 for n in wanted):
+        return tuple(int(n) for n in wanted)
     full = [1, *r.shape(source)]
     result = [full[i] if n == 0 else int(n) for i, n in enumerate(wanted)]
     if -1 in result:
@@ -929,8 +1002,38 @@ def _batchnorm(node, r: Reader):
     return args
 
 
+def _groupnorm_pattern(node, r: Reader, view: View):
+    """The end of PyTorch's GroupNorm: the groups back in the input's shape, then (if affine)
+    a Mul by the weight and an Add of the bias, one value per channel each."""
+    args = {"groups": view.groups}
+    if view.eps is not None and view.eps != 1e-5:
+        args["eps"] = view.eps
+    channels = r.shape(view.source)[0]
+
+    def per_channel(step, tensor):
+        other = _other(step, tensor)
+        while other not in r.initializers and r.producer.get(other) is not None:  # not walked yet
+            producer = r.producer[other]
+            if producer.op_type not in ("Unsqueeze", "Identity", "Reshape") or not producer.input:
+                return False
+            other = producer.input[0]
+        return r.learned(other) and prod(r.weights[other]) == channels
+
+    mul = r.only_consumer(node.output[0])
+    add = r.only_consumer(mul.output[0]) if mul is not None and mul.op_type == "Mul" else None
+    if add is not None and add.op_type == "Add" and per_channel(mul, node.output[0]) and per_channel(add, mul.output[0]):
+        r.skipped.update((id(mul), id(add)))
+        r.also[id(node)] = [mul.output[0], add.output[0]]
+    else:
+        args["affine"] = False
+    return Layer(norm.GroupNorm, args, inputs=[view.source])
+
+
 @reads(norm.InstanceNorm, "InstanceNormalization")
 def _instancenorm(node, r: Reader):
+    view = r.views.get(node.input[0])
+    if view is not None and view.kind == "groups" and not any(r.learned(name) for name in node.input[1:3]):
+        return View("normalised groups", view.groups, view.source, _rounded(r.attr(node, "epsilon", 1e-5)))
     args = {"affine": all(r.learned(name) for name in node.input[1:3])}
     _epsilon(args, node, r)
     return args
