@@ -156,7 +156,8 @@ class Reader:
             self.onnx_shapes[info.name] = _onnx_shape(info)
         self.consumers: dict = {}
         for node in graph.node:
-            for name in node.input:
+            # CastLike reads its second input's type only, not its values
+            for name in node.input[:1] if node.op_type == "CastLike" else node.input:
                 self.consumers.setdefault(name, []).append(node)
         self.refs: dict = {}  # tensor -> the layer writing it (its name, or "input")
         self.shapes: dict = {}  # tensor -> cnncalc's shape of it (no batch)
@@ -280,6 +281,8 @@ class Reader:
                         break
             if node.op_type == "Erf":
                 self.gelu(node)
+            if node.op_type == "Div" and len(node.input) == 2:
+                self.lrn(node)
             if node.op_type == "MatMul" and node.input[1] in self.weights and len(self.weights[node.input[1]]) == 2:
                 add = self.only_consumer(node.output[0])
                 if add is None or add.op_type != "Add":
@@ -317,13 +320,17 @@ class Reader:
         first = self.only_consumer(add.output[0])
         if first is None or first.op_type != "Mul":
             return
-        if _other(first, add.output[0]) == x:  # (x * (1 + erf)) * 0.5
+        other = _other(first, add.output[0])
+        if other == x or number(other, 0.5):  # (x * (1 + erf)) * 0.5, or x * (0.5 * (1 + erf))
             last = self.only_consumer(first.output[0])
-            if last is None or last.op_type != "Mul" or not number(_other(last, first.output[0]), 0.5):
+            wanted = (lambda t: number(t, 0.5)) if other == x else (lambda t: t == x)
+            if last is None or last.op_type != "Mul" or not wanted(_other(last, first.output[0])):
                 return
         else:  # (x * 0.5) * (1 + erf)
-            half = self.producer.get(_other(first, add.output[0]))
+            half = self.producer.get(other)
             if half is None or half.op_type != "Mul" or x not in half.input or not number(_other(half, x), 0.5):
+                return
+            if self.only_consumer(other) is not first:
                 return
             last = first
             self.skipped.add(id(half))
@@ -333,16 +340,67 @@ class Reader:
         self.skipped.update(id(n) for n in (div, erf, add, first) if n is not None)
         self.fused[id(last)] = Layer(activation.GELU, inputs=[x])
 
+    def lrn(self, div) -> None:
+        """PyTorch's LocalResponseNorm as its exporter writes it: ``x / (k + alpha * avg(x*x
+        over a window of channels)) ** beta``, an AveragePool over a padded, reshaped square
+        among a few dozen shape nodes; read as one lrn when everything between x and the Div
+        is that and nothing else reads it."""
+        x, denominator = div.input
+        cone, stack = [], [denominator]
+        seen = set()
+        while stack:
+            tensor = stack.pop()
+            producer = self.producer.get(tensor)
+            if tensor == x or producer is None or id(producer) in seen or producer.op_type == "Constant":
+                continue  # constants (shared between modules by the exporter) are folded as usual
+            seen.add(id(producer))
+            cone.append(producer)
+            stack.extend(name for name in producer.input if name)
+            if len(cone) > 200:
+                return
+        for node in cone:
+            for output in node.output:
+                users = self.consumers.get(output, [])
+                if output != denominator and any(id(user) not in seen for user in users):
+                    return
+        ops = [node.op_type for node in cone]
+        if ops.count("AveragePool") != 1 or "Pow" not in ops:
+            return
+        if not any(n.op_type == "Mul" and list(n.input) == [x, x] for n in cone):
+            return
+        pool = cone[ops.index("AveragePool")]
+        kernel = list(self.attr(pool, "kernel_shape"))
+        power = self.producer.get(denominator)
+        if power is None or power.op_type != "Pow":
+            return
+        add = self.producer.get(power.input[0])
+        if add is None or add.op_type != "Add":
+            return
+        scale = next((self.producer.get(name) for name in add.input if self.producer.get(name) in cone), None)
+        values = [self.constant_value(name) for name in (power.input[1], _other(add, scale.output[0]) if scale else "")]
+        if scale is None or scale.op_type != "Mul" or any(v is None or v.size != 1 for v in values):
+            return
+        alpha = next((self.constant_value(name) for name in scale.input if self.constant_value(name) is not None), None)
+        if alpha is None or alpha.size != 1 or kernel[1:] != [1] * (len(kernel) - 1):
+            return
+        beta, k = (float(v.reshape(-1)[0]) for v in values)
+        self.skipped.update(id(node) for node in cone)
+        self.fused[id(div)] = Layer(
+            norm.LRN,
+            {"size": kernel[0], "alpha": _rounded(float(alpha.reshape(-1)[0])), "beta": _rounded(beta), "k": _rounded(k)},
+            inputs=[x],
+        )
+
     def visit(self, node) -> None:
         if self.fold(node):
             return
         entry = OPS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
-        if entry is None:
+        if id(node) in self.fused:  # the last node of a pattern (its layer made before the walk)
+            cls, rule = None, lambda node, r: r.fused[id(node)]
+        elif entry is None:
             self.unsupported(node, "no cnncalc layer computes this operator")
-        cls, rule = entry
-        if id(node) in self.fused:
-            rule = lambda node, r: r.fused[id(node)]  # noqa: E731
         else:
+            cls, rule = entry
             for name in node.input:
                 if name and not self.is_activation(name) and name not in self.weights and self.const(name) is None:
                     self.unsupported(node, f"its input {name!r} is neither a layer's output nor a constant")
@@ -466,9 +524,12 @@ class Reader:
             if node.input[0] in self.initializers:
                 self.initializers.add(node.output[0])
             return True
-        if node.op_type == "CastLike" and self.const(node.input[0]) is not None:
-            self.consts[node.output[0]] = self.const(node.input[0])
-            self.weights[node.output[0]] = tuple(np.shape(self.consts[node.output[0]]))
+        if node.op_type == "CastLike" and node.input[0] in self.weights:  # a constant or weight, retyped
+            if self.const(node.input[0]) is not None:
+                self.consts[node.output[0]] = self.const(node.input[0])
+            self.weights[node.output[0]] = self.weights[node.input[0]]
+            if node.input[0] in self.initializers:
+                self.initializers.add(node.output[0])
             return True
         if node.op_type == "Shape":
             source = node.input[0]
@@ -532,6 +593,8 @@ def _fold(op: str, values: list, attr):
         return np.concatenate(values, axis=attr("axis", 0))
     if op == "Reshape":
         return values[0].reshape(values[1])
+    if op == "Range":
+        return np.arange(*(value.reshape(-1)[0] for value in values))
     if op == "Transpose":
         return np.transpose(values[0], attr("perm"))
     if op == "Expand":
@@ -1014,7 +1077,7 @@ def _groupnorm_pattern(node, r: Reader, view: View):
         other = _other(step, tensor)
         while other not in r.initializers and r.producer.get(other) is not None:  # not walked yet
             producer = r.producer[other]
-            if producer.op_type not in ("Unsqueeze", "Identity", "Reshape") or not producer.input:
+            if producer.op_type not in ("Unsqueeze", "Identity", "Reshape", "CastLike") or not producer.input:
                 return False
             other = producer.input[0]
         return r.learned(other) and prod(r.weights[other]) == channels
@@ -1211,6 +1274,29 @@ def _split(node, r: Reader):
                 Layer(shape.Chunk, {"chunks": count, "index": index}, [node.input[0]], f".{index}", output=output)
             )
     return made
+
+
+@reads(shape.Chunk, "SplitToSequence", "SequenceAt")
+def _split_to_sequence(node, r: Reader):
+    """``torch.chunk`` as the dynamo exporter writes it: a sequence of parts, then one part."""
+    if node.op_type == "SequenceAt":
+        view = r.views.get(node.input[0])
+        if view is None or view.kind != "sequence":
+            raise Unsupported("an element of a sequence cnncalc did not read")
+        index = int(r.optional(node, 1).reshape(-1)[0]) % view.groups
+        return Layer(shape.Chunk, {"chunks": view.groups, "index": index}, inputs=[view.source])
+    source = r.shape(node.input[0])
+    if r.attr(node, "axis", 0) % (len(source) + 1) != 1 or not r.attr(node, "keepdims", 1):
+        raise Unsupported("a split other than of channels")
+    split = r.optional(node, 1)
+    channels = source[0]
+    if split is None or split.size != 1:
+        raise Unsupported("parts of unequal or unknown sizes")
+    size = int(split.reshape(-1)[0])
+    chunks = -(-channels // size)
+    if -(-channels // chunks) != size:
+        raise Unsupported(f"parts of {size} of {channels} channels, which no chunk count gives")
+    return View("sequence", chunks, node.input[0])
 
 
 @reads(merge.Concat, "Concat")
