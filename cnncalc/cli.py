@@ -258,3 +258,12 @@ def import_command(file: str, output: str | None) -> None:
     external weights (model.onnx.data) are not needed.
     """
     sys.exit(app.run(app.import_model, file, output))
+
+
+@main.command(name="export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--to", "to", type=click.Choice(["pytorch"]), required=True, help="The framework to write for.")
+@click.option("-o", "--output", default=None, help="The file to write (default: print it).")
+def export_command(file: str, to: str, output: str | None) -> None:
+    """Write the network for a framework: `--to pytorch` gives a standalone nn.Module file."""
+    sys.exit(app.run(app.export_model, file, to, output))

@@ -556,6 +556,24 @@ def torch_network(path: Path):
             return values[name]
 
     net = Net().eval()
+    macs = count_macs(net)
+    x = torch.randn(1, *graph.network.input)
+    with torch.no_grad():
+        y = net(x)
+    figures = {
+        "params": sum(p.numel() for p in net.parameters()),
+        "buffers": sum(b.numel() for n, b in net.named_buffers() if not n.endswith("num_batches_tracked")),
+        "macs": sum(macs),
+        "shape": list(y.shape[1:]),
+    }
+    return net, x, figures
+
+
+def count_macs(net) -> list:
+    """MACs of each convolution and linear layer PyTorch runs, from the tensors it sees
+    (SPEC.md section 2), appended to the list returned as the network runs."""
+    from torch import nn
+
     macs = []
 
     def count(module, inputs, output):
@@ -569,16 +587,7 @@ def torch_network(path: Path):
     for sub in net.modules():
         if isinstance(sub, (nn.modules.conv._ConvNd, nn.Linear)):
             sub.register_forward_hook(count)
-    x = torch.randn(1, *graph.network.input)
-    with torch.no_grad():
-        y = net(x)
-    figures = {
-        "params": sum(p.numel() for p in net.parameters()),
-        "buffers": sum(b.numel() for n, b in net.named_buffers() if not n.endswith("num_batches_tracked")),
-        "macs": sum(macs),
-        "shape": list(y.shape[1:]),
-    }
-    return net, x, figures
+    return macs
 
 
 def export(net, x, path: Path, exporter: str, opset: int) -> None:
@@ -640,3 +649,42 @@ def test_batchnorm_folded_by_the_exporter_reads_as_biased_convolutions(tmp_path)
     got = figures_of(path)
     assert got["params"] == expected["params"] - 2 * channels + channels
     assert (got["buffers"], got["macs"], got["shape"]) == (0, expected["macs"], expected["shape"])
+
+
+# --- cnncalc export --to pytorch ------------------------------------------------------------------
+
+
+def test_export_to_pytorch_writes_a_standalone_module_file(tmp_path):
+    out = tmp_path / "net.py"
+    assert app.run(app.export_model, str(ROOT / "architectures" / "resnet18.yaml"), "pytorch", str(out)) == 0
+    text = out.read_text()
+    compile(text, str(out), "exec")  # valid Python (compiled, not run: torch may be absent)
+    assert "        self.conv1 = nn.Conv2d(3, 64, kernel_size=(7, 7), stride=(2, 2), padding=(3, 3)" in text
+    assert "class Add(nn.Module):" in text  # the helper modules come along: no cnncalc import needed
+    assert "cnncalc" not in text.split('"""', 2)[2]
+
+
+EXPORTED = ["lenet5", "resnet18", "mobilenet_v2", "squeezenet1_0", "googlenet", "unet", "densenet121",
+            "resnet50_tfslim", "vgg11_lrn", "zfnet"]  # fmt: skip
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("zoo", EXPORTED)
+def test_exported_pytorch_module_has_the_reports_figures(zoo, tmp_path):
+    torch = pytest.importorskip("torch")
+    import importlib.util
+
+    path = ROOT / "architectures" / f"{zoo}.yaml"
+    out = tmp_path / f"{zoo}.py"
+    assert app.run(app.export_model, str(path), "pytorch", str(out)) == 0
+    loaded = importlib.util.spec_from_file_location(f"exported_{zoo}", out)
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)  # the file cnncalc wrote, run as a user would import it
+    net = module.Net().eval()
+    report = analyze(build(spec.read(str(path))))
+    macs = count_macs(net)
+    with torch.no_grad():
+        y = net(torch.randn(1, *report.input))
+    assert sum(p.numel() for p in net.parameters()) == report.totals.params
+    buffers = sum(b.numel() for n, b in net.named_buffers() if not n.endswith("num_batches_tracked"))
+    assert (buffers, sum(macs), list(y.shape[1:])) == (report.totals.buffers, report.totals.macs, list(report.layers[-1].shape))

@@ -300,6 +300,8 @@ class Reader:
         producer = self.producer.get(tensor)
         if producer is not None and producer.op_type == "Constant" and self.attr(producer, "value") is not None:
             return self.numpy_helper.to_array(self.attr(producer, "value"))
+        if producer is not None and producer.op_type in ("Cast", "CastLike", "Identity"):
+            return self.constant_value(producer.input[0])  # the dynamo exporter casts its scalars
         return None
 
     def gelu(self, erf) -> None:
@@ -487,12 +489,9 @@ class Reader:
         self.layers.append(record)
 
     def unique(self, name: str) -> str:
-        candidate, count = name, 1
-        while candidate in self.names:
-            count += 1
-            candidate = f"{name}_{count}"
-        self.names.add(candidate)
-        return candidate
+        from .export import numbered
+
+        return numbered(name, self.names)
 
     # -- constant folding: shape arithmetic the exporters write ---------------------------
 
