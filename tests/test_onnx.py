@@ -466,6 +466,17 @@ def test_other_commands_take_onnx(tmp_path, capsys):
     assert "= 18\n" in capsys.readouterr().out  # conv params 2*1*3*3
 
 
+def test_lint_reads_onnx_and_reports_what_it_cannot_represent(tmp_path):
+    from cnncalc.lint import lint_file
+
+    good, bad = tmp_path / "good.onnx", tmp_path / "bad.onnx"
+    onnx.save(model([N("Relu", ["x"], ["y"], name="r")], [], [3, 4, 4]), str(good))
+    onnx.save(model([N("Sin", ["x"], ["y"], name="odd")], [], [3, 4, 4]), str(bad))
+    assert [p for p in lint_file(str(good)) if p.severity == "error"] == []
+    (problem,) = lint_file(str(bad))
+    assert (problem.rule, problem.severity) == ("schema", "error") and 'node "odd" (Sin)' in problem.message
+
+
 def test_summarize_of_a_yaml_file_does_not_import_onnx():
     code = (
         "import sys, io, contextlib\nfrom cnncalc import app\n"

@@ -85,10 +85,17 @@ def lint_file(path: str, config: Config | None = None) -> list:
 
     config = config or Config.default()
     try:
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read()
+        if path.lower().endswith(".onnx"):  # an ONNX model: linted as the file `cnncalc import` writes
+            from ..interop.onnx import document_text
+
+            text = document_text(path)
+        else:
+            with open(path, encoding="utf-8") as stream:
+                text = stream.read()
     except (OSError, UnicodeDecodeError) as error:
         return [Problem(path, 1, 1, "yaml-syntax", "error", f"cannot read: {error}")]
+    except SpecError as error:
+        return [Problem(path, 1, 1, "schema", "error", d.message) for d in error.diagnostics]
     problems: list = []
     stage = "yaml-syntax"
     try:
