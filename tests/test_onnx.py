@@ -324,6 +324,20 @@ CASES += [
         17,
     ),
     (
+        "layernorm-below-opset-17-written-out",
+        [N("Flatten", ["x"], ["f"], name="flat"),
+         N("ReduceMean", ["f"], ["m"], name="mean", axes=[-1]), N("Sub", ["f", "m"], ["d"], name="sub"),
+         N("Pow", ["d", "two"], ["p"], name="pow"), N("ReduceMean", ["p"], ["v"], name="var", axes=[-1]),
+         N("Add", ["v", "eps"], ["ve"], name="add"), N("Sqrt", ["ve"], ["s"], name="sqrt"),
+         N("Div", ["d", "s"], ["n"], name="div"), N("Mul", ["n", "w"], ["sc"], name="scale"),
+         N("Add", ["sc", "b"], ["y"], name="ln")],
+        [floats("two", [2.0]), floats("eps", [1e-6]), init("w", [12]), init("b", [12])],
+        [3, 2, 2],
+        # nn.LayerNorm(12, eps=1e-6): a weight and a bias of 12 each
+        [("flatten", [12], 0, 0), ("layernorm", [12], 24, 0)],
+        13,
+    ),
+    (
         "dynamo-chunk-is-split-to-sequence",
         [N("SplitToSequence", ["x", "size"], ["seq"], name="split", axis=1),
          N("SequenceAt", ["seq", "one"], ["y"], name="second")],
@@ -627,8 +641,6 @@ def test_zoo_exported_by_pytorch_reads_back_with_pytorchs_figures(zoo, exporter,
     pytest.importorskip("torch")
     if exporter == "dynamo":
         pytest.importorskip("onnxscript")
-    if zoo == "modern" and opset < 17:
-        pytest.xfail("below opset 17, LayerNorm is exported as a dozen small operators cnncalc does not read back")
     source = ROOT / "architectures" / f"{zoo}.yaml"
     if zoo == "modern":
         source = tmp_path / "modern.yaml"

@@ -283,6 +283,7 @@ class Reader:
                 self.gelu(node)
             if node.op_type == "Div" and len(node.input) == 2:
                 self.lrn(node)
+                self.layernorm(node)
             if node.op_type == "MatMul" and node.input[1] in self.weights and len(self.weights[node.input[1]]) == 2:
                 add = self.only_consumer(node.output[0])
                 if add is None or add.op_type != "Add":
@@ -393,12 +394,60 @@ class Reader:
             inputs=[x],
         )
 
+    def layernorm(self, div) -> None:
+        """LayerNorm below opset 17, as PyTorch's exporter writes it: ``(x - mean) / sqrt(mean((x
+        - mean)^2) + eps)``, then a Mul by the weight and an Add of the bias if it has them."""
+        centred, root = div.input
+        sub, sqrt = self.producer.get(centred), self.producer.get(root)
+        if sub is None or sub.op_type != "Sub" or sqrt is None or sqrt.op_type != "Sqrt":
+            return
+        x, mean = sub.input
+        reduce = self.producer.get(mean)
+        add = self.producer.get(sqrt.input[0])
+        if reduce is None or reduce.op_type != "ReduceMean" or reduce.input[0] != x or add is None:
+            return
+        variance = next((self.producer.get(name) for name in add.input if self.producer.get(name) is not None
+                         and self.producer[name].op_type == "ReduceMean"), None)  # fmt: skip
+        power = self.producer.get(variance.input[0]) if variance is not None else None
+        if add.op_type != "Add" or power is None or power.op_type != "Pow" or power.input[0] != centred:
+            return
+        eps = self.constant_value(_other(add, variance.output[0]))
+        if eps is None or eps.size != 1 or sorted(map(id, self.consumers.get(centred, []))) != sorted(
+            (id(power), id(div))
+        ):
+            return
+        axes = self.attr(reduce, "axes")
+        if axes is None and len(reduce.input) > 1:
+            axes = self.constant_value(reduce.input[1])
+        if axes is None or self.attr(variance, "axes") is not None and list(self.attr(variance, "axes")) != list(axes):
+            return
+        pattern = [reduce, sub, power, variance, add, sqrt]
+        if any(self.only_consumer(node.output[0]) is None for node in (reduce, power, variance, add, sqrt)):
+            return
+        last, args = div, {"eps": _rounded(float(eps.reshape(-1)[0]))}
+        scale = self.only_consumer(div.output[0])
+        if scale is not None and scale.op_type == "Mul" and self.learned(_other(scale, div.output[0])):
+            shift = self.only_consumer(scale.output[0])
+            pattern.append(div)
+            last = scale
+            args["affine"] = True
+            if shift is not None and shift.op_type == "Add" and self.learned(_other(shift, scale.output[0])):
+                pattern.append(scale)
+                last = shift
+            else:
+                args["bias"] = False
+        else:
+            args["affine"] = False
+        self.skipped.update(id(node) for node in pattern)
+        self.fused[id(last)] = lambda r: _layernorm_over(r, x, [int(a) for a in axes], args)
+
     def visit(self, node) -> None:
         if self.fold(node):
             return
         entry = OPS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
-        if id(node) in self.fused:  # the last node of a pattern (its layer made before the walk)
-            cls, rule = None, lambda node, r: r.fused[id(node)]
+        if id(node) in self.fused:  # the last node of a pattern (its layer made before the walk, or now)
+            made = self.fused[id(node)]
+            cls, rule = None, (lambda node, r: made(r)) if callable(made) else (lambda node, r: made)
         elif entry is None:
             self.unsupported(node, "no cnncalc layer computes this operator")
         else:
@@ -1099,6 +1148,23 @@ def _instancenorm(node, r: Reader):
     args = {"affine": all(r.learned(name) for name in node.input[1:3])}
     _epsilon(args, node, r)
     return args
+
+
+def _layernorm_over(r: Reader, x: str, axes: list, args: dict) -> Layer:
+    """The layer norm of the pattern: over every axis but the batch, or the features of a flat input."""
+    source = r.shape(x)
+    rank = len(source) + 1
+    axes = sorted(a % rank for a in axes)
+    args = dict(args)
+    if args["eps"] == 1e-5:
+        del args["eps"]
+    if args.get("affine") is True:
+        del args["affine"]
+    if axes == list(range(1, rank)) and len(source) > 1:
+        args["over"] = "all"
+    elif axes != [1] or len(source) != 1:
+        raise Unsupported(f"a layer normalisation over axes {axes} of {list(source)}")
+    return Layer(norm.LayerNorm, args, inputs=[x])
 
 
 @reads(norm.LayerNorm, "LayerNormalization")
