@@ -711,3 +711,51 @@ def test_exported_pytorch_module_has_the_reports_figures(zoo, tmp_path):
     assert sum(p.numel() for p in net.parameters()) == report.totals.params
     buffers = sum(b.numel() for n, b in net.named_buffers() if not n.endswith("num_batches_tracked"))
     assert (buffers, sum(macs), list(y.shape[1:])) == (report.totals.buffers, report.totals.macs, list(report.layers[-1].shape))
+
+
+def test_every_onnx_reading_is_registered_against_a_layer_type():
+    from cnncalc.layers import lookup
+
+    for cls, ops in reader.READERS.items():
+        assert isinstance(lookup(cls.name)[0], cls), ops
+    assert all(op[0].isupper() for op in reader.OPS)  # ONNX's operator names, none of cnncalc's
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("exporter, opset", EXPORTS, ids=[f"{e}-{o}" for e, o in EXPORTS])
+def test_a_shufflenet_unit_written_in_pytorch_reads_back(exporter, opset, tmp_path):
+    """ShuffleNet v2's unit as torchvision writes it: chunk, a branch, cat, then the channel
+    shuffle as view, transpose, view; the figures are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    if exporter == "dynamo":
+        pytest.importorskip("onnxscript")
+    from torch import nn
+
+    class Unit(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.branch = nn.Sequential(
+                nn.Conv2d(12, 12, 1, bias=False), nn.BatchNorm2d(12), nn.ReLU(),
+                nn.Conv2d(12, 12, 3, padding=1, groups=12, bias=False), nn.BatchNorm2d(12),
+            )  # fmt: skip
+
+        def forward(self, x):
+            left, right = x.chunk(2, dim=1)
+            out = torch.cat((left, self.branch(right)), dim=1)
+            b, c, h, w = out.shape
+            return out.view(b, 2, c // 2, h, w).transpose(1, 2).contiguous().view(b, c, h, w)
+
+    net = Unit().eval()
+    macs = count_macs(net)
+    x = torch.randn(1, 24, 8, 8)
+    with torch.no_grad():
+        shape = list(net(x).shape[1:])
+    expected_macs = sum(macs)  # before the export runs the network again
+    path = tmp_path / "unit.onnx"
+    export(net, x, path, exporter, opset)
+    report = analyze(build(reader.read(str(path))))
+    buffers = sum(b.numel() for n, b in net.named_buffers() if not n.endswith("num_batches_tracked"))
+    assert report.totals.params == sum(p.numel() for p in net.parameters())
+    assert (report.totals.buffers, report.totals.macs, list(report.layers[-1].shape)) == (buffers, expected_macs, shape)
+    assert report.layers[-1].type == "channel_shuffle"
