@@ -932,6 +932,8 @@ def _matmul(node, r: Reader):
     if len(r.shape(node.input[0])) != 1:
         raise Unsupported("a MatMul over the last axis of a map (channels last); cnncalc reads it on flat features")
     features, units = weight
+    if features != r.shape(node.input[0])[0]:
+        raise Unsupported(f"its input has {r.shape(node.input[0])[0]} features, its weights {features}")
     return {"units": units, "bias": False}
 
 
