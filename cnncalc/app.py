@@ -412,3 +412,44 @@ def run(command, *args, output_file: str | None = None, **kwargs) -> int:
             file=sys.stderr,
         )
         return 3
+
+
+def import_model(file: str, output: str | None = None) -> int:
+    """Writes the architecture file of a model in another format (ONNX), to ``output`` or stdout."""
+    from .analysis import propagate
+    from .errors import UsageError
+    from .graph import build
+    from .interop import onnx
+
+    if not file.lower().endswith(".onnx"):
+        raise UsageError(f"{file}: error: cnncalc imports ONNX models (*.onnx)")
+    text = onnx.document_text(file)
+    propagate(build(onnx.parse_text(text, file)))  # a problem shows here, not when the written file is used
+    return _write_text(text, output)
+
+
+def _write_text(text: str, output: str | None) -> int:
+    """Writes what import or export made to ``output``, or to stdout."""
+    from .errors import UsageError
+
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(output, "w", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as error:
+        raise UsageError(f"{output}: error: cannot write: {error.strerror or error}") from None
+    return 0
+
+
+def export_model(file: str, to: str, output: str | None = None) -> int:
+    """Writes the network of an architecture file for a framework (``pytorch``: a standalone
+    ``nn.Module`` source file), to ``output`` or stdout."""
+    from .graph import build
+    from .interop.export import pytorch_source
+    from .report import analyze
+    from .spec import read
+
+    graph = build(read(file))
+    return _write_text(pytorch_source(graph, analyze(graph)), output)

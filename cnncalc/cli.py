@@ -346,3 +346,24 @@ def schema(output_file: str | None) -> None:
 def types(name: str | None) -> None:
     """The layer types a file may use; with NAME, that type's arguments."""
     sys.exit(app.run(app.types, name))
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default=None, help="The architecture file to write (default: print it).")
+def import_command(file: str, output: str | None) -> None:
+    """Write the architecture file of an ONNX model (needs `pip install 'cnncalc[onnx]'`).
+
+    Layer names come from the graph's node names; only shapes are read, so a model's
+    external weights (model.onnx.data) are not needed.
+    """
+    sys.exit(app.run(app.import_model, file, output))
+
+
+@main.command(name="export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--to", "to", type=click.Choice(["pytorch"]), required=True, help="The framework to write for.")
+@click.option("-o", "--output", default=None, help="The file to write (default: print it).")
+def export_command(file: str, to: str, output: str | None) -> None:
+    """Write the network for a framework: `--to pytorch` gives a standalone nn.Module file."""
+    sys.exit(app.run(app.export_model, file, to, output))

@@ -80,6 +80,10 @@ class ModuleUse(
 
 def read(path: str) -> NetworkSpec:
     """Reads and validates the architecture file at ``path``."""
+    if path.lower().endswith(".onnx"):  # an ONNX model, read as the file `cnncalc import` writes
+        from .interop import onnx
+
+        return onnx.read(path)
     return parse(source.load(path), path)
 
 

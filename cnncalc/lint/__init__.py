@@ -99,6 +99,13 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
     from ..spec import parse as parse_spec
 
     config = config or Config.default()
+    if text is None and path.lower().endswith(".onnx"):  # linted as the file `cnncalc import` writes
+        from ..interop.onnx import document_text
+
+        try:
+            text = document_text(path)
+        except SpecError as error:
+            return [Problem(path, 1, 1, "schema", "error", d.message) for d in error.diagnostics]
     if text is None:
         try:
             text = read_text(path)  # the same checks, and positions, as every other command
