@@ -1,0 +1,119 @@
+"""architectures/torchvision/: each file against the torchvision builder it is named after.
+
+The expected figures are torchvision's, never cnncalc's. They come from torchvision 0.29.1
+(torch 2.14.1), each builder called with weights=None and put in eval mode, counted as:
+
+- params: ``sum(p.numel() for p in model.parameters())``;
+- buffers: the numel of every ``running_mean`` and ``running_var`` (``num_batches_tracked``
+  left out: cnncalc does not count it);
+- MACs: ``torch.utils.flop_counter.FlopCounterMode`` total over 2, for one forward pass of a
+  1x3x224x224 input (299x299 for inception_v3); it counts ``aten.convolution`` and
+  ``aten.addmm`` only (addmm without its bias), as cnncalc counts conv and fc;
+- shape: the output's, the batch left out.
+
+``test_live_against_torchvision`` (``-m torch``, skipped without torchvision) recounts them.
+Beside them, each row carries the ``num_params`` and ``_ops`` (GFLOPS, multiply-adds) that
+torchvision documents in the ``meta`` of the builder's first ImageNet weights.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cnncalc.report import analyze_file
+from cnncalc.verify import verify_file
+
+ZOO = Path(__file__).resolve().parent.parent / "architectures" / "torchvision"
+CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
+
+# (builder, params, buffers, MACs, output shape, documented num_params, documented GFLOPS)
+TORCHVISION = [
+    ("alexnet", 61_100_840, 0, 714_188_480, [1000], 61_100_840, 0.714),
+    ("vgg11", 132_863_336, 0, 7_609_090_048, [1000], 132_863_336, 7.609),
+    ("vgg11_bn", 132_868_840, 5_504, 7_609_090_048, [1000], 132_868_840, 7.609),
+    ("vgg13", 133_047_848, 0, 11_308_466_176, [1000], 133_047_848, 11.308),
+    ("vgg13_bn", 133_053_736, 5_888, 11_308_466_176, [1000], 133_053_736, 11.308),
+    ("vgg16", 138_357_544, 0, 15_470_264_320, [1000], 138_357_544, 15.47),
+    ("vgg16_bn", 138_365_992, 8_448, 15_470_264_320, [1000], 138_365_992, 15.47),
+    ("vgg19", 143_667_240, 0, 19_632_062_464, [1000], 143_667_240, 19.632),
+    ("vgg19_bn", 143_678_248, 11_008, 19_632_062_464, [1000], 143_678_248, 19.632),
+    ("squeezenet1_0", 1_248_424, 0, 818_924_576, [1000], 1_248_424, 0.819),
+    ("squeezenet1_1", 1_235_496, 0, 349_151_936, [1000], 1_235_496, 0.349),
+    ("resnet18", 11_689_512, 9_600, 1_814_073_344, [1000], 11_689_512, 1.814),
+    ("resnet34", 21_797_672, 17_024, 3_663_761_408, [1000], 21_797_672, 3.664),
+    ("resnet50", 25_557_032, 53_120, 4_089_184_256, [1000], 25_557_032, 4.089),
+    ("resnet101", 44_549_160, 105_344, 7_801_405_440, [1000], 44_549_160, 7.801),
+    ("resnet152", 60_192_808, 151_424, 11_513_626_624, [1000], 60_192_808, 11.514),
+    ("resnext50_32x4d", 25_028_904, 68_224, 4_230_479_872, [1000], 25_028_904, 4.23),
+    ("wide_resnet50_2", 68_883_240, 68_224, 11_398_021_120, [1000], 68_883_240, 11.398),
+    ("mobilenet_v2", 3_504_872, 34_112, 300_774_272, [1000], 3_504_872, 0.301),
+    ("mobilenet_v3_large", 5_483_032, 24_400, 216_589_760, [1000], 5_483_032, 0.217),
+    ("mobilenet_v3_small", 2_542_856, 12_112, 56_510_400, [1000], 2_542_856, 0.057),
+]
+BUILDERS = [row[0] for row in TORCHVISION]
+
+# `cnncalc verify` runs the NumPy executor and the field probe: seconds for the smallest,
+# minutes for the largest. The default run verifies only these; `make test-all` the rest.
+FAST_VERIFY = {"vgg11"}
+
+
+def test_every_file_is_pinned():
+    assert sorted(p.stem for p in ZOO.glob("*.yaml")) == sorted(BUILDERS)
+
+
+@pytest.mark.parametrize("builder, params, buffers, macs, shape, num_params, gflops", TORCHVISION, ids=BUILDERS)
+def test_figures_are_torchvisions(builder, params, buffers, macs, shape, num_params, gflops):
+    # The documented figures agree with the counted ones (where the weights' input is 224).
+    assert params == num_params
+    assert round(macs / 1e9, 3) == gflops
+    report = analyze_file(str(ZOO / f"{builder}.yaml"))
+    assert (report.totals.params, report.totals.buffers, report.totals.macs) == (params, buffers, macs)
+    assert list(report.layers[-1].shape) == shape
+
+
+def test_lint_is_silent_on_the_zoo():
+    # Zero problems, warnings included: every rule must hold its peace on a faithful file.
+    result = subprocess.run([CNNCALC, "lint", str(ZOO), "--format", "json"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [b if b in FAST_VERIFY else pytest.param(b, marks=pytest.mark.slow) for b in BUILDERS],
+)
+def test_verify_agrees(builder):
+    result = verify_file(str(ZOO / f"{builder}.yaml"))
+    assert result.mismatches == [], [tuple(check) for check in result.mismatches]
+
+
+def torchvision_figures(builder: str, size: int) -> tuple:
+    """The four figures, counted from torchvision as the module docstring says."""
+    torch = pytest.importorskip("torch")
+    # torchvision's compiled ops may fail to load (they do on a CPU-only torch of another
+    # build); their meta registrations are all it imports them for at start-up, and no
+    # classifier uses them.
+    import types
+
+    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+    torchvision = pytest.importorskip("torchvision")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = torchvision.models.get_model(builder, weights=None).eval()
+    params = sum(p.numel() for p in model.parameters())
+    buffers = sum(b.numel() for name, b in model.named_buffers() if name.endswith(("running_mean", "running_var")))
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        out = model(torch.zeros(1, 3, size, size))
+    return params, buffers, counter.get_total_flops() // 2, list(out.shape[1:])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("builder, params, buffers, macs, shape", [row[:5] for row in TORCHVISION], ids=BUILDERS)
+def test_live_against_torchvision(builder, params, buffers, macs, shape):
+    assert torchvision_figures(builder, 299 if builder == "inception_v3" else 224) == (params, buffers, macs, shape)
