@@ -75,8 +75,22 @@ TORCHVISION = [
     ("regnet_y_400mf", 4_344_144, 27_152, 401_842_848, [1000], 4_344_144, 0.402),
     ("convnext_tiny", 28_589_128, 0, 4_455_531_264, [1000], 28_589_128, 4.456),
     ("densenet121", 7_978_856, 83_648, 2_834_161_664, [1000], 7_978_856, 2.834),
+    # With their aux heads, as the builders make them without weights; MACs as FlopCounterMode
+    # counts in train mode, where the heads run (see AUX); the documented figures leave them out.
+    ("googlenet", 13_004_888, 15_072, 1_506_748_416, [1000], None, None),
+    ("inception_v3", 27_161_264, 36_224, 5_718_899_296, [1000], 27_161_264, None),
 ]
 BUILDERS = [row[0] for row in TORCHVISION]
+
+# The auxiliary classifiers (googlenet's aux1 and aux2, inception_v3's AuxLogits) run only in
+# train mode: FlopCounterMode counts them there and not in eval mode. Per builder: the heads'
+# params, buffers and MACs (train-mode count less eval-mode count, torchvision 0.29.1), and
+# the documented num_params and GFLOPS, which leave the heads' MACs out (and googlenet's
+# params too: GoogLeNet_Weights drops the heads; Inception_V3_Weights keeps AuxLogits).
+AUX = {
+    "googlenet": (("aux1.", "aux2."), 6_379_984, 512, 8_372_224, 6_624_904, 1.498),
+    "inception_v3": (("AuxLogits.",), 3_326_696, 1_792, 5_683_200, 27_161_264, 5.713),
+}
 
 # `cnncalc verify` runs the NumPy executor and the field probe: seconds for the smallest,
 # minutes for the largest. The default run verifies only these; `make test-all` the rest.
@@ -90,11 +104,24 @@ def test_every_file_is_pinned():
 @pytest.mark.parametrize("builder, params, buffers, macs, shape, num_params, gflops", TORCHVISION, ids=BUILDERS)
 def test_figures_are_torchvisions(builder, params, buffers, macs, shape, num_params, gflops):
     # The documented figures agree with the counted ones (GFLOPS where the weights' input is 224).
-    assert params == num_params
+    assert num_params is None or params == num_params
     assert gflops is None or round(macs / 1e9, 3) == gflops
     report = analyze_file(str(ZOO / f"{builder}.yaml"))
     assert (report.totals.params, report.totals.buffers, report.totals.macs) == (params, buffers, macs)
     assert list(report.layers[-1].shape) == shape
+
+
+@pytest.mark.parametrize("builder", sorted(AUX))
+def test_aux_heads(builder):
+    prefixes, params, buffers, macs, num_params, gflops = AUX[builder]
+    row = next(row for row in TORCHVISION if row[0] == builder)
+    report = analyze_file(str(ZOO / f"{builder}.yaml"))
+    heads = [layer for layer in report.layers if layer.name.startswith(prefixes)]
+    assert sum(layer.params for layer in heads) == params
+    assert sum(layer.buffers for layer in heads) == buffers
+    assert sum(layer.macs for layer in heads) == macs
+    assert num_params in (row[1], row[1] - params)
+    assert round((row[3] - macs) / 1e9, 3) == gflops
 
 
 def test_lint_is_silent_on_the_zoo():
@@ -113,8 +140,10 @@ def test_verify_agrees(builder):
     assert result.mismatches == [], [tuple(check) for check in result.mismatches]
 
 
-def torchvision_figures(builder: str, size: int) -> tuple:
-    """The four figures, counted from torchvision as the module docstring says."""
+def torchvision_figures(builder: str, size: int, aux: bool) -> tuple:
+    """The four figures, counted from torchvision as the module docstring says; with ``aux``,
+    MACs in train mode (on a batch of 2, since batchnorm needs more than one value per
+    channel there), where the auxiliary heads run."""
     torch = pytest.importorskip("torch")
     # torchvision's compiled ops may fail to load (they do on a CPU-only torch of another
     # build); their meta registrations are all it imports them for at start-up, and no
@@ -125,16 +154,20 @@ def torchvision_figures(builder: str, size: int) -> tuple:
     torchvision = pytest.importorskip("torchvision")
     from torch.utils.flop_counter import FlopCounterMode
 
-    model = torchvision.models.get_model(builder, weights=None).eval()
+    model = torchvision.models.get_model(builder, weights=None)
+    model.train(aux)
     params = sum(p.numel() for p in model.parameters())
     buffers = sum(b.numel() for name, b in model.named_buffers() if name.endswith(("running_mean", "running_var")))
+    batch = 2 if aux else 1
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
-        out = model(torch.zeros(1, 3, size, size))
-    return params, buffers, counter.get_total_flops() // 2, list(out.shape[1:])
+        out = model(torch.zeros(batch, 3, size, size))
+    out = out[0] if isinstance(out, tuple) else out  # train mode: (logits, aux logits...)
+    return params, buffers, counter.get_total_flops() // 2 // batch, list(out.shape[1:])
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("builder, params, buffers, macs, shape", [row[:5] for row in TORCHVISION], ids=BUILDERS)
 def test_live_against_torchvision(builder, params, buffers, macs, shape):
-    assert torchvision_figures(builder, 299 if builder == "inception_v3" else 224) == (params, buffers, macs, shape)
+    size = 299 if builder == "inception_v3" else 224
+    assert torchvision_figures(builder, size, builder in AUX) == (params, buffers, macs, shape)
