@@ -168,18 +168,22 @@ def test_verify_agrees(builder):
     assert result.mismatches == [], [tuple(check) for check in result.mismatches]
 
 
+def import_torchvision():
+    """torch and torchvision, or a skip. torchvision's compiled ops may fail to load (they do on
+    a CPU-only torch of another build); their meta registrations are all it imports them for
+    at start-up, and no classifier uses them."""
+    torch = pytest.importorskip("torch")
+    import types
+
+    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+    return torch, pytest.importorskip("torchvision")
+
+
 def torchvision_figures(builder: str, size: int, aux: bool) -> tuple:
     """The four figures, counted from torchvision as the module docstring says; with ``aux``,
     MACs in train mode (on a batch of 2, since batchnorm needs more than one value per
     channel there), where the auxiliary heads run."""
-    torch = pytest.importorskip("torch")
-    # torchvision's compiled ops may fail to load (they do on a CPU-only torch of another
-    # build); their meta registrations are all it imports them for at start-up, and no
-    # classifier uses them.
-    import types
-
-    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
-    torchvision = pytest.importorskip("torchvision")
+    torch, torchvision = import_torchvision()
     from torch.utils.flop_counter import FlopCounterMode
 
     model = torchvision.models.get_model(builder, weights=None)
@@ -199,3 +203,23 @@ def torchvision_figures(builder: str, size: int, aux: bool) -> tuple:
 def test_live_against_torchvision(builder, params, buffers, macs, shape):
     size = 299 if builder == "inception_v3" else 224
     assert torchvision_figures(builder, size, builder in AUX) == (params, buffers, macs, shape)
+
+
+# Files whose layer names are not torchvision's module paths: VGG numbers its features flat
+# (features.0 ... features.52), which a stage module cannot produce.
+OWN_NAMES = {"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("builder", [b for b in BUILDERS if b not in OWN_NAMES])
+def test_names_are_torchvisions(builder):
+    # The layers that learn something are named as the torchvision modules that hold the
+    # parameters (a bare nn.Parameter, such as ConvNeXt's layer_scale, by its own name).
+    _, torchvision = import_torchvision()
+    model = torchvision.models.get_model(builder, weights=None)
+    expected = set()
+    for name, _ in model.named_parameters():
+        path, _, leaf = name.rpartition(".")
+        expected.add(path if leaf in ("weight", "bias") else name)
+    report = analyze_file(str(ZOO / f"{builder}.yaml"))
+    assert {layer.name for layer in report.layers if layer.params} == expected
