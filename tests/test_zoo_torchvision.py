@@ -7,13 +7,17 @@ The expected figures are torchvision's, never cnncalc's. They come from torchvis
 - buffers: the numel of every ``running_mean`` and ``running_var`` (``num_batches_tracked``
   left out: cnncalc does not count it);
 - MACs: ``torch.utils.flop_counter.FlopCounterMode`` total over 2, for one forward pass of a
-  1x3x224x224 input (299x299 for inception_v3); it counts ``aten.convolution`` and
-  ``aten.addmm`` only (addmm without its bias), as cnncalc counts conv and fc;
+  1x3x224x224 input (299x299 for inception_v3); on these networks it counts
+  ``aten.convolution`` and ``aten.addmm`` only (addmm without its bias; ConvNeXt's Linear on
+  a channels-last map is an addmm too), as cnncalc counts conv, fc and pointwise_fc. Pooling,
+  x.mean, products, normalisations and activations count 0 in both. googlenet and
+  inception_v3 are counted in train mode, the only one that runs their aux heads (see AUX);
 - shape: the output's, the batch left out.
 
-``test_live_against_torchvision`` (``-m torch``, skipped without torchvision) recounts them.
+Under ``-m torch`` (skipped without torchvision), ``test_live_against_torchvision`` recounts
+them and ``test_names_are_torchvisions`` checks the layer names against the modules'.
 Beside them, each row carries the ``num_params`` and ``_ops`` (GFLOPS, multiply-adds) that
-torchvision documents in the ``meta`` of the builder's first ImageNet weights.
+torchvision documents in the ``meta`` of the builder's IMAGENET1K_V1 weights.
 """
 
 from __future__ import annotations
