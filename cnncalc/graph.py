@@ -124,6 +124,12 @@ class _Written(Record, fields="written scope loc"):
     __slots__ = ()
 
 
+class _LeftOut(Record, fields="passed"):
+    """The name of a module use left out by ``when: false``: it means what the use passed on."""
+
+    __slots__ = ()
+
+
 class _Builder:
     def __init__(self, network: NetworkSpec):
         self.network = network
@@ -150,13 +156,9 @@ class _Builder:
         return Graph(self.network, tuple(nodes), self.order(nodes, index_of))
 
     def leave_out_skipped(self, nodes: list) -> list:
-        """Layers with ``when: false`` pass their input on: their readers read that instead."""
-        alias = {}
-        for node in nodes:
-            if node.spec.when is False:
-                if len(node.inputs) != 1:
-                    raise SpecError.at(node.spec.loc, f'"{node.name}" merges several inputs, so it cannot be left out')
-                alias[node.name] = node.inputs[0]
+        """Layers with ``when: false`` pass their input on, a merge its first input (a residual
+        ``add`` left out passes on the main path): their readers read that instead."""
+        alias = {node.name: node.inputs[0] for node in nodes if node.spec.when is False and node.inputs}
 
         def follow(name):
             seen = set()
@@ -169,7 +171,8 @@ class _Builder:
 
     def declare(self, items, scope: _Scope) -> None:
         for item in items:
-            if not isinstance(item, (RepeatSpec, ModuleUse)) and item.name is not None:
+            # A left-out layer is found by its full name when nothing kept claims the name.
+            if not isinstance(item, (RepeatSpec, ModuleUse)) and item.name is not None and item.when is not False:
                 scope.declared.setdefault(item.name, scope.full_name(item.name))
 
     def expand(self, items, scope: _Scope, above):
@@ -206,6 +209,13 @@ class _Builder:
         if use.module in self.active or len(self.active) >= MAX_NESTING:
             chain = " -> ".join([*self.active, use.module])
             raise SpecError.at(use.type_loc, f"modules use each other without end: {chain}")
+        if use.when is False:
+            # Left out: the use passes its input on, and its name, if it has one, means that
+            # input (a kept use of the same name, an alternative to this one, wins).
+            passed = above if use.inputs is None else _Written(use.inputs[0], scope, _first_input_loc(use))
+            if use.name is not None:
+                scope.declared.setdefault(use.name, _LeftOut(passed))
+            return passed
         if use.name is not None:
             name = scope.full_name(use.name)
         else:
@@ -223,7 +233,7 @@ class _Builder:
         if use.inputs is None:
             instance_input = above
         else:
-            instance_input = _Written(use.inputs[0], scope, use.input_locs[0] if use.input_locs else use.loc)
+            instance_input = _Written(use.inputs[0], scope, _first_input_loc(use))
         inner = _Scope(f"{name}.", "", {}, scope, input=instance_input, instance=(*scope.instance, (name, use.module)))
         self.declare(items, inner)
         first = len(self.pending)
@@ -237,15 +247,20 @@ class _Builder:
         if not use.trainable:
             for layer in self.pending[first:]:
                 layer.spec = layer.spec._replace(trainable=False)
-        if use.name is not None:
-            scope.declared.setdefault(use.name, output)
+        if use.name is not None and isinstance(scope.declared.get(use.name, _LeftOut(None)), _LeftOut):
+            scope.declared[use.name] = output
         return output
 
     def generate_names(self) -> None:
         taken = {layer.name for layer in self.pending if layer.name is not None}
         counters: dict = {}
-        for layer in self.pending:
+        for i, layer in enumerate(self.pending):
             if layer.name is not None:
+                continue
+            if layer.spec.when is False:
+                # A left-out layer takes no name: the layers after it are numbered as if it
+                # were not written (conv3 stays conv3 whether a projection is left out or not).
+                layer.name = f"{layer.prefix}\0left out {i}"
                 continue
             key = (layer.prefix, layer.spec.type.name)
             count = counters.get(key, 0)
@@ -259,8 +274,17 @@ class _Builder:
             layer.name = candidate
 
     def index_names(self) -> None:
-        for i, layer in enumerate(self.pending):
-            if layer.name in self.index_of:
+        """Full name -> index, and duplicate names reported. A left-out layer's name goes to
+        a kept layer of the same name when there is one: alternatives may share a name
+        (``name: shortcut`` on a projection and on an identity, one of them left out)."""
+        kept = [i for i, layer in enumerate(self.pending) if layer.spec.when is not False]
+        left_out = [i for i, layer in enumerate(self.pending) if layer.spec.when is False]
+        for i in kept + left_out:
+            layer = self.pending[i]
+            if layer.spec.when is False and layer.name in self.index_of:
+                layer.name = f"{layer.name}\0left out {i}"
+                self.index_of[layer.name] = i
+            elif layer.name in self.index_of:
                 first = _name_loc(self.pending[self.index_of[layer.name]].spec)
                 self.problems.append(
                     Diagnostic(
@@ -276,6 +300,8 @@ class _Builder:
             return ref
         if isinstance(ref, int):
             return INPUT_NAME if ref < 0 else self.pending[ref].name
+        if isinstance(ref, _LeftOut):
+            return self.reference(ref.passed, reader)
         if isinstance(ref, _InputOf):
             scope = ref.scope
             while scope.input is None:  # repetitions read their parent's input
@@ -338,8 +364,8 @@ def _nearby(names, prefix: str) -> list:
     """Candidates for "did you mean": the names of the same scope, short form and full, or the
     top level's (comparing against every name of a 20,000-layer file would be quadratic)."""
     if not prefix:
-        return [name for name in names if "." not in name][:2000]
-    return [name[len(prefix) :] for name in names if name.startswith(prefix)][:2000]
+        return [name for name in names if "." not in name and "\0" not in name][:2000]
+    return [name[len(prefix) :] for name in names if name.startswith(prefix) and "\0" not in name][:2000]
 
 
 def _one_module_use(repeat: RepeatSpec) -> bool:
@@ -349,6 +375,10 @@ def _one_module_use(repeat: RepeatSpec) -> bool:
         and isinstance(repeat.layers[0], ModuleUse)
         and repeat.layers[0].name is None
     )
+
+
+def _first_input_loc(use: ModuleUse) -> Loc:
+    return use.input_locs[0] if use.input_locs else use.loc
 
 
 def _name_loc(spec):

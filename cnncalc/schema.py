@@ -35,7 +35,7 @@ def architecture_schema() -> dict:
             "type": "object",
             "required": ["repeat", "layers"],
             "properties": {
-                "repeat": {"type": "integer", "minimum": 1},
+                "repeat": {"type": "integer", "minimum": 0},
                 "name": NAME,
                 "layers": {"$ref": f"#/definitions/layers_{context}"},
             },

@@ -130,9 +130,16 @@ def _substitute(value, names: dict, loc: Loc | None = None):
     if isinstance(value, dict):
         copy = type(value)(value.loc)
         for key, item in value.items():
-            copy[key] = _substitute(item, names, value.value_locs[key])
-            copy.key_locs[key] = value.key_locs[key]
-            copy.value_locs[key] = value.value_locs[key]
+            written = key
+            if isinstance(key, str) and "${" in key:  # a layer type chosen by a parameter: `${act}: {}`
+                written = _substitute(key, names, value.key_locs[key])
+                if not isinstance(written, str):
+                    raise _SubstitutionError(f"{key} gives {written!r}, but a key is a word such as relu", value.key_locs[key])
+                if written in copy:
+                    raise _SubstitutionError(f"{key} gives {written!r}, which is already a key here", value.key_locs[key])
+            copy[written] = _substitute(item, names, value.value_locs[key])
+            copy.key_locs[written] = value.key_locs[key]
+            copy.value_locs[written] = value.value_locs[key]
         return copy
     if isinstance(value, list):
         copy = type(value)(value.loc)
@@ -353,8 +360,9 @@ class _Reader:
         self.check_keys(mapping, REPEAT_KEYS, "a repeat block")
         count = mapping["repeat"]
         count_loc = mapping.value_locs["repeat"]
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            self.error(count_loc, f"repeat must be a positive whole number, not {_show(count)}")
+        # 0 is allowed: a stage written "first block, then repeat: ${n - 1}" holds for n = 1.
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            self.error(count_loc, f"repeat must be a whole number, 0 or more, not {_show(count)}")
             count = None
         if "layers" not in mapping:
             self.error(mapping.key_locs["repeat"], "a repeat block needs `layers:`, the layers to repeat")

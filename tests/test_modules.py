@@ -253,3 +253,135 @@ def test_thousands_of_problems_are_listed_briefly():
         build_text("input: [1, 4]\nlayers:\n" + layers)
     lines = str(error.value).splitlines()
     assert len(lines) == 51 and lines[-1] == "... and 250 more problems"
+
+
+# --- `when:` in every place it may appear, and the format's other choices (issue 15) -------
+
+PROJECTION = """
+input: [8, 8, 8]
+modules:
+  proj:
+    params: {filters: 8}
+    layers:
+      - conv: {filters: "${filters}", kernel: 1, bias: false}
+      - batchnorm
+  block:
+    params: {filters: 8, act: relu, project: false}
+    layers:
+      - conv: {filters: "${filters}", kernel: 3, padding: 1}
+      - ${act}
+      - conv: {filters: "${filters}", kernel: 3, padding: 1}
+        name: main
+      - proj: {filters: "${filters}"}
+        from: input
+        name: shortcut
+        when: ${project}
+      - identity:
+        from: input
+        name: shortcut
+        when: ${not project}
+      - add: [main, shortcut]
+      - ${act}:
+        name: output
+layers:
+"""
+
+
+def test_a_module_use_left_out_by_when_is_not_built():
+    # The bug of issue 15: `when:` on a module use was read and ignored, so a left-out
+    # projection was built and counted (RegNetX-400MF came out 1,928,544 params too many).
+    report = analyze_text(PROJECTION + "  - block: {filters: 8}\n")
+    names = [layer.name for layer in report.layers]
+    assert not any(name.startswith("block1.shortcut.") for name in names)
+    assert report.layers[names.index("block1.add1")].inputs == ("block1.main", "block1.shortcut")
+    # Two 3x3 convs of 8 -> 8 with bias: 2 * (3*3*8*8 + 8) = 2 * 584 = 1,168; the identity adds none.
+    assert report.totals.params == 1_168
+
+
+def test_a_module_use_kept_by_when_is_built_and_wins_its_name():
+    report = analyze_text(PROJECTION + "  - block: {filters: 16, project: true, act: hardswish}\n")
+    by_name = {layer.name: layer for layer in report.layers}
+    assert "block1.shortcut" not in by_name  # the left-out identity of the same name
+    assert by_name["block1.add1"].inputs == ("block1.main", "block1.shortcut.batchnorm1")
+    assert by_name["block1.hardswish1"].type == "hardswish"  # `- ${act}` chose the type
+    assert by_name["block1.output"].type == "hardswish"  # `${act}:` as a key, with siblings
+    # conv 8 -> 16: 3*3*8*16 + 16 = 1,168; conv 16 -> 16: 3*3*16*16 + 16 = 2,320;
+    # projection 1*1*8*16 = 128, its batchnorm 2*16 = 32 params: 1,168 + 2,320 + 128 + 32 = 3,648.
+    assert report.totals.params == 3_648
+
+
+def test_a_top_level_module_use_left_out_passes_its_input_and_its_name_means_that():
+    text = PROJECTION + (
+        "  - conv: {filters: 8, kernel: 1}\n"
+        "  - block: {filters: 8}\n"
+        "    name: skipped\n"
+        "    when: false\n"
+        "  - relu:\n"
+        "    from: skipped\n"
+    )
+    nodes = {node.name: node for node in build_text(text).nodes}
+    assert list(nodes) == ["conv1", "relu1"]
+    assert nodes["relu1"].inputs == ("conv1",)
+
+
+def test_a_left_out_layer_takes_no_name():
+    text = """
+    input: [4, 8, 8]
+    layers:
+      - conv: {filters: 4, kernel: 3, padding: 1}
+      - conv: {filters: 4, kernel: 3, padding: 1}
+        when: false
+      - conv: {filters: 4, kernel: 3, padding: 1}
+    """
+    nodes = build_text(text).nodes
+    # The second conv is not written as far as names go: the third is conv2, reading conv1.
+    assert [(node.name, node.inputs) for node in nodes] == [("conv1", ("input",)), ("conv2", ("conv1",))]
+
+
+def test_a_left_out_merge_passes_on_its_first_input():
+    text = """
+    input: [4, 8, 8]
+    layers:
+      - conv: {filters: 4, kernel: 3, padding: 1}
+        name: main
+      - add: [main, input]
+        when: false
+      - relu
+    """
+    nodes = build_text(text).nodes
+    assert [(node.name, node.inputs) for node in nodes] == [("main", ("input",)), ("relu1", ("main",))]
+
+
+def test_repeat_zero_times_passes_its_input_on():
+    # A stage written "first block, then repeat: ${depth - 1}" holds for a depth of 1.
+    text = """
+    input: [4, 8, 8]
+    layers:
+      - conv: {filters: 4, kernel: 3, padding: 1}
+      - repeat: 0
+        layers:
+          - conv: {filters: 4, kernel: 3, padding: 1}
+      - relu
+    """
+    nodes = build_text(text).nodes
+    assert [(node.name, node.inputs) for node in nodes] == [("conv1", ("input",)), ("relu1", ("conv1",))]
+    with pytest.raises(SpecError, match="repeat must be a whole number, 0 or more, not -1"):
+        build_text(text.replace("repeat: 0", "repeat: -1"))
+
+
+def test_a_type_chosen_by_a_parameter_must_be_a_word():
+    text = """
+    input: [4, 8, 8]
+    modules:
+      act:
+        params: {kind: 3}
+        layers:
+          - ${kind}:
+            name: output
+    layers:
+      - act
+    """
+    with pytest.raises(SpecError) as error:
+        build_text(text)
+    assert "${kind} gives 3, but a key is a word such as relu" in str(error.value)
+    assert error.value.diagnostics[0].loc.line == 7
