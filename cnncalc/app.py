@@ -280,25 +280,38 @@ def lint(
 
 
 def zoo(format_name: str = "text") -> int:
-    """The networks of the zoo, each with its input, parameters and MACs."""
+    """The networks of the zoo, each with its input, parameters, MACs, peak inference memory
+    (batch 1, float32) and the receptive field of its last feature map."""
     from . import zoo as the_zoo
     from .formats.zoo import write
-    from .report import analyze_file
 
-    entries = []
-    for name in the_zoo.names():
-        report = analyze_file(the_zoo.find(name))
-        entries.append(
-            {
-                "name": name,
-                "title": report.name,
-                "input": list(report.input),
-                "params": report.totals.params,
-                "macs": report.totals.macs,
-            }
-        )
-    write(entries, format_name, sys.stdout)
+    write([zoo_entry(name, the_zoo.find(name)) for name in the_zoo.names()], format_name, sys.stdout)
     return 0
+
+
+def zoo_entry(name: str, path: str) -> dict:
+    """One row of ``cnncalc zoo``: the figures a reader compares networks by."""
+    from .geometry import GLOBAL
+    from .graph import build
+    from .memory import liveness
+    from .report import analyze
+    from .spec import read
+
+    graph = build(read(path))
+    report = analyze(graph)
+    shapes = {layer.name: layer.shape for layer in report.layers}
+    peak = liveness(graph, shapes, graph.input_shape, 1, 4).peak
+    # The last layer that still has a map (not "global"): what the classifier head pools.
+    fields = [layer.receptive_field for layer in report.layers if layer.receptive_field != GLOBAL]
+    return {
+        "name": name,
+        "title": report.name,
+        "input": list(report.input),
+        "params": report.totals.params,
+        "macs": report.totals.macs,
+        "peak_bytes": peak,
+        "last_map_field": list(fields[-1].size) if fields else None,
+    }
 
 
 def rules(rule_id: str | None = None) -> int:

@@ -324,10 +324,12 @@ def rules(rule: str | None) -> None:
 
 
 @main.command()
-@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "format_name", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
+)
 @OUTPUT
 def zoo(format_name: str, output_file: str | None) -> None:
-    """The classic networks that come with cnncalc, with their input, parameters and MACs.
+    """The networks that come with cnncalc: input, parameters, MACs, peak memory, last field.
 
     Any of them can be given by name where a FILE is asked for: `cnncalc summarize vgg16`.
     """

@@ -134,9 +134,13 @@ def _substitute(value, names: dict, loc: Loc | None = None):
             if isinstance(key, str) and "${" in key:  # a layer type chosen by a parameter: `${act}: {}`
                 written = _substitute(key, names, value.key_locs[key])
                 if not isinstance(written, str):
-                    raise _SubstitutionError(f"{key} gives {written!r}, but a key is a word such as relu", value.key_locs[key])
+                    raise _SubstitutionError(
+                        f"{key} gives {written!r}, but a key is a word such as relu", value.key_locs[key]
+                    )
                 if written in copy:
-                    raise _SubstitutionError(f"{key} gives {written!r}, which is already a key here", value.key_locs[key])
+                    raise _SubstitutionError(
+                        f"{key} gives {written!r}, which is already a key here", value.key_locs[key]
+                    )
             copy[written] = _substitute(item, names, value.value_locs[key])
             copy.key_locs[written] = value.key_locs[key]
             copy.value_locs[written] = value.value_locs[key]

@@ -20,7 +20,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
-ZOO = sorted(path.stem for path in (ROOT / "architectures").glob("*.yaml"))
+ZOO = sorted(
+    path.relative_to(ROOT / "architectures").with_suffix("").as_posix()
+    for path in (ROOT / "architectures").rglob("*.yaml")
+)
 # One conv, worked by hand: 4 filters of 3x3 over 3 channels: (3*3*3 + 1) * 4 = 112 parameters;
 # output 4x6x6 = 144 values, each 3*3*3 = 27 MACs: 3,888.
 SMALL = "input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n"
@@ -76,8 +79,12 @@ def test_zoo_lists_every_network_with_its_figures(tmp_path):
         15_470_264_320,
         [3, 224, 224],
     )
+    # Peak: relu1_1's output and conv1_2's, 64x224x224 each, alive together in float32:
+    # 2 * 64*224*224 * 4 = 25,690,112 bytes (24.5 MiB). The last map is pool5's: conv5_3's
+    # field of 196 (SPEC's worked VGG-16) plus (2 - 1) * jump 16 = 212.
+    assert (entries["vgg16"]["peak_bytes"], entries["vgg16"]["last_map_field"]) == (25_690_112, [212, 212])
     text = cnncalc("zoo", cwd=tmp_path).stdout
-    assert re.search(r"^vgg16 .* 3x224x224 +138,357,544 +15,470,264,320$", text, re.M), text
+    assert re.search(r"^vgg16 .* 3x224x224 +138,357,544 +15,470,264,320 +24.5 MiB +212x212$", text, re.M), text
 
 
 def test_rules_lists_every_rule_and_explains_each(tmp_path):

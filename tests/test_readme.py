@@ -82,3 +82,12 @@ def test_readme_example(command, expected, tmp_path):
 )
 def test_the_comparison(expected, printed, verdict):
     assert matches(expected, printed) == verdict
+
+
+def test_the_readme_zoo_table_is_what_cnncalc_zoo_prints():
+    # The table is generated; when a zoo file changes, paste `cnncalc zoo --format markdown`.
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = "<!-- zoo table: cnncalc zoo --format markdown -->\n"
+    table = text[text.index(start) + len(start) : text.index("<!-- end of zoo table -->")]
+    printed = subprocess.run([CNNCALC, "zoo", "--format", "markdown"], capture_output=True, text=True, check=True)
+    assert table == printed.stdout
