@@ -35,7 +35,11 @@ def architecture_schema() -> dict:
             "type": "object",
             "required": ["repeat", "layers"],
             "properties": {
-                "repeat": {"type": "integer", "minimum": 0},
+                "repeat": (
+                    {"anyOf": [{"type": "integer", "minimum": 0}, EXPRESSION]}
+                    if expressions
+                    else {"type": "integer", "minimum": 0}
+                ),
                 "name": NAME,
                 "layers": {"$ref": f"#/definitions/layers_{context}"},
             },
@@ -53,6 +57,13 @@ def architecture_schema() -> dict:
             "input": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4},
             "values": {"type": "array"},
             "layers": {},
+            "import": {
+                "description": "files whose modules this file uses, relative to its folder",
+                "anyOf": [
+                    {"type": "string", "pattern": r"\.ya?ml$"},
+                    {"type": "array", "items": {"type": "string", "pattern": r"\.ya?ml$"}},
+                ],
+            },
             "modules": {
                 "type": "object",
                 "additionalProperties": {
@@ -68,7 +79,7 @@ def architecture_schema() -> dict:
             },
         },
         # Module uses are layers only where modules are defined.
-        "if": {"required": ["modules"]},
+        "if": {"anyOf": [{"required": ["modules"]}, {"required": ["import"]}]},
         "then": {"properties": {"layers": {"$ref": "#/definitions/layers_uses"}}},
         "else": {"properties": {"layers": {"$ref": "#/definitions/layers_plain"}}},
         "definitions": definitions,

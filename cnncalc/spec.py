@@ -10,13 +10,18 @@ checked against each layer type's schema (``cnncalc/layers``), so unknown names 
 
 from __future__ import annotations
 
+import os
+
 from . import source
 from .errors import ArgError, Diagnostic, Loc, SpecError, did_you_mean
 from .layers import REGISTRY, lookup
 from .layers.base import REQUIRED, Args, Numbers, _show
 from .record import Record
 
-TOP_KEYS = ("name", "input", "layers", "values", "description", "modules")
+TOP_KEYS = ("name", "input", "layers", "values", "description", "modules", "import")
+# Files one file may reach through `import:` (its own and theirs), and how deep.
+MAX_IMPORTS = 64
+MAX_IMPORT_DEPTH = 8
 SIBLING_KEYS = ("name", "from", "expect", "trainable", "when")
 MODULE_KEYS = ("params", "layers", "description")
 REPEAT_KEYS = ("repeat", "layers", "name")
@@ -220,6 +225,7 @@ class _Reader:
         self.file = file
         self.problems: list = []
         self.modules = modules or {}
+        self.loaded: dict = {}  # path -> its modules, for every file read through `import:`
 
     def error(self, loc: Loc, message: str) -> None:
         self.problems.append(Diagnostic(loc, message))
@@ -244,8 +250,7 @@ class _Reader:
             self.error(document.loc, "missing `input:`, the input's shape, channels first (e.g. input: [3, 224, 224])")
         else:
             shape = self.input_shape(document["input"], document.value_locs["input"])
-        if "modules" in document:
-            self.modules = self.module_table(document["modules"], document.value_locs["modules"])
+        self.modules = self.modules_of(document, (os.path.normpath(self.file),))
         layers = ()
         if "layers" not in document:
             self.error(document.loc, "missing `layers:`, the list of layers")
@@ -266,6 +271,68 @@ class _Reader:
             document.value_locs.get("input", document.loc),
             self.modules,
         )
+
+    def modules_of(self, document, chain: tuple) -> dict:
+        """The modules a file defines under ``modules:`` and those of the files it names
+        under ``import:`` (theirs too), one table; a name defined twice is an error."""
+        table: dict = {}
+        if "import" in document:
+            for path, loc in self.import_paths(document["import"], document.value_locs["import"]):
+                self.merge_modules(table, self.imported(path, loc, chain))
+        if "modules" in document:
+            self.merge_modules(table, self.module_table(document["modules"], document.value_locs["modules"]))
+        return table
+
+    def import_paths(self, value, loc: Loc) -> list:
+        """``import: blocks.yaml`` or a list of them, each relative to this file's folder."""
+        items = (
+            [(value, loc)]
+            if isinstance(value, str)
+            else list(zip(value, value.item_locs))
+            if isinstance(value, list)
+            else None
+        )
+        if items is None or not all(isinstance(item, str) and item.endswith((".yaml", ".yml")) for item, _ in items):
+            self.error(
+                loc, f"import is a file (or a list of files) of modules, such as blocks.yaml, not {_show(value)}"
+            )
+            return []
+        folder = os.path.dirname(self.file) if not self.file.startswith("<") else ""
+        return [(os.path.normpath(os.path.join(folder, item)), item_loc) for item, item_loc in items]
+
+    def imported(self, path: str, loc: Loc, chain: tuple) -> dict:
+        """The modules of the file at ``path``, imported from ``loc``."""
+        if path in chain:
+            self.error(loc, f"files import each other without end: {' -> '.join((*chain, path))}")
+            return {}
+        if path in self.loaded:  # a file two imports share is read once: its modules are the same
+            return self.loaded[path]
+        if len(chain) > MAX_IMPORT_DEPTH or len(self.loaded) >= MAX_IMPORTS:
+            self.error(loc, f"too many imports: at most {MAX_IMPORTS} files, {MAX_IMPORT_DEPTH} deep")
+            return {}
+        self.loaded[path] = {}
+        try:
+            document = source.load(path)
+        except SpecError as error:
+            where = f" (imported at {loc.file}:{loc.line})"
+            self.problems += [Diagnostic(d.loc, d.message + where) for d in error.diagnostics]
+            return {}
+        if not isinstance(document, dict):
+            self.error(loc, f"{path} holds no `modules:` mapping to import")
+            return {}
+        reader = _Reader(path)
+        reader.loaded = self.loaded
+        self.loaded[path] = reader.modules_of(document, (*chain, path))
+        self.problems += reader.problems
+        return self.loaded[path]
+
+    def merge_modules(self, table: dict, more: dict) -> None:
+        for name, module in more.items():
+            if name in table and table[name] is not module:
+                first = table[name].loc
+                self.error(module.loc, f'module "{name}" is defined twice: here and at {first.file}:{first.line}')
+            else:
+                table[name] = module
 
     def module_table(self, value, loc: Loc) -> dict:
         if not isinstance(value, dict):

@@ -385,3 +385,56 @@ def test_a_type_chosen_by_a_parameter_must_be_a_word():
         build_text(text)
     assert "${kind} gives 3, but a key is a word such as relu" in str(error.value)
     assert error.value.diagnostics[0].loc.line == 7
+
+
+# --- Modules shared between files: `import:` ------------------------------------------------
+
+BLOCKS = """
+modules:
+  conv_bn:
+    params: {filters: null}
+    layers:
+      - conv: {filters: "${filters}", kernel: 3, padding: 1, bias: false}
+      - batchnorm
+"""
+
+
+def test_a_file_uses_the_modules_of_the_files_it_imports(tmp_path):
+    from cnncalc.report import analyze_file
+
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "blocks.yaml").write_text(BLOCKS)
+    (tmp_path / "shared" / "more.yaml").write_text(
+        "import: blocks.yaml\nmodules:\n  pair:\n    layers:\n      - conv_bn: {filters: 8}\n      - conv_bn: {filters: 8}\n"
+    )
+    net = tmp_path / "net.yaml"
+    net.write_text("input: [4, 8, 8]\nimport: [shared/blocks.yaml, shared/more.yaml]\nlayers:\n  - pair\n")
+    report = analyze_file(str(net))
+    # conv 4 -> 8: 3*3*4*8 = 288, its batchnorm 2*8 = 16; conv 8 -> 8: 3*3*8*8 = 576, + 16:
+    # 288 + 16 + 576 + 16 = 896 params; both batchnorms hold 2*8 buffers: 32. (blocks.yaml is
+    # imported twice, directly and through more.yaml: one definition, no clash.)
+    assert (report.totals.params, report.totals.buffers) == (896, 32)
+    assert [layer.name for layer in report.layers][0] == "pair1.conv_bn1.conv1"
+
+
+def test_import_errors_name_their_place(tmp_path):
+    from cnncalc.spec import read
+
+    (tmp_path / "a.yaml").write_text("import: b.yaml\nmodules:\n  x:\n    layers: [relu]\n")
+    (tmp_path / "b.yaml").write_text("import: a.yaml\n")
+    net = tmp_path / "net.yaml"
+    net.write_text("input: [1, 4]\nimport: a.yaml\nlayers: [relu]\n")
+    with pytest.raises(SpecError, match="files import each other without end: .*a.yaml -> .*b.yaml -> .*a.yaml"):
+        read(str(net))
+    (tmp_path / "b.yaml").write_text("modules:\n  x:\n    layers: [relu]\n")
+    with pytest.raises(SpecError) as error:
+        read(str(net))
+    assert 'module "x" is defined twice' in str(error.value)
+    net.write_text("input: [1, 4]\nimport: missing.yaml\nlayers: [relu]\n")
+    with pytest.raises(SpecError) as error:
+        read(str(net))
+    assert "cannot read" in str(error.value) and f"(imported at {net}:2)" in str(error.value)
+    net.write_text("input: [1, 4]\nimport: /etc/passwd\nlayers: [relu]\n")
+    with pytest.raises(SpecError) as error:
+        read(str(net))
+    assert error.value.diagnostics[0].loc.line == 2  # only .yaml files are imported
