@@ -158,7 +158,9 @@ def _drawing_format(output: str | None) -> str:
     suffix = os.path.splitext(output)[1].lower()
     if suffix not in DRAWING_SUFFIXES:
         known = ", ".join(DRAWING_SUFFIXES)
-        raise UsageError(f"{output}: error: cannot tell the format from {suffix or 'no suffix'!r}: use {known}, or --format")
+        raise UsageError(
+            f"{output}: error: cannot tell the format from {suffix or 'no suffix'!r}: use {known}, or --format"
+        )
     return DRAWING_SUFFIXES[suffix]
 
 
@@ -198,9 +200,9 @@ def report_page(
     from .lint import lint_file
     from .memory import inference_timeline, training_timeline
     from .report import analyze
-    from .spec import parse
     from .source import parse as parse_yaml
     from .source import read_stream
+    from .spec import parse
 
     if file == "-":
         text = read_stream(sys.stdin.buffer, STDIN)
@@ -213,6 +215,7 @@ def report_page(
     graph = build(spec)
     report = analyze(graph, batch, dtype)
     check_given(graph, report)
+    report = report._replace(file=file if file != "-" else STDIN)  # as the reader named it, not a resolved path
     diagram = build_diagram(report, depth, color_by)
     explain = {}
     for layer in report.layers:
@@ -392,9 +395,8 @@ def lint(
     from .lint.config import Settings
 
     settings = Settings(select, ignore, strict, exclude, config_file)
-    from .source import read_stream
-
     from .formats.progress import progress
+    from .source import read_stream
 
     stdin_text = read_stream(sys.stdin.buffer, STDIN) if "-" in paths else None
     with progress("linting", sys.stderr) as step:  # a bar on a terminal only

@@ -198,7 +198,9 @@ COLOR_BY = click.option(
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("-o", "--output-file", default=None, help="The file to write: .svg, .png, .dot or .mmd (default: SVG to stdout).")
+@click.option(
+    "-o", "--output-file", default=None, help="The file to write: .svg, .png, .dot or .mmd (default: SVG to stdout)."
+)
 @click.option(
     "--format",
     "format_name",

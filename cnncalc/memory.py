@@ -137,7 +137,10 @@ def liveness(graph, shapes: dict, input_shape: tuple, batch: int, width: int, in
         if readers.get(node.name, 0) == 0:  # nobody reads it: the network's output, handed back
             live -= sizes[node.name]
     return Liveness(
-        tuple(after[node.name] for node in graph.nodes), peak, peak_layer, tuple(during[node.name] for node in graph.nodes)
+        tuple(after[node.name] for node in graph.nodes),
+        peak,
+        peak_layer,
+        tuple(during[node.name] for node in graph.nodes),
     )
 
 
@@ -182,7 +185,9 @@ def training_timeline(graph, report, optimizer: str = "adam", mixed_precision: b
     gradients of that moment. The most is ``training(...).total``."""
     (weights, _, optimizer_state), _, moments = _step(graph, report, report.dtype, optimizer, mixed_precision)
     return tuple(
-        Instant(moment.layer, moment.phase, weights + optimizer_state + moment.per_example * report.batch + moment.fixed)
+        Instant(
+            moment.layer, moment.phase, weights + optimizer_state + moment.per_example * report.batch + moment.fixed
+        )
         for moment in moments
     )
 

@@ -114,8 +114,12 @@ def measure_fields(graph, expected=None, progress=None) -> dict:
             probe = _probe_graph(graph, spatial, axis, scale, channels)
             if probe is None:
                 break
-            what = f"measuring receptive fields, axis {axis + 1} of {len(spatial)}" + (f" (x{scale})" if scale > 1 else "")
-            spans = _spans(probe, axis, None if progress is None else lambda done, total, what=what: progress(done, total, what))
+            what = f"measuring receptive fields, axis {axis + 1} of {len(spatial)}" + (
+                f" (x{scale})" if scale > 1 else ""
+            )
+            spans = _spans(
+                probe, axis, None if progress is None else lambda done, total, what=what: progress(done, total, what)
+            )
             reported = _reported(probe, axis)
             if scale == 1:
                 original, original_reported = spans, reported

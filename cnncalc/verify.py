@@ -83,9 +83,7 @@ def verify_file(path: str, seed: int = 0, batch: int = 1, max_memory: int | None
     return verify_graph(build(read(path)), seed, batch, max_memory)
 
 
-def verify_graph(
-    graph, seed: int = 0, batch: int = 1, max_memory: int | None = None, progress=None
-) -> Verification:
+def verify_graph(graph, seed: int = 0, batch: int = 1, max_memory: int | None = None, progress=None) -> Verification:
     """Runs ``graph`` in NumPy and checks every figure of its report; raises
     MemoryLimitError, before allocating anything, when the run would need too much memory.
     ``progress(done, total, what)`` hears how the run and the probe advance (a progress bar)."""

@@ -241,7 +241,9 @@ class Browser:
     def requests(self) -> list:
         """The URLs the page asked for since it was opened."""
         return [
-            event["params"]["request"]["url"] for event in self.events if event.get("method") == "Network.requestWillBeSent"
+            event["params"]["request"]["url"]
+            for event in self.events
+            if event.get("method") == "Network.requestWillBeSent"
         ]
 
 

@@ -126,7 +126,9 @@ def build(report, depth: int | None = None, color_by: str = "macs", figures: boo
         if folded:
             tooltip += f"\n{len(members)} layers"
         color = PLAIN_COLOR if figure is None else color_of(value, low, high)
-        nodes.append(Node(row.name, "module" if folded else "layer", tuple(lines), tooltip, value, color, members, group))
+        nodes.append(
+            Node(row.name, "module" if folded else "layer", tuple(lines), tooltip, value, color, members, group)
+        )
         index[row.name] = len(nodes) - 1
     edges = tuple((index[name], index[row.name]) for row in items for name in row.inputs)
     title = f"{report.name or report.file}: input {shape_text(report.input)}"

@@ -43,7 +43,11 @@ FORMATS = ("svg", "dot", "mmd", "png")
 def escape(text: str) -> str:
     """Text for XML content and attribute values."""
     return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
     )
 
 

@@ -123,7 +123,18 @@ def text(report, layer) -> str:
     out = list(scene.lines)
     scale = "one pixel a cell" if block == 1 else f"each cell a block of {block}x{block} pixels"
     out.append(f"  # unit (0, 0)'s field   o its neighbour's   @ both   . input   , padding   ({scale})")
-    # Rows are numbered where something begins or ends: the input, the field.
+    # Rows and columns are numbered where something begins or ends: the input, the fields.
+    gutter = 8  # "  " and a row number
+    header = [" "] * (gutter + 2 * ceil(width / block))
+    end = 0
+    for mark in sorted({scene.cols[0], 0, scene.sizes[1] - 1, *scene.a[1], *(scene.b[1] if scene.b else ())}):
+        at = gutter + 2 * ((mark - scene.cols[0]) // block)
+        label = str(mark)
+        first = at - len(label) + 1 if mark < 0 else at  # a negative number ends over its cell
+        if first > end and first + len(label) <= len(header) + 2:
+            header[first : first + len(label)] = label
+            end = first + len(label)
+    out.append("".join(header).rstrip())
     marks = sorted({scene.rows[0], 0, scene.sizes[0] - 1, *scene.a[0]})
     for top in range(scene.rows[0], scene.rows[1] + 1, block):
         rows = (top, min(top + block - 1, scene.rows[1]))
@@ -152,9 +163,7 @@ def svg(report, layers) -> str:
         "<style>.pad { fill: #eceff3; } .input { fill: #ffffff; stroke: #5b6470; } .cell { fill: none; "
         "stroke: #d0d7de; stroke-width: 0.5; } .a { fill: #fd8d3c; fill-opacity: 0.55; stroke: #d9480f; "
         "stroke-width: 1.5; } .b { fill: none; stroke: #1971c2; stroke-width: 2; stroke-dasharray: 5 3; } "
-        ".centre { fill: #bd3100; } .label { fill: #59636e; font-size: 11px; }</style>\n"
-        + "".join(panels)
-        + "</svg>\n"
+        ".centre { fill: #bd3100; } .label { fill: #59636e; font-size: 11px; }</style>\n" + "".join(panels) + "</svg>\n"
     )
 
 

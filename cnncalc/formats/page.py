@@ -154,11 +154,12 @@ SCRIPT = """
           var value = cell.getAttribute("data-v");
           return numeric ? parseFloat(value === null ? cell.textContent : value) : cell.textContent;
         }
+        function place(row) { return parseInt(row.cells[0].textContent, 10); }
         rows.sort(function (a, b) {
           var x = key(a), y = key(b);
           var order = numeric ? x - y : x.localeCompare(y);
-          if (order === 0) { order = a.rowIndex - b.rowIndex; }
-          return descending ? -order : order;
+          if (descending) { order = -order; }
+          return order === 0 ? place(a) - place(b) : order;  // ties in file order
         });
         rows.forEach(function (row) { tbody.appendChild(row); });
       });
@@ -341,7 +342,7 @@ def _lint(page: Page) -> str:
         for p in page.problems
     )
     count = f"{len(page.problems)} finding{'s' if len(page.problems) != 1 else ''}"
-    return f"<p>{count}:</p><ul class=\"problems\">{items}</ul>"
+    return f'<p>{count}:</p><ul class="problems">{items}</ul>'
 
 
 def _verify(page: Page) -> str:
@@ -357,7 +358,9 @@ def _verify(page: Page) -> str:
     text = StringIO()
     write(page.verification, "table", text)
     css = "bad" if page.verification.mismatches else "ok"
-    return f'<p class="{css}">{escape(verdict(page.verification))}</p><pre class="verify">{escape(text.getvalue())}</pre>'
+    return (
+        f'<p class="{css}">{escape(verdict(page.verification))}</p><pre class="verify">{escape(text.getvalue())}</pre>'
+    )
 
 
 __all__ = ["Page", "html", "write"]
