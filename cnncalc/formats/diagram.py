@@ -9,7 +9,7 @@ is 0.6 em wide in the usual monospace fonts.
 >>> from cnncalc.report import analyze_file
 >>> diagram = build(analyze_file("architectures/lenet5.yaml"))
 >>> diagram.nodes[1].lines
-('conv1', 'conv 6x28x28')
+('C1', 'conv 6x28x28')
 >>> diagram.edges[:2]
 ((0, 1), (1, 2))
 """
