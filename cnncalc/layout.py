@@ -241,9 +241,12 @@ def _coordinates(ranks: list, width: list, groups: list, above: list, below: lis
             xs[v] = x
     order = list(range(len(ranks)))
     for _ in range(ROUNDS):
+        moved = 0.0
         for sweep, neighbours in ((order[1:], above), (order[-2::-1], below)):
             for r in sweep:
-                _fit(ranks[r], separations[r], xs, neighbours, width)
+                moved = max(moved, _fit(ranks[r], separations[r], xs, neighbours, width))
+        if moved < 0.05:  # settled: more rounds would not move anything a tenth of a pixel
+            break
     for r in order:
         _fit(ranks[r], separations[r], xs, None, width, above, below)
     return xs
@@ -256,10 +259,11 @@ def _separation(a: int, b: int, width: list, groups: list) -> float:
     return (width[a] + width[b]) / 2 + gap + between * PAD
 
 
-def _fit(members, gaps, xs, neighbours, width, above=None, below=None) -> None:
+def _fit(members, gaps, xs, neighbours, width, above=None, below=None) -> float:
     """Moves the rank's nodes as near their wishes (the mean x of their neighbours) as the
     order and the separations allow, in least squares: with the separations taken out,
-    the positions must not decrease, and pool-adjacent-violators finds the best such."""
+    the positions must not decrease, and pool-adjacent-violators finds the best such.
+    Returns the farthest any node moved."""
     wishes, weights = [], []
     for v in members:
         near = neighbours[v] if neighbours is not None else above[v] + below[v]
@@ -282,11 +286,14 @@ def _fit(members, gaps, xs, neighbours, width, above=None, below=None) -> None:
             blocks[-1][0] += total
             blocks[-1][1] += weight_sum
             blocks[-1][2] += n
-    i = 0
+    i, moved = 0, 0.0
     for total, weight_sum, n in blocks:
         for _ in range(n):
-            xs[members[i]] = total / weight_sum + offsets[i]
+            x = total / weight_sum + offsets[i]
+            moved = max(moved, abs(x - xs[members[i]]))
+            xs[members[i]] = x
             i += 1
+    return moved
 
 
 def _boxes(group_parent, groups, count, xs, ys, width, height, group_width) -> list:
@@ -300,10 +307,13 @@ def _boxes(group_parent, groups, count, xs, ys, width, height, group_width) -> l
             x0, y0, x1, y1 = extents.get(g, (left, top, right, bottom))
             extents[g] = (min(x0, left), min(y0, top), max(x1, right), max(y1, bottom))
     depth = [len(_groups_of(g, group_parent)) for g in range(len(group_parent))]
+    children: dict = {}
+    for child, parent in enumerate(group_parent):
+        children.setdefault(parent, []).append(child)
     for g in sorted(extents, key=lambda g: (-depth[g], g)):
         x0, y0, x1, y1 = extents[g]
-        for child in range(len(group_parent)):
-            if group_parent[child] == g and boxes[child] is not None:
+        for child in children.get(g, ()):
+            if boxes[child] is not None:
                 cx0, cy0, cx1, cy1 = boxes[child]
                 x0, y0, x1, y1 = min(x0, cx0), min(y0, cy0), max(x1, cx1), max(y1, cy1)
         boxes[g] = (x0 - PAD, y0 - PAD_TOP, max(x1 + PAD, x0 - PAD + group_width[g]), y1 + PAD)
