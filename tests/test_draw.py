@@ -405,3 +405,24 @@ def test_lint_and_verify_report_their_progress(tmp_path):
     running = [c for c in calls if c[2] == "running the network"]
     assert running[-1][:2] == (len(running), len(running))  # every layer, the last one last
     assert any(c[2].startswith("measuring receptive fields") for c in calls)
+
+
+def test_names_with_markup_stay_text(tmp_path):
+    name = "</script><b x='1'>&\"odd"
+    (tmp_path / "net.yaml").write_text(
+        f"input: [1, 8, 8]\nlayers:\n  - conv: {{filters: 2, kernel: 3}}\n    name: {json_string(name)}\n  - relu\n"
+    )
+    svg = cnncalc("draw", "net.yaml", cwd=tmp_path).stdout
+    assert [g.get("data-name") for g in nodes_of(ET.fromstring(svg))] == [name, "relu1"]
+    assert cnncalc("report", "net.yaml", "-o", "net.html", cwd=tmp_path).returncode == 0
+    page = (tmp_path / "net.html").read_text()
+    assert page.count("</script>") == 2  # the page's own two: a name never closes one
+    assert page.count("<b ") == 0
+    mermaid = cnncalc("draw", "net.yaml", "--format", "mmd", cwd=tmp_path).stdout.decode()
+    assert '"odd' not in mermaid and "#quot;odd" in mermaid  # a quote would end Mermaid's label
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)

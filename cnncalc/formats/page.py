@@ -190,7 +190,9 @@ def html(page: Page) -> str:
     body = "".join(
         f'<section id="{key}"><h2>{escape(heading)}</h2>\n{content}\n</section>\n' for key, heading, content in sections
     )
-    explain = dumps(page.explain).replace("</", "<\\/")  # never ends the script element early
+    # "<" only ever stands inside JSON strings: as \u003c it can never end the script element
+    # early (</script>) nor open a comment in it (<!--).
+    explain = dumps(page.explain).replace("<", "\\u003c")
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
