@@ -15,7 +15,7 @@ PYTEST := -m pytest -q -m "not slow" -p no:cacheprovider
 # The Pythons `make lock` writes pins for.
 PYTHONS ?= python3.10 python3.11 python3.12 python3.13
 
-.PHONY: run test test-all test-latest test-lower test-torch lock bench fuzz clean
+.PHONY: run test test-all test-latest test-lower test-torch test-browser docs-pictures lock bench fuzz clean
 
 run: $(STAMP)
 	$(BIN)/cnncalc summarize architectures/vgg16.yaml
@@ -49,6 +49,24 @@ test-lower: $(STAMP)
 test-torch: $(STAMP)
 	$(BIN)/python $(PIP) torch==2.13.0
 	$(BIN)/python -m pytest -q -m torch
+
+# The HTML report in headless Chromium (tests/test_browser.py, over the DevTools protocol:
+# no Python package needed). Chromium comes from the system's packages; as root on Debian
+# or Ubuntu this installs it, elsewhere install it yourself (brew install --cask chromium).
+CHROMIUM := $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
+test-browser: $(STAMP)
+ifeq ($(CHROMIUM),)
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y chromium || (apt-get update && apt-get install -y chromium); \
+	else \
+		echo "Chromium is needed: sudo apt-get install chromium (Debian), or install Chrome/Chromium"; exit 1; \
+	fi
+endif
+	$(BIN)/python -m pytest -q -m browser -p no:cacheprovider
+
+# The pictures README shows, screenshots of cnncalc's own SVG and HTML by headless Chromium.
+docs-pictures: $(STAMP)
+	$(BIN)/python scripts/pictures.py
 
 # The mutation fuzzer (tests/fuzz.py) for FUZZ_SECONDS; `make test` runs a few seconds of it.
 FUZZ_SECONDS ?= 300

@@ -212,7 +212,33 @@ def verify() -> None:
         print(line)
 
 
-SECTIONS = {"startup": startup, "forward": forward, "scale": scale, "lint": lint, "verify": verify}
+def draw() -> None:
+    """``cnncalc draw`` (SVG, laid out in pure Python) of the largest zoo networks against
+    ``cnncalc summarize --format json`` of the same file, the baseline: reading, building and
+    analysing the network, which the drawing does too. The goal: DenseNet-121 in under a
+    second, the whole command."""
+    import tempfile
+
+    cnncalc = str(BIN / "cnncalc")
+    files = ("torchvision/densenet121", "resnet152", "googlenet")
+    print("\ndraw: the whole command, median of 10 (baseline: summarize --format json of the same file)")
+    with tempfile.TemporaryDirectory() as folder:
+        commands = {}
+        for name in files:
+            path = f"architectures/{name}.yaml"
+            commands[("summarize (baseline)", name)] = [cnncalc, "summarize", path, "--format", "json"]
+            commands[("draw", name)] = [cnncalc, "draw", path, "-o", str(Path(folder) / "net.svg")]
+        times = median_seconds(commands, runs=10)
+    for name in files:
+        baseline, seconds = times[("summarize (baseline)", name)], times[("draw", name)]
+        goal = "  (goal: < 1 s)" if name == "torchvision/densenet121" else ""
+        print(
+            f"  {name:24} draw {seconds * 1000:6.0f} ms   summarize {baseline * 1000:6.0f} ms   "
+            f"draw/summarize = {seconds / baseline:4.2f}{goal}"
+        )
+
+
+SECTIONS = {"startup": startup, "forward": forward, "scale": scale, "lint": lint, "verify": verify, "draw": draw}
 
 if __name__ == "__main__":
     # `python bench/run.py [SECTION...]`: every section by default.

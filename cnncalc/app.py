@@ -59,10 +59,13 @@ def summarize(
 def verify(file: str, seed: int = 0, batch: int = 1, format_name: str = "table", max_memory: int | None = None) -> int:
     """Runs the NumPy executor and holds the report against it; 1 when any figure disagrees."""
     from .formats import verification
+    from .formats.progress import progress
     from .graph import build
     from .verify import verify_graph
 
-    result = verify_graph(build(network(file)), seed=seed, batch=batch, max_memory=max_memory)
+    graph = build(network(file))
+    with progress("verifying", sys.stderr) as step:  # a bar on a terminal only
+        result = verify_graph(graph, seed=seed, batch=batch, max_memory=max_memory, progress=step)
     verification.write(result, format_name, sys.stdout)
     return 1 if result.mismatches else 0
 
@@ -85,8 +88,10 @@ def check(file: str, format_name: str = "text") -> int:
     return 0 if all(v.correct for v in verdicts) else 1
 
 
-def explain(file: str, layer: str | None = None) -> int:
-    """The worked arithmetic for every figure of one layer, or of all."""
+def explain(file: str, layer: str | None = None, picture: str | None = None) -> int:
+    """The worked arithmetic for every figure of one layer, or of all. ``picture``: "text"
+    adds a picture of each receptive field on the input grid after its arithmetic; "svg"
+    writes those pictures alone, as one SVG."""
     from .errors import UsageError, did_you_mean
     from .formats.homework import write_explain
     from .homework import worked
@@ -99,8 +104,146 @@ def explain(file: str, layer: str | None = None) -> int:
         hint = f' (did you mean "{same_but_case[0]}"?)' if same_but_case else did_you_mean(layer, names)
         raise UsageError(f"{file}: error: no layer named {layer!r}{hint}; the layers: {', '.join(names)}")
     chosen = [item for item in report.layers if layer is None or item.name == layer]
-    write_explain(report, {item.name: worked(item, report) for item in chosen}, sys.stdout)
+    if picture is None:
+        write_explain(report, {item.name: worked(item, report) for item in chosen}, sys.stdout)
+        return 0
+    from .formats import field_picture
+
+    if picture == "svg":
+        sys.stdout.write(field_picture.svg(report, chosen))
+        return 0
+    for item in chosen:
+        write_explain(report, {item.name: worked(item, report)}, sys.stdout)
+        sys.stdout.write(field_picture.text(report, item) + "\n")
     return 0
+
+
+def draw(
+    file: str,
+    output: str | None = None,
+    format_name: str | None = None,
+    depth: int | None = None,
+    color_by: str = "macs",
+    figures: bool = False,
+) -> int:
+    """The layer graph as SVG (laid out here), Graphviz DOT, Mermaid or PNG, to ``output`` or
+    stdout. The format is ``format_name``, else ``output``'s suffix, else SVG."""
+    from .errors import UsageError
+    from .formats import drawing
+    from .formats.diagram import build
+    from .report import analyze_network
+
+    kind = format_name or _drawing_format(output)
+    if kind == "png" and output is None:
+        raise UsageError("error: a PNG goes to a file: give -o NAME.png")
+    diagram = build(analyze_network(network(file)), depth, color_by, figures)
+    if kind == "png":
+        try:
+            data = drawing.png(diagram)
+        except drawing.NoConverter as error:
+            raise UsageError(f"{output}: error: {error}") from None
+        return _write_bytes(data, output)
+    text = {"svg": drawing.svg, "dot": drawing.dot, "mmd": drawing.mermaid}[kind](diagram)
+    return _write_text(text, output)
+
+
+DRAWING_SUFFIXES = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".mmd": "mmd", ".mermaid": "mmd", ".png": "png"}
+
+
+def _drawing_format(output: str | None) -> str:
+    from .errors import UsageError
+
+    if output is None or output == "-":
+        return "svg"
+    suffix = os.path.splitext(output)[1].lower()
+    if suffix not in DRAWING_SUFFIXES:
+        known = ", ".join(DRAWING_SUFFIXES)
+        raise UsageError(
+            f"{output}: error: cannot tell the format from {suffix or 'no suffix'!r}: use {known}, or --format"
+        )
+    return DRAWING_SUFFIXES[suffix]
+
+
+def _write_bytes(data: bytes, output: str) -> int:
+    from .errors import UsageError
+
+    try:
+        with open(output, "wb") as stream:
+            stream.write(data)
+    except OSError as error:
+        raise UsageError(f"{output}: error: cannot write: {error.strerror or error}") from None
+    return 0
+
+
+def report_page(
+    file: str,
+    output: str | None = None,
+    batch: int = 1,
+    dtype: str = "float32",
+    depth: int | None = None,
+    color_by: str = "macs",
+    run_verify: bool = False,
+    optimizer: str = "adam",
+    seed: int = 0,
+    max_memory: int | None = None,
+) -> int:
+    """One self-contained HTML page: the drawing, the table, per-layer charts, receptive
+    fields by depth, memory over inference and a training step, lint's findings and, with
+    ``run_verify``, the verification."""
+    from io import StringIO
+
+    from .formats.diagram import build as build_diagram
+    from .formats.homework import write_explain
+    from .formats.page import Page, html
+    from .graph import build
+    from .homework import check_given, worked
+    from .lint import lint_file
+    from .memory import inference_timeline, training_timeline
+    from .report import analyze
+    from .source import parse as parse_yaml
+    from .source import read_stream
+    from .spec import parse
+
+    if file == "-":
+        text = read_stream(sys.stdin.buffer, STDIN)
+        spec, path = parse(parse_yaml(text, STDIN), STDIN), STDIN
+    else:
+        from .zoo import resolve
+
+        text, path = None, resolve(file)
+        spec = network(file)
+    graph = build(spec)
+    report = analyze(graph, batch, dtype)
+    check_given(graph, report)
+    report = report._replace(file=file if file != "-" else STDIN)  # as the reader named it, not a resolved path
+    diagram = build_diagram(report, depth, color_by)
+    explain = {}
+    for layer in report.layers:
+        stream = StringIO()
+        write_explain(report, {layer.name: worked(layer, report)}, stream)
+        explain[layer.name] = stream.getvalue().rstrip("\n")
+    for node in diagram.nodes:
+        if node.kind == "module":
+            explain[node.key] = "\n\n".join(explain[name] for name in node.members)
+    verification = None
+    if run_verify:
+        from .formats.progress import progress
+        from .verify import verify_graph
+
+        with progress("verifying", sys.stderr) as step:
+            verification = verify_graph(graph, seed=seed, batch=batch, max_memory=max_memory, progress=step)
+    page = Page(
+        report,
+        diagram,
+        explain,
+        tuple(node.name for node in graph.in_order()),
+        tuple(lint_file(path, None, text) or ()),
+        verification,
+        inference_timeline(graph, report),
+        training_timeline(graph, report, optimizer),
+        optimizer,
+    )
+    return _write_text(html(page), output)
 
 
 def run_values(file: str) -> int:
@@ -252,10 +395,12 @@ def lint(
     from .lint.config import Settings
 
     settings = Settings(select, ignore, strict, exclude, config_file)
+    from .formats.progress import progress
     from .source import read_stream
 
     stdin_text = read_stream(sys.stdin.buffer, STDIN) if "-" in paths else None
-    outcome = lint_paths(paths, settings, stdin_text)
+    with progress("linting", sys.stderr) as step:  # a bar on a terminal only
+        outcome = lint_paths(paths, settings, stdin_text, step)
     problems = outcome.problems
     if format_name == "text":
         for path in outcome.missing:

@@ -166,10 +166,84 @@ def check(file: str, format_name: str, output_file) -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--layer", default=None, help="Only this layer.")
+@click.option(
+    "--draw",
+    is_flag=True,
+    help="Picture each layer's receptive field on the input grid: text after the arithmetic, or with -o NAME.svg "
+    "the pictures alone as SVG.",
+)
 @OUTPUT
-def explain(file: str, layer: str | None, output_file) -> None:
+def explain(file: str, layer: str | None, draw: bool, output_file) -> None:
     """The worked arithmetic behind every figure of each layer."""
-    sys.exit(app.run(app.explain, file, layer, output_file=output_file))
+    picture = None
+    if draw:
+        picture = "svg" if output_file is not None and output_file.lower().endswith(".svg") else "text"
+    sys.exit(app.run(app.explain, file, layer, picture, output_file=output_file))
+
+
+DEPTH = click.option(
+    "--depth",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Fold module instances nested deeper than this into one node each (0: every instance one node).",
+)
+COLOR_BY = click.option(
+    "--color-by",
+    type=click.Choice(["macs", "params", "memory", "none"]),
+    default="macs",
+    show_default=True,
+    help="Colour the nodes by this figure (log scale).",
+)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output-file", default=None, help="The file to write: .svg, .png, .dot or .mmd (default: SVG to stdout)."
+)
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["svg", "png", "dot", "mmd"]),
+    default=None,
+    help="Instead of the output file's suffix: svg (laid out by cnncalc), png (needs a converter), dot (Graphviz), "
+    "mmd (Mermaid).",
+)
+@DEPTH
+@COLOR_BY
+@click.option("--figures", is_flag=True, help="Also write each node's parameters and MACs.")
+def draw(file, output_file, format_name, depth, color_by, figures) -> None:
+    """Draw the layer graph, top to bottom, branches side by side, module instances as boxes.
+
+    Each node says its layer's name, type and output shape. SVG needs no other program and is
+    the same bytes every time; PNG converts it with rsvg-convert, cairosvg or Graphviz.
+    """
+    options = (output_file, format_name, depth, color_by, figures)
+    sys.exit(app.run(app.draw, file, *options))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output-file", default=None, help="The HTML file to write (default: stdout).")
+@click.option("--batch", type=BATCH, default=1, show_default=True, help="Examples per batch (memory figures).")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True)
+@DEPTH
+@COLOR_BY
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True)
+@click.option("--verify", "run_verify", is_flag=True, help="Also run the network in NumPy and check every figure.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --verify's random weights and input.")
+@click.option("--max-memory", type=str, default=None, help="--verify refuses runs estimated to need more (8GiB).")
+def report(file, output_file, batch, dtype, depth, color_by, optimizer, run_verify, seed, max_memory) -> None:
+    """One self-contained HTML page about a network: drawing, table, charts, memory, lint.
+
+    The drawing, a sortable table of the layers, per-layer charts of parameters, MACs and
+    memory, receptive field and jump by depth, memory over inference and a training step,
+    lint's findings and (with --verify) the verification. No network access is needed to
+    view it; clicking a layer shows its arithmetic.
+    """
+    limit = None if max_memory is None else parse_size(max_memory, "--max-memory")
+    options = (output_file, batch, dtype, depth, color_by, run_verify, optimizer, seed, limit)
+    sys.exit(app.run(app.report_page, file, *options))
 
 
 @main.command(name="run")

@@ -90,11 +90,14 @@ def run_layer(node, xs, weights_arrays, kernels: Kernels):
         raise SpecError.at(spec.arg_loc(error.arg), f'layer "{node.name}" ({spec.written_type}): {error}') from None
 
 
-def execute(graph, batch: int = 1, seed: int = 0, dtype="float32", inputs=None, keep=(), weights=None) -> Execution:
+def execute(
+    graph, batch: int = 1, seed: int = 0, dtype="float32", inputs=None, keep=(), weights=None, progress=None
+) -> Execution:
     """Runs ``graph`` on a random batch (or on ``inputs``, shaped ``(N, *input)``).
 
     ``keep`` names layers whose output and weight arrays to return (``"all"``: every one).
     ``weights`` (layer -> {array name: array}, e.g. a previous run's) skips making them.
+    ``progress(done, total, what)`` is called after each layer (a progress bar's callback).
     """
     rng = np.random.default_rng(seed)
     if inputs is None:
@@ -110,7 +113,7 @@ def execute(graph, batch: int = 1, seed: int = 0, dtype="float32", inputs=None, 
     runs: dict = {}
     kept: dict = {}
     kept_weights: dict = {}
-    for node in graph.in_order():
+    for done, node in enumerate(graph.in_order(), 1):
         xs = [live[name] for name in node.inputs]
         declared = node.spec.type.weights(node.spec.args, tuple(x.shape[1:] for x in xs))
         arrays = weights[node.name] if weights is not None else make_arrays(declared, rng, dtype, node.spec.args)
@@ -137,4 +140,6 @@ def execute(graph, batch: int = 1, seed: int = 0, dtype="float32", inputs=None, 
                 live_bytes -= live.pop(name).nbytes
         if consumers.get(node.name, 0) == 0:  # nobody reads it: the network's output
             live_bytes -= live.pop(node.name).nbytes
+        if progress is not None:
+            progress(done, len(graph.nodes), "running the network")
     return Execution(tuple(runs[node.name] for node in graph.nodes), kept, kept_weights, peak, weight_bytes)

@@ -35,9 +35,10 @@ OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}
 OPTIMIZER_TEMPORARIES = {"sgd": 0, "momentum": 0, "adam": 2}
 
 
-class Liveness(Record, fields="after peak peak_layer"):
+class Liveness(Record, fields="after peak peak_layer during"):
     """``after``: per layer (file order), bytes alive once it has run; ``peak`` the most alive
-    at once, while ``peak_layer`` runs."""
+    at once, while ``peak_layer`` runs; ``during``: per layer (file order), bytes alive while
+    it runs (its inputs and its output)."""
 
     __slots__ = ()
 
@@ -120,10 +121,12 @@ def liveness(graph, shapes: dict, input_shape: tuple, batch: int, width: int, in
     live = sizes[INPUT_NAME]
     peak, peak_layer = live, INPUT_NAME
     after: dict = {}
+    during: dict = {}
     for node in graph.in_order():
         reuses = inplace and node.spec.type.inplace and len(node.inputs) == 1 and readers[node.inputs[0]] == 1
         if not reuses:
             live += sizes[node.name]
+        during[node.name] = live
         if live > peak:
             peak, peak_layer = live, node.name
         for name in node.inputs:
@@ -133,7 +136,12 @@ def liveness(graph, shapes: dict, input_shape: tuple, batch: int, width: int, in
         after[node.name] = live
         if readers.get(node.name, 0) == 0:  # nobody reads it: the network's output, handed back
             live -= sizes[node.name]
-    return Liveness(tuple(after[node.name] for node in graph.nodes), peak, peak_layer)
+    return Liveness(
+        tuple(after[node.name] for node in graph.nodes),
+        peak,
+        peak_layer,
+        tuple(during[node.name] for node in graph.nodes),
+    )
 
 
 def training(graph, report, batch: int, dtype: str = "float32", optimizer: str = "adam", mixed_precision: bool = False):
@@ -152,6 +160,35 @@ def training(graph, report, batch: int, dtype: str = "float32", optimizer: str =
         weights + optimizer_state + peak.per_example * batch + peak.fixed,
         peak.phase,
         peak.layer,
+    )
+
+
+class Instant(Record, fields="layer phase bytes"):
+    """A moment of a run: while ``layer`` runs in ``phase`` (inference; forward, backward or
+    optimizer step), ``bytes`` held in all."""
+
+    __slots__ = ()
+
+
+def inference_timeline(graph, report, inplace: bool = False) -> tuple:
+    """Activation bytes held while each layer runs, in the order they run (``liveness``
+    for the report's batch and dtype); the most is the report's ``peak_live_bytes``."""
+    shapes = {layer.name: layer.shape for layer in report.layers}
+    live = liveness(graph, shapes, report.input, report.batch, DTYPE_BYTES[report.dtype], inplace)
+    during = dict(zip((node.name for node in graph.nodes), live.during))
+    return tuple(Instant(node.name, "inference", during[node.name]) for node in graph.in_order())
+
+
+def training_timeline(graph, report, optimizer: str = "adam", mixed_precision: bool = False) -> tuple:
+    """Bytes held at each moment of a training step (``training``'s walk, for the report's
+    batch and dtype): weights and optimizer state throughout, with the activations and
+    gradients of that moment. The most is ``training(...).total``."""
+    (weights, _, optimizer_state), _, moments = _step(graph, report, report.dtype, optimizer, mixed_precision)
+    return tuple(
+        Instant(
+            moment.layer, moment.phase, weights + optimizer_state + moment.per_example * report.batch + moment.fixed
+        )
+        for moment in moments
     )
 
 

@@ -93,8 +93,9 @@ def probe_channels(graph) -> int:
     return CHANNEL_CHOICES[0]
 
 
-def measure_fields(graph, expected=None) -> dict:
-    """``{layer name: Measured}`` for every layer of ``graph``.
+def measure_fields(graph, expected=None, progress=None) -> dict:
+    """``{layer name: Measured}`` for every layer of ``graph``. ``progress(done, total,
+    what)`` is called as the probe's passes over each axis finish (a progress bar's callback).
 
     ``expected`` (layer name -> reported field) only decides whether a unit that sees the
     whole input confirms a "global" report; it is never used to compute a measurement. (Nor
@@ -113,7 +114,12 @@ def measure_fields(graph, expected=None) -> dict:
             probe = _probe_graph(graph, spatial, axis, scale, channels)
             if probe is None:
                 break
-            spans = _spans(probe, axis)
+            what = f"measuring receptive fields, axis {axis + 1} of {len(spatial)}" + (
+                f" (x{scale})" if scale > 1 else ""
+            )
+            spans = _spans(
+                probe, axis, None if progress is None else lambda done, total, what=what: progress(done, total, what)
+            )
             reported = _reported(probe, axis)
             if scale == 1:
                 original, original_reported = spans, reported
@@ -183,9 +189,9 @@ def _probe_graph(graph, spatial: tuple, axis: int, scale: int, channels: int):
     return probe
 
 
-def _spans(graph, axis: int) -> dict:
+def _spans(graph, axis: int, tick=None) -> dict:
     """Per layer: ``(lowest, highest)`` input position along ``axis`` reaching each output unit
-    as integer arrays; None for flat layers."""
+    as integer arrays; None for flat layers. ``tick(done, total)`` after each pass."""
     spatial = graph.network.input[1:]
     spans = {node.name: None for node in graph.nodes}
     rng = np.random.default_rng(0)
@@ -195,6 +201,7 @@ def _spans(graph, axis: int) -> dict:
     channels = graph.network.input[0]
     example_bytes = 16 * channels * int(np.prod(spatial)) * 4  # a few live maps each
     chunk = max(1, min(width, CHUNK_BYTES // example_bytes))
+    passes = 2 * -(-width // chunk)
     for kind in ("prefix", "suffix"):
         for first in range(0, width, chunk):
             thresholds = np.arange(first, min(width, first + chunk))
@@ -202,6 +209,8 @@ def _spans(graph, axis: int) -> dict:
             for name, changed in lit.items():
                 if changed.ndim >= 3:
                     spans[name] = _record(spans[name], kind, thresholds, _cross_section(changed, axis))
+            if tick is not None:
+                tick((kind == "suffix") * passes // 2 + first // chunk + 1, passes)
     return spans
 
 

@@ -83,9 +83,10 @@ def verify_file(path: str, seed: int = 0, batch: int = 1, max_memory: int | None
     return verify_graph(build(read(path)), seed, batch, max_memory)
 
 
-def verify_graph(graph, seed: int = 0, batch: int = 1, max_memory: int | None = None) -> Verification:
+def verify_graph(graph, seed: int = 0, batch: int = 1, max_memory: int | None = None, progress=None) -> Verification:
     """Runs ``graph`` in NumPy and checks every figure of its report; raises
-    MemoryLimitError, before allocating anything, when the run would need too much memory."""
+    MemoryLimitError, before allocating anything, when the run would need too much memory.
+    ``progress(done, total, what)`` hears how the run and the probe advance (a progress bar)."""
     from .executor import execute
     from .probe import measure_fields
 
@@ -98,8 +99,8 @@ def verify_graph(graph, seed: int = 0, batch: int = 1, max_memory: int | None = 
             f"{path}: error: running this network would take about {_gib(needed)}, more than the "
             f"{_gib(limit)} allowed; use a smaller input or batch, or raise --max-memory"
         )
-    run = execute(graph, batch=batch, seed=seed)
-    fields = measure_fields(graph, {layer.name: layer.receptive_field for layer in report.layers})
+    run = execute(graph, batch=batch, seed=seed, progress=progress)
+    fields = measure_fields(graph, {layer.name: layer.receptive_field for layer in report.layers}, progress)
     checks = []
     for layer, measured in zip(report.layers, run.layers):
         for name, expected, actual in (

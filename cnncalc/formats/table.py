@@ -10,10 +10,15 @@ needed columns are left out (jump first, then memory, type, RF), with a note say
 
 from __future__ import annotations
 
-from .columns import COLUMNS, rows, title, totals_lines
+from .columns import COLUMNS, Column, rows, title, totals_lines
 
 # Which columns go first when the terminal is too narrow for all of them.
-DROP_ORDER = ("rf_jump", "activation_bytes", "type", "rf_size")
+DROP_ORDER = ("macs_share", "rf_jump", "activation_bytes", "type", "rf_size")
+# The rich table's own column (the plain table, csv and json are a contract and keep theirs):
+# each row's share of the network's MACs, as a bar and a percentage.
+SHARE = Column("macs_share", "MACs %", lambda layer: layer.macs, str, False)
+BAR_WIDTH = 6
+EIGHTHS = "▏▎▍▌▋▊▉"
 # Only layer names wrap (a shape or a count cut in two reads as two numbers), down to this.
 WRAPPING = "name"
 NARROWEST_NAME = 8
@@ -47,15 +52,35 @@ def _write_plain(report, stream, depth) -> None:
         stream.write(f"{label.ljust(label_width)}  {text}\n")
 
 
+def share_bar(part: int, whole: int, largest: int) -> str:
+    """``part`` of ``whole`` as a percentage, after a bar of up to BAR_WIDTH characters (in
+    eighths) that ``largest`` fills; nothing for none.
+
+    >>> share_bar(1, 4, 2), share_bar(0, 4, 2), share_bar(2, 4, 2)
+    ('███     25.0%', '', '██████  50.0%')
+    """
+    if not whole or not part:
+        return ""
+    full, rest = divmod(round(part / largest * BAR_WIDTH * 8), 8)
+    bar = "█" * full + (EIGHTHS[rest - 1] if rest else "")
+    return f"{bar:<{BAR_WIDTH}} {part / whole:>6.1%}"
+
+
 def _write_rich(report, stream, depth) -> None:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text  # cells as Text: layer names are never read as markup
 
     console = Console(file=stream, force_terminal=True)
-    cells = _cells(report, depth)
-    widths = {c.key: max([len(c.header)] + [len(row[i]) for row in cells]) for i, c in enumerate(COLUMNS)}
-    shown = list(COLUMNS)
+    layers = rows(report, depth)
+    columns = (*COLUMNS[:5], SHARE, *COLUMNS[5:])  # the bar beside the MACs it shows
+    largest = max((layer.macs for layer in layers), default=0)
+    cells = [
+        [share_bar(layer.macs, report.totals.macs, largest) if c is SHARE else c.text(c.value(layer)) for c in columns]
+        for layer in layers
+    ]
+    widths = {c.key: max([len(c.header)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)}
+    shown = list(columns)
 
     def needed(columns) -> int:  # each column: its text, a space either side and a rule
         return sum(min(widths[c.key], NARROWEST_NAME) if c.key == WRAPPING else widths[c.key] for c in columns) + (
@@ -73,12 +98,12 @@ def _write_rich(report, stream, depth) -> None:
             table.add_column(c.header, justify=justify, overflow="fold", min_width=min(widths[c.key], NARROWEST_NAME))
         else:
             table.add_column(c.header, justify=justify, no_wrap=True, min_width=widths[c.key])
-    index = [COLUMNS.index(c) for c in shown]
+    index = [columns.index(c) for c in shown]
     for row in cells:
         table.add_row(*(Text(row[i]) for i in index))
     console.print(table)
-    if len(shown) < len(COLUMNS):
-        left_out = ", ".join(c.header for c in COLUMNS if c not in shown)
+    if len(shown) < len(columns):
+        left_out = ", ".join(c.header for c in columns if c not in shown)
         console.print(Text(f"(left out at this width: {left_out}; a wider terminal or --format csv shows them)"))
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")

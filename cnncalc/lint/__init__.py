@@ -214,8 +214,9 @@ class Outcome(Record, fields="problems files missing skipped strict_files"):
     __slots__ = ()
 
 
-def lint_paths(paths, settings=None, stdin_text: str | None = None) -> Outcome:
-    """Lints ``paths`` (``-``: ``stdin_text``) with each file's configuration (lint.config.Settings)."""
+def lint_paths(paths, settings=None, stdin_text: str | None = None, progress=None) -> Outcome:
+    """Lints ``paths`` (``-``: ``stdin_text``) with each file's configuration (lint.config.Settings).
+    ``progress(done, total, what)`` is called as files are done (a progress bar's callback)."""
     from .config import Settings
     from .walk import files_under
 
@@ -230,9 +231,17 @@ def lint_paths(paths, settings=None, stdin_text: str | None = None) -> Outcome:
 
         chunk = max(1, len(jobs) // (workers * 8))
         with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_lint_job, jobs, chunksize=chunk))
+            results = []
+            for result in pool.map(_lint_job, jobs, chunksize=chunk):  # in order, as they come
+                results.append(result)
+                if progress is not None:
+                    progress(len(results), len(jobs), "linting")
     else:
-        results = [_lint_job(job) for job in jobs]
+        results = []
+        for job in jobs:
+            results.append(_lint_job(job))
+            if progress is not None:
+                progress(len(results), len(jobs), "linting")
     problems = [Problem(path, 1, 1, "io", "error", "no such file, directory or match") for path in missing]
     skipped, strict = [], set()
     for (path, config, _), result in zip(jobs, results):
