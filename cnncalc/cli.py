@@ -93,43 +93,15 @@ def summarize(
 
 
 def parse_size(text: str, option: str = "size") -> int:
-    """``24GiB``, ``512MiB``, ``2G`` or a number of bytes."""
-    units = {
-        "": 1,
-        "k": 2**10,
-        "kb": 10**3,
-        "kib": 2**10,
-        "m": 2**20,
-        "mb": 10**6,
-        "mib": 2**20,
-        "g": 2**30,
-        "gb": 10**9,
-        "gib": 2**30,
-        "t": 2**40,
-        "tb": 10**12,
-        "tib": 2**40,
-    }
-    number = text.strip().rstrip("bBiIkKmMgGtT ")
-    unit = text.strip()[len(number) :].strip().lower()
-    whole, _, fraction = number.partition(".")
-    # Plain decimals only: not inf, nan, 1e400, -1 or 1_000 (all of which float() reads).
-    if (
-        unit in units
-        and 0 < len(number) <= 40
-        and (whole or fraction)
-        and all(part.isascii() and part.isdecimal() for part in (whole, fraction) if part)
-    ):
-        from fractions import Fraction  # exact: 0.5GiB is 536870912 bytes, not a float's idea of it
+    """``24GiB``, ``512MiB``, ``2G`` or a number of bytes (memory.size_bytes)."""
+    from .memory import size_bytes
 
-        size = int(Fraction(number) * units[unit])
-        if size <= MAX_SIZE:
-            return size
-    raise click.BadParameter(
-        f"{text!r} is not a size such as 8GiB, 512MiB or 1000000 (at most 1024TiB)", param_hint=option
-    )
-
-
-MAX_SIZE = 2**50  # bytes: 1024 TiB, beyond any machine's memory
+    size = size_bytes(text)
+    if size is None:
+        raise click.BadParameter(
+            f"{text!r} is not a size such as 8GiB, 512MiB or 1000000 (at most 1024TiB)", param_hint=option
+        )
+    return size
 
 
 @main.command()
@@ -367,3 +339,38 @@ def import_command(file: str, output: str | None) -> None:
 def export_command(file: str, to: str, output: str | None) -> None:
     """Write the network for a framework: `--to pytorch` gives a standalone nn.Module file."""
     sys.exit(app.run(app.export_model, file, to, output))
+
+
+@main.command(name="diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--batch", type=BATCH, default=1, show_default=True, help="Examples per batch (memory figures).")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True)
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True)
+@click.option(
+    "--budget", default=None, help="A memory size (24GiB): also the largest batch that fits, before and after."
+)
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text (a rich table on a terminal, plain when piped), markdown (a pull-request comment), json.",
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Budgets from this TOML file only.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, as `git diff --exit-code`.")
+@OUTPUT
+@COLOR
+def diff_command(old, new, batch, dtype, optimizer, budget, format_name, config_file, exit_code, output_file, color):
+    """What changed from OLD to NEW: layers added, removed and changed, the totals, memory
+    and receptive field, and the verdict of NEW's budgets ([tool.cnncalc.budgets]).
+
+    OLD or NEW may be a revision of a file in git, REV:path (`cnncalc diff HEAD~1:net.yaml
+    net.yaml`; the path from the repository's top, or ./path from here). Exit 0 within the
+    budgets (changed or not), 1 over a budget (or any change with --exit-code), 2 when a
+    file cannot be used.
+    """
+    limit = None if budget is None else parse_size(budget, "--budget")
+    options = (batch, dtype, optimizer, limit, format_name, config_file, exit_code, color)
+    sys.exit(app.run(app.diff, old, new, *options, output_file=output_file))

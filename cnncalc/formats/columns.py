@@ -146,3 +146,53 @@ def totals_lines(report) -> list:
         ),
     ]
     return lines
+
+
+def without_empty_columns(rows: list, numeric) -> tuple:
+    """``(rows, numeric)`` without the columns that are empty below the header."""
+    keep = [i for i in range(len(rows[0])) if any(row[i] for row in rows[1:])] if len(rows) > 1 else range(len(rows[0]))
+    return [tuple(row[i] for i in keep) for row in rows], tuple(numeric[i] for i in keep)
+
+
+def aligned(rows: list, numeric) -> list:
+    """Plain-text lines of a table: ``rows[0]`` the header, underlined; columns whose
+    ``numeric`` flag is set right-aligned, the others left."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [cell.rjust(w) if right else cell.ljust(w) for cell, w, right in zip(row, widths, numeric)]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def rich_table(rows: list, numeric, styles=None, title: str | None = None):
+    """The same table for rich (a terminal): ``rows[0]`` the header, ``styles`` one rich style
+    (or None) per row below it. Cells are Text, never read as markup."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=None if title is None else Text(title), title_justify="left", header_style="bold")
+    for header, right in zip(rows[0], numeric):
+        table.add_column(header, justify="right" if right else "left", no_wrap=right, overflow="fold")
+    for row, style in zip(rows[1:], styles or [None] * (len(rows) - 1)):
+        table.add_row(*(Text(cell) for cell in row), style=style)
+    return table
+
+
+def signed(n: int) -> str:
+    """A change in a count: ``+5,309,696``, ``-1,024``, ``0``."""
+    return f"{n:+,}" if n else "0"
+
+
+def signed_bytes(n: int) -> str:
+    """A change in bytes: ``+3.06 MiB``, ``-512 B``, ``0``."""
+    return ("+" if n > 0 else "-") + bytes_text(abs(n)) if n else "0"
+
+
+def percent_text(before, after) -> str:
+    """``(+3.84%)``, or ``(new)`` from nothing; empty without a change."""
+    if before == after or before is None or after is None:
+        return ""
+    return "(new)" if not before else f"({(after - before) * 100 / before:+.3g}%)"

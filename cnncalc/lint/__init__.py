@@ -37,10 +37,16 @@ ENGINE_RULES = {
 # The linter's own rules: rule id -> (severity, what). A suppression comment cannot name an
 # engine error: what the engine refuses, summarize refuses too, so no comment hides it.
 BAD_SUPPRESSION = "bad-suppression"
+BUDGET = "budget"  # a network over a budget of its configuration (cnncalc.budget)
 INTERNAL = "internal"  # the rule of a file cnncalc itself failed on: a bug, reported as an error
 LINTER_RULES = {
     INTERNAL: ("error", "cnncalc itself failed on the file: a bug in cnncalc, to report"),
     "io": ("error", "a path that matches nothing, or a file that cannot be read"),
+    BUDGET: (
+        "error",
+        "a figure over a limit set in [tool.cnncalc.budgets]: parameters, MACs, inference or training memory, "
+        "the largest batch, a layer's receptive field",
+    ),
     BAD_SUPPRESSION: (
         "warning",
         "a suppression comment naming an unknown rule, or an engine error, which no comment silences",
@@ -141,6 +147,14 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
         for (line, column), messages in found.items():
             more = f" (and {len(messages) - 1} more like it from the same line)" if len(messages) > 1 else ""
             problems.append(Problem(path, line, column, rule.ID, rule.SEVERITY, messages[0] + more))
+    if config.options.get("budgets") and (config.select is None or BUDGET in config.select):
+        from ..budget import check_all
+
+        for check in check_all(config.options["budgets"], graph, report):
+            if check.over:
+                problems.append(
+                    Problem(path, check.loc.line or 1, check.loc.column or 1, BUDGET, "error", check.message)
+                )
     return _filter(problems, text, config, path)
 
 
