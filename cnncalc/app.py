@@ -516,3 +516,52 @@ def budgets_for(path: str, config_file: str | None = None) -> tuple:
     from .lint.config import BUDGETS, Settings
 
     return Settings(config_file=config_file).for_path(path).options.get(BUDGETS, ())
+
+
+def sweep(
+    file: str,
+    inputs: str | None = None,
+    batches: str | None = None,
+    params=(),
+    batch: int = 1,
+    dtype: str = "float32",
+    optimizer: str = "adam",
+    budget: int | None = None,
+    layer: str | None = None,
+    format_name: str = "table",
+    color: str = "auto",
+) -> int:
+    """The headline figures over a sweep of input sizes, batches and parameters (cnncalc.sweep)."""
+    from .errors import UsageError
+    from .formats import sweep as sweep_format
+    from .sweep import Axis, parameter, sizes, sweep, values
+
+    axes = [parameter(text) for text in params]
+    if inputs is not None:
+        axes.append(Axis("input", sizes(inputs)))
+    if batches is not None:
+        axes.append(Axis("batch", values(batches, "--batch")))
+    if not axes:
+        raise UsageError("give what to sweep: --input SIZES, --batch SIZES or --param NAME=VALUES")
+    names = [axis.name for axis in axes]
+    if len(set(names)) < len(names):
+        raise UsageError(f"--param: {next(n for n in names if names.count(n) > 1)!r} is swept twice")
+    result = sweep(file, _document(file), tuple(axes), batch, dtype, optimizer, budget, layer)
+    sweep_format.write(result, format_name, sys.stdout, color)
+    return 0
+
+
+def _document(file: str):
+    """The YAML document of an architecture file (a zoo name, ``-``), read and parsed once."""
+    from .source import load, read_stream
+    from .source import parse as parse_yaml
+
+    if file == "-":
+        return parse_yaml(read_stream(sys.stdin.buffer, STDIN), STDIN)
+    if file.lower().endswith(".onnx"):  # read as the architecture file `cnncalc import` writes
+        from .interop.onnx import document_text
+
+        return parse_yaml(document_text(file), file)
+    from .zoo import resolve
+
+    return load(resolve(file))

@@ -374,3 +374,38 @@ def diff_command(old, new, batch, dtype, optimizer, budget, format_name, config_
     limit = None if budget is None else parse_size(budget, "--budget")
     options = (batch, dtype, optimizer, limit, format_name, config_file, exit_code, color)
     sys.exit(app.run(app.diff, old, new, *options, output_file=output_file))
+
+
+@main.command(name="sweep")
+@click.argument("file")
+@click.option("--input", "inputs", default=None, help="Input sizes: 224, 128..512/32, 160,192,224 or 224x320.")
+@click.option("--batch", "batches", default=None, help="Batches: 1..64*2 (doubling), 1..8/1, or 1,8,32.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    help="A parameter of the file (top-level params:, or MODULE.NAME) and its values: width=0.5,0.75,1.0.",
+)
+@click.option("--at-batch", "batch", type=BATCH, default=1, show_default=True, help="The batch when not swept.")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True)
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True)
+@click.option("--budget", default=None, help="A memory size (24GiB): also the largest training batch that fits.")
+@click.option("--layer", default=None, help="Whose receptive field to show (default: the last non-global one).")
+@click.option(
+    "--format", "format_name", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@OUTPUT
+@COLOR
+def sweep_command(
+    file, inputs, batches, params, batch, dtype, optimizer, budget, layer, format_name, output_file, color
+):
+    """How MACs, parameters, memory, the largest batch and the receptive field change with
+    the input size, the batch or a parameter, and which settings are invalid and why.
+
+    \b
+    cnncalc sweep resnet50 --input 64..512/32
+    cnncalc sweep mobilenet_v1 --param width=0.25,0.5,0.75,1 --input 128..224/32
+    """
+    limit = None if budget is None else parse_size(budget, "--budget")
+    options = (inputs, batches, params, batch, dtype, optimizer, limit, layer, format_name, color)
+    sys.exit(app.run(app.sweep, file, *options, output_file=output_file))
