@@ -243,6 +243,7 @@ def lint(
     statistics: bool = False,
     quiet: bool = False,
     color: str = "auto",
+    extend_select=(),
 ) -> int:
     """Lints files and directories: 0 no errors (no warnings either with ``strict``), 1 some,
     2 when nothing could be read. ``-`` reads standard input."""
@@ -251,7 +252,7 @@ def lint(
     from .lint import lint_paths, rule_table
     from .lint.config import Settings
 
-    settings = Settings(select, ignore, strict, exclude, config_file)
+    settings = Settings(select, ignore, strict, exclude, config_file, extend_select)
     from .source import read_stream
 
     stdin_text = read_stream(sys.stdin.buffer, STDIN) if "-" in paths else None

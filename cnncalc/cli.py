@@ -264,6 +264,12 @@ def comma_list(ctx, param, values) -> tuple:
     "--format", "format_name", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True
 )
 @click.option("--select", multiple=True, callback=comma_list, help="Only these rules (a,b or repeated; default: all).")
+@click.option(
+    "--extend-select",
+    multiple=True,
+    callback=comma_list,
+    help="These rules too, on top of the selection (rules off by default: `cnncalc rules` marks them).",
+)
 @click.option("--ignore", multiple=True, callback=comma_list, help="Not these rules (a,b or repeated).")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option(
@@ -276,16 +282,29 @@ def comma_list(ctx, param, values) -> tuple:
 @OUTPUT
 @COLOR
 def lint(
-    paths, format_name, select, ignore, strict, exclude, config_file, exit_zero, statistics, quiet, output_file, color
+    paths,
+    format_name,
+    select,
+    extend_select,
+    ignore,
+    strict,
+    exclude,
+    config_file,
+    exit_zero,
+    statistics,
+    quiet,
+    output_file,
+    color,
 ):
     """Check architecture files (files, directories, globs; - for standard input) as CI would:
     exit 1 on errors.
 
     `cnncalc rules` lists the rules with their examples. Configure in pyproject.toml under
-    [tool.cnncalc.lint]; silence a line with `# cnncalc: ignore[rule-id]`.
+    [tool.cnncalc.lint]; silence a line with `# cnncalc: ignore[rule-id]`. Budgets set in
+    [tool.cnncalc.budgets] are checked too (rule budget).
     """
     options = (list(select) or None, ignore, strict, exclude, config_file, exit_zero, statistics, quiet, color)
-    sys.exit(app.run(app.lint, list(paths), format_name, *options, output_file=output_file))
+    sys.exit(app.run(app.lint, list(paths), format_name, *options, extend_select, output_file=output_file))
 
 
 @main.command()

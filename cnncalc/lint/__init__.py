@@ -65,7 +65,7 @@ class Problem(Record, fields="file line column rule severity message"):
 
 
 class Config(Record, fields="select ignore options strict include exclude"):
-    """Which rules run (``select``: None for all) and their options (``dominant-layer``'s share...);
+    """Which rules run (``select``: None for those on by default) and their options (``dominant-layer``'s share...);
     ``strict``: warnings fail too; ``include``/``exclude``: what a directory walk reads
     (see lint.config and lint.walk)."""
 
@@ -84,8 +84,24 @@ def rule_table() -> dict:
     """rule id -> (severity, one-line rationale), for SARIF and ``cnncalc rules``."""
     table = {rule: ("error", text) for rule, text in ENGINE_RULES.items()}
     table.update(LINTER_RULES)
-    table.update({rule.ID: (rule.SEVERITY, rule.RATIONALE) for rule in RULES})
+    table.update({rule.ID: (rule.SEVERITY, rule.RATIONALE + _off_note(rule)) for rule in RULES})
     return table
+
+
+def off_by_default() -> list:
+    """The rules that run only when selected (``--select``, ``--extend-select``): those whose
+    false alarms on real networks outnumber their findings (a rule module's ``DEFAULT = False``)."""
+    return [rule.ID for rule in RULES if not getattr(rule, "DEFAULT", True)]
+
+
+def on_by_default() -> list:
+    """Every rule id a plain ``cnncalc lint`` reports."""
+    off = set(off_by_default())
+    return [rule for rule in all_rule_ids() if rule not in off]
+
+
+def _off_note(rule) -> str:
+    return "" if getattr(rule, "DEFAULT", True) else " (off by default: --extend-select turns it on)"
 
 
 def is_architecture(document) -> bool:
@@ -141,6 +157,8 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
 
     context = Context(path, text, graph, report, config.options, rows(graph, report))
     for rule in RULES:
+        if config.select is None and not getattr(rule, "DEFAULT", True):
+            continue  # off by default, and not selected
         found: dict = {}  # a line of a module or repeat speaks for every instance of it
         for line, column, message in rule.check(context):
             found.setdefault((line, column), []).append(message)

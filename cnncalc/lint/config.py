@@ -1,7 +1,8 @@
 """``[tool.cnncalc.lint]``: the configuration of ``cnncalc lint``, merged with the command line.
 
 [tool.cnncalc.lint]
-select = ["shape", "graph", "stride-leaves-input-unused"]   # default: every rule
+select = ["shape", "graph", "stride-leaves-input-unused"]   # default: every rule on by default
+extend-select = ["head-field-smaller-than-input"]           # and these too (rules off by default)
 ignore = ["dominant-layer"]
 strict = true                                               # warnings fail too
 include = ["models/**/*.yaml"]                              # what a directory walk lints
@@ -60,6 +61,7 @@ def _share(value) -> str | None:
 
 KEYS = {
     "select": _rules,
+    "extend-select": _rules,
     "ignore": _rules,
     "strict": _flag,
     "include": _patterns,
@@ -72,15 +74,16 @@ KEYS = {
 class Settings:
     """The command line's part: merged into the configuration found for each file."""
 
-    def __init__(self, select=None, ignore=(), strict=False, exclude=(), config_file=None):
+    def __init__(self, select=None, ignore=(), strict=False, exclude=(), config_file=None, extend_select=()):
         self.select = list(select) if select else None
+        self.extend_select = tuple(extend_select)
         self.ignore = tuple(ignore)
         self.strict = strict
         self.exclude = tuple(exclude)
         self.config_file = config_file
         self._tables: dict = {}  # folder -> (table, folder of its file)
         self._given = None if config_file is None else read(config_file)
-        for rule in [*(self.select or []), *self.ignore]:
+        for rule in [*(self.select or []), *self.ignore, *self.extend_select]:
             check_rule(rule, "cnncalc lint", "--select/--ignore: ")
 
     def for_path(self, path: str) -> Config:
@@ -91,6 +94,11 @@ class Settings:
             folder = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
             table, root = self._discover(folder)
         select = self.select if self.select is not None else table.get("select")
+        extend = (*table.get("extend-select", ()), *self.extend_select)
+        if extend:  # ruff's extend-select: these on top of the selection (of the rules on by default)
+            from . import on_by_default
+
+            select = (*(on_by_default() if select is None else select), *extend)
         options = {key: table[key] for key in OPTIONS if key in table}
         if table.get(BUDGETS):
             from ..budget import matching
@@ -184,7 +192,7 @@ def read(path: str, quiet: bool = False) -> dict | None:
         problem = KEYS[key](value)
         if problem is not None:
             raise UsageError(f"{_where(path, text, key)}: error: {name} {key}: {problem}; got {_toml(value)}")
-        if key in ("select", "ignore"):
+        if key in ("select", "ignore", "extend-select"):
             for rule in value:
                 check_rule(rule, _where(path, text, key), f"{name} {key}: ")
     if "budgets" in section:
