@@ -479,7 +479,7 @@ def diff(
     sides = []
     for file in (old, new):
         graph = build(versioned_network(file))
-        sides.append((graph, analyze(graph, batch, dtype)))
+        sides.append((graph, analyze(graph, batch, dtype)._replace(file=file)))  # named as given: vgg16, HEAD:x
     budgets = budgets_for(_path_of(new), config_file)
     result = compare(*sides, optimizer, budget, budgets)
     diff_format.write(result, format_name, sys.stdout, color)

@@ -278,3 +278,10 @@ def test_text_is_the_same_layers_as_json():
     old = textwrap.dedent(BASE)
     result = diff_of(old, old.replace("fc: 10", "fc: 20"))
     assert [row.name for row in result.rows if row.status == CHANGED] == ["head"]
+
+
+def test_on_a_terminal_the_tables_are_rich():
+    result = cnncalc("diff", "vgg16", "vgg19", "--color", "always", "--budget", "24GiB")
+    assert result.returncode == 0 and "\x1b[" in result.stdout and "conv3_4" in result.stdout
+    sweep = cnncalc("sweep", "vgg16", "--input", "16,32", "--color", "always")
+    assert sweep.returncode == 0 and "\x1b[" in sweep.stdout and "invalid" in sweep.stdout

@@ -168,8 +168,17 @@ def budget_lines(result) -> list:
     lines = []
     for check in result.budgets:
         mark = "OVER" if check.over else "ok"
-        lines.append(f"{mark:4}  {check.message}")
+        lines.append(f"{mark:4}  {check.message}{_before(check)}")
     return lines
+
+
+def _before(check) -> str:
+    """The old version's figure, where it differs."""
+    if check.before is None or check.before == check.after:
+        return ""
+    if isinstance(check.before, tuple):
+        return f"; before: {'x'.join(map(str, check.before))}"
+    return f"; before: {check.before:,}" if isinstance(check.before, int) else f"; before: {check.before}"
 
 
 def verdict_text(result) -> str | None:
@@ -233,5 +242,5 @@ def _markdown(result, stream) -> None:
         out += ["", note]
     if result.budgets:
         out += ["", f"**{verdict_text(result)}**", ""]
-        out += [f"- {'**over**' if c.over else 'ok'}: {cell(c.message)}" for c in result.budgets]
+        out += [f"- {'**over**' if c.over else 'ok'}: {cell(c.message + _before(c))}" for c in result.budgets]
     stream.write("\n".join(out) + "\n")
