@@ -11,7 +11,7 @@ from .columns import (
     count_text,
     field_text,
     percent_text,
-    rich_table,
+    print_table,
     shape_text,
     signed,
     signed_bytes,
@@ -203,10 +203,10 @@ def _text(result, stream, rich: bool) -> None:
         console.print(Text(notes[0]))
         if len(layers) > 1:
             styles = [STYLES[row.status] for row in result.rows if row.status in MARKS]
-            console.print(rich_table(layers, numeric, styles))
+            print_table(console, layers, numeric, styles)
         for line in filter(None, [field_note(result)]):
             console.print(Text(line))
-        console.print(rich_table(totals, (False, True, True, True)))
+        print_table(console, totals, (False, True, True, True))
         for line in budget_lines(result):
             console.print(Text(line, style="red" if line.startswith("OVER") else None))
         verdict = verdict_text(result)

@@ -3,7 +3,7 @@ piped), CSV with raw figures, or JSON (``Sweep.to_dict``)."""
 
 from __future__ import annotations
 
-from .columns import aligned, bytes_text, count_text, field_text, rich_table
+from .columns import aligned, bytes_text, count_text, field_text, print_table
 from .json import dumps
 
 
@@ -32,12 +32,23 @@ def field_header(result) -> str:
 
 
 def header(result) -> list:
-    swept = {axis.name for axis in result.axes}
-    at = "" if "batch" in swept else f" (batch {result.batch})"
-    cells = [*(axis.name for axis in result.axes), "params", "MACs", f"inference{at}", f"training{at}"]
+    cells = [*(axis.name for axis in result.axes), "params", "MACs", "inference", "training"]
     if result.budget is not None:
-        cells.append(f"largest batch in {bytes_text(result.budget)}")
+        cells.append("largest batch")
     return [*cells, field_header(result), ""]
+
+
+def title(result) -> str:
+    """What the columns measure (the table's headers are kept short for narrow terminals)."""
+    swept = {axis.name for axis in result.axes}
+    at = "" if "batch" in swept else f"batch {result.batch}, "
+    text = (
+        f"{result.name or result.file}: {at}{result.dtype}; inference: weights and the peak of live activations; "
+        f"training: one step with {result.optimizer}"
+    )
+    if result.budget is not None:
+        text += f"; largest batch: training, in {bytes_text(result.budget)}"
+    return text
 
 
 def rows(result) -> list:
@@ -65,20 +76,25 @@ def rows(result) -> list:
 def _table(result, stream, rich: bool) -> None:
     cells = [header(result), *rows(result)]
     numeric = [True] * (len(cells[0]) - 1) + [False]
-    title = (
-        f"{result.name or result.file}, {result.dtype}; inference: weights and the peak of live activations; "
-        f"training: one step with {result.optimizer}"
-    )
+    heading = title(result)
     if not any(row[-1] for row in cells[1:]):  # no invalid point: no note column
         cells = [row[:-1] for row in cells]
         numeric = numeric[:-1]
     if rich:
         from rich.console import Console
+        from rich.text import Text
 
+        console = Console(file=stream, force_terminal=True)
         styles = ["red" if point.figures is None else None for point in result.points]
-        Console(file=stream, force_terminal=True).print(rich_table(cells, numeric, styles, title))
+        notes = [row[len(result.axes) :] and row[-1] for row in cells[1:]] if len(cells[0]) > len(header(result)) - 1 else []
+        table_cells = [row[:-1] for row in cells] if notes else cells
+        print_table(console, table_cells, numeric[: len(table_cells[0])], styles, heading)
+        for point, note in zip(result.points, notes):  # below the table: a narrow column would hide them
+            if note:
+                settings = ", ".join(f"{axis.name} {_setting(v)}" for axis, v in zip(result.axes, point.settings))
+                console.print(Text(f"{settings}: {note}", style="red"))
         return
-    stream.write(title + "\n\n" + "\n".join(aligned(cells, numeric)) + "\n")
+    stream.write(heading + "\n\n" + "\n".join(aligned(cells, numeric)) + "\n")
 
 
 CSV_FIGURES = (
