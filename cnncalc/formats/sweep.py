@@ -86,7 +86,11 @@ def _table(result, stream, rich: bool) -> None:
 
         console = Console(file=stream, force_terminal=True)
         styles = ["red" if point.figures is None else None for point in result.points]
-        notes = [row[len(result.axes) :] and row[-1] for row in cells[1:]] if len(cells[0]) > len(header(result)) - 1 else []
+        notes = (
+            [row[len(result.axes) :] and row[-1] for row in cells[1:]]
+            if len(cells[0]) > len(header(result)) - 1
+            else []
+        )
         table_cells = [row[:-1] for row in cells] if notes else cells
         print_table(console, table_cells, numeric[: len(table_cells[0])], styles, heading)
         for point, note in zip(result.points, notes):  # below the table: a narrow column would hide them
