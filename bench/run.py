@@ -238,7 +238,65 @@ def draw() -> None:
         )
 
 
-SECTIONS = {"startup": startup, "forward": forward, "scale": scale, "lint": lint, "verify": verify, "draw": draw}
+def sweep() -> None:
+    """``cnncalc sweep resnet50 --input 64..512/32`` (15 sizes; goal: well under a second), against
+    one ``summarize`` of ResNet-50 and ``python -c pass``; and in one process, the sweep as
+    written (read and built once, propagated per size) against reading the file anew per size."""
+    python, cnncalc = str(BIN / "python"), str(BIN / "cnncalc")
+    commands = {
+        "python -c pass (baseline)": [python, "-c", "pass"],
+        "cnncalc summarize resnet50 --format json": [cnncalc, "summarize", "resnet50", "--format", "json"],
+        "cnncalc sweep resnet50 --input 64..512/32": [cnncalc, "sweep", "resnet50", "--input", "64..512/32"],
+    }
+    medians = median_seconds(commands, runs=10)
+    print("\nsweep: ResNet-50 at 15 input sizes (median of 10, interleaved)")
+    for name, seconds in medians.items():
+        print(f"  {name:44} {seconds * 1000:7.1f} ms")
+    one = medians["cnncalc summarize resnet50 --format json"]
+    whole = medians["cnncalc sweep resnet50 --input 64..512/32"]
+    print(f"  sweep of 15 sizes: {whole:.2f} s (goal: well under 1 s), {whole / one:.1f}x one summarize")
+    # CPU time, which other work on a shared machine does not stretch as it does the wall clock.
+    import resource
+
+    cpu = []
+    for _ in range(5):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(commands["cnncalc sweep resnet50 --input 64..512/32"], stdout=subprocess.DEVNULL, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    print(f"  its CPU time (user + system, median of 5): {statistics.median(cpu):.2f} s")
+    code = (
+        "import time\n"
+        "from cnncalc import source, spec, graph, report, headline\n"
+        "from cnncalc.sweep import Axis, sweep\n"
+        "path = 'architectures/resnet50.yaml'\n"
+        "sizes = tuple(range(64, 513, 32))\n"
+        "start = time.perf_counter(); sweep(path, source.load(path), (Axis('input', sizes),))\n"
+        "once = time.perf_counter() - start\n"
+        "start = time.perf_counter()\n"
+        "for size in sizes:\n"
+        "    network = spec.read(path)\n"
+        "    built = graph.build(network._replace(input=(3, size, size)))\n"
+        "    headline.headline(built, report.analyze(built))\n"
+        "print(once, time.perf_counter() - start)\n"
+    )
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    once, anew = (float(value) for value in out.stdout.split())
+    print(
+        f"  in one process: read and built once {once * 1000:.0f} ms, read and built per size {anew * 1000:.0f} ms "
+        f"({anew / once:.2f}x)"
+    )
+
+
+SECTIONS = {
+    "startup": startup,
+    "forward": forward,
+    "scale": scale,
+    "lint": lint,
+    "verify": verify,
+    "draw": draw,
+    "sweep": sweep,
+}
 
 if __name__ == "__main__":
     # `python bench/run.py [SECTION...]`: every section by default.

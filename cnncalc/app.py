@@ -386,6 +386,7 @@ def lint(
     statistics: bool = False,
     quiet: bool = False,
     color: str = "auto",
+    extend_select=(),
 ) -> int:
     """Lints files and directories: 0 no errors (no warnings either with ``strict``), 1 some,
     2 when nothing could be read. ``-`` reads standard input."""
@@ -394,7 +395,7 @@ def lint(
     from .lint import lint_paths, rule_table
     from .lint.config import Settings
 
-    settings = Settings(select, ignore, strict, exclude, config_file)
+    settings = Settings(select, ignore, strict, exclude, config_file, extend_select)
     from .formats.progress import progress
     from .source import read_stream
 
@@ -611,3 +612,115 @@ def export_model(file: str, to: str, output: str | None = None) -> int:
 
     graph = build(read(file))
     return _write_text(pytorch_source(graph, analyze(graph)), output)
+
+
+def diff(
+    old: str,
+    new: str,
+    batch: int = 1,
+    dtype: str = "float32",
+    optimizer: str = "adam",
+    budget: int | None = None,
+    format_name: str = "text",
+    config_file: str | None = None,
+    exit_code: bool = False,
+    color: str = "auto",
+) -> int:
+    """Two versions of a network compared (cnncalc.diff), held to the new one's budgets: 0
+    within them (or none set), 1 over one, or with ``exit_code`` any change (as ``git diff
+    --exit-code``), 2 when a file cannot be used. OLD or NEW may be ``REV:path``, read from git."""
+    from .diff import compare
+    from .formats import diff as diff_format
+    from .graph import build
+    from .report import analyze
+
+    sides = []
+    for file in (old, new):
+        graph = build(versioned_network(file))
+        sides.append((graph, analyze(graph, batch, dtype)._replace(file=file)))  # named as given: vgg16, HEAD:x
+    budgets = budgets_for(_path_of(new), config_file)
+    result = compare(*sides, optimizer, budget, budgets)
+    diff_format.write(result, format_name, sys.stdout, color)
+    from .budget import verdict
+
+    return 1 if verdict(result.budgets) == "over" or (exit_code and result.changed) else 0
+
+
+def versioned_network(file: str):
+    """``network(file)``, or for ``REV:path`` (when no such file exists) the file as git has it
+    in that revision: ``HEAD~1:models/net.yaml`` (path from the repository's top) or
+    ``main:./net.yaml`` (from the working folder)."""
+    from .git import is_revision, read_revision
+    from .source import parse as parse_yaml
+    from .spec import parse
+
+    if not is_revision(file):
+        return network(file)
+    return parse(parse_yaml(read_revision(file), file), file)
+
+
+def _path_of(file: str) -> str:
+    """The file whose configuration applies: a zoo network's file, a revision's path."""
+    from .git import is_revision
+    from .zoo import resolve
+
+    if is_revision(file):
+        return file.partition(":")[2]
+    return resolve(file) if file != "-" else "."
+
+
+def budgets_for(path: str, config_file: str | None = None) -> tuple:
+    """The budgets (budget.Budget) of the configuration that governs ``path`` (lint's: the
+    nearest pyproject.toml with a [tool.cnncalc] table, or ``config_file``)."""
+    from .lint.config import BUDGETS, Settings
+
+    return Settings(config_file=config_file).for_path(path).options.get(BUDGETS, ())
+
+
+def sweep(
+    file: str,
+    inputs: str | None = None,
+    batches: str | None = None,
+    params=(),
+    batch: int = 1,
+    dtype: str = "float32",
+    optimizer: str = "adam",
+    budget: int | None = None,
+    layer: str | None = None,
+    format_name: str = "table",
+    color: str = "auto",
+) -> int:
+    """The headline figures over a sweep of input sizes, batches and parameters (cnncalc.sweep)."""
+    from .errors import UsageError
+    from .formats import sweep as sweep_format
+    from .sweep import Axis, parameter, sizes, sweep, values
+
+    axes = [parameter(text) for text in params]
+    if inputs is not None:
+        axes.append(Axis("input", sizes(inputs)))
+    if batches is not None:
+        axes.append(Axis("batch", values(batches, "--batch")))
+    if not axes:
+        raise UsageError("give what to sweep: --input SIZES, --batch SIZES or --param NAME=VALUES")
+    names = [axis.name for axis in axes]
+    if len(set(names)) < len(names):
+        raise UsageError(f"--param: {next(n for n in names if names.count(n) > 1)!r} is swept twice")
+    result = sweep(file, _document(file), tuple(axes), batch, dtype, optimizer, budget, layer)
+    sweep_format.write(result, format_name, sys.stdout, color)
+    return 0
+
+
+def _document(file: str):
+    """The YAML document of an architecture file (a zoo name, ``-``), read and parsed once."""
+    from .source import load, read_stream
+    from .source import parse as parse_yaml
+
+    if file == "-":
+        return parse_yaml(read_stream(sys.stdin.buffer, STDIN), STDIN)
+    if file.lower().endswith(".onnx"):  # read as the architecture file `cnncalc import` writes
+        from .interop.onnx import document_text
+
+        return parse_yaml(document_text(file), file)
+    from .zoo import resolve
+
+    return load(resolve(file))

@@ -93,43 +93,15 @@ def summarize(
 
 
 def parse_size(text: str, option: str = "size") -> int:
-    """``24GiB``, ``512MiB``, ``2G`` or a number of bytes."""
-    units = {
-        "": 1,
-        "k": 2**10,
-        "kb": 10**3,
-        "kib": 2**10,
-        "m": 2**20,
-        "mb": 10**6,
-        "mib": 2**20,
-        "g": 2**30,
-        "gb": 10**9,
-        "gib": 2**30,
-        "t": 2**40,
-        "tb": 10**12,
-        "tib": 2**40,
-    }
-    number = text.strip().rstrip("bBiIkKmMgGtT ")
-    unit = text.strip()[len(number) :].strip().lower()
-    whole, _, fraction = number.partition(".")
-    # Plain decimals only: not inf, nan, 1e400, -1 or 1_000 (all of which float() reads).
-    if (
-        unit in units
-        and 0 < len(number) <= 40
-        and (whole or fraction)
-        and all(part.isascii() and part.isdecimal() for part in (whole, fraction) if part)
-    ):
-        from fractions import Fraction  # exact: 0.5GiB is 536870912 bytes, not a float's idea of it
+    """``24GiB``, ``512MiB``, ``2G`` or a number of bytes (memory.size_bytes)."""
+    from .memory import size_bytes
 
-        size = int(Fraction(number) * units[unit])
-        if size <= MAX_SIZE:
-            return size
-    raise click.BadParameter(
-        f"{text!r} is not a size such as 8GiB, 512MiB or 1000000 (at most 1024TiB)", param_hint=option
-    )
-
-
-MAX_SIZE = 2**50  # bytes: 1024 TiB, beyond any machine's memory
+    size = size_bytes(text)
+    if size is None:
+        raise click.BadParameter(
+            f"{text!r} is not a size such as 8GiB, 512MiB or 1000000 (at most 1024TiB)", param_hint=option
+        )
+    return size
 
 
 @main.command()
@@ -366,6 +338,12 @@ def comma_list(ctx, param, values) -> tuple:
     "--format", "format_name", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True
 )
 @click.option("--select", multiple=True, callback=comma_list, help="Only these rules (a,b or repeated; default: all).")
+@click.option(
+    "--extend-select",
+    multiple=True,
+    callback=comma_list,
+    help="These rules too, on top of the selection (rules off by default: `cnncalc rules` marks them).",
+)
 @click.option("--ignore", multiple=True, callback=comma_list, help="Not these rules (a,b or repeated).")
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option(
@@ -378,16 +356,29 @@ def comma_list(ctx, param, values) -> tuple:
 @OUTPUT
 @COLOR
 def lint(
-    paths, format_name, select, ignore, strict, exclude, config_file, exit_zero, statistics, quiet, output_file, color
+    paths,
+    format_name,
+    select,
+    extend_select,
+    ignore,
+    strict,
+    exclude,
+    config_file,
+    exit_zero,
+    statistics,
+    quiet,
+    output_file,
+    color,
 ):
     """Check architecture files (files, directories, globs; - for standard input) as CI would:
     exit 1 on errors.
 
     `cnncalc rules` lists the rules with their examples. Configure in pyproject.toml under
-    [tool.cnncalc.lint]; silence a line with `# cnncalc: ignore[rule-id]`.
+    [tool.cnncalc.lint]; silence a line with `# cnncalc: ignore[rule-id]`. Budgets set in
+    [tool.cnncalc.budgets] are checked too (rule budget).
     """
     options = (list(select) or None, ignore, strict, exclude, config_file, exit_zero, statistics, quiet, color)
-    sys.exit(app.run(app.lint, list(paths), format_name, *options, output_file=output_file))
+    sys.exit(app.run(app.lint, list(paths), format_name, *options, extend_select, output_file=output_file))
 
 
 @main.command()
@@ -443,3 +434,73 @@ def import_command(file: str, output: str | None) -> None:
 def export_command(file: str, to: str, output: str | None) -> None:
     """Write the network for a framework: `--to pytorch` gives a standalone nn.Module file."""
     sys.exit(app.run(app.export_model, file, to, output))
+
+
+@main.command(name="diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--batch", type=BATCH, default=1, show_default=True, help="Examples per batch (memory figures).")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True)
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True)
+@click.option(
+    "--budget", default=None, help="A memory size (24GiB): also the largest batch that fits, before and after."
+)
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text (a rich table on a terminal, plain when piped), markdown (a pull-request comment), json.",
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Budgets from this TOML file only.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, as `git diff --exit-code`.")
+@OUTPUT
+@COLOR
+def diff_command(old, new, batch, dtype, optimizer, budget, format_name, config_file, exit_code, output_file, color):
+    """What changed from OLD to NEW: layers added, removed and changed, the totals, memory
+    and receptive field, and the verdict of NEW's budgets ([tool.cnncalc.budgets]).
+
+    OLD or NEW may be a revision of a file in git, REV:path (`cnncalc diff HEAD~1:net.yaml
+    net.yaml`; the path from the repository's top, or ./path from here). Exit 0 within the
+    budgets (changed or not), 1 over a budget (or any change with --exit-code), 2 when a
+    file cannot be used.
+    """
+    limit = None if budget is None else parse_size(budget, "--budget")
+    options = (batch, dtype, optimizer, limit, format_name, config_file, exit_code, color)
+    sys.exit(app.run(app.diff, old, new, *options, output_file=output_file))
+
+
+@main.command(name="sweep")
+@click.argument("file")
+@click.option("--input", "inputs", default=None, help="Input sizes: 224, 128..512/32, 160,192,224 or 224x320.")
+@click.option("--batch", "batches", default=None, help="Batches: 1..64*2 (doubling), 1..8/1, or 1,8,32.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    help="A parameter of the file (top-level params:, or MODULE.NAME) and its values: width=0.5,0.75,1.0.",
+)
+@click.option("--at-batch", "batch", type=BATCH, default=1, show_default=True, help="The batch when not swept.")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True)
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True)
+@click.option("--budget", default=None, help="A memory size (24GiB): also the largest training batch that fits.")
+@click.option("--layer", default=None, help="Whose receptive field to show (default: the last non-global one).")
+@click.option(
+    "--format", "format_name", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@OUTPUT
+@COLOR
+def sweep_command(
+    file, inputs, batches, params, batch, dtype, optimizer, budget, layer, format_name, output_file, color
+):
+    """How MACs, parameters, memory, the largest batch and the receptive field change with
+    the input size, the batch or a parameter, and which settings are invalid and why.
+
+    \b
+    cnncalc sweep resnet50 --input 64..512/32
+    cnncalc sweep mobilenet_v1 --param width=0.25,0.5,0.75,1 --input 128..224/32
+    """
+    limit = None if budget is None else parse_size(budget, "--budget")
+    options = (inputs, batches, params, batch, dtype, optimizer, limit, layer, format_name, color)
+    sys.exit(app.run(app.sweep, file, *options, output_file=output_file))

@@ -2,8 +2,9 @@
 
     evaluate("width * 4", {"width": 64})          -> 256
     evaluate("stride != 1 or project", {...})     -> True / False
+    evaluate("64 * width // 1", {"width": 0.75}) -> 48 (a whole number: ``//`` rounds down)
 
-Numbers, the module's parameters by name, ``+ - * / // %``, unary ``-``, parentheses,
+Numbers, the module's (or the file's top-level) parameters by name, ``+ - * / // %``, unary ``-``, parentheses,
 comparisons (``== != < <= > >=``), ``and or not``, ``true``/``false`` and ``min(...)``,
 ``max(...)``. Nothing else: there are no attributes, no other calls, no strings, and
 nothing is ever passed to Python's ``eval``. A malformed expression raises ``ExprError``
@@ -190,7 +191,9 @@ def _apply(operator: str, left, right, column: int):
     if isinstance(result, float):
         if result != result or result in (float("inf"), float("-inf")):
             raise ExprError("the result is not a finite number", column)
-        if operator == "/" and result == int(result):
+        # An exact quotient, and any floor division, is a whole number: `${64 * width // 1}`
+        # gives filters 48, not 48.0, which no whole-number argument would take.
+        if operator in ("/", "//") and result == int(result):
             result = int(result)
     if isinstance(result, int) and result.bit_length() > MAX_BITS:
         raise ExprError("the result is too large", column)

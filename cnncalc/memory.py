@@ -64,6 +64,50 @@ class Moment(Record, fields="layer phase per_example fixed"):
     __slots__ = ()
 
 
+# Sizes people write for memory budgets: decimal and binary units, as `cnncalc memory --budget` reads them.
+SIZE_UNITS = {
+    "": 1,
+    "k": 2**10,
+    "kb": 10**3,
+    "kib": 2**10,
+    "m": 2**20,
+    "mb": 10**6,
+    "mib": 2**20,
+    "g": 2**30,
+    "gb": 10**9,
+    "gib": 2**30,
+    "t": 2**40,
+    "tb": 10**12,
+    "tib": 2**40,
+}
+MAX_SIZE = 2**50  # bytes: 1024 TiB, beyond any machine's memory
+
+
+def size_bytes(text: str) -> int | None:
+    """``24GiB``, ``512MiB``, ``2G`` (binary), ``8GB`` (decimal) or a number of bytes, exactly;
+    None for anything else (``inf``, ``1e400``, ``-1GiB``, ``1_000``) or above MAX_SIZE.
+
+    >>> size_bytes("0.5GiB"), size_bytes("8GB"), size_bytes("1e9")
+    (536870912, 8000000000, None)
+    """
+    number = text.strip().rstrip("bBiIkKmMgGtT ")
+    unit = text.strip()[len(number) :].strip().lower()
+    whole, _, fraction = number.partition(".")
+    # Plain decimals only: not inf, nan, 1e400, -1 or 1_000 (all of which float() reads).
+    if (
+        unit in SIZE_UNITS
+        and 0 < len(number) <= 40
+        and (whole or fraction)
+        and all(part.isascii() and part.isdecimal() for part in (whole, fraction) if part)
+    ):
+        from fractions import Fraction  # exact: 0.5GiB is 536870912 bytes, not a float's idea of it
+
+        size = int(Fraction(number) * SIZE_UNITS[unit])
+        if size <= MAX_SIZE:
+            return size
+    return None
+
+
 def check_batch(batch, dtype: str) -> int:
     """Bytes per value of ``dtype``, after checking both (UsageError: exit 2)."""
     if dtype not in DTYPE_BYTES:
@@ -206,6 +250,14 @@ def largest_batch(
         fits = (room - moment.fixed) // moment.per_example  # the input alone makes it > 0
         largest = fits if largest is None else min(largest, fits)
     return max(largest or 0, 0)
+
+
+def largest_inference_batch(graph, report, budget: int, inplace: bool = False) -> int:
+    """The largest batch whose inference fits ``budget`` bytes (0 if none does): the weights,
+    and the peak of live activations, which grows with the batch."""
+    shapes = {layer.name: layer.shape for layer in report.layers}
+    per_example = liveness(graph, shapes, graph.input_shape, 1, DTYPE_BYTES[report.dtype], inplace).peak
+    return max(0, (budget - weight_bytes(report, report.dtype)) // per_example)
 
 
 def _step(graph, report, dtype, optimizer, mixed_precision):
@@ -400,8 +452,7 @@ def plan(
     weights = weight_bytes(report, dtype)
     live = liveness(graph, shapes, graph.input_shape, batch, width, inplace)
     if budget is not None:
-        per_example = liveness(graph, shapes, graph.input_shape, 1, width, inplace).peak
-        largest = max(0, (budget - weights) // per_example)
+        largest = largest_inference_batch(graph, report, budget, inplace)
     parts = {"parameters": weights, "peak_live_activations": live.peak}
     return Plan(
         report.name, report.file, "inference", batch, dtype, {"inplace": inplace}, parts, weights + live.peak,

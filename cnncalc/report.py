@@ -90,8 +90,13 @@ def analyze_network(network, batch: int = 1, dtype: str = "float32") -> Report:
 def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
     """The figures of every layer of ``graph`` and what they take for ``batch`` examples of
     ``dtype``."""
+    return report_of(graph, propagate(graph), batch, dtype)
+
+
+def report_of(graph: Graph, figures, batch: int = 1, dtype: str = "float32") -> Report:
+    """The report of ``graph`` from figures already propagated (``analysis.propagate``): a
+    sweep over batch sizes, or lint checking a budget, propagates once."""
     width = check_batch(batch, dtype)
-    figures = propagate(graph)
     shapes = {layer.name: layer.shape for layer in figures.layers}
     live = liveness(graph, shapes, figures.input, batch, width)
     layers = tuple(
@@ -117,4 +122,4 @@ def analyze(graph: Graph, batch: int = 1, dtype: str = "float32") -> Report:
     return Report(figures.name, figures.file, figures.input, batch, dtype, layers, totals)
 
 
-__all__ = ["DTYPE_BYTES", "LayerReport", "Report", "Totals", "analyze", "analyze_file"]
+__all__ = ["DTYPE_BYTES", "LayerReport", "Report", "Totals", "analyze", "analyze_file", "report_of"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .layers.base import REGISTRY
 from .spec import EXPECT_FIELDS
 
-EXPRESSION = {"type": "string", "pattern": r"\$\{.*\}"}  # ${...} inside modules
+EXPRESSION = {"type": "string", "pattern": r"\$\{.*\}"}  # ${...} inside modules, and with top-level params
 
 
 # Where a layer list is: the file's own layers without `modules:` (no module uses, no
@@ -54,7 +54,8 @@ def architecture_schema() -> dict:
         "properties": {
             "name": {"type": ["string", "number"]},
             "description": {"type": "string"},
-            "input": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 4},
+            "input": {"type": "array", "minItems": 1, "maxItems": 4},
+            "params": {"type": "object", "additionalProperties": {"type": ["number", "boolean"]}},
             "values": {"type": "array"},
             "layers": {},
             "import": {
@@ -78,10 +79,20 @@ def architecture_schema() -> dict:
                 },
             },
         },
-        # Module uses are layers only where modules are defined.
-        "if": {"anyOf": [{"required": ["modules"]}, {"required": ["import"]}]},
-        "then": {"properties": {"layers": {"$ref": "#/definitions/layers_uses"}}},
-        "else": {"properties": {"layers": {"$ref": "#/definitions/layers_plain"}}},
+        # ${...} only where the file declares parameters; module uses only where modules are defined.
+        "if": {"required": ["params"]},
+        "then": {
+            "properties": {
+                "input": {"items": {"anyOf": [{"type": "integer", "minimum": 1}, EXPRESSION]}},
+                "layers": {"$ref": "#/definitions/layers_body"},
+            }
+        },
+        "else": {
+            "properties": {"input": {"items": {"type": "integer", "minimum": 1}}},
+            "if": {"anyOf": [{"required": ["modules"]}, {"required": ["import"]}]},
+            "then": {"properties": {"layers": {"$ref": "#/definitions/layers_uses"}}},
+            "else": {"properties": {"layers": {"$ref": "#/definitions/layers_plain"}}},
+        },
         "definitions": definitions,
     }
 

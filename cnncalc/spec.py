@@ -18,7 +18,7 @@ from .layers import REGISTRY, lookup
 from .layers.base import REQUIRED, Args, Numbers, _show
 from .record import Record
 
-TOP_KEYS = ("name", "input", "layers", "values", "description", "modules", "import")
+TOP_KEYS = ("name", "input", "layers", "values", "description", "modules", "import", "params")
 # Files one file may reach through `import:` (its own and theirs), and how deep.
 MAX_IMPORTS = 64
 MAX_IMPORT_DEPTH = 8
@@ -92,12 +92,16 @@ def read(path: str) -> NetworkSpec:
     return parse(source.load(path), path)
 
 
-def parse(document, file: str = "<string>") -> NetworkSpec:
-    """Validates an already-read YAML document (``cnncalc.source`` values)."""
-    reader = _Reader(file)
+def parse(document, file: str = "<string>", params: dict | None = None) -> NetworkSpec:
+    """Validates an already-read YAML document (``cnncalc.source`` values). ``params``
+    overrides parameters' defaults: ``{"width": 0.5}`` a top-level parameter (``params:`` of
+    the file), ``{"bottleneck.expansion": 2}`` a module's; naming one the file does not
+    declare is a UsageError (exit 2)."""
+    reader = _Reader(file, overrides=params)
     network = reader.network(document)
     if reader.problems:
         raise SpecError(reader.problems)
+    reader.check_overrides_used()
     return network
 
 
@@ -221,11 +225,14 @@ def type_names() -> list:
 
 
 class _Reader:
-    def __init__(self, file: str, modules: dict | None = None):
+    def __init__(self, file: str, modules: dict | None = None, overrides: dict | None = None):
         self.file = file
         self.problems: list = []
         self.modules = modules or {}
         self.loaded: dict = {}  # path -> its modules, for every file read through `import:`
+        self.overrides = dict(overrides or {})
+        self.declared: list = []  # parameters the overrides may name (top-level, then module.param)
+        self.top_values: dict = {}  # the file's own parameters: every module's too, unless it declares the name
 
     def error(self, loc: Loc, message: str) -> None:
         self.problems.append(Diagnostic(loc, message))
@@ -242,6 +249,8 @@ class _Reader:
             )
             return None
         self.check_keys(document, TOP_KEYS, "the top level")
+        if "params" in document:
+            document = self.with_top_params(document)
         name = document.get("name")
         if name is not None and not isinstance(name, (str, int, float)):
             self.error(document.value_locs["name"], f"name must be text, not {_show(name)}")
@@ -321,7 +330,14 @@ class _Reader:
             self.error(loc, f"{path} holds no `modules:` mapping to import")
             return {}
         reader = _Reader(path)
-        reader.loaded = self.loaded
+        # One reading: the cache, the command line's overrides and the file's own parameters
+        # (every module's too) reach the imported files' modules as they do this file's.
+        reader.loaded, reader.overrides, reader.declared, reader.top_values = (
+            self.loaded,
+            self.overrides,
+            self.declared,
+            self.top_values,
+        )
         self.loaded[path] = reader.modules_of(document, (*chain, path))
         self.problems += reader.problems
         return self.loaded[path]
@@ -333,6 +349,52 @@ class _Reader:
                 self.error(module.loc, f'module "{name}" is defined twice: here and at {first.file}:{first.line}')
             else:
                 table[name] = module
+
+    def with_top_params(self, document):
+        """The document with the file's own parameters (top-level ``params:``, each with a
+        value) worked out in ``input:`` and ``layers:``, as a module's are in its body. They
+        are every module's parameters too (with that value), unless a module declares the
+        same name."""
+        raw, loc = document["params"], document.value_locs["params"]
+        values = {}
+        if not isinstance(raw, dict):
+            self.error(loc, "params is a mapping of names to their values, e.g. params: {width: 1.0}")
+            raw = {}
+        for param, default in raw.items():
+            if not isinstance(param, str) or not param.isidentifier():
+                self.error(raw.key_locs[param], f"a parameter's name is a word, not {_show(param)}")
+                continue
+            problem = "needs a value (a number, or true or false)" if default is None else _not_finite(default)
+            if problem is None and not isinstance(default, (int, float, bool)):
+                problem = f"a number, or true or false, not {_show(default)}"
+            if problem:
+                self.error(raw.value_locs[param], f"{param}: {problem}")
+                continue
+            self.declared.append(param)
+            values[param] = self.overrides.pop(param, default)
+        self.top_values = values
+        copy = type(document)(document.loc)
+        for key, item in document.items():
+            copy[key] = item
+            copy.key_locs[key] = document.key_locs[key]
+            copy.value_locs[key] = document.value_locs[key]
+            if key in ("input", "layers"):
+                try:
+                    copy[key] = _substitute(item, values, document.value_locs[key])
+                except _SubstitutionError as error:
+                    self.error(error.loc, str(error))
+        return copy
+
+    def check_overrides_used(self) -> None:
+        """A parameter given on the command line that the file does not declare."""
+        from .errors import UsageError
+
+        for name in self.overrides:
+            declared = ", ".join(self.declared) or "none (a top-level `params:` or a module's `params:` declares them)"
+            raise UsageError(
+                f"{self.file}: error: no parameter {name!r}{did_you_mean(name, self.declared)}; "
+                f"the file's parameters: {declared}"
+            )
 
     def module_table(self, value, loc: Loc) -> dict:
         if not isinstance(value, dict):
@@ -364,7 +426,12 @@ class _Reader:
                 if problem:
                     self.error(raw.value_locs[param], f"{param}: {problem}")
                     continue
+                self.declared.append(f"{name}.{param}")
+                if f"{name}.{param}" in self.overrides:
+                    default = self.overrides.pop(f"{name}.{param}")
                 params[param] = (REQUIRED if default is None else default, raw.key_locs[param])
+            for param, value in self.top_values.items():
+                params.setdefault(param, (value, name_loc))
             layers = definition["layers"]
             if not isinstance(layers, list) or not layers:
                 self.error(definition.value_locs["layers"], f'module "{name}" needs a non-empty list of layers')

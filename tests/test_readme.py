@@ -2,7 +2,7 @@
 
 Every fenced block of README.md whose first line is ``$ cnncalc ...`` is run (in a folder
 with the repository's ``architectures/`` and ``examples/``, and every file the README shows
-as a ```yaml block starting ``# NAME.yaml``), and its other lines are compared with what
+as a ```yaml block starting ``# NAME.yaml`` or a ```toml block starting ``# NAME.toml``), and its other lines are compared with what
 the command printed, stdout and stderr together. A line ``...`` (indented or not) stands
 for any number of lines left out; every other line must appear, in order, as printed.
 """
@@ -27,7 +27,7 @@ def blocks() -> tuple:
     files, examples = {}, []
     for language, body in FENCE.findall((ROOT / "README.md").read_text(encoding="utf-8")):
         first, _, rest = body.partition("\n")
-        if language == "yaml" and re.fullmatch(r"# [\w.-]+\.ya?ml", first):
+        if language in ("yaml", "toml") and re.fullmatch(r"# [\w.-]+\.(ya?ml|toml)", first):
             files[first[2:]] = body
         elif first.startswith("$ cnncalc "):
             examples.append((first[2:], rest.rstrip("\n").split("\n")))

@@ -77,6 +77,9 @@ def test_schema_and_engine_agree(path, validator):
             'input: [3, 8, 8]\nmodules:\n  b:\n    params: {n: 4}\n    layers:\n      - conv: {filters: "${n}", kernel: 3}\nlayers:\n  - b: {}\n',
             True,
         ),
+        # ... and where the file declares parameters of its own (top-level params:).
+        ('params: {n: 4}\ninput: [3, "${n + 4}", 8]\nlayers:\n  - conv: {filters: "${n}", kernel: 3}\n', True),
+        ("params: {n: [4]}\ninput: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n", False),
         ("input: [3, 8, 8]\nlayers:\n  - conv2d: {filters: 4, kernel: 3}\n", True),
         ("input: [3, 8, 8]\nlayers:\n  - conv: 4\n", False),  # a conv needs its kernel
         ("input: [3, 8, 8]\nlayers:\n  - maxpool: 2\n", True),

@@ -146,3 +146,69 @@ def totals_lines(report) -> list:
         ),
     ]
     return lines
+
+
+def without_empty_columns(rows: list, numeric) -> tuple:
+    """``(rows, numeric)`` without the columns that are empty below the header."""
+    keep = [i for i in range(len(rows[0])) if any(row[i] for row in rows[1:])] if len(rows) > 1 else range(len(rows[0]))
+    return [tuple(row[i] for i in keep) for row in rows], tuple(numeric[i] for i in keep)
+
+
+def aligned(rows: list, numeric) -> list:
+    """Plain-text lines of a table: ``rows[0]`` the header, underlined; columns whose
+    ``numeric`` flag is set right-aligned, the others left."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [cell.rjust(w) if right else cell.ljust(w) for cell, w, right in zip(row, widths, numeric)]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:  # a column without a header (marks, notes) goes without the rule too
+            lines.append("  ".join(("-" if header else " ") * w for header, w in zip(row, widths)).rstrip())
+    return lines
+
+
+def print_table(console, rows: list, numeric, styles=None, title: str | None = None) -> None:
+    """A table on a rich ``console`` (a terminal): ``rows[0]`` the header, ``styles`` one rich
+    style (or None) per row below it; cells are Text, never read as markup. A table wider
+    than the terminal is printed as plain aligned lines instead, which the terminal wraps
+    whole: rich would cut figures short or fold them."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    styles = styles or [None] * (len(rows) - 1)
+    if sum(widths) + 3 * len(widths) + 1 > console.width:  # padding either side and a rule a column
+        if title:
+            console.print(Text(title), soft_wrap=True)
+        lines = aligned(rows, numeric)
+        for n, line in enumerate(lines):
+            style = "bold" if n == 0 else None if n == 1 else styles[n - 2]
+            console.print(Text(line, style=style or ""), soft_wrap=True)
+        return
+    # Lines under the header only: vertical rules would cost three characters a column.
+    table = Table(
+        title=None if title is None else Text(title), title_justify="left", header_style="bold", box=box.SIMPLE_HEAD
+    )
+    for header, right in zip(rows[0], numeric):
+        table.add_column(header, justify="right" if right else "left", no_wrap=True)
+    for row, style in zip(rows[1:], styles):
+        table.add_row(*(Text(cell) for cell in row), style=style)
+    console.print(table)
+
+
+def signed(n: int) -> str:
+    """A change in a count: ``+5,309,696``, ``-1,024``, ``0``."""
+    return f"{n:+,}" if n else "0"
+
+
+def signed_bytes(n: int) -> str:
+    """A change in bytes: ``+3.06 MiB``, ``-512 B``, ``0``."""
+    return ("+" if n > 0 else "-") + bytes_text(abs(n)) if n else "0"
+
+
+def percent_text(before, after) -> str:
+    """``(+3.84%)``, or ``(new)`` from nothing; empty without a change."""
+    if before == after or before is None or after is None:
+        return ""
+    return "(new)" if not before else f"({(after - before) * 100 / before:+.3g}%)"

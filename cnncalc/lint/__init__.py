@@ -37,10 +37,16 @@ ENGINE_RULES = {
 # The linter's own rules: rule id -> (severity, what). A suppression comment cannot name an
 # engine error: what the engine refuses, summarize refuses too, so no comment hides it.
 BAD_SUPPRESSION = "bad-suppression"
+BUDGET = "budget"  # a network over a budget of its configuration (cnncalc.budget)
 INTERNAL = "internal"  # the rule of a file cnncalc itself failed on: a bug, reported as an error
 LINTER_RULES = {
     INTERNAL: ("error", "cnncalc itself failed on the file: a bug in cnncalc, to report"),
     "io": ("error", "a path that matches nothing, or a file that cannot be read"),
+    BUDGET: (
+        "error",
+        "a figure over a limit set in [tool.cnncalc.budgets]: parameters, MACs, inference or training memory, "
+        "the largest batch, a layer's receptive field",
+    ),
     BAD_SUPPRESSION: (
         "warning",
         "a suppression comment naming an unknown rule, or an engine error, which no comment silences",
@@ -59,7 +65,7 @@ class Problem(Record, fields="file line column rule severity message"):
 
 
 class Config(Record, fields="select ignore options strict include exclude"):
-    """Which rules run (``select``: None for all) and their options (``dominant-layer``'s share...);
+    """Which rules run (``select``: None for those on by default) and their options (``dominant-layer``'s share...);
     ``strict``: warnings fail too; ``include``/``exclude``: what a directory walk reads
     (see lint.config and lint.walk)."""
 
@@ -78,8 +84,24 @@ def rule_table() -> dict:
     """rule id -> (severity, one-line rationale), for SARIF and ``cnncalc rules``."""
     table = {rule: ("error", text) for rule, text in ENGINE_RULES.items()}
     table.update(LINTER_RULES)
-    table.update({rule.ID: (rule.SEVERITY, rule.RATIONALE) for rule in RULES})
+    table.update({rule.ID: (rule.SEVERITY, rule.RATIONALE + _off_note(rule)) for rule in RULES})
     return table
+
+
+def off_by_default() -> list:
+    """The rules that run only when selected (``--select``, ``--extend-select``): those whose
+    false alarms on real networks outnumber their findings (a rule module's ``DEFAULT = False``)."""
+    return [rule.ID for rule in RULES if not getattr(rule, "DEFAULT", True)]
+
+
+def on_by_default() -> list:
+    """Every rule id a plain ``cnncalc lint`` reports."""
+    off = set(off_by_default())
+    return [rule for rule in all_rule_ids() if rule not in off]
+
+
+def _off_note(rule) -> str:
+    return "" if getattr(rule, "DEFAULT", True) else " (off by default: --extend-select turns it on)"
 
 
 def is_architecture(document) -> bool:
@@ -135,12 +157,22 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
 
     context = Context(path, text, graph, report, config.options, rows(graph, report))
     for rule in RULES:
+        if config.select is None and not getattr(rule, "DEFAULT", True):
+            continue  # off by default, and not selected
         found: dict = {}  # a line of a module or repeat speaks for every instance of it
         for line, column, message in rule.check(context):
             found.setdefault((line, column), []).append(message)
         for (line, column), messages in found.items():
             more = f" (and {len(messages) - 1} more like it from the same line)" if len(messages) > 1 else ""
             problems.append(Problem(path, line, column, rule.ID, rule.SEVERITY, messages[0] + more))
+    if config.options.get("budgets") and (config.select is None or BUDGET in config.select):
+        from ..budget import check_all
+
+        for check in check_all(config.options["budgets"], graph, report):
+            if check.over:
+                problems.append(
+                    Problem(path, check.loc.line or 1, check.loc.column or 1, BUDGET, "error", check.message)
+                )
     return _filter(problems, text, config, path)
 
 
