@@ -184,14 +184,19 @@ def torchinfo_counts(net, shape, batch=1):
     return stats.total_mult_adds, per_layer, stats.total_params, stats
 
 
+class ToolFailed(Exception):
+    """The tool itself raised, or refused the model: what cnncalc's convention refuses too."""
+
+
 def calflops_counts(net, shape, batch=1):
-    """calflops' FLOPs (its headline); per layer the FLOPs of the layer's module."""
-    from calflops import calculate_flops
+    """calflops' FLOPs (its headline); per layer the FLOPs of the layer's module. calflops
+    leaves torch's functions patched when the model raises inside it, so they are put
+    back here before ToolFailed is raised."""
+    from calflops import calculate_flops, calculate_pipline
+    from calflops.pytorch_ops import _reload_functionals, _reload_tensor_methods
     from calflops.utils import get_module_flops
 
     per_layer = {}
-    from calflops import calculate_pipline
-
     original_end = calculate_pipline.CalFlopsPipline.end_flops_calculate
 
     def read_then_end(self):
@@ -206,6 +211,13 @@ def calflops_counts(net, shape, batch=1):
             flops, macs, params = calculate_flops(
                 net, input_shape=(batch, *shape), output_as_string=False, print_results=False
             )
+    except Exception as error:
+        import torch.nn.functional as F
+
+        if hasattr(F.relu, "__str__") and F.relu is not calculate_pipline.old_functions.get(F.relu.__str__, F.relu):
+            _reload_functionals(calculate_pipline.old_functions)
+            _reload_tensor_methods(calculate_pipline.old_functions)
+        raise ToolFailed(f"calflops: {type(error).__name__}: {error}") from error
     finally:
         calculate_pipline.CalFlopsPipline.end_flops_calculate = original_end
     return flops, per_layer, params

@@ -77,6 +77,8 @@ class Convention:
         # What else the tool prints that cnncalc reproduces: extra(report, sites, layers)
         # -> [(label, value, text)] (torchinfo's memory lines), or None.
         self.extra = None
+        # Why the tool fails on the whole network (calflops on one without parameters), or None.
+        self.refuses_network = None
 
     def counts(self, *classes):
         """Registers a rule for the given layer type classes."""
@@ -145,6 +147,10 @@ def get(name: str) -> Convention:
     return importlib.import_module(f"{__name__}.{_MODULES[name]}").CONVENTION
 
 
+class NotCountable(Exception):
+    """Raised by a rule for a layer the tool fails on (it raises, it refuses the module)."""
+
+
 class LayerCount(Record, fields="name type count params rule"):
     """One layer's figure under a convention, its parameter count, and the rule that made it."""
 
@@ -199,19 +205,27 @@ def count(report, name: str) -> Counted:
     """Every layer of ``report`` counted as the preset ``name`` counts it. Raises UsageError
     for a layer the tool cannot see (a type PyTorch has no module for)."""
     convention = get(name)
+    if convention.refuses_network is not None:
+        why = convention.refuses_network(report)
+        if why:
+            raise UsageError(f"{report.file}: error: {convention.tool} cannot count this network: {why}")
     layer_sites = sites(report)
     layers = []
     for site, layer in zip(layer_sites, report.layers):
         rule = convention.rule(site.layer_type)
+        where = f'{report.file}: error: layer "{site.name}" ({site.layer_type.name})'
         if rule is None:
             why = convention.refused[type(site.layer_type)]
-            raise UsageError(
-                f'{report.file}: error: layer "{site.name}" ({site.layer_type.name}) has no PyTorch form ({why}), '
-                f"so {convention.tool} cannot count it"
-            )
+            raise UsageError(f"{where} has no PyTorch form ({why}), so {convention.tool} cannot count it")
+        try:
+            figure = rule(site)
+        except NotCountable as error:
+            raise UsageError(f"{where}: {convention.tool} fails on it: {error}") from None
         params = convention.params_rule(site.layer_type)(site)
-        layers.append(LayerCount(site.name, layer.type, rule(site), params, rule))
+        layers.append(LayerCount(site.name, layer.type, figure, params, rule))
     total = sum(layer.count for layer in layers)
+    if not isinstance(total, int):  # ptflops: int(flops_count) of a sum with fractions
+        total = int(total)
     params = sum(layer.params for layer in layers)
     trainable = report.totals.trainable_params
     extra = convention.extra(report, layer_sites, layers) if convention.extra else ()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..geometry import per_axis
 from ..interop import pytorch
 from ..layers import activation, conv, linear, merge, norm, pool, shape
-from . import Convention, prod, trainable_params
+from . import Convention, NotCountable, prod, trainable_params
 from .modules import declared, deconv_module, has_bias, kernel_size, ndim, pool_input
 
 CONVENTION = Convention(
@@ -31,6 +31,17 @@ CONVENTION = Convention(
 )
 CONVENTION.refuses(pytorch.UNREPRESENTED)
 CONVENTION.default_params = trainable_params
+
+
+def _refuses_network(report):
+    """calculate_flops takes the device of the first parameter, unguarded (flops_counter.py:
+    device = next(model.parameters()).device): a model without any raises StopIteration."""
+    if report.totals.params == 0:
+        return "calculate_flops reads next(model.parameters()), and it has no parameters (StopIteration)"
+    return None
+
+
+CONVENTION.refuses_network = _refuses_network
 
 
 @CONVENTION.counts(conv.Conv)
@@ -155,12 +166,19 @@ def _lrn(site):
 @CONVENTION.counts(shape.Upsample, shape.Resize)
 def _upsample(site):
     """prod(size) for a size (not times the batch or the channels); N*C*H_in*W_in for a
-    scale (the input's values: the line meant to scale them computes and drops it).
+    scale (the line meant to scale it computes and drops the product). A scale per axis
+    (a tuple, as nn.Upsample keeps it) makes calflops raise a TypeError, unless the tuple
+    happens to have as many entries as the batch has examples.
 
-    pytorch_ops.py _upsample_flops_compute: return int(_prod(size)), 0; flops = input.numel(); flops * int(_prod(scale_factor))
+    pytorch_ops.py _upsample_flops_compute: return int(_prod(size)), 0; if isinstance(scale_factor, tuple) and len(scale_factor) == len(input): ... else: flops * scale_factor**len(input)
     """
     if site.a.get("size") is not None:
         return prod(per_axis(site.a.size, ndim(site), "size"))
+    if ndim(site) != site.n:
+        raise NotCountable(
+            f"nn.Upsample keeps its scale as a tuple of {ndim(site)}, and calflops computes "
+            f"scale_factor ** len(input) (the batch, {site.n}) unless the two are equal: TypeError"
+        )
     return site.numel_in
 
 

@@ -21,6 +21,8 @@ value for activations, pooling, normalisation and upsampling.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..interop import pytorch
 from ..layers import activation, conv, linear, merge, norm, pool, shape
 from . import Convention, prod, trainable_params
@@ -166,10 +168,12 @@ def _lrn(site):
 
 @CONVENTION.counts(shape.Upsample, shape.Resize)
 def _upsample(site):
-    """C*H_out*W_out (the hook, one example) + the patched F.interpolate: N*C*prod(size)
-    for a size, N*C*H_in*W_in*int(prod(scale)) for a scale.
+    """C*H_out*W_out/N (the hook counts the first example's output, then ptflops divides
+    by the batch) + the patched F.interpolate: N*C*prod(size) for a size,
+    N*C*H_in*W_in*int(prod(scale)) for a scale. A fraction when N does not divide it:
+    ptflops' total is int() of the sum.
 
-    pytorch_ops.py upsample_flops_counter_hook; _interpolate_functional_flops_hook: flops *= int(np.prod(scale_factor, dtype=np.int64))
+    pytorch_ops.py upsample_flops_counter_hook: output_size = output[0]; _interpolate_functional_flops_hook: flops *= int(np.prod(scale_factor, dtype=np.int64))
     """
     if site.a.get("size") is not None:
         functional = site.n * site.out[0] * prod(site.out[1:])
@@ -178,7 +182,8 @@ def _upsample(site):
 
         scales = per_axis(site.a.scale, len(site.ins[0]) - 1, "scale")
         functional = site.numel_in * _int64_product(scales)
-    return prod(site.out) + functional
+    hook = Fraction(prod(site.out), site.n)
+    return (int(hook) if hook.denominator == 1 else hook) + functional
 
 
 def _int64_product(values) -> int:
