@@ -231,3 +231,40 @@ TOOLS = {
     "torchinfo": torchinfo_counts,
     "calflops": calflops_counts,
 }
+
+
+def model_total(tool: str, model, shape, batch: int = 1):
+    """The tool's headline figure for any model (a torchvision one), as its docs call it."""
+    x = _inputs(shape, batch)
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if tool == "torch":
+            from torch.utils.flop_counter import FlopCounterMode
+
+            counter = FlopCounterMode(display=False)
+            with counter, torch.no_grad():
+                model(x)
+            return counter.get_total_flops()
+        if tool == "fvcore":
+            from fvcore.nn import FlopCountAnalysis
+
+            analysis = FlopCountAnalysis(model, (x,))
+            analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+            return analysis.total()
+        if tool == "thop":
+            from thop import profile
+
+            return profile(model, inputs=(x,), verbose=False)[0]
+        if tool == "ptflops":
+            from ptflops import get_model_complexity_info
+
+            return get_model_complexity_info(model, tuple(shape), as_strings=False, print_per_layer_stat=False)[0]
+        if tool == "torchinfo":
+            from torchinfo import summary
+
+            return summary(model, input_size=(batch, *shape), verbose=0).total_mult_adds
+        if tool == "calflops":
+            from calflops import calculate_flops
+
+            return calculate_flops(model, input_shape=(batch, *shape), output_as_string=False, print_results=False)[0]
+    raise KeyError(tool)
