@@ -232,6 +232,43 @@ def count(report, name: str) -> Counted:
     return Counted(convention, tuple(layers), total, params, trainable, report.batch, tuple(extra))
 
 
+def counted_report(report, name: str):
+    """``report`` with each layer's ``count`` and ``count_params`` under the preset ``name``
+    and its ``counted`` totals (what ``summarize --count-as`` prints)."""
+    counted = count(report, name)
+    layers = tuple(
+        layer._replace(count=mine.count, count_params=mine.params) for layer, mine in zip(report.layers, counted.layers)
+    )
+    return report._replace(layers=layers, counted=counted)
+
+
+def number(value):
+    """A count as JSON and tables take it: an int, or a float where a tool keeps a fraction."""
+    return value if isinstance(value, int) else float(value)
+
+
+def to_dict(report, data: dict) -> None:
+    """Adds a counted report's figures to its JSON ``data`` (report.to_dict)."""
+    counted = report.counted
+    convention = counted.convention
+    data["convention"] = {
+        "name": convention.name,
+        "tool": convention.tool,
+        "unit": convention.unit,
+        "meaning": convention.meaning,
+        "call": convention.call,
+        "source": convention.source,
+        "params": convention.params_doc,
+    }
+    if counted.extra:
+        data["convention"]["summary"] = {label: value for label, value, _ in counted.extra}
+    for layer, entry in zip(report.layers, data["layers"]):
+        entry["count"] = number(layer.count)
+        entry["count_params"] = layer.count_params
+    data["totals"]["count"] = counted.total
+    data["totals"]["count_params"] = counted.params
+
+
 class Gap(Record, fields="type layers ours theirs ours_rule theirs_rule"):
     """One layer type's share of the difference between cnncalc's MACs and a tool's figure:
     how many ``layers`` of the type, the sums of both figures, and each side's rule."""

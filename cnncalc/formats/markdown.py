@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .columns import COLUMNS, rows, title, totals_lines
+from .columns import columns, rows, title, totals_lines
 
 
 def write(report, stream, depth: int | None = None) -> None:
+    COLUMNS = columns(report)
     stream.write(f"**{title(report)}**\n\n")
     stream.write("| " + " | ".join(c.header for c in COLUMNS) + " |\n")
     stream.write("|" + "|".join("---:" if c.numeric else "---" for c in COLUMNS) + "|\n")

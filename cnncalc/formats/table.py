@@ -10,7 +10,7 @@ needed columns are left out (jump first, then memory, type, RF), with a note say
 
 from __future__ import annotations
 
-from .columns import COLUMNS, rows, title, totals_lines
+from .columns import columns, rows, title, totals_lines
 
 # Which columns go first when the terminal is too narrow for all of them.
 DROP_ORDER = ("rf_jump", "activation_bytes", "type", "rf_size")
@@ -29,10 +29,12 @@ def write(report, stream, depth: int | None = None, color: str = "auto") -> None
 
 
 def _cells(report, depth) -> list:
-    return [[c.text(c.value(layer)) for c in COLUMNS] for layer in rows(report, depth)]
+    shown = columns(report)
+    return [[c.text(c.value(layer)) for c in shown] for layer in rows(report, depth)]
 
 
 def _write_plain(report, stream, depth) -> None:
+    COLUMNS = columns(report)
     rows = [[c.header for c in COLUMNS], *_cells(report, depth)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     stream.write(title(report) + "\n\n")
@@ -53,6 +55,7 @@ def _write_rich(report, stream, depth) -> None:
     from rich.text import Text  # cells as Text: layer names are never read as markup
 
     console = Console(file=stream, force_terminal=True)
+    COLUMNS = columns(report)
     cells = _cells(report, depth)
     widths = {c.key: max([len(c.header)] + [len(row[i]) for row in cells]) for i, c in enumerate(COLUMNS)}
     shown = list(COLUMNS)
