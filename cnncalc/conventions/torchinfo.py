@@ -114,7 +114,9 @@ def extra(report, sites, layers) -> list:
         ("Total params", params, f"{params:,}"),
         ("Trainable params", trainable, f"{trainable:,}"),
         ("Non-trainable params", params - trainable, f"{params - trainable:,}"),
-        (f"Total mult-adds ({_unit_text(mult_adds)})", mult_adds, _readable(mult_adds)),
+        # torchinfo prints the unit from a str-mixed enum, which reads "(G)" up to Python 3.10
+        # and "(Units.GIGABYTES)" from 3.11 on; the letter is what it means.
+        (f"Total mult-adds ({_unit(mult_adds)})", mult_adds, _readable(mult_adds)),
         ("Input size (MB)", input_bytes, f"{input_bytes / 1e6:0.2f}"),
         ("Forward/backward pass size (MB)", pass_bytes, f"{pass_bytes / 1e6:0.2f}"),
         ("Params size (MB)", params_bytes, f"{params_bytes / 1e6:0.2f}"),
@@ -125,20 +127,6 @@ def extra(report, sites, layers) -> list:
 def _unit(num: int) -> str:
     """model_statistics.py to_readable: T from 10^12, G from 10^9, else M."""
     return "T" if num >= 1e12 else "G" if num >= 1e9 else "M"
-
-
-def _unit_text(num: int) -> str:
-    """The unit as torchinfo prints it: ``f"({units_used})"`` of its ``Units(str, Enum)``,
-    which reads ``G`` up to Python 3.10 and ``Units.GIGABYTES`` from 3.11 on (an enum
-    mixed with str formats as its name there). The same enum here prints the same way."""
-    from enum import Enum
-
-    class Units(str, Enum):
-        MEGABYTES = "M"
-        GIGABYTES = "G"
-        TERABYTES = "T"
-
-    return f"{Units(_unit(num))}"
 
 
 def _readable(num: int) -> str:
