@@ -361,7 +361,9 @@ def schema(output_file: str | None) -> None:
 
 @main.command()
 @click.argument("tool", type=click.Choice(CONVENTIONS), required=False)
-@click.option("--format", "format_name", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "format_name", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
+)
 @OUTPUT
 def conventions(tool: str | None, format_name: str, output_file: str | None) -> None:
     """What each counting tool counts, per layer type, with its arithmetic and its source line.

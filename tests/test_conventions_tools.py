@@ -24,13 +24,13 @@ import pytest
 
 pytest.importorskip("torch")
 
+import tool_counts  # noqa: E402  (tests/ is on the path: conftest.py lives there)
+
 from cnncalc import conventions  # noqa: E402
 from cnncalc.errors import UsageError  # noqa: E402
 from cnncalc.interop import pytorch  # noqa: E402
 from cnncalc.layers.base import REGISTRY  # noqa: E402
 from cnncalc.report import analyze  # noqa: E402
-
-import tool_counts  # noqa: E402  (tests/ is on the path: conftest.py lives there)
 
 pytestmark = pytest.mark.torch
 ROOT = Path(__file__).resolve().parent.parent

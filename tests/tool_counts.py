@@ -110,8 +110,7 @@ def thop_counts(net, shape, batch=1):
 def ptflops_counts(net, shape, batch=1):
     """ptflops' total from get_model_complexity_info; per layer, its module hooks (as it
     prints them) plus the patched functionals and tensor ops called inside the layer."""
-    from ptflops import get_model_complexity_info
-    from ptflops import pytorch_engine
+    from ptflops import get_model_complexity_info, pytorch_engine
 
     calls = []  # (layer index, flops) of functional calls, attributed by the running layer
     running = [None]

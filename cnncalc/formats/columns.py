@@ -138,8 +138,12 @@ def columns(report) -> tuple:
         return COLUMNS
     convention = report.counted.convention
     replaced = {
-        "params": Column("count_params", f"{convention.name} params", lambda layer: layer.count_params, count_text, True),
-        "macs": Column("count", f"{convention.name} {convention.unit}", lambda layer: layer.count, count_text_any, True),
+        "params": Column(
+            "count_params", f"{convention.name} params", lambda layer: layer.count_params, count_text, True
+        ),
+        "macs": Column(
+            "count", f"{convention.name} {convention.unit}", lambda layer: layer.count, count_text_any, True
+        ),
     }
     return tuple(replaced.get(column.key, column) for column in COLUMNS)
 

@@ -116,23 +116,41 @@ def write_gaps(report, ours, theirs, gaps, format_name: str, stream) -> None:
             "unit": tool.unit,
             "totals": {"cnncalc": ours.total, tool.name: theirs.total, "difference": difference},
             "params": {"cnncalc": ours.params, tool.name: theirs.params},
-            "types": [{**row, "difference": float(row["difference"]) if not isinstance(row["difference"], int) else row["difference"]} for row in rows],
+            "types": [
+                {
+                    **row,
+                    "difference": float(row["difference"])
+                    if not isinstance(row["difference"], int)
+                    else row["difference"],
+                }
+                for row in rows
+            ],
         }
         stream.write(dumps(data) + "\n")
         return
     header = ["type", "layers", "cnncalc MACs", f"{tool.name} {tool.unit}", "difference"]
     cells = [
-        [row["type"], str(row["layers"]), count_text(row["cnncalc"]), _count(row[tool.name]), _signed_any(row["difference"])]
+        [
+            row["type"],
+            str(row["layers"]),
+            count_text(row["cnncalc"]),
+            _count(row[tool.name]),
+            _signed_any(row["difference"]),
+        ]
         for row in rows
     ]
-    cells.append(["total", str(len(report.layers)), count_text(ours.total), count_text(theirs.total), _signed(difference)])
+    cells.append(
+        ["total", str(len(report.layers)), count_text(ours.total), count_text(theirs.total), _signed(difference)]
+    )
     if format_name == "markdown":
         stream.write(f"**{headline}**\n\n| " + " | ".join(header) + " |\n|---|---:|---:|---:|---:|\n")
         for row in cells:
             stream.write("| " + " | ".join(row) + " |\n")
         stream.write("\n")
         for row in rows:
-            stream.write(f"- **{row['type']}**: cnncalc: {row['cnncalc_rule']} {tool.name}: {row[tool.name + '_rule']}\n")
+            stream.write(
+                f"- **{row['type']}**: cnncalc: {row['cnncalc_rule']} {tool.name}: {row[tool.name + '_rule']}\n"
+            )
     else:
         widths = [max(len(row[i]) for row in [header, *cells]) for i in range(len(header))]
         stream.write(headline + "\n\n")
@@ -152,9 +170,7 @@ def write_gaps(report, ours, theirs, gaps, format_name: str, stream) -> None:
         if same:
             stream.write(f"\nthe same figure: {', '.join(same)}\n")
     if theirs.params != ours.params:
-        stream.write(
-            f"\nparams: {tool.name} counts {theirs.params:,}, cnncalc {ours.params:,} ({tool.params_doc})\n"
-        )
+        stream.write(f"\nparams: {tool.name} counts {theirs.params:,}, cnncalc {ours.params:,} ({tool.params_doc})\n")
 
 
 def _count(value) -> str:
