@@ -118,6 +118,18 @@ class Convention:
     def params_rule(self, layer_type):
         return self.params_rules.get(type(layer_type), self.default_params)
 
+    def describe(self) -> dict:
+        """What the convention is, as plain data (the JSON report's ``convention``)."""
+        return {
+            "name": self.name,
+            "tool": self.tool,
+            "unit": self.unit,
+            "meaning": self.meaning,
+            "call": self.call,
+            "source": self.source,
+            "params": self.params_doc,
+        }
+
 
 def _all_params(site) -> int:
     """All learnable parameters, as ``sum(p.numel() for p in model.parameters())``."""
@@ -250,16 +262,7 @@ def number(value):
 def to_dict(report, data: dict) -> None:
     """Adds a counted report's figures to its JSON ``data`` (report.to_dict)."""
     counted = report.counted
-    convention = counted.convention
-    data["convention"] = {
-        "name": convention.name,
-        "tool": convention.tool,
-        "unit": convention.unit,
-        "meaning": convention.meaning,
-        "call": convention.call,
-        "source": convention.source,
-        "params": convention.params_doc,
-    }
+    data["convention"] = counted.convention.describe()
     if counted.extra:
         data["convention"]["summary"] = {label: value for label, value, _ in counted.extra}
     for layer, entry in zip(report.layers, data["layers"]):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .columns import count_text, si_text
+from .columns import count_text, count_text_any, si_text
 from .json import dumps
 
 
@@ -31,13 +31,7 @@ def rule_groups(convention) -> list:
 
 def page_data(convention) -> dict:
     return {
-        "name": convention.name,
-        "tool": convention.tool,
-        "unit": convention.unit,
-        "meaning": convention.meaning,
-        "call": convention.call,
-        "source": convention.source,
-        "params": convention.params_doc,
+        **convention.describe(),
         "rules": [
             {"types": types, "arithmetic": text, "source": source} for types, text, source in rule_groups(convention)
         ],
@@ -85,7 +79,7 @@ def _signed(n: int) -> str:
 
 def write_gaps(report, ours, theirs, gaps, format_name: str, stream) -> None:
     """Why ``theirs`` (a tool's count of ``report``) differs from cnncalc's, type by type."""
-    from ..conventions import summary_line
+    from ..conventions import number, summary_line
 
     tool = theirs.convention
     difference = theirs.total - ours.total
@@ -101,8 +95,8 @@ def write_gaps(report, ours, theirs, gaps, format_name: str, stream) -> None:
             "type": gap.type,
             "layers": gap.layers,
             "cnncalc": gap.ours,
-            tool.name: int(gap.theirs) if isinstance(gap.theirs, int) else float(gap.theirs),
-            "difference": gap.theirs - gap.ours,
+            tool.name: number(gap.theirs),
+            "difference": number(gap.theirs - gap.ours),
             "cnncalc_rule": summary_line(gap.ours_rule),
             f"{tool.name}_rule": summary_line(gap.theirs_rule),
         }
@@ -116,15 +110,7 @@ def write_gaps(report, ours, theirs, gaps, format_name: str, stream) -> None:
             "unit": tool.unit,
             "totals": {"cnncalc": ours.total, tool.name: theirs.total, "difference": difference},
             "params": {"cnncalc": ours.params, tool.name: theirs.params},
-            "types": [
-                {
-                    **row,
-                    "difference": float(row["difference"])
-                    if not isinstance(row["difference"], int)
-                    else row["difference"],
-                }
-                for row in rows
-            ],
+            "types": rows,
         }
         stream.write(dumps(data) + "\n")
         return
@@ -134,7 +120,7 @@ def write_gaps(report, ours, theirs, gaps, format_name: str, stream) -> None:
             row["type"],
             str(row["layers"]),
             count_text(row["cnncalc"]),
-            _count(row[tool.name]),
+            count_text_any(row[tool.name]),
             _signed_any(row["difference"]),
         ]
         for row in rows
@@ -171,10 +157,6 @@ def write_gaps(report, ours, theirs, gaps, format_name: str, stream) -> None:
             stream.write(f"\nthe same figure: {', '.join(same)}\n")
     if theirs.params != ours.params:
         stream.write(f"\nparams: {tool.name} counts {theirs.params:,}, cnncalc {ours.params:,} ({tool.params_doc})\n")
-
-
-def _count(value) -> str:
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.6g}"
 
 
 def _signed_any(value) -> str:

@@ -34,12 +34,12 @@ def _cells(report, depth) -> list:
 
 
 def _write_plain(report, stream, depth) -> None:
-    COLUMNS = columns(report)
-    rows = [[c.header for c in COLUMNS], *_cells(report, depth)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    shown_columns = columns(report)
+    rows = [[c.header for c in shown_columns], *_cells(report, depth)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(shown_columns))]
     stream.write(title(report) + "\n\n")
     for n, row in enumerate(rows):
-        cells = [cell.rjust(w) if c.numeric else cell.ljust(w) for cell, w, c in zip(row, widths, COLUMNS)]
+        cells = [cell.rjust(w) if c.numeric else cell.ljust(w) for cell, w, c in zip(row, widths, shown_columns)]
         stream.write("  ".join(cells).rstrip() + "\n")
         if n == 0:
             stream.write("  ".join("-" * w for w in widths) + "\n")
@@ -55,10 +55,10 @@ def _write_rich(report, stream, depth) -> None:
     from rich.text import Text  # cells as Text: layer names are never read as markup
 
     console = Console(file=stream, force_terminal=True)
-    COLUMNS = columns(report)
+    shown_columns = columns(report)
     cells = _cells(report, depth)
-    widths = {c.key: max([len(c.header)] + [len(row[i]) for row in cells]) for i, c in enumerate(COLUMNS)}
-    shown = list(COLUMNS)
+    widths = {c.key: max([len(c.header)] + [len(row[i]) for row in cells]) for i, c in enumerate(shown_columns)}
+    shown = list(shown_columns)
 
     def needed(columns) -> int:  # each column: its text, a space either side and a rule
         return sum(min(widths[c.key], NARROWEST_NAME) if c.key == WRAPPING else widths[c.key] for c in columns) + (
@@ -76,12 +76,12 @@ def _write_rich(report, stream, depth) -> None:
             table.add_column(c.header, justify=justify, overflow="fold", min_width=min(widths[c.key], NARROWEST_NAME))
         else:
             table.add_column(c.header, justify=justify, no_wrap=True, min_width=widths[c.key])
-    index = [COLUMNS.index(c) for c in shown]
+    index = [shown_columns.index(c) for c in shown]
     for row in cells:
         table.add_row(*(Text(row[i]) for i in index))
     console.print(table)
-    if len(shown) < len(COLUMNS):
-        left_out = ", ".join(c.header for c in COLUMNS if c not in shown)
+    if len(shown) < len(shown_columns):
+        left_out = ", ".join(c.header for c in shown_columns if c not in shown)
         console.print(Text(f"(left out at this width: {left_out}; a wider terminal or --format csv shows them)"))
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")
