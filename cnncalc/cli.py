@@ -106,6 +106,8 @@ def summarize(
     """
     if (file is None) == (pattern is None):
         raise click.UsageError("give an architecture FILE or --pattern, one of the two")
+    if count_as is not None and explain_gap is not None:
+        raise click.UsageError("give --count-as (the report, counted as a tool does) or --explain-gap, not both")
     options = (batch, dtype, format_name, pattern, depth, color, count_as, explain_gap)
     sys.exit(app.run(app.summarize, file, *options, output_file=output_file))
 

@@ -229,6 +229,8 @@ def test_explain_gap(tmp_path):
     assert sum(row["difference"] for row in data["types"]) == data["totals"]["difference"] == 10124 - 7434
     refused = cnncalc("summarize", str(path), "--explain-gap", "thop", "--format", "csv")
     assert refused.returncode == 2 and "--format csv" in refused.stderr
+    both = cnncalc("summarize", str(path), "--explain-gap", "thop", "--count-as", "torch")
+    assert both.returncode == 2 and "not both" in both.stderr
 
 
 def test_conventions_page_and_its_doc():

@@ -14,28 +14,29 @@ def _type_names() -> dict:
     return {type(layer_type): layer_type.name for layer_type in REGISTRY.values()}
 
 
-def rule_groups(convention) -> list:
-    """``(type names, rule)`` per rule, in the order the rules were registered; the types a
-    tool refuses come last, as ``(names, None, why)``."""
+def rule_groups(rules: dict) -> list:
+    """``(type names, arithmetic, source)`` per rule of ``rules`` (layer type class ->
+    rule), in the order the rules were registered."""
     from ..conventions import source_line, summary_line
 
     names = _type_names()
     groups: dict = {}
-    for cls, rule in convention.rules.items():
+    for cls, rule in rules.items():
         groups.setdefault(rule, []).append(names[cls])
-    result = [(sorted(types), summary_line(rule), source_line(rule)) for rule, types in groups.items()]
-    for cls, why in convention.refused.items():
-        result.append(([names[cls]], f"not counted: no PyTorch module ({why})", ""))
-    return result
+    return [(sorted(types), summary_line(rule), source_line(rule)) for rule, types in groups.items()]
 
 
 def page_data(convention) -> dict:
-    return {
-        **convention.describe(),
-        "rules": [
-            {"types": types, "arithmetic": text, "source": source} for types, text, source in rule_groups(convention)
-        ],
-    }
+    """One convention's page: what it is, its rule per layer type (the types it refuses
+    last), and where its parameter count differs from PyTorch's."""
+    names = _type_names()
+    rules = [{"types": t, "arithmetic": text, "source": src} for t, text, src in rule_groups(convention.rules)]
+    rules += [
+        {"types": [names[cls]], "arithmetic": f"not counted: no PyTorch module ({why})", "source": ""}
+        for cls, why in convention.refused.items()
+    ]
+    params = [{"types": t, "arithmetic": text, "source": src} for t, text, src in rule_groups(convention.params_rules)]
+    return {**convention.describe(), "rules": rules, "params_rules": params}
 
 
 def write_page(conventions: list, format_name: str, stream) -> None:
@@ -62,6 +63,8 @@ def write_page(conventions: list, format_name: str, stream) -> None:
             for rule in data["rules"]:
                 cells = (", ".join(rule["types"]), rule["arithmetic"], rule["source"])
                 stream.write("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |\n")
+            for rule in data["params_rules"]:
+                stream.write(f"\nParameters of {', '.join(rule['types'])}: {rule['arithmetic']} ({rule['source']})\n")
             continue
         if index:
             stream.write("\n")
@@ -71,6 +74,9 @@ def write_page(conventions: list, format_name: str, stream) -> None:
             stream.write(f"  {', '.join(rule['types'])}:\n      {rule['arithmetic']}\n")
             if rule["source"]:
                 stream.write(f"      ({rule['source']})\n")
+        for rule in data["params_rules"]:
+            stream.write(f"  parameters of {', '.join(rule['types'])}:\n      {rule['arithmetic']}\n")
+            stream.write(f"      ({rule['source']})\n")
 
 
 def _signed(n: int) -> str:
