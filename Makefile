@@ -15,7 +15,7 @@ PYTEST := -m pytest -q -m "not slow" -p no:cacheprovider
 # The Pythons `make lock` writes pins for.
 PYTHONS ?= python3.10 python3.11 python3.12 python3.13
 
-.PHONY: run test test-all test-latest test-lower test-torch test-browser docs-pictures lock bench fuzz clean
+.PHONY: run test test-all test-latest test-lower test-torch test-browser test-tools docs-pictures lock bench fuzz clean
 
 run: $(STAMP)
 	$(BIN)/cnncalc summarize architectures/vgg16.yaml
@@ -67,6 +67,14 @@ endif
 # The pictures README shows, screenshots of cnncalc's own SVG and HTML by headless Chromium.
 docs-pictures: $(STAMP)
 	$(BIN)/python scripts/pictures.py
+
+# --count-as held to the counting tools themselves (tests/test_conventions_tools.py), at the
+# releases the conventions were read from; calflops imports transformers and accelerate.
+test-tools: $(STAMP)
+	$(BIN)/python $(PIP) torch==2.13.0
+	$(BIN)/python $(PIP) torchinfo==1.8.0 thop==0.1.1.post2209072238 ptflops==0.7.5 \
+		fvcore==0.1.5.post20221221 calflops==0.3.2 transformers accelerate
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_conventions_tools.py
 
 # The mutation fuzzer (tests/fuzz.py) for FUZZ_SECONDS; `make test` runs a few seconds of it.
 FUZZ_SECONDS ?= 300

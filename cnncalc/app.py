@@ -39,8 +39,12 @@ def summarize(
     pattern: str | None = None,
     depth: int | None = None,
     color: str = "auto",
+    count_as: str | None = None,
+    explain_gap: str | None = None,
 ) -> int:
-    """The per-layer report of a file, or of a one-line ``pattern`` (see cnncalc.pattern)."""
+    """The per-layer report of a file, or of a one-line ``pattern`` (see cnncalc.pattern);
+    ``count_as`` counts it as another tool does (cnncalc/conventions/), ``explain_gap``
+    prints instead why that tool's figure differs from cnncalc's, type by type."""
     from . import formats
     from .report import analyze, analyze_network
 
@@ -52,7 +56,37 @@ def summarize(
         from .spec import parse
 
         report = analyze(build(parse(document(pattern), FILE)), batch, dtype)
+    if explain_gap is not None:
+        from .conventions import gaps
+        from .errors import UsageError
+        from .formats.conventions import write_gaps
+
+        if format_name not in GAP_FORMATS:
+            raise UsageError(f"--explain-gap: error: --format {format_name}: it prints {', '.join(GAP_FORMATS)}")
+        write_gaps(report, *gaps(report, explain_gap), format_name, sys.stdout)
+        return 0
+    if count_as is not None:
+        from .conventions import counted_report
+        from .errors import UsageError
+
+        if format_name == "notes":
+            raise UsageError("--count-as: error: the notes' table counts memory, not operations; use another --format")
+        report = counted_report(report, count_as)
     formats.write(report, format_name, sys.stdout, depth, color)
+    return 0
+
+
+# What `summarize --explain-gap` writes ("table" reads as plain text).
+GAP_FORMATS = ("table", "json", "markdown")
+
+
+def conventions(name: str | None = None, format_name: str = "text") -> int:
+    """What each counting convention counts, per layer type, with the arithmetic."""
+    from . import conventions as presets
+    from .formats.conventions import write_page
+
+    names = presets.NAMES if name is None else (name,)
+    write_page([presets.get(n) for n in names], format_name, sys.stdout)
     return 0
 
 

@@ -11,6 +11,8 @@ from .formats import FORMATS
 from .memory import DTYPE_BYTES, MAX_BATCH
 
 BATCH = click.IntRange(min=1, max=MAX_BATCH)
+# The counting conventions' names (cnncalc/conventions/__init__.py NAMES), without importing them.
+CONVENTIONS = ("cnncalc", "torch", "torchinfo", "fvcore", "ptflops", "thop", "calflops")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -65,6 +67,20 @@ COLOR = click.option(
     help="table (rich on a terminal, plain text when piped), json, csv, markdown, or notes (the course notes'"
     " memory table: values per layer, ReLU in place, weights without biases).",
 )
+@click.option(
+    "--count-as",
+    type=click.Choice(CONVENTIONS),
+    default=None,
+    help="Count as this tool does (cnncalc, torch FlopCounterMode, torchinfo, fvcore, ptflops, thop, calflops): its"
+    " figure and parameters per layer and in total, in its unit; `cnncalc conventions` says what each counts.",
+)
+@click.option(
+    "--explain-gap",
+    type=click.Choice(CONVENTIONS[1:]),
+    default=None,
+    metavar="TOOL",
+    help="Instead of the report: why TOOL's figure differs from cnncalc's MACs, layer type by layer type.",
+)
 @OUTPUT
 @COLOR
 def summarize(
@@ -74,6 +90,8 @@ def summarize(
     batch: int,
     dtype: str,
     format_name: str,
+    count_as: str | None,
+    explain_gap: str | None,
     output_file: str | None,
     color: str,
 ) -> None:
@@ -88,7 +106,9 @@ def summarize(
     """
     if (file is None) == (pattern is None):
         raise click.UsageError("give an architecture FILE or --pattern, one of the two")
-    options = (batch, dtype, format_name, pattern, depth, color)
+    if count_as is not None and explain_gap is not None:
+        raise click.UsageError("give --count-as (the report, counted as a tool does) or --explain-gap, not both")
+    options = (batch, dtype, format_name, pattern, depth, color, count_as, explain_gap)
     sys.exit(app.run(app.summarize, file, *options, output_file=output_file))
 
 
@@ -406,6 +426,21 @@ def zoo(format_name: str, output_file: str | None) -> None:
 def schema(output_file: str | None) -> None:
     """A JSON Schema of the architecture file, for editors (YAML language server)."""
     sys.exit(app.run(app.schema, output_file=output_file))
+
+
+@main.command()
+@click.argument("tool", type=click.Choice(CONVENTIONS), required=False)
+@click.option(
+    "--format", "format_name", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
+)
+@OUTPUT
+def conventions(tool: str | None, format_name: str, output_file: str | None) -> None:
+    """What each counting tool counts, per layer type, with its arithmetic and its source line.
+
+    `cnncalc summarize FILE --count-as TOOL` counts a network that way; `--explain-gap TOOL`
+    says why TOOL's figure differs from cnncalc's.
+    """
+    sys.exit(app.run(app.conventions, tool, format_name, output_file=output_file))
 
 
 @main.command()

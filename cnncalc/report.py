@@ -18,10 +18,12 @@ from .spec import read
 class LayerReport(
     Record,
     fields="name type inputs shape params trainable_params buffers macs activation_bytes receptive_field weights spec "
-    "module live_bytes",
+    "module live_bytes count count_params",
 ):
     """The figures of one layer (analysis.LayerFigures) with its bytes: ``activation_bytes``
-    of its output for the batch, ``live_bytes`` alive once it has run (memory.liveness)."""
+    of its output for the batch, ``live_bytes`` alive once it has run (memory.liveness);
+    ``count`` and ``count_params``: its figures under a counting convention
+    (``summarize --count-as``, cnncalc/conventions/), else None."""
 
     __slots__ = ()
 
@@ -36,14 +38,17 @@ class Totals(
     __slots__ = ()
 
 
-class Report(Record, fields="name file input batch dtype layers totals"):
-    """The whole answer for one file."""
+class Report(Record, fields="name file input batch dtype layers totals counted"):
+    """The whole answer for one file; ``counted``: the counting convention's totals
+    (conventions.Counted) when one was asked for, else None."""
 
     __slots__ = ()
 
     def to_dict(self) -> dict:
-        """The JSON report of shared/SPEC.md section 3, as plain data."""
-        return {
+        """The JSON report of shared/SPEC.md section 3, as plain data; under a counting
+        convention, with ``convention`` (its name, tool, unit...), each layer's ``count`` and
+        ``count_params`` and the totals' ``count`` and ``count_params``."""
+        data = {
             "name": self.name,
             "input": list(self.input),
             "batch": self.batch,
@@ -67,6 +72,11 @@ class Report(Record, fields="name file input batch dtype layers totals"):
             ],
             "totals": dict(self.totals._asdict()),
         }
+        if self.counted is not None:
+            from .conventions import to_dict
+
+            to_dict(self, data)
+        return data
 
 
 def analyze_file(path: str, batch: int = 1, dtype: str = "float32") -> Report:
@@ -100,7 +110,13 @@ def report_of(graph: Graph, figures, batch: int = 1, dtype: str = "float32") -> 
     shapes = {layer.name: layer.shape for layer in figures.layers}
     live = liveness(graph, shapes, figures.input, batch, width)
     layers = tuple(
-        LayerReport(**layer._asdict(), activation_bytes=activation_bytes(layer.shape, batch, dtype), live_bytes=after)
+        LayerReport(
+            **layer._asdict(),
+            activation_bytes=activation_bytes(layer.shape, batch, dtype),
+            live_bytes=after,
+            count=None,
+            count_params=None,
+        )
         for layer, after in zip(figures.layers, live.after)
     )
     params = figures.params
@@ -119,7 +135,7 @@ def report_of(graph: Graph, figures, batch: int = 1, dtype: str = "float32") -> 
         input_bytes=activation_bytes(figures.input, batch, dtype),
         peak_live_bytes=live.peak,
     )
-    return Report(figures.name, figures.file, figures.input, batch, dtype, layers, totals)
+    return Report(figures.name, figures.file, figures.input, batch, dtype, layers, totals, None)
 
 
 __all__ = ["DTYPE_BYTES", "LayerReport", "Report", "Totals", "analyze", "analyze_file", "report_of"]

@@ -120,7 +120,50 @@ def _folded(instance: str, module: str, layers: list, inputs: tuple):
         buffers=sum(layer.buffers for layer in layers),
         macs=sum(layer.macs for layer in layers),
         activation_bytes=sum(layer.activation_bytes for layer in layers),
+        count=None if output.count is None else sum(layer.count for layer in layers),
+        count_params=None if output.count_params is None else sum(layer.count_params for layer in layers),
     )
+
+
+def count_text_any(n) -> str:
+    """A count under a convention: a whole number, or the float a tool keeps (ptflops)."""
+    return f"{n:,}" if isinstance(n, int) else f"{float(n):,.6g}"
+
+
+def columns(report) -> tuple:
+    """The columns of ``report``: COLUMNS, or under a counting convention (``--count-as``)
+    with the tool's parameters and figure in place of cnncalc's (headed ``thop params``,
+    ``thop MACs``)."""
+    if report.counted is None:
+        return COLUMNS
+    convention = report.counted.convention
+    replaced = {
+        "params": Column(
+            "count_params", f"{convention.name} params", lambda layer: layer.count_params, count_text, True
+        ),
+        "macs": Column(
+            "count", f"{convention.name} {convention.unit}", lambda layer: layer.count, count_text_any, True
+        ),
+    }
+    return tuple(replaced.get(column.key, column) for column in COLUMNS)
+
+
+def counted_lines(report) -> list:
+    """The totals under a counting convention, and what else the tool prints (torchinfo)."""
+    counted = report.counted
+    if counted is None:
+        return []
+    convention = counted.convention
+    per = f"a batch of {counted.batch}" if counted.batch != 1 else "a batch of 1"
+    lines = [
+        (
+            f"{convention.name} {convention.unit}",
+            f"{counted.total:,} ({si_text(counted.total)}), params {counted.params:,}: as {convention.tool} counts {per}"
+            f" (`cnncalc conventions {convention.name}`)",
+        )
+    ]
+    lines += [(f"{convention.name}: {label}", text) for label, _, text in counted.extra]
+    return lines
 
 
 def title(report) -> str:
@@ -139,6 +182,7 @@ def totals_lines(report) -> list:
         lines.append(("buffers", f"{t.buffers:,} ({bytes_text(t.buffer_bytes)})"))
     lines += [
         ("MACs", f"{t.macs:,} ({si_text(t.macs)}), FLOPs {t.flops:,} ({si_text(t.flops)})"),
+        *counted_lines(report),
         (
             "activations",
             f"{bytes_text(t.activation_bytes)} (all layer outputs), peak live {bytes_text(t.peak_live_bytes)}, "

@@ -37,7 +37,12 @@ def write_row(stream, values) -> None:
 
 
 def write(report, stream, depth: int | None = None) -> None:
-    write_row(stream, HEADER)
+    counted = report.counted
+    extra = []
+    if counted is not None:  # --count-as: the tool's figure and parameters, named after it
+        unit = counted.convention.unit.lower().replace("-", "_")
+        extra = [f"{counted.convention.name}_{unit}", f"{counted.convention.name}_params"]
+    write_row(stream, HEADER + extra)
     for layer in rows(report, depth):
         field = layer.receptive_field
         rf = [GLOBAL] * 3 if field == GLOBAL else [shape_text(part) for part in field]
@@ -54,8 +59,14 @@ def write(report, stream, depth: int | None = None) -> None:
                 layer.macs,
                 layer.activation_bytes,
                 *rf,
+                *([_number(layer.count), layer.count_params] if counted is not None else []),
             ],
         )
+
+
+def _number(value):
+    """A count as a cell: whole, or the float a tool keeps (ptflops' fractions)."""
+    return value if isinstance(value, int) else float(value)
 
 
 __all__ = ["write", "COLUMNS"]

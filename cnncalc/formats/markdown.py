@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from .columns import COLUMNS, rows, title, totals_lines
+from .columns import columns, rows, title, totals_lines
 
 
 def write(report, stream, depth: int | None = None) -> None:
+    shown_columns = columns(report)
     stream.write(f"**{title(report)}**\n\n")
-    stream.write("| " + " | ".join(c.header for c in COLUMNS) + " |\n")
-    stream.write("|" + "|".join("---:" if c.numeric else "---" for c in COLUMNS) + "|\n")
+    stream.write("| " + " | ".join(c.header for c in shown_columns) + " |\n")
+    stream.write("|" + "|".join("---:" if c.numeric else "---" for c in shown_columns) + "|\n")
     for layer in rows(report, depth):
-        cells = (c.text(c.value(layer)).replace("|", "\\|") for c in COLUMNS)
+        cells = (c.text(c.value(layer)).replace("|", "\\|") for c in shown_columns)
         stream.write("| " + " | ".join(cells) + " |\n")
     stream.write("\n")
     for label, text in totals_lines(report):

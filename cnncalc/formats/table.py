@@ -10,7 +10,7 @@ needed columns are left out (jump first, then memory, type, RF), with a note say
 
 from __future__ import annotations
 
-from .columns import COLUMNS, Column, rows, title, totals_lines
+from .columns import Column, columns, rows, title, totals_lines
 
 # Which columns go first when the terminal is too narrow for all of them.
 DROP_ORDER = ("macs_share", "rf_jump", "activation_bytes", "type", "rf_size")
@@ -34,15 +34,17 @@ def write(report, stream, depth: int | None = None, color: str = "auto") -> None
 
 
 def _cells(report, depth) -> list:
-    return [[c.text(c.value(layer)) for c in COLUMNS] for layer in rows(report, depth)]
+    shown = columns(report)
+    return [[c.text(c.value(layer)) for c in shown] for layer in rows(report, depth)]
 
 
 def _write_plain(report, stream, depth) -> None:
-    rows = [[c.header for c in COLUMNS], *_cells(report, depth)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    shown_columns = columns(report)
+    rows = [[c.header for c in shown_columns], *_cells(report, depth)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(shown_columns))]
     stream.write(title(report) + "\n\n")
     for n, row in enumerate(rows):
-        cells = [cell.rjust(w) if c.numeric else cell.ljust(w) for cell, w, c in zip(row, widths, COLUMNS)]
+        cells = [cell.rjust(w) if c.numeric else cell.ljust(w) for cell, w, c in zip(row, widths, shown_columns)]
         stream.write("  ".join(cells).rstrip() + "\n")
         if n == 0:
             stream.write("  ".join("-" * w for w in widths) + "\n")
@@ -73,14 +75,19 @@ def _write_rich(report, stream, depth) -> None:
 
     console = Console(file=stream, force_terminal=True)
     layers = rows(report, depth)
-    columns = (*COLUMNS[:5], SHARE, *COLUMNS[5:])  # the bar beside the MACs it shows
+    # The bar beside the MACs it shows; under --count-as the tool's figure stands alone.
+    base = columns(report)
+    shown_columns = (*base[:5], SHARE, *base[5:]) if report.counted is None else base
     largest = max((layer.macs for layer in layers), default=0)
     cells = [
-        [share_bar(layer.macs, report.totals.macs, largest) if c is SHARE else c.text(c.value(layer)) for c in columns]
+        [
+            share_bar(layer.macs, report.totals.macs, largest) if c is SHARE else c.text(c.value(layer))
+            for c in shown_columns
+        ]
         for layer in layers
     ]
-    widths = {c.key: max([len(c.header)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)}
-    shown = list(columns)
+    widths = {c.key: max([len(c.header)] + [len(row[i]) for row in cells]) for i, c in enumerate(shown_columns)}
+    shown = list(shown_columns)
 
     def needed(columns) -> int:  # each column: its text, a space either side and a rule
         return sum(min(widths[c.key], NARROWEST_NAME) if c.key == WRAPPING else widths[c.key] for c in columns) + (
@@ -98,12 +105,12 @@ def _write_rich(report, stream, depth) -> None:
             table.add_column(c.header, justify=justify, overflow="fold", min_width=min(widths[c.key], NARROWEST_NAME))
         else:
             table.add_column(c.header, justify=justify, no_wrap=True, min_width=widths[c.key])
-    index = [columns.index(c) for c in shown]
+    index = [shown_columns.index(c) for c in shown]
     for row in cells:
         table.add_row(*(Text(row[i]) for i in index))
     console.print(table)
-    if len(shown) < len(columns):
-        left_out = ", ".join(c.header for c in columns if c not in shown)
+    if len(shown) < len(shown_columns):
+        left_out = ", ".join(c.header for c in shown_columns if c not in shown)
         console.print(Text(f"(left out at this width: {left_out}; a wider terminal or --format csv shows them)"))
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")
