@@ -444,12 +444,18 @@ def _write_text(text: str, output: str | None) -> int:
 
 
 def export_model(file: str, to: str, output: str | None = None) -> int:
-    """Writes the network of an architecture file for a framework (``pytorch``: a standalone
-    ``nn.Module`` source file), to ``output`` or stdout."""
+    """Writes the network of an architecture file for a framework: ``pytorch``, a standalone
+    ``nn.Module`` source file (to ``output`` or stdout); ``onnx``, a graph of zero weights
+    (``output`` and ``output.data``)."""
     from .graph import build
-    from .interop.export import pytorch_source
     from .report import analyze
     from .spec import read
 
     graph = build(read(file))
+    if to == "onnx":
+        from .interop import onnx_export
+
+        return onnx_export.write(graph, analyze(graph), output)
+    from .interop.export import pytorch_source
+
     return _write_text(pytorch_source(graph, analyze(graph)), output)

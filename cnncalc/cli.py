@@ -362,8 +362,10 @@ def import_command(file: str, output: str | None) -> None:
 
 @main.command(name="export")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--to", "to", type=click.Choice(["pytorch"]), required=True, help="The framework to write for.")
-@click.option("-o", "--output", default=None, help="The file to write (default: print it).")
+@click.option("--to", "to", type=click.Choice(["pytorch", "onnx"]), required=True, help="The format to write.")
+@click.option("-o", "--output", default=None, help="The file to write (default: print it; onnx needs a file).")
 def export_command(file: str, to: str, output: str | None) -> None:
-    """Write the network for a framework: `--to pytorch` gives a standalone nn.Module file."""
+    """Write the network for a framework: `--to pytorch` gives a standalone nn.Module file,
+    `--to onnx` a graph with every shape and zero weights (in FILE.data), for Netron and
+    runtimes (needs `pip install 'cnncalc[onnx]'`)."""
     sys.exit(app.run(app.export_model, file, to, output))

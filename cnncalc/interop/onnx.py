@@ -57,10 +57,15 @@ class Layer(Record, fields="cls args inputs suffix output"):
         return super().__new__(cls, layer_class, dict(args or {}), inputs, suffix, output)
 
 
-class Same(Record, fields="tensor"):
-    """The node passes this tensor on unchanged (Identity, a Reshape to the same shape)."""
+class Same(Record, fields="tensor last"):
+    """The node passes this tensor on unchanged (Identity, a Reshape to the same shape);
+    ``last``: True or False when it moves the channels to the last axis or back (a Transpose),
+    None when it keeps the layout."""
 
     __slots__ = ()
+
+    def __new__(cls, tensor, last=None):
+        return super().__new__(cls, tensor, last)
 
 
 class View(Record, fields="kind groups source eps"):
@@ -162,6 +167,7 @@ class Reader:
         self.refs: dict = {}  # tensor -> the layer writing it (its name, or "input")
         self.shapes: dict = {}  # tensor -> cnncalc's shape of it (no batch)
         self.views: dict = {}  # tensor -> View
+        self.last: set = set()  # tensors laid out channels last (PyTorch's permute before a Linear or LayerNorm)
         self.layers: list = []
         self.names: set = {"input"}
         self.skipped: set = set()  # nodes a pattern read together with another node
@@ -170,6 +176,9 @@ class Reader:
         self.pool_pads: dict = {}  # id(MaxPool node) -> (before, after) per axis of a -inf Pad before it
         self.producer = {output: node for node in graph.node for output in node.output}
         self.opset = next((o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")), 1)
+        for node in graph.node:  # weights transposed by a node (a Linear's [out, in] as MatMul's [in, out])
+            if node.op_type in ("Transpose", "Identity") and node.input[0] in self.initializers:
+                self.fold(node)
         self.patterns()
 
     # -- the error path ------------------------------------------------------------------
@@ -250,7 +259,7 @@ class Reader:
         outputs = [o.name for o in graph.output]
         if len(outputs) != 1:
             self.fail(f"cnncalc reads networks with one output; this graph has {len(outputs)}")
-        if outputs[0] in self.views:
+        if outputs[0] in self.views or outputs[0] in self.last:
             self.fail(f'the output "{outputs[0]}" is a reshaped view cnncalc cannot represent')
         if not self.layers:
             self.fail("the graph has no layers cnncalc counts")
@@ -291,7 +300,7 @@ class Reader:
                 other = add.input[1] if add.input[0] == node.output[0] else add.input[0]
                 if self.learned(other) and prod(self.weights[other]) == self.weights[node.input[1]][1]:
                     self.skipped.add(id(add))
-                    self.fused[id(node)] = Layer(linear.FC, {"units": self.weights[node.input[1]][1]})
+                    self.fused[id(node)] = lambda r, node=node: _linear(node, r, {})
                     self.also[id(node)] = [add.output[0]]
 
     def constant_value(self, tensor: str):
@@ -463,6 +472,8 @@ class Reader:
             self.unsupported(node, f"its attributes or inputs have a form cnncalc does not read ({error!r})")
         if isinstance(made, Same):
             self.alias(node.output[0], made.tensor)
+            if made.last is not None:
+                (self.last.add if made.last else self.last.discard)(node.output[0])
             return
         if isinstance(made, View):
             self.views[node.output[0]] = made
@@ -471,13 +482,15 @@ class Reader:
             made = [Layer(cls, made)]
         elif isinstance(made, Layer):
             made = [made]
+        previous_last = False
         for index, layer in enumerate(made):
             last = index == len(made) - 1
             inputs = layer.inputs
             if inputs is None:
                 inputs = [node.input[0]] if index == 0 else [None]
             output = layer.output or (node.output[0] if last else None)
-            self.emit(node, layer, inputs, output)
+            previous_last = self.channels_last(node, layer, inputs, previous_last)
+            self.emit(node, layer, inputs, output, previous_last)
         for extra in self.also.get(id(node), ()):
             self.alias(extra, node.output[0])
         for extra in node.output[1:]:
@@ -490,8 +503,22 @@ class Reader:
         else:
             self.refs[tensor] = self.refs[source]
             self.shapes[tensor] = self.shapes[source]
+        if source in self.last:
+            self.last.add(tensor)
 
-    def emit(self, node, layer: Layer, inputs: list, output: str | None) -> None:
+    def channels_last(self, node, layer: Layer, inputs: list, previous_last: bool) -> bool:
+        """Whether the layer reads (and so writes) channels-last tensors; only layers that do
+        not care (element-wise ones) or that were read as such (a linear layer or a layer
+        norm over the channels) may."""
+        layouts = {previous_last if tensor is None else tensor in self.last for tensor in inputs}
+        if len(layouts) > 1:
+            self.unsupported(node, "it mixes channels-first and channels-last tensors")
+        last = layouts == {True}
+        if last and not issubclass(layer.cls, LAYOUT_FREE):
+            self.unsupported(node, f"a {lookup(layer.cls.name)[0].name} of a channels-last tensor (a permuted map)")
+        return last
+
+    def emit(self, node, layer: Layer, inputs: list, output: str | None, channels_last: bool = False) -> None:
         layer_type = lookup(layer.cls.name)[0]
         previous = self.layers[-1]["name"] if self.layers else "input"
         previous_shape = self.layers[-1]["shape"] if self.layers else None
@@ -525,6 +552,8 @@ class Reader:
         if output is not None:
             expected = self.onnx_shapes.get(output)
             if expected is not None and len(expected) >= 1 and all(isinstance(n, int) for n in expected[1:]):
+                if channels_last and len(expected) > 2:
+                    expected = (expected[0], expected[-1], *expected[1:-1])
                 if tuple(expected[1:]) != out:
                     self.unsupported(
                         node,
@@ -533,6 +562,8 @@ class Reader:
                     )
             self.refs[output] = name
             self.shapes[output] = out
+            if channels_last:
+                self.last.add(output)
         record = {"type": layer_type.name, "args": args, "name": name, "from": names, "shape": out}
         record["merges"] = layer_type.merges
         self.layers.append(record)
@@ -592,6 +623,13 @@ class Reader:
                 full = (1, *full[1:])
             start, end = self.attr(node, "start", 0), self.attr(node, "end", None)
             self.consts[node.output[0]] = np.array(full[start:end], dtype=np.int64)
+            return True
+        if node.op_type == "Transpose" and node.input[0] in self.weights and self.const(node.input[0]) is None:
+            dims = self.weights[node.input[0]]
+            perm = self.attr(node, "perm") or list(reversed(range(len(dims))))
+            self.weights[node.output[0]] = tuple(dims[axis] for axis in perm)  # a weight's shape, its values unread
+            if node.input[0] in self.initializers:
+                self.initializers.add(node.output[0])
             return True
         if node.op_type == "Identity" and node.input[0] in self.weights:  # a shared weight, named again
             self.weights[node.output[0]] = self.weights[node.input[0]]
@@ -755,6 +793,10 @@ def _scalar(value) -> str:
 
 
 # --- the rules: ONNX operators read as layer types -------------------------------------------
+
+# The layer types that may read a channels-last tensor (and write one): element-wise ones,
+# and those a rule read from one knowingly (a linear layer at each position, a layer norm).
+LAYOUT_FREE = (activation.Elementwise, merge.Add, merge.Mul, norm.Dropout, norm.LayerNorm, linear.PointwiseFC)
 
 
 def _spatial_attrs(node, r: Reader, nd: int):
@@ -926,15 +968,22 @@ def _gemm(node, r: Reader):
 
 @reads(linear.FC, "MatMul")
 def _matmul(node, r: Reader):
+    return _linear(node, r, {"bias": False})
+
+
+def _linear(node, r: Reader, args: dict) -> Layer:
+    """A MatMul by a [features, units] weight (with the bias Add fused, or without): a linear
+    layer on flat features, or at every position of a channels-last map (pointwise_fc)."""
     weight = r.weights.get(node.input[1])
     if weight is None or len(weight) != 2 or not r.is_activation(node.input[0]):
         raise Unsupported("cnncalc reads a MatMul of a layer's output by a 2-D initializer (a linear layer)")
-    if len(r.shape(node.input[0])) != 1:
-        raise Unsupported("a MatMul over the last axis of a map (channels last); cnncalc reads it on flat features")
+    source = r.shape(node.input[0])
+    if len(source) != 1 and node.input[0] not in r.last:
+        raise Unsupported("a MatMul over the last spatial axis of a map; cnncalc reads one over the channels")
     features, units = weight
-    if features != r.shape(node.input[0])[0]:
-        raise Unsupported(f"its input has {r.shape(node.input[0])[0]} features, its weights {features}")
-    return {"units": units, "bias": False}
+    if features != source[0]:
+        raise Unsupported(f"its input has {source[0]} features, its weights {features}")
+    return Layer(linear.FC if len(source) == 1 else linear.PointwiseFC, {"units": units, **args})
 
 
 @reads(linear.Flatten, "Flatten")
@@ -962,7 +1011,18 @@ def _reshape(node, r: Reader):
         perm = list(r.attr(node, "perm", []))
         if view is not None and view.kind == "grouped" and perm[:3] == [0, 2, 1] and perm[3:] == list(range(3, len(perm))):
             return View("swapped", view.groups, view.source)
-        raise Unsupported("a transpose; cnncalc reads one only inside a channel shuffle (reshape, transpose, reshape)")
+        rank = len(perm)
+        if view is None and node.input[0] not in r.last and rank > 2 and perm == [0, *range(2, rank), 1]:
+            return Same(node.input[0], last=True)  # channels last, for a Linear or a LayerNorm over them
+        if node.input[0] in r.last and perm == [0, rank - 1, *range(1, rank - 1)]:
+            return Same(node.input[0], last=False)
+        raise Unsupported(
+            "a transpose; cnncalc reads one inside a channel shuffle (reshape, transpose, reshape), or moving "
+            "the channels last and back around element-wise, linear and layer-norm layers"
+        )
+    wanted = r.optional(node, 1)
+    if wanted is not None and list(wanted) == [-1] and node.input[0] not in r.views:
+        return View("everything", 1, node.input[0])  # the batch too: the dynamo exporter's as_strided
     target = r.onnx_shapes.get(node.output[0])
     if target is None or any(not isinstance(n, int) for n in target[1:]):
         wanted = r.optional(node, 1)
@@ -1016,6 +1076,21 @@ _plain(activation.Softplus, "Softplus")
 @reads(activation.Identity, "Identity")
 def _identity(node, r: Reader):
     return Same(node.input[0])
+
+
+@reads(activation.Identity, "Gather")
+def _gather(node, r: Reader):
+    """The dynamo exporter's ``as_strided`` that gives a tensor back as it was: every value
+    (the batch's too) in one row, then gathered in order into the same shape."""
+    import numpy as np
+
+    view = r.views.get(node.input[0])
+    indices = r.optional(node, 1)
+    if view is not None and view.kind == "everything" and r.attr(node, "axis", 0) == 0 and indices is not None:
+        source = r.shape(view.source)
+        if indices.shape == (1, *source) and np.array_equal(indices.reshape(-1), np.arange(prod(source))):
+            return Same(view.source)
+    raise Unsupported("a gather; cnncalc reads one only where it gives a tensor back unchanged")
 
 
 @reads(activation.ReLU6, "Clip")
@@ -1109,9 +1184,14 @@ def _epsilon(args: dict, node, r: Reader) -> None:
 def _batchnorm(node, r: Reader):
     args = {}
     _epsilon(args, node, r)
-    momentum = _rounded(1 - _rounded(r.attr(node, "momentum", 0.9)))  # ONNX keeps the old share; PyTorch gives the new
-    if momentum != 0.1:
-        args["momentum"] = momentum
+    if r.attr(node, "training_mode", 0) and not r.learned(node.input[3]):
+        args["track_running_stats"] = False  # the batch's own statistics, at inference too
+    else:
+        momentum = _rounded(1 - _rounded(r.attr(node, "momentum", 0.9)))  # ONNX keeps the old share; PyTorch the new
+        if momentum != 0.1:
+            args["momentum"] = momentum
+    if not r.learned(node.input[1]):
+        args["affine"] = False
     return args
 
 
@@ -1177,13 +1257,17 @@ def _layernorm(node, r: Reader):
     args = {}
     if axis == 1 and len(source) > 1:
         args["over"] = "all"
+    elif axis == rank - 1 and node.input[0] in r.last:
+        pass  # over the channels at each position: ConvNeXt's LayerNorm2d, permuted around
     elif axis != rank - 1 or len(source) != 1:
         raise Unsupported(
             f"a normalisation over axes {list(range(axis, rank))} of {list(source)}; cnncalc reads one over "
             "the features of a flat input or over all of C, H and W"
         )
     _epsilon(args, node, r)
-    if not r.learned(r.input_of(node, 2)):  # none, or computed (a constant zero): nothing learned
+    if not r.learned(node.input[1]):  # a constant scale of ones: nothing learned
+        args["affine"] = False
+    elif not r.learned(r.input_of(node, 2)):  # none, or computed (a constant zero): nothing learned
         args["bias"] = False
     return args
 
@@ -1196,6 +1280,8 @@ def _groupnorm(node, r: Reader):
         raise Unsupported("a scale per group (opset 18); cnncalc's group norm has a scale per channel (opset 21)")
     args = {"groups": r.attr(node, "num_groups")}
     _epsilon(args, node, r)
+    if not r.learned(node.input[1]):
+        args["affine"] = False
     return args
 
 
@@ -1371,10 +1457,12 @@ def _concat(node, r: Reader):
     rank = len(r.shape(node.input[0])) + 1
     if r.attr(node, "axis") % rank != 1:
         raise Unsupported("a concatenation along an axis other than the channels")
+    if len(node.input) == 1:  # torch.cat of one tensor (DenseNet's first layer of a block)
+        return Same(node.input[0])
     return Layer(merge.Concat, inputs=list(node.input))
 
 
-@reads(merge.Add, "Add")
+@reads(merge.Add, "Add", "Sum")
 def _add(node, r: Reader):
     if all(r.is_activation(name) for name in node.input):
         return Layer(merge.Add, inputs=list(node.input))
