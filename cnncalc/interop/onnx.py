@@ -915,6 +915,14 @@ def _avgpool(node, r: Reader):
     return args
 
 
+@reads(pool.LpPool, "LpPool")
+def _lppool(node, r: Reader):
+    args, dilation = _pool_args(node, r)
+    if "padding" in args or _one(dilation) != 1:
+        raise Unsupported("a padded or dilated power-average pool")
+    return {**args, "norm": r.attr(node, "p", 2)}
+
+
 @reads(pool.GlobalAvgPool, "GlobalAveragePool")
 def _global_avgpool(node, r: Reader):
     return {}
@@ -1399,6 +1407,14 @@ def _slice(node, r: Reader):
         raise Unsupported("a slice of channels and positions together")
     cuts = [[spans[axis][0], spans[axis][2] - spans[axis][1]] if axis in spans else [0, 0] for axis in range(2, rank)]
     return {"amounts": _padding(cuts)}
+
+
+@reads(shape.PixelShuffle, "DepthToSpace")
+def _depth_to_space(node, r: Reader):
+    mode = r.attr(node, "mode", b"DCR")
+    if (mode.decode() if isinstance(mode, bytes) else mode) != "CRD":
+        raise Unsupported("mode DCR (blocks first); cnncalc's pixel_shuffle is PyTorch's (CRD)")
+    return {"factor": r.attr(node, "blocksize")}
 
 
 @reads(shape.Chunk, "Split")

@@ -60,11 +60,13 @@ class Builder:
 
         return numbered(name, self.used)
 
-    def node(self, op: str, inputs, suffix: str = "", **attributes) -> str:
+    def node(self, op: str, inputs, suffix: str = "", unused=(), **attributes) -> str:
         """Adds an ONNX node reading ``inputs``; returns the tensor it writes, named after
-        the layer (and ``suffix`` for a node before the layer's last)."""
+        the layer (and ``suffix`` for a node before the layer's last); ``unused``: the names
+        of outputs it must have besides, which nothing reads."""
         name = self.fresh(self.layer + suffix)
-        self.nodes.append(self.helper.make_node(op, list(inputs), [name], name=name, **attributes))
+        outputs = [name, *(self.fresh(f"{name}.{extra}") for extra in unused)]
+        self.nodes.append(self.helper.make_node(op, list(inputs), outputs, name=name, **attributes))
         return name
 
     def weight(self, role: str, dims) -> str:
@@ -365,7 +367,9 @@ def _batchnorm(b, a, inputs, shapes):
         return b.node("BatchNormalization", [inputs[0], *arrays], epsilon=float(a.eps), momentum=1 - float(a.momentum))
     # Without running statistics it normalises by the batch's own, at inference too.
     arrays += [b.filled("mean", [channels], 0.0), b.filled("var", [channels], 1.0)]
-    return b.node("BatchNormalization", [inputs[0], *arrays], epsilon=float(a.eps), training_mode=1)
+    return b.node(
+        "BatchNormalization", [inputs[0], *arrays], unused=("mean", "var"), epsilon=float(a.eps), training_mode=1
+    )
 
 
 @writes(norm.InstanceNorm)
