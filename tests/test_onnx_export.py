@@ -196,3 +196,39 @@ def test_missing_onnx_package_names_the_extra(tmp_path, monkeypatch):
 def test_every_layer_type_has_an_onnx_form_or_a_reason():
     for layer_type in set(REGISTRY.values()):
         assert type(layer_type) in onnx_export.RULES or type(layer_type) in onnx_export.UNREPRESENTED, layer_type.name
+
+
+# --- import folds repeated blocks into modules ---------------------------------------------------
+
+
+def test_import_folds_resnet50s_bottlenecks_into_modules(tmp_path):
+    import yaml
+
+    from cnncalc.interop import onnx as reader
+
+    out = export(ROOT / "architectures" / "torchvision" / "resnet50.yaml", tmp_path)
+    written = tmp_path / "r50.yaml"
+    assert app.run(app.import_model, str(out), str(written)) == 0
+    text = written.read_text()
+    assert text.startswith("# Imported by cnncalc from resnet50.onnx (ONNX, opset ai.onnx 21, written by cnncalc ")
+    document = yaml.safe_load(text)
+    assert len(document["modules"]) == 2  # the bottleneck with a projection shortcut, and without
+    uses = [next(iter(layer)) for layer in document["layers"] if next(iter(layer)) in document["modules"]]
+    # torchvision's resnet50: stages of [3, 4, 6, 3] bottlenecks, the first of each projecting
+    assert len(uses) == 16 and sorted(uses.count(m) for m in document["modules"]) == [4, 12]
+    flat = tmp_path / "flat.yaml"
+    flat.write_text(reader.document_text(str(out), folded=False))
+    folded_report, flat_report = analyze(build(spec.read(str(written)))), analyze(build(spec.read(str(flat))))
+    assert "modules" not in flat.read_text()
+    each = lambda report: [(l.name, l.type, l.shape, l.params, l.buffers, l.macs) for l in report.layers]  # noqa: E731,E741
+    assert each(folded_report) == each(flat_report)
+    # torchvision: 25,557,032 parameters, 53,120 batchnorm buffers, 4.089 GMACs
+    assert figures(folded_report) == (25_557_032, 53_120, 4_089_184_256, [1000])
+    assert {l.module[0][0] for l in folded_report.layers if l.name.startswith("layer3.4.")} == {"layer3.4"}  # noqa: E741
+
+
+def test_a_block_that_appears_once_is_not_folded(tmp_path):
+    out = export(ROOT / "architectures" / "lenet5.yaml", tmp_path)
+    written = tmp_path / "lenet.yaml"
+    assert app.run(app.import_model, str(out), str(written)) == 0
+    assert "modules:" not in written.read_text()

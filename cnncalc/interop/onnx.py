@@ -99,10 +99,33 @@ def parse_text(text: str, path: str):
     return spec.parse(source.parse(text, path), path)
 
 
-def document_text(path: str) -> str:
-    """The architecture file (YAML text) of the ONNX model at ``path``."""
+def document_text(path: str, folded: bool = True) -> str:
+    """The architecture file (YAML text) of the ONNX model at ``path``, its repeated blocks
+    folded into modules (fold.py) unless ``folded`` is False."""
     reader = Reader(path)
-    return render(reader.document(), header(path, reader.model))
+    document = reader.document()
+    head = header(path, reader.model)
+    flat = render(document, head)
+    if not folded:
+        return flat
+    from .fold import fold
+
+    modules, layers = fold(document)
+    if not modules:
+        return flat
+    text = render({**document, "layers": layers}, head, modules)
+    # One reading, one answer: the folded file must give every layer's figures as the flat one.
+    if _figures(text, path) != _figures(flat, path):  # pragma: no cover - a bug of fold.py, kept from users
+        return flat
+    return text
+
+
+def _figures(text: str, path: str) -> list:
+    from ..analysis import propagate
+    from ..graph import build
+
+    layers = propagate(build(parse_text(text, path))).layers
+    return [(layer.type, layer.shape, layer.params, layer.buffers, layer.macs, layer.receptive_field) for layer in layers]
 
 
 def _load(path: str):
@@ -744,24 +767,38 @@ def _layer_name(node) -> str:
 # --- writing the architecture file ----------------------------------------------------------
 
 
-def render(document: dict, head: str = "") -> str:
-    """The architecture file of a document (a name, an input shape, layer records)."""
+def render(document: dict, head: str = "", modules: dict | None = None) -> str:
+    """The architecture file of a document (a name, an input shape, layer records), with the
+    ``modules`` its repeated blocks were folded into (see fold.py)."""
     lines = [head.rstrip("\n")] if head else []
     lines.append(f"name: {_scalar(document['name'])}")
     lines.append(f"input: {_flow(document['input'])}")
+    if modules:
+        lines.append("modules:")
+        for name, module in modules.items():
+            lines.append(f"  {name}:")
+            params = ", ".join(f"{param}: null" for param in module["params"])
+            lines.append(f"    params: {{{params}}}")
+            lines.append("    layers:")
+            lines += _layer_lines(module["layers"], "      ")
     lines.append("layers:")
-    previous = "input"
-    for layer in document["layers"]:
+    lines += _layer_lines(document["layers"], "  ")
+    return "\n".join(lines) + "\n"
+
+
+def _layer_lines(layers: list, indent: str) -> list:
+    lines, previous = [], "input"
+    for layer in layers:
         if layer["merges"]:
-            lines.append(f"  - {layer['type']}: {_flow(layer['from'])}")
+            lines.append(f"{indent}- {layer['type']}: {_flow(layer['from'])}")
         else:
             args = layer["args"]
-            lines.append(f"  - {layer['type']}" + (f": {_flow(args)}" if args else ":"))
+            lines.append(f"{indent}- {layer['type']}" + (f": {_flow(args)}" if args else ":"))
             if layer["from"][0] != previous:
-                lines.append(f"    from: {_scalar(layer['from'][0])}")
-        lines.append(f"    name: {_scalar(layer['name'])}")
+                lines.append(f"{indent}  from: {_scalar(layer['from'][0])}")
+        lines.append(f"{indent}  name: {_scalar(layer['name'])}")
         previous = layer["name"]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _flow(value) -> str:
