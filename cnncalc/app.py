@@ -414,16 +414,20 @@ def run(command, *args, output_file: str | None = None, **kwargs) -> int:
         return 3
 
 
-def import_model(file: str, output: str | None = None) -> int:
-    """Writes the architecture file of a model in another format (ONNX), to ``output`` or stdout."""
+def import_model(file: str, output: str | None = None, input_shape: str | None = None) -> int:
+    """Writes the architecture file of a model in another format, to ``output`` or stdout: an
+    ONNX file, or a PyTorch model ``package.module:factory`` traced on ``input_shape``."""
     from .analysis import propagate
     from .errors import UsageError
     from .graph import build
-    from .interop import onnx
+    from .interop import onnx, torch_import
 
-    if not file.lower().endswith(".onnx"):
-        raise UsageError(f"{file}: error: cnncalc imports ONNX models (*.onnx)")
-    text = onnx.document_text(file)
+    if torch_import.is_target(file) and not os.path.exists(file):
+        text = torch_import.document_text(file, torch_import.input_shape(input_shape, file))
+    elif not file.lower().endswith(".onnx"):
+        raise UsageError(f"{file}: error: cnncalc imports ONNX models (*.onnx) and PyTorch ones (package.module:factory)")
+    else:
+        text = onnx.document_text(file)
     propagate(build(onnx.parse_text(text, file)))  # a problem shows here, not when the written file is used
     return _write_text(text, output)
 

@@ -6,8 +6,9 @@ layers come one after another and talk to the rest only through one input and th
 layer is a candidate block; blocks of the same structure (the same layers, wired alike,
 with the same argument names) become one module, used once per block. Arguments that
 differ between the blocks become the module's parameters (``conv1_filters``); those all
-blocks share are written in the module. Larger blocks are taken first, each layer joins at
-most one block, and a structure that appears once stays as it is.
+blocks share are written in the module. The structure repeated most often is taken first
+(then the larger), each layer joins at most one block, and a structure that appears once
+stays as it is.
 
 ``fold(document)`` returns ``(modules, layers)`` for ``onnx.render``: the document's layer
 records, with each folded block replaced by one use record. The layers keep their full names
@@ -38,7 +39,9 @@ def fold(document: dict, minimum: int = 2) -> tuple:
         groups.setdefault(_signature(layers, block), []).append(block)
     taken = [False] * len(layers)
     chosen = []
-    for signature, members in sorted(groups.items(), key=lambda item: -len(item[0]) * len(item[1])):
+    # The structure repeated most often first (the unit the model repeats: ResNet's block
+    # rather than a stage of two blocks), then the larger.
+    for signature, members in sorted(groups.items(), key=lambda item: (-len(_apart(item[1])), -len(item[0]))):
         members = [b for b in members if not any(taken[b.start : b.stop])]
         members = _apart(members)
         if len(members) < minimum or len(signature) < 2:

@@ -99,12 +99,13 @@ def parse_text(text: str, path: str):
     return spec.parse(source.parse(text, path), path)
 
 
-def document_text(path: str, folded: bool = True) -> str:
+def document_text(path: str, folded: bool = True, source: str | None = None) -> str:
     """The architecture file (YAML text) of the ONNX model at ``path``, its repeated blocks
-    folded into modules (fold.py) unless ``folded`` is False."""
+    folded into modules (fold.py) unless ``folded`` is False; ``source`` says where the
+    model came from in the header, when not from ``path`` itself."""
     reader = Reader(path)
     document = reader.document()
-    head = header(path, reader.model)
+    head = header(path, reader.model, source)
     flat = render(document, head)
     if not folded:
         return flat
@@ -150,13 +151,18 @@ def _load(path: str):
     return onnx, model
 
 
-def header(path: str, model) -> str:
+def header(path: str, model, source: str | None = None) -> str:
     opsets = ", ".join(f"{o.domain or 'ai.onnx'} {o.version}" for o in model.opset_import)
     producer = " ".join(part for part in (model.producer_name, model.producer_version) if part)
-    lines = [
-        f"# Imported by cnncalc from {os.path.basename(path)} (ONNX, opset {opsets}"
+    origin = (
+        f"# Imported by cnncalc from {source}."
+        if source
+        else f"# Imported by cnncalc from {os.path.basename(path)} (ONNX, opset {opsets}"
         + (f", written by {producer}" if producer else "")
-        + ").",
+        + ")."
+    )
+    lines = [
+        origin,
         "# Shapes only: weights were read as their dimensions. Layer names are the graph's node names.",
     ]
     return "\n".join(lines) + "\n"
@@ -1289,6 +1295,8 @@ def _layernorm_over(r: Reader, x: str, axes: list, args: dict) -> Layer:
         del args["affine"]
     if axes == list(range(1, rank)) and len(source) > 1:
         args["over"] = "all"
+    elif axes == [rank - 1] and x in r.last:
+        pass  # over the channels at each position, permuted around (ConvNeXt's LayerNorm2d)
     elif axes != [1] or len(source) != 1:
         raise Unsupported(f"a layer normalisation over axes {axes} of {list(source)}")
     return Layer(norm.LayerNorm, args, inputs=[x])
