@@ -425,7 +425,9 @@ def import_model(file: str, output: str | None = None, input_shape: str | None =
     if torch_import.is_target(file) and not os.path.exists(file):
         text = torch_import.document_text(file, torch_import.input_shape(input_shape, file))
     elif not file.lower().endswith(".onnx"):
-        raise UsageError(f"{file}: error: cnncalc imports ONNX models (*.onnx) and PyTorch ones (package.module:factory)")
+        raise UsageError(
+            f"{file}: error: cnncalc imports ONNX models (*.onnx) and PyTorch ones (package.module:factory)"
+        )
     else:
         text = onnx.document_text(file)
     propagate(build(onnx.parse_text(text, file)))  # a problem shows here, not when the written file is used

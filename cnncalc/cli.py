@@ -351,7 +351,9 @@ def types(name: str | None) -> None:
 @main.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", default=None, help="The architecture file to write (default: print it).")
-@click.option("--input", "input_shape", default=None, help="For a PyTorch model: its input, channels first (3x224x224).")
+@click.option(
+    "--input", "input_shape", default=None, help="For a PyTorch model: its input, channels first (3x224x224)."
+)
 def import_command(file: str, output: str | None, input_shape: str | None) -> None:
     """Write the architecture file of an ONNX model, or of a PyTorch model given as
     `package.module:factory` (traced; needs torch). Both need `pip install 'cnncalc[onnx]'`.

@@ -66,8 +66,19 @@ N = oh.make_node
 CASES = [
     (
         "conv-pads-strides-dilations-group",
-        [N("Conv", ["x", "w", "b"], ["y"], name="c", kernel_shape=[3, 3], pads=[2, 2, 2, 2], strides=[2, 2],
-           dilations=[2, 2], group=2)],
+        [
+            N(
+                "Conv",
+                ["x", "w", "b"],
+                ["y"],
+                name="c",
+                kernel_shape=[3, 3],
+                pads=[2, 2, 2, 2],
+                strides=[2, 2],
+                dilations=[2, 2],
+                group=2,
+            )
+        ],
         [init("w", [8, 2, 3, 3]), init("b", [8])],
         [4, 9, 9],
         # out = floor((9 + 4 - 2*2 - 1)/2) + 1 = 5; params 8*2*9 + 8 = 152; MACs 8*5*5 * 2*9 = 3600
@@ -85,8 +96,10 @@ CASES = [
     ),
     (
         "conv-then-batchnorm-unfolded",
-        [N("Conv", ["x", "w"], ["c"], name="c", kernel_shape=[1, 1]),
-         N("BatchNormalization", ["c", "s", "b", "m", "v"], ["y"], name="bn")],
+        [
+            N("Conv", ["x", "w"], ["c"], name="c", kernel_shape=[1, 1]),
+            N("BatchNormalization", ["c", "s", "b", "m", "v"], ["y"], name="bn"),
+        ],
         [init("w", [4, 3, 1, 1])] + [init(n, [4]) for n in "sbmv"],
         [3, 2, 2],
         # conv 4*3 = 12 params, MACs 4*4*3 = 48; batchnorm 2C = 8 learnable (+8 buffers)
@@ -112,8 +125,11 @@ CASES = [
     ),
     (
         "matmul-add-is-one-linear-layer",
-        [N("Flatten", ["x"], ["f"], name="f"), N("MatMul", ["f", "w"], ["m"], name="fc"),
-         N("Add", ["m", "b"], ["y"], name="fc_bias")],
+        [
+            N("Flatten", ["x"], ["f"], name="f"),
+            N("MatMul", ["f", "w"], ["m"], name="fc"),
+            N("Add", ["m", "b"], ["y"], name="fc_bias"),
+        ],
         [init("w", [12, 5]), init("b", [5])],
         [3, 2, 2],
         [("flatten", [12], 0, 0), ("fc", [5], 65, 60)],
@@ -130,9 +146,14 @@ CASES = [
     ),
     (
         "activations",
-        [N("Relu", ["x"], ["a"], name="relu"), N("Clip", ["a", "lo", "hi"], ["b"], name="relu6"),
-         N("LeakyRelu", ["b"], ["c"], name="leaky", alpha=0.2), N("Tanh", ["c"], ["d"], name="tanh"),
-         N("HardSigmoid", ["d"], ["e"], name="hsig", alpha=1 / 6, beta=0.5), N("HardSwish", ["e"], ["y"], name="hsw")],
+        [
+            N("Relu", ["x"], ["a"], name="relu"),
+            N("Clip", ["a", "lo", "hi"], ["b"], name="relu6"),
+            N("LeakyRelu", ["b"], ["c"], name="leaky", alpha=0.2),
+            N("Tanh", ["c"], ["d"], name="tanh"),
+            N("HardSigmoid", ["d"], ["e"], name="hsig", alpha=1 / 6, beta=0.5),
+            N("HardSwish", ["e"], ["y"], name="hsw"),
+        ],
         [oh.make_tensor("lo", TensorProto.FLOAT, [], [0.0]), oh.make_tensor("hi", TensorProto.FLOAT, [], [6.0])],
         [2, 3, 3],
         [(t, [2, 3, 3], 0, 0) for t in ("relu", "relu6", "leaky_relu", "tanh", "hardsigmoid", "hardswish")],
@@ -148,24 +169,42 @@ CASES = [
     ),
     (
         "squeeze-and-excitation-with-hardsigmoid-gate",
-        [N("GlobalAveragePool", ["x"], ["g"], name="squeeze"),
-         N("Conv", ["g", "w1", "b1"], ["c1"], name="fc1", kernel_shape=[1, 1]),
-         N("Relu", ["c1"], ["r"], name="relu"),
-         N("Conv", ["r", "w2", "b2"], ["c2"], name="fc2", kernel_shape=[1, 1]),
-         N("HardSigmoid", ["c2"], ["h"], name="gate", alpha=1 / 6, beta=0.5),
-         N("Mul", ["h", "x"], ["y"], name="scale")],
+        [
+            N("GlobalAveragePool", ["x"], ["g"], name="squeeze"),
+            N("Conv", ["g", "w1", "b1"], ["c1"], name="fc1", kernel_shape=[1, 1]),
+            N("Relu", ["c1"], ["r"], name="relu"),
+            N("Conv", ["r", "w2", "b2"], ["c2"], name="fc2", kernel_shape=[1, 1]),
+            N("HardSigmoid", ["c2"], ["h"], name="gate", alpha=1 / 6, beta=0.5),
+            N("Mul", ["h", "x"], ["y"], name="scale"),
+        ],
         [init("w1", [2, 8, 1, 1]), init("b1", [2]), init("w2", [8, 2, 1, 1]), init("b2", [8])],
         [8, 5, 5],
         # fc1 8*2 + 2 = 18 params, 16 MACs; fc2 2*8 + 8 = 24, 16 MACs; the product broadcasts
-        [("global_avgpool", [8, 1, 1], 0, 0), ("conv", [2, 1, 1], 18, 16), ("relu", [2, 1, 1], 0, 0),
-         ("conv", [8, 1, 1], 24, 16), ("hardsigmoid", [8, 1, 1], 0, 0), ("mul", [8, 5, 5], 0, 0)],
+        [
+            ("global_avgpool", [8, 1, 1], 0, 0),
+            ("conv", [2, 1, 1], 18, 16),
+            ("relu", [2, 1, 1], 0, 0),
+            ("conv", [8, 1, 1], 24, 16),
+            ("hardsigmoid", [8, 1, 1], 0, 0),
+            ("mul", [8, 5, 5], 0, 0),
+        ],
         17,
     ),
     (
         "pools-ceil-mode-and-count-include-pad",
-        [N("MaxPool", ["x"], ["m"], name="max", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
-         N("AveragePool", ["m"], ["y"], name="avg", kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1],
-           count_include_pad=0)],
+        [
+            N("MaxPool", ["x"], ["m"], name="max", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
+            N(
+                "AveragePool",
+                ["m"],
+                ["y"],
+                name="avg",
+                kernel_shape=[3, 3],
+                strides=[1, 1],
+                pads=[1, 1, 1, 1],
+                count_include_pad=0,
+            ),
+        ],
         [],
         [3, 8, 8],
         # ceil((8-3)/2) + 1 = 4 (the last window starts at 6 < 8: kept); then 4 + 2 - 3 + 1 = 4
@@ -190,21 +229,31 @@ CASES = [
     ),
     (
         "add-mul-concat-broadcasting",
-        [N("Conv", ["x", "w"], ["a"], name="a", kernel_shape=[1, 1]),
-         N("Add", ["a", "x"], ["s"], name="sum"),
-         N("GlobalMaxPool", ["s"], ["g"], name="g"),
-         N("Mul", ["s", "g"], ["p"], name="prod"),
-         N("Concat", ["p", "x"], ["y"], name="cat", axis=1)],
+        [
+            N("Conv", ["x", "w"], ["a"], name="a", kernel_shape=[1, 1]),
+            N("Add", ["a", "x"], ["s"], name="sum"),
+            N("GlobalMaxPool", ["s"], ["g"], name="g"),
+            N("Mul", ["s", "g"], ["p"], name="prod"),
+            N("Concat", ["p", "x"], ["y"], name="cat", axis=1),
+        ],
         [init("w", [3, 3, 1, 1])],
         [3, 4, 4],
-        [("conv", [3, 4, 4], 9, 144), ("add", [3, 4, 4], 0, 0), ("global_maxpool", [3, 1, 1], 0, 0),
-         ("mul", [3, 4, 4], 0, 0), ("concat", [6, 4, 4], 0, 0)],
+        [
+            ("conv", [3, 4, 4], 9, 144),
+            ("add", [3, 4, 4], 0, 0),
+            ("global_maxpool", [3, 1, 1], 0, 0),
+            ("mul", [3, 4, 4], 0, 0),
+            ("concat", [6, 4, 4], 0, 0),
+        ],
         17,
     ),
     (
         "dropout-softmax",
-        [N("Flatten", ["x"], ["f"], name="f"), N("Dropout", ["f", "ratio"], ["d"], name="drop"),
-         N("Softmax", ["d"], ["y"], name="prob", axis=-1)],
+        [
+            N("Flatten", ["x"], ["f"], name="f"),
+            N("Dropout", ["f", "ratio"], ["d"], name="drop"),
+            N("Softmax", ["d"], ["y"], name="prob", axis=-1),
+        ],
         [oh.make_tensor("ratio", TensorProto.FLOAT, [], [0.3])],
         [5, 1, 1],
         [("flatten", [5], 0, 0), ("dropout", [5], 0, 0), ("softmax", [5], 0, 0)],
@@ -212,8 +261,10 @@ CASES = [
     ),
     (
         "pad-reflect-then-resize-by-scales",
-        [N("Pad", ["x", "pads"], ["p"], name="pad", mode="reflect"),
-         N("Resize", ["p", "", "scales"], ["y"], name="up", mode="nearest")],
+        [
+            N("Pad", ["x", "pads"], ["p"], name="pad", mode="reflect"),
+            N("Resize", ["p", "", "scales"], ["y"], name="up", mode="nearest"),
+        ],
         [ints("pads", [0, 0, 1, 2, 0, 0, 1, 2]), floats("scales", [1, 1, 2, 2])],
         [2, 4, 4],
         # 4 + 1 + 1 = 6 rows, 4 + 2 + 2 = 8 columns; times 2
@@ -222,8 +273,16 @@ CASES = [
     ),
     (
         "resize-to-sizes-bilinear-align-corners",
-        [N("Resize", ["x", "", "", "sizes"], ["y"], name="up", mode="linear",
-           coordinate_transformation_mode="align_corners")],
+        [
+            N(
+                "Resize",
+                ["x", "", "", "sizes"],
+                ["y"],
+                name="up",
+                mode="linear",
+                coordinate_transformation_mode="align_corners",
+            )
+        ],
         [ints("sizes", [1, 2, 7, 9])],
         [2, 4, 4],
         [("resize", [2, 7, 9], 0, 0)],
@@ -231,19 +290,28 @@ CASES = [
     ),
     (
         "split-and-slice-of-channels-are-chunks",
-        [N("Split", ["x", "parts"], ["a", "b"], name="split", axis=1),
-         N("Slice", ["b", "starts", "ends", "axes"], ["c"], name="slice"),
-         N("Concat", ["a", "c"], ["y"], name="cat", axis=1)],
+        [
+            N("Split", ["x", "parts"], ["a", "b"], name="split", axis=1),
+            N("Slice", ["b", "starts", "ends", "axes"], ["c"], name="slice"),
+            N("Concat", ["a", "c"], ["y"], name="cat", axis=1),
+        ],
         [ints("parts", [4, 4]), ints("starts", [2]), ints("ends", [4]), ints("axes", [1])],
         [8, 3, 3],
-        [("chunk", [4, 3, 3], 0, 0), ("chunk", [4, 3, 3], 0, 0), ("chunk", [2, 3, 3], 0, 0),
-         ("concat", [6, 3, 3], 0, 0)],
+        [
+            ("chunk", [4, 3, 3], 0, 0),
+            ("chunk", [4, 3, 3], 0, 0),
+            ("chunk", [2, 3, 3], 0, 0),
+            ("concat", [6, 3, 3], 0, 0),
+        ],
         13,
     ),
     (
         "channel-shuffle-from-reshape-transpose-reshape",
-        [N("Reshape", ["x", "s1"], ["r1"], name="r1"), N("Transpose", ["r1"], ["t"], name="t", perm=[0, 2, 1, 3, 4]),
-         N("Reshape", ["t", "s2"], ["y"], name="shuffle")],
+        [
+            N("Reshape", ["x", "s1"], ["r1"], name="r1"),
+            N("Transpose", ["r1"], ["t"], name="t", perm=[0, 2, 1, 3, 4]),
+            N("Reshape", ["t", "s2"], ["y"], name="shuffle"),
+        ],
         [ints("s1", [1, 2, 3, 5, 5]), ints("s2", [1, 6, 5, 5])],
         [6, 5, 5],
         [("channel_shuffle", [6, 5, 5], 0, 0)],
@@ -251,23 +319,46 @@ CASES = [
     ),
     (
         "lrn-deconv-instance-and-layer-norm",
-        [N("LRN", ["x"], ["l"], name="lrn", size=5, alpha=1e-4, beta=0.75, bias=2.0),
-         N("ConvTranspose", ["l", "w", "b"], ["d"], name="up", kernel_shape=[4, 4], strides=[2, 2], pads=[1, 1, 1, 1]),
-         N("InstanceNormalization", ["d", "s", "sh"], ["i"], name="in"),
-         N("LayerNormalization", ["i", "ls", "lb"], ["y"], name="ln", axis=1)],
-        [init("w", [3, 4, 4, 4]), init("b", [4]), init("s", [4]), init("sh", [4]), init("ls", [4, 10, 10]),
-         init("lb", [4, 10, 10])],
+        [
+            N("LRN", ["x"], ["l"], name="lrn", size=5, alpha=1e-4, beta=0.75, bias=2.0),
+            N(
+                "ConvTranspose",
+                ["l", "w", "b"],
+                ["d"],
+                name="up",
+                kernel_shape=[4, 4],
+                strides=[2, 2],
+                pads=[1, 1, 1, 1],
+            ),
+            N("InstanceNormalization", ["d", "s", "sh"], ["i"], name="in"),
+            N("LayerNormalization", ["i", "ls", "lb"], ["y"], name="ln", axis=1),
+        ],
+        [
+            init("w", [3, 4, 4, 4]),
+            init("b", [4]),
+            init("s", [4]),
+            init("sh", [4]),
+            init("ls", [4, 10, 10]),
+            init("lb", [4, 10, 10]),
+        ],
         [3, 5, 5],
         # deconv: (5-1)*2 - 2 + 4 = 10; params 3*4*16 + 4 = 196; MACs prod(in) * 4 * 16 = 75*64 = 4800
         # instance norm with its scale and shift: 2C = 8; layer norm over C,H,W: 2*400 = 800
-        [("lrn", [3, 5, 5], 0, 0), ("deconv", [4, 10, 10], 196, 4800), ("instancenorm", [4, 10, 10], 8, 0),
-         ("layernorm", [4, 10, 10], 800, 0)],
+        [
+            ("lrn", [3, 5, 5], 0, 0),
+            ("deconv", [4, 10, 10], 196, 4800),
+            ("instancenorm", [4, 10, 10], 8, 0),
+            ("layernorm", [4, 10, 10], 800, 0),
+        ],
         17,
     ),
     (
         "groupnorm-opset-21-and-gelu-and-prelu",
-        [N("GroupNormalization", ["x", "s", "b"], ["g"], name="gn", num_groups=2),
-         N("Gelu", ["g"], ["e"], name="gelu"), N("PRelu", ["e", "slope"], ["y"], name="prelu")],
+        [
+            N("GroupNormalization", ["x", "s", "b"], ["g"], name="gn", num_groups=2),
+            N("Gelu", ["g"], ["e"], name="gelu"),
+            N("PRelu", ["e", "slope"], ["y"], name="prelu"),
+        ],
         [init("s", [4]), init("b", [4]), init("slope", [4, 1, 1])],
         [4, 3, 3],
         [("groupnorm", [4, 3, 3], 8, 0), ("gelu", [4, 3, 3], 0, 0), ("prelu", [4, 3, 3], 4, 0)],
@@ -284,9 +375,13 @@ def constant(name, values):
 CASES += [
     (
         "gelu-written-with-erf",
-        [N("Div", ["x", "sqrt2"], ["d"], name="div"), N("Erf", ["d"], ["e"], name="erf"),
-         N("Add", ["e", "one"], ["a"], name="add"), N("Mul", ["x", "a"], ["m"], name="mul"),
-         N("Mul", ["m", "half"], ["y"], name="gelu")],
+        [
+            N("Div", ["x", "sqrt2"], ["d"], name="div"),
+            N("Erf", ["d"], ["e"], name="erf"),
+            N("Add", ["e", "one"], ["a"], name="add"),
+            N("Mul", ["x", "a"], ["m"], name="mul"),
+            N("Mul", ["m", "half"], ["y"], name="gelu"),
+        ],
         [floats("sqrt2", [2**0.5]), floats("one", [1.0]), floats("half", [0.5])],
         [3, 2, 2],
         [("gelu", [3, 2, 2], 0, 0)],
@@ -294,10 +389,15 @@ CASES += [
     ),
     (
         "groupnorm-written-as-instancenorm-of-groups",
-        [N("Reshape", ["x", "groups"], ["g"], name="r"), constant("ones", [1.0, 1.0]), constant("zeros", [0.0, 0.0]),
-         N("InstanceNormalization", ["g", "ones", "zeros"], ["n"], name="in", epsilon=1e-5),
-         N("Reshape", ["n", "back"], ["b"], name="gn"), N("Mul", ["b", "w"], ["m"], name="scale"),
-         N("Add", ["m", "bias"], ["y"], name="shift")],
+        [
+            N("Reshape", ["x", "groups"], ["g"], name="r"),
+            constant("ones", [1.0, 1.0]),
+            constant("zeros", [0.0, 0.0]),
+            N("InstanceNormalization", ["g", "ones", "zeros"], ["n"], name="in", epsilon=1e-5),
+            N("Reshape", ["n", "back"], ["b"], name="gn"),
+            N("Mul", ["b", "w"], ["m"], name="scale"),
+            N("Add", ["m", "bias"], ["y"], name="shift"),
+        ],
         [ints("groups", [0, 2, -1]), ints("back", [1, 4, 3, 3]), init("w", [4, 1, 1]), init("bias", [4, 1, 1])],
         [4, 3, 3],
         # PyTorch's GroupNorm(2, 4): a scale and a shift per channel, 8 parameters
@@ -306,8 +406,11 @@ CASES += [
     ),
     (
         "instancenorm-without-affine-has-constant-scale",
-        [constant("ones", [1.0] * 4), constant("zeros", [0.0] * 4),
-         N("InstanceNormalization", ["x", "ones", "zeros"], ["y"], name="in")],
+        [
+            constant("ones", [1.0] * 4),
+            constant("zeros", [0.0] * 4),
+            N("InstanceNormalization", ["x", "ones", "zeros"], ["y"], name="in"),
+        ],
         [],
         [4, 3, 3],
         [("instancenorm", [4, 3, 3], 0, 0)],
@@ -315,9 +418,13 @@ CASES += [
     ),
     (
         "gelu-with-the-half-applied-to-the-erf-term",
-        [N("Div", ["x", "sqrt2"], ["d"], name="div"), N("Erf", ["d"], ["e"], name="erf"),
-         N("Add", ["e", "one"], ["a"], name="add"), N("Mul", ["half", "a"], ["h"], name="mul"),
-         N("Mul", ["x", "h"], ["y"], name="gelu")],
+        [
+            N("Div", ["x", "sqrt2"], ["d"], name="div"),
+            N("Erf", ["d"], ["e"], name="erf"),
+            N("Add", ["e", "one"], ["a"], name="add"),
+            N("Mul", ["half", "a"], ["h"], name="mul"),
+            N("Mul", ["x", "h"], ["y"], name="gelu"),
+        ],
         [floats("sqrt2", [2**0.5]), floats("one", [1.0]), floats("half", [0.5])],
         [3, 2, 2],
         [("gelu", [3, 2, 2], 0, 0)],
@@ -325,12 +432,18 @@ CASES += [
     ),
     (
         "layernorm-below-opset-17-written-out",
-        [N("Flatten", ["x"], ["f"], name="flat"),
-         N("ReduceMean", ["f"], ["m"], name="mean", axes=[-1]), N("Sub", ["f", "m"], ["d"], name="sub"),
-         N("Pow", ["d", "two"], ["p"], name="pow"), N("ReduceMean", ["p"], ["v"], name="var", axes=[-1]),
-         N("Add", ["v", "eps"], ["ve"], name="add"), N("Sqrt", ["ve"], ["s"], name="sqrt"),
-         N("Div", ["d", "s"], ["n"], name="div"), N("Mul", ["n", "w"], ["sc"], name="scale"),
-         N("Add", ["sc", "b"], ["y"], name="ln")],
+        [
+            N("Flatten", ["x"], ["f"], name="flat"),
+            N("ReduceMean", ["f"], ["m"], name="mean", axes=[-1]),
+            N("Sub", ["f", "m"], ["d"], name="sub"),
+            N("Pow", ["d", "two"], ["p"], name="pow"),
+            N("ReduceMean", ["p"], ["v"], name="var", axes=[-1]),
+            N("Add", ["v", "eps"], ["ve"], name="add"),
+            N("Sqrt", ["ve"], ["s"], name="sqrt"),
+            N("Div", ["d", "s"], ["n"], name="div"),
+            N("Mul", ["n", "w"], ["sc"], name="scale"),
+            N("Add", ["sc", "b"], ["y"], name="ln"),
+        ],
         [floats("two", [2.0]), floats("eps", [1e-6]), init("w", [12]), init("b", [12])],
         [3, 2, 2],
         # nn.LayerNorm(12, eps=1e-6): a weight and a bias of 12 each
@@ -339,8 +452,10 @@ CASES += [
     ),
     (
         "dynamo-chunk-is-split-to-sequence",
-        [N("SplitToSequence", ["x", "size"], ["seq"], name="split", axis=1),
-         N("SequenceAt", ["seq", "one"], ["y"], name="second")],
+        [
+            N("SplitToSequence", ["x", "size"], ["seq"], name="split", axis=1),
+            N("SequenceAt", ["seq", "one"], ["y"], name="second"),
+        ],
         [oh.make_tensor("size", TensorProto.INT64, [], [3]), oh.make_tensor("one", TensorProto.INT64, [], [1])],
         [6, 2, 2],
         [("chunk", [3, 2, 2], 0, 0)],
@@ -356,8 +471,10 @@ CASES += [
     ),
     (
         "minus-infinity-pad-goes-into-the-max-pool",
-        [N("Pad", ["x", "pads", "minf"], ["p"], name="pad"),
-         N("MaxPool", ["p"], ["y"], name="pool", kernel_shape=[3, 3], strides=[2, 2])],
+        [
+            N("Pad", ["x", "pads", "minf"], ["p"], name="pad"),
+            N("MaxPool", ["p"], ["y"], name="pool", kernel_shape=[3, 3], strides=[2, 2]),
+        ],
         [ints("pads", [0, 0, 0, 0, 0, 0, 1, 1]), oh.make_tensor("minf", TensorProto.FLOAT, [], [float("-inf")])],
         [2, 8, 8],
         # (8 + 1 - 3) // 2 + 1 = 4
@@ -404,9 +521,11 @@ def unsupported_message(tmp_path, built) -> str:
     "nodes, inits, words",
     [
         ([N("Sin", ["x"], ["y"], name="odd")], [], ['node "odd" (Sin)', "no cnncalc layer"]),
-        ([N("Clip", ["x", "lo", "hi"], ["y"], name="clip")],
-         [oh.make_tensor("lo", TensorProto.FLOAT, [], [-1.0]), oh.make_tensor("hi", TensorProto.FLOAT, [], [1.0])],
-         ['node "clip" (Clip)', "[-1.0, 1.0]"]),
+        (
+            [N("Clip", ["x", "lo", "hi"], ["y"], name="clip")],
+            [oh.make_tensor("lo", TensorProto.FLOAT, [], [-1.0]), oh.make_tensor("hi", TensorProto.FLOAT, [], [1.0])],
+            ['node "clip" (Clip)', "[-1.0, 1.0]"],
+        ),
         ([N("Transpose", ["x"], ["y"], name="t", perm=[0, 1, 3, 2])], [], ['node "t" (Transpose)']),
         ([N("Concat", ["x", "x"], ["y"], name="cat", axis=2)], [], ['node "cat" (Concat)', "channels"]),
         ([N("HardSigmoid", ["x"], ["y"], name="hs")], [], ['node "hs" (HardSigmoid)', "alpha 0.2"]),
@@ -427,7 +546,9 @@ def test_cli_exit_2_for_unsupported_and_unreadable_files(tmp_path):
     garbage = tmp_path / "g.onnx"
     garbage.write_bytes(b"\x00\x01not a model")
     for file in (path, garbage, tmp_path / "missing.onnx"):
-        result = subprocess.run([sys.executable, "-m", "cnncalc", "summarize", str(file)], capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "cnncalc", "summarize", str(file)], capture_output=True, text=True
+        )
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith(f"{file}: error: ") and "Traceback" not in result.stderr
 
@@ -710,7 +831,11 @@ def test_exported_pytorch_module_has_the_reports_figures(zoo, tmp_path):
         y = net(torch.randn(1, *report.input))
     assert sum(p.numel() for p in net.parameters()) == report.totals.params
     buffers = sum(b.numel() for n, b in net.named_buffers() if not n.endswith("num_batches_tracked"))
-    assert (buffers, sum(macs), list(y.shape[1:])) == (report.totals.buffers, report.totals.macs, list(report.layers[-1].shape))
+    assert (buffers, sum(macs), list(y.shape[1:])) == (
+        report.totals.buffers,
+        report.totals.macs,
+        list(report.layers[-1].shape),
+    )
 
 
 def test_every_onnx_reading_is_registered_against_a_layer_type():

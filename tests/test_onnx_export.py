@@ -35,7 +35,9 @@ QUICK = {"lenet5", "vgg11_lrn", "resnet18", "mobilenet_v2", "squeezenet1_0", "un
          "torchvision/efficientnet_b0", "torchvision/regnet_y_400mf", "torchvision/inception_v3"}  # fmt: skip
 # googlenet's aux heads pool 14x14 to 4x4 adaptively: windows [0,4) [3,7) [7,11) [10,14), no
 # one stride; PyTorch's exporter refuses them too.
-REFUSED = {"torchvision/googlenet": 'layer "aux1.avgpool" (adaptive_avgpool) has no ONNX form: windows of unequal sizes'}
+REFUSED = {
+    "torchvision/googlenet": 'layer "aux1.avgpool" (adaptive_avgpool) has no ONNX form: windows of unequal sizes'
+}
 
 
 def zoo_id(path: Path) -> str:

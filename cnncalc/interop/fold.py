@@ -48,12 +48,12 @@ def fold(document: dict, minimum: int = 2) -> tuple:
             continue
         for block in members:
             taken[block.start : block.stop] = [True] * (block.stop - block.start)
-        chosen.append((signature, members))
+        chosen.append(members)
     if not chosen:
         return {}, layers
     modules, uses, renamed = {}, {}, {}
     used_names = {layer["type"] for layer in layers}
-    for signature, members in chosen:
+    for members in chosen:
         name = _module_name(members[0].prefix, used_names)
         body, params, args_of = _module(layers, members)
         modules[name] = {"params": params, "layers": body}

@@ -118,7 +118,9 @@ def model(graph, report, data_file: str):
                 raise NotRepresentable(UNREPRESENTED.get(type(spec.type), f"{spec.type.name} has no ONNX form"))
             tensor = rule(b, spec.args, [tensors[name] for name in node.inputs], [shapes[n] for n in node.inputs])
         except NotRepresentable as error:
-            raise SpecError.at(spec.type_loc, f'layer "{node.name}" ({spec.written_type}) has no ONNX form: {error}') from None
+            raise SpecError.at(
+                spec.type_loc, f'layer "{node.name}" ({spec.written_type}) has no ONNX form: {error}'
+            ) from None
         tensors[node.name] = tensor
         outputs.append((tensor, shapes[node.name]))
     last = graph.nodes[graph.order[-1]].name
@@ -146,7 +148,10 @@ def model(graph, report, data_file: str):
     from .. import __version__
 
     built = helper.make_model(
-        onnx_graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="cnncalc", producer_version=__version__
+        onnx_graph,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        producer_name="cnncalc",
+        producer_version=__version__,
     )
     built.ir_version = min(built.ir_version, 10)  # readable by runtimes a year old
     return built, offset
@@ -165,7 +170,9 @@ def write(graph, report, output: str | None) -> int:
     try:
         built = onnx.shape_inference.infer_shapes(built, check_type=True, strict_mode=True, data_prop=True)
     except Exception as error:  # noqa: BLE001 (ONNX disagrees with cnncalc: a bug of a rule here)
-        raise SpecError.at(graph.network.loc, f"ONNX's shape inference disagrees with cnncalc's shapes: {error}") from None
+        raise SpecError.at(
+            graph.network.loc, f"ONNX's shape inference disagrees with cnncalc's shapes: {error}"
+        ) from None
     try:
         with open(output, "wb") as stream:
             stream.write(built.SerializeToString())
@@ -173,7 +180,18 @@ def write(graph, report, output: str | None) -> int:
             stream.truncate(size)  # zeros, stored sparsely where the file system can
     except OSError as error:
         raise UsageError(f"{output}: error: cannot write: {error.strerror or error}") from None
+    from ..formats.columns import bytes_text
+
+    print(
+        f"{output}: {len(built.graph.node)} ONNX nodes (opset {OPSET}), every shape in value_info; "
+        f"{len(external_weights(built))} weights of zeros in {data_file} ({bytes_text(size)})"
+    )
     return 0
+
+
+def external_weights(built) -> list:
+    """The initializers kept in the data file."""
+    return [init for init in built.graph.initializer if init.data_location == init.EXTERNAL]
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -259,7 +277,9 @@ def _adaptive(layer_type, global_op: str, op: str):
         if all(n == 1 for n in sizes):
             return b.node(global_op, inputs)
         if any(length % size for length, size in zip(source[1:], sizes)):
-            raise NotRepresentable(f"windows of unequal sizes ({list(source[1:])} to {list(sizes)}); ONNX pools slide one window")
+            raise NotRepresentable(
+                f"windows of unequal sizes ({list(source[1:])} to {list(sizes)}); ONNX pools slide one window"
+            )
         kernel = [length // size for length, size in zip(source[1:], sizes)]
         return b.node(op, inputs, kernel_shape=kernel, strides=kernel)
 
@@ -486,7 +506,9 @@ def _chunk(b, a, inputs, shapes):
 def _channel_shuffle(b, a, inputs, shapes):
     """As torchvision writes ShuffleNet's: a view of groups, the two channel axes swapped, flat again."""
     channels, *spatial = shapes[0]
-    grouped = b.node("Reshape", [inputs[0], b.constant("groups", [0, a.groups, channels // a.groups, *spatial])], ".groups")
+    grouped = b.node(
+        "Reshape", [inputs[0], b.constant("groups", [0, a.groups, channels // a.groups, *spatial])], ".groups"
+    )
     swapped = b.node("Transpose", [grouped], ".swap", perm=[0, 2, 1, *range(3, len(spatial) + 3)])
     return b.node("Reshape", [swapped, b.constant("shape", [0, channels, *spatial])])
 

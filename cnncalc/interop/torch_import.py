@@ -30,7 +30,9 @@ def input_shape(text: str | None, target: str) -> tuple:
         raise UsageError(f"{target}: error: give the input's shape, channels first: --input 3x224x224")
     parts = text.replace(" ", "").lower().replace(",", "x").split("x")
     if not all(part.isascii() and part.isdecimal() and 0 < len(part) <= 9 and int(part) > 0 for part in parts):
-        raise UsageError(f"--input {text!r}: write the shape channels first, as 3x224x224, each a positive whole number")
+        raise UsageError(
+            f"--input {text!r}: write the shape channels first, as 3x224x224, each a positive whole number"
+        )
     return tuple(int(part) for part in parts)
 
 
@@ -64,7 +66,9 @@ def document_text(target: str, shape: tuple) -> str:
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, f"{factory_name}.onnx")
         tracer = _export(torch, model, x, path, target)
-        source = f"{target} (PyTorch {torch.__version__.split('+')[0]}, traced by {tracer} on 1x{'x'.join(map(str, shape))})"
+        source = (
+            f"{target} (PyTorch {torch.__version__.split('+')[0]}, traced by {tracer} on 1x{'x'.join(map(str, shape))})"
+        )
         return onnx_reader.document_text(path, source=source)
 
 
@@ -89,5 +93,7 @@ def _export(torch, model, x, path: str, target: str) -> str:
                 torch.onnx.export(model, (x,), path, dynamo=False, opset_version=17, do_constant_folding=False,
                                   training=torch.onnx.TrainingMode.PRESERVE)  # fmt: skip
     except Exception as error:  # noqa: BLE001 (tracing fails in many ways: data-dependent control flow...)
-        raise UsageError(f"{target}: error: PyTorch could not trace the model: {type(error).__name__}: {error}") from None
+        raise UsageError(
+            f"{target}: error: PyTorch could not trace the model: {type(error).__name__}: {error}"
+        ) from None
     return "torch.export" if dynamo else "the TorchScript tracer"
