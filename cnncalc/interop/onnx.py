@@ -71,7 +71,8 @@ class Same(Record, fields="tensor last"):
 class View(Record, fields="kind groups source eps"):
     """A tensor part way through a pattern: channel shuffle's grouped, then swapped view;
     group normalisation's groups, then normalised groups (as PyTorch's TorchScript exporter
-    writes GroupNorm: Reshape, InstanceNormalization, Reshape back, Mul, Add)."""
+    writes GroupNorm: Reshape, InstanceNormalization, Reshape back, Mul, Add); adaptive
+    pooling's windows gathered side by side (``groups``: (axis, indices) pairs)."""
 
     __slots__ = ()
 
@@ -951,6 +952,9 @@ def _pool_args(node, r: Reader):
 
 @reads(pool.MaxPool, "MaxPool")
 def _maxpool(node, r: Reader):
+    view = r.views.get(node.input[0])
+    if view is not None and view.kind == "gathered":
+        return _gathered_pool(node, r, view, pool.AdaptiveMaxPool)
     if r.attr(node, "storage_order", 0):
         raise Unsupported("storage_order 1")
     args, dilation = _pool_args(node, r)
@@ -961,6 +965,9 @@ def _maxpool(node, r: Reader):
 
 @reads(pool.AvgPool, "AveragePool")
 def _avgpool(node, r: Reader):
+    view = r.views.get(node.input[0])
+    if view is not None and view.kind == "gathered":
+        return _gathered_pool(node, r, view, pool.AdaptiveAvgPool)
     args, dilation = _pool_args(node, r)
     if _one(dilation) != 1:
         raise Unsupported("a dilated average pool")
@@ -1153,11 +1160,39 @@ def _gather(node, r: Reader):
 
     view = r.views.get(node.input[0])
     indices = r.optional(node, 1)
-    if view is not None and view.kind == "everything" and r.attr(node, "axis", 0) == 0 and indices is not None:
+    axis = r.attr(node, "axis", 0)
+    if view is not None and view.kind == "everything" and axis == 0 and indices is not None:
         source = r.shape(view.source)
         if indices.shape == (1, *source) and np.array_equal(indices.reshape(-1), np.arange(prod(source))):
             return Same(view.source)
-    raise Unsupported("a gather; cnncalc reads one only where it gives a tensor back unchanged")
+    if indices is not None and indices.ndim == 1 and (view is None or view.kind == "gathered"):
+        source = view.source if view else node.input[0]
+        picked = dict(view.groups) if view else {}
+        axis %= len(r.shape(source)) + 1
+        if axis >= 2 and axis not in picked:  # an adaptive pool's windows laid side by side (see _gathered_pool)
+            picked[axis] = tuple(int(i) for i in indices)
+            return View("gathered", tuple(sorted(picked.items())), source)
+    raise Unsupported("a gather; cnncalc reads one only where it gives a tensor back unchanged, or lays out windows")
+
+
+def _gathered_pool(node, r: Reader, view: View, cls) -> Layer:
+    """A pool of windows gathered side by side, one window per stride: PyTorch's adaptive
+    pooling where its windows overlap but are all of one width (as cnncalc exports it)."""
+    from ..geometry import adaptive_bounds
+
+    source = r.shape(view.source)
+    kernel, stride = list(r.attr(node, "kernel_shape")), list(r.attr(node, "strides", []))
+    if stride != kernel or any(r.attr(node, "pads", [0])) or r.attr(node, "ceil_mode", 0):
+        raise Unsupported("a pool of gathered values other than one window per stride")
+    picked, sizes = dict(view.groups), []
+    for axis, (length, width) in enumerate(zip(source[1:], kernel), 2):
+        indices = picked.get(axis, tuple(range(length)))
+        size = len(indices) // width
+        windows = [adaptive_bounds(length, size, unit) for unit in range(size)]
+        if len(indices) % width or indices != tuple(i for start, end in windows for i in range(start, end)):
+            raise Unsupported("a pool of gathered values that are not adaptive pooling's windows")
+        sizes.append(size)
+    return Layer(cls, {"size": _one(sizes)}, inputs=[view.source])
 
 
 @reads(activation.ReLU6, "Clip")

@@ -16,7 +16,7 @@ reads it back without the data file. Opset 21: GroupNormalization scales per cha
 GELU is one node.
 
 A layer type without a faithful ONNX form (a locally connected layer, stochastic pooling,
-an adaptive pool of uneven windows) is refused with the reason, never approximated.
+an adaptive pool whose windows differ in width) is refused with the reason, never approximated.
 """
 
 from __future__ import annotations
@@ -271,17 +271,30 @@ def _global_maxpool(b, a, inputs, shapes):
 
 
 def _adaptive(layer_type, global_op: str, op: str):
+    """PyTorch's adaptive windows: one pool when they tile the input; when they overlap but
+    are all of one width (GoogLeNet's aux heads pool 14 to 4 in windows [0,4) [3,7) [7,11)
+    [10,14)), each axis's windows gathered side by side first, then pooled one by one."""
+
     def rule(b, a, inputs, shapes):
+        from ..geometry import adaptive_bounds
+
         source = shapes[0]
         sizes = layer_type.sizes(a, source)
         if all(n == 1 for n in sizes):
             return b.node(global_op, inputs)
-        if any(length % size for length, size in zip(source[1:], sizes)):
-            raise NotRepresentable(
-                f"windows of unequal sizes ({list(source[1:])} to {list(sizes)}); ONNX pools slide one window"
-            )
-        kernel = [length // size for length, size in zip(source[1:], sizes)]
-        return b.node(op, inputs, kernel_shape=kernel, strides=kernel)
+        x, kernel = inputs[0], []
+        for axis, (length, size) in enumerate(zip(source[1:], sizes)):
+            windows = [adaptive_bounds(length, size, unit) for unit in range(size)]
+            widths = {end - start for start, end in windows}
+            if len(widths) > 1:
+                raise NotRepresentable(
+                    f"windows of unequal sizes ({list(source[1:])} to {list(sizes)}); ONNX pools slide one window"
+                )
+            kernel.append(widths.pop())
+            if length % size:
+                picks = [i for start, end in windows for i in range(start, end)]
+                x = b.node("Gather", [x, b.constant(f"windows{axis}", picks)], f".windows{axis}", axis=2 + axis)
+        return b.node(op, [x], kernel_shape=kernel, strides=kernel)
 
     return rule
 
