@@ -146,8 +146,10 @@ def _module_name(prefix: str, used: set) -> str:
     base = "".join(ch if ch.isalnum() else "_" for ch in words[-1]).rstrip("0123456789_") or "block"
     if not base[0].isalpha():
         base = f"block_{base}"
+    from ..layers.base import REGISTRY, normalize
+
     name, count = f"{base}_block", 1
-    while name in used:
+    while name in used or normalize(name) in REGISTRY:
         count += 1
         name = f"{base}_block_{count}"
     used.add(name)

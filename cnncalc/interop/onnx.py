@@ -115,6 +115,7 @@ def document_text(path: str, folded: bool = True, source: str | None = None) -> 
     modules, layers = fold(document)
     if not modules:
         return flat
+    head += "# Blocks the graph repeats are folded into modules, their differing arguments as parameters.\n"
     text = render({**document, "layers": layers}, head, modules)
     # One reading, one answer: the folded file must give every layer's figures as the flat one.
     if _figures(text, path) != _figures(flat, path):  # pragma: no cover - a bug of fold.py, kept from users
