@@ -607,16 +607,22 @@ def run(command, *args, output_file: str | None = None, **kwargs) -> int:
         return 3
 
 
-def import_model(file: str, output: str | None = None) -> int:
-    """Writes the architecture file of a model in another format (ONNX), to ``output`` or stdout."""
+def import_model(file: str, output: str | None = None, input_shape: str | None = None) -> int:
+    """Writes the architecture file of a model in another format, to ``output`` or stdout: an
+    ONNX file, or a PyTorch model ``package.module:factory`` traced on ``input_shape``."""
     from .analysis import propagate
     from .errors import UsageError
     from .graph import build
-    from .interop import onnx
+    from .interop import onnx, torch_import
 
-    if not file.lower().endswith(".onnx"):
-        raise UsageError(f"{file}: error: cnncalc imports ONNX models (*.onnx)")
-    text = onnx.document_text(file)
+    if torch_import.is_target(file) and not os.path.exists(file):
+        text = torch_import.document_text(file, torch_import.input_shape(input_shape, file))
+    elif not file.lower().endswith(".onnx"):
+        raise UsageError(
+            f"{file}: error: cnncalc imports ONNX models (*.onnx) and PyTorch ones (package.module:factory)"
+        )
+    else:
+        text = onnx.document_text(file)
     propagate(build(onnx.parse_text(text, file)))  # a problem shows here, not when the written file is used
     return _write_text(text, output)
 
@@ -637,14 +643,20 @@ def _write_text(text: str, output: str | None) -> int:
 
 
 def export_model(file: str, to: str, output: str | None = None) -> int:
-    """Writes the network of an architecture file for a framework (``pytorch``: a standalone
-    ``nn.Module`` source file), to ``output`` or stdout."""
+    """Writes the network of an architecture file for a framework: ``pytorch``, a standalone
+    ``nn.Module`` source file (to ``output`` or stdout); ``onnx``, a graph of zero weights
+    (``output`` and ``output.data``)."""
     from .graph import build
-    from .interop.export import pytorch_source
     from .report import analyze
     from .spec import read
 
     graph = build(read(file))
+    if to == "onnx":
+        from .interop import onnx_export
+
+        return onnx_export.write(graph, analyze(graph), output)
+    from .interop.export import pytorch_source
+
     return _write_text(pytorch_source(graph, analyze(graph)), output)
 
 

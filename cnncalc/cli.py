@@ -453,21 +453,27 @@ def types(name: str | None) -> None:
 @main.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", default=None, help="The architecture file to write (default: print it).")
-def import_command(file: str, output: str | None) -> None:
-    """Write the architecture file of an ONNX model (needs `pip install 'cnncalc[onnx]'`).
+@click.option(
+    "--input", "input_shape", default=None, help="For a PyTorch model: its input, channels first (3x224x224)."
+)
+def import_command(file: str, output: str | None, input_shape: str | None) -> None:
+    """Write the architecture file of an ONNX model, or of a PyTorch model given as
+    `package.module:factory` (traced; needs torch). Both need `pip install 'cnncalc[onnx]'`.
 
-    Layer names come from the graph's node names; only shapes are read, so a model's
-    external weights (model.onnx.data) are not needed.
+    Layer names come from the graph's node names, and repeated blocks become modules; only
+    shapes are read, so a model's external weights (model.onnx.data) are not needed.
     """
-    sys.exit(app.run(app.import_model, file, output))
+    sys.exit(app.run(app.import_model, file, output, input_shape))
 
 
 @main.command(name="export")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--to", "to", type=click.Choice(["pytorch"]), required=True, help="The framework to write for.")
-@click.option("-o", "--output", default=None, help="The file to write (default: print it).")
+@click.option("--to", "to", type=click.Choice(["pytorch", "onnx"]), required=True, help="The format to write.")
+@click.option("-o", "--output", default=None, help="The file to write (default: print it; onnx needs a file).")
 def export_command(file: str, to: str, output: str | None) -> None:
-    """Write the network for a framework: `--to pytorch` gives a standalone nn.Module file."""
+    """Write the network for a framework: `--to pytorch` gives a standalone nn.Module file,
+    `--to onnx` a graph with every shape and zero weights (in FILE.data), for Netron and
+    runtimes (needs `pip install 'cnncalc[onnx]'`)."""
     sys.exit(app.run(app.export_model, file, to, output))
 
 

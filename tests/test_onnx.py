@@ -526,7 +526,7 @@ def unsupported_message(tmp_path, built) -> str:
             [oh.make_tensor("lo", TensorProto.FLOAT, [], [-1.0]), oh.make_tensor("hi", TensorProto.FLOAT, [], [1.0])],
             ['node "clip" (Clip)', "[-1.0, 1.0]"],
         ),
-        ([N("Transpose", ["x"], ["y"], name="t", perm=[0, 2, 3, 1])], [], ['node "t" (Transpose)']),
+        ([N("Transpose", ["x"], ["y"], name="t", perm=[0, 1, 3, 2])], [], ['node "t" (Transpose)']),
         ([N("Concat", ["x", "x"], ["y"], name="cat", axis=2)], [], ['node "cat" (Concat)', "channels"]),
         ([N("HardSigmoid", ["x"], ["y"], name="hs")], [], ['node "hs" (HardSigmoid)', "alpha 0.2"]),
         ([N("Add", ["x", "c"], ["y"], name="plus")], [init("c", [3, 1, 1])], ['node "plus" (Add)', "constant"]),

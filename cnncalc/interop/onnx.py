@@ -57,16 +57,22 @@ class Layer(Record, fields="cls args inputs suffix output"):
         return super().__new__(cls, layer_class, dict(args or {}), inputs, suffix, output)
 
 
-class Same(Record, fields="tensor"):
-    """The node passes this tensor on unchanged (Identity, a Reshape to the same shape)."""
+class Same(Record, fields="tensor last"):
+    """The node passes this tensor on unchanged (Identity, a Reshape to the same shape);
+    ``last``: True or False when it moves the channels to the last axis or back (a Transpose),
+    None when it keeps the layout."""
 
     __slots__ = ()
+
+    def __new__(cls, tensor, last=None):
+        return super().__new__(cls, tensor, last)
 
 
 class View(Record, fields="kind groups source eps"):
     """A tensor part way through a pattern: channel shuffle's grouped, then swapped view;
     group normalisation's groups, then normalised groups (as PyTorch's TorchScript exporter
-    writes GroupNorm: Reshape, InstanceNormalization, Reshape back, Mul, Add)."""
+    writes GroupNorm: Reshape, InstanceNormalization, Reshape back, Mul, Add); adaptive
+    pooling's windows gathered side by side (``groups``: (axis, indices) pairs)."""
 
     __slots__ = ()
 
@@ -94,10 +100,37 @@ def parse_text(text: str, path: str):
     return spec.parse(source.parse(text, path), path)
 
 
-def document_text(path: str) -> str:
-    """The architecture file (YAML text) of the ONNX model at ``path``."""
+def document_text(path: str, folded: bool = True, source: str | None = None) -> str:
+    """The architecture file (YAML text) of the ONNX model at ``path``, its repeated blocks
+    folded into modules (fold.py) unless ``folded`` is False; ``source`` says where the
+    model came from in the header, when not from ``path`` itself."""
     reader = Reader(path)
-    return render(reader.document(), header(path, reader.model))
+    document = reader.document()
+    head = header(path, reader.model, source)
+    flat = render(document, head)
+    if not folded:
+        return flat
+    from .fold import fold
+
+    modules, layers = fold(document)
+    if not modules:
+        return flat
+    head += "# Blocks the graph repeats are folded into modules, their differing arguments as parameters.\n"
+    text = render({**document, "layers": layers}, head, modules)
+    # One reading, one answer: the folded file must give every layer's figures as the flat one.
+    if _figures(text, path) != _figures(flat, path):  # pragma: no cover - a bug of fold.py, kept from users
+        return flat
+    return text
+
+
+def _figures(text: str, path: str) -> list:
+    from ..analysis import propagate
+    from ..graph import build
+
+    layers = propagate(build(parse_text(text, path))).layers
+    return [
+        (layer.type, layer.shape, layer.params, layer.buffers, layer.macs, layer.receptive_field) for layer in layers
+    ]
 
 
 def _load(path: str):
@@ -122,13 +155,18 @@ def _load(path: str):
     return onnx, model
 
 
-def header(path: str, model) -> str:
+def header(path: str, model, source: str | None = None) -> str:
     opsets = ", ".join(f"{o.domain or 'ai.onnx'} {o.version}" for o in model.opset_import)
     producer = " ".join(part for part in (model.producer_name, model.producer_version) if part)
-    lines = [
-        f"# Imported by cnncalc from {os.path.basename(path)} (ONNX, opset {opsets}"
+    origin = (
+        f"# Imported by cnncalc from {source}."
+        if source
+        else f"# Imported by cnncalc from {os.path.basename(path)} (ONNX, opset {opsets}"
         + (f", written by {producer}" if producer else "")
-        + ").",
+        + ")."
+    )
+    lines = [
+        origin,
         "# Shapes only: weights were read as their dimensions. Layer names are the graph's node names.",
     ]
     return "\n".join(lines) + "\n"
@@ -162,6 +200,7 @@ class Reader:
         self.refs: dict = {}  # tensor -> the layer writing it (its name, or "input")
         self.shapes: dict = {}  # tensor -> cnncalc's shape of it (no batch)
         self.views: dict = {}  # tensor -> View
+        self.last: set = set()  # tensors laid out channels last (PyTorch's permute before a Linear or LayerNorm)
         self.layers: list = []
         self.names: set = {"input"}
         self.skipped: set = set()  # nodes a pattern read together with another node
@@ -170,6 +209,9 @@ class Reader:
         self.pool_pads: dict = {}  # id(MaxPool node) -> (before, after) per axis of a -inf Pad before it
         self.producer = {output: node for node in graph.node for output in node.output}
         self.opset = next((o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")), 1)
+        for node in graph.node:  # weights transposed by a node (a Linear's [out, in] as MatMul's [in, out])
+            if node.op_type in ("Transpose", "Identity") and node.input[0] in self.initializers:
+                self.fold(node)
         self.patterns()
 
     # -- the error path ------------------------------------------------------------------
@@ -250,7 +292,7 @@ class Reader:
         outputs = [o.name for o in graph.output]
         if len(outputs) != 1:
             self.fail(f"cnncalc reads networks with one output; this graph has {len(outputs)}")
-        if outputs[0] in self.views:
+        if outputs[0] in self.views or outputs[0] in self.last:
             self.fail(f'the output "{outputs[0]}" is a reshaped view cnncalc cannot represent')
         if not self.layers:
             self.fail("the graph has no layers cnncalc counts")
@@ -291,7 +333,7 @@ class Reader:
                 other = add.input[1] if add.input[0] == node.output[0] else add.input[0]
                 if self.learned(other) and prod(self.weights[other]) == self.weights[node.input[1]][1]:
                     self.skipped.add(id(add))
-                    self.fused[id(node)] = Layer(linear.FC, {"units": self.weights[node.input[1]][1]})
+                    self.fused[id(node)] = lambda r, node=node: _linear(node, r, {})
                     self.also[id(node)] = [add.output[0]]
 
     def constant_value(self, tensor: str):
@@ -470,6 +512,8 @@ class Reader:
             self.unsupported(node, f"its attributes or inputs have a form cnncalc does not read ({error!r})")
         if isinstance(made, Same):
             self.alias(node.output[0], made.tensor)
+            if made.last is not None:
+                (self.last.add if made.last else self.last.discard)(node.output[0])
             return
         if isinstance(made, View):
             self.views[node.output[0]] = made
@@ -478,13 +522,15 @@ class Reader:
             made = [Layer(cls, made)]
         elif isinstance(made, Layer):
             made = [made]
+        previous_last = False
         for index, layer in enumerate(made):
             last = index == len(made) - 1
             inputs = layer.inputs
             if inputs is None:
                 inputs = [node.input[0]] if index == 0 else [None]
             output = layer.output or (node.output[0] if last else None)
-            self.emit(node, layer, inputs, output)
+            previous_last = self.channels_last(node, layer, inputs, previous_last)
+            self.emit(node, layer, inputs, output, previous_last)
         for extra in self.also.get(id(node), ()):
             self.alias(extra, node.output[0])
         for extra in node.output[1:]:
@@ -497,8 +543,22 @@ class Reader:
         else:
             self.refs[tensor] = self.refs[source]
             self.shapes[tensor] = self.shapes[source]
+        if source in self.last:
+            self.last.add(tensor)
 
-    def emit(self, node, layer: Layer, inputs: list, output: str | None) -> None:
+    def channels_last(self, node, layer: Layer, inputs: list, previous_last: bool) -> bool:
+        """Whether the layer reads (and so writes) channels-last tensors; only layers that do
+        not care (element-wise ones) or that were read as such (a linear layer or a layer
+        norm over the channels) may."""
+        layouts = {previous_last if tensor is None else tensor in self.last for tensor in inputs}
+        if len(layouts) > 1:
+            self.unsupported(node, "it mixes channels-first and channels-last tensors")
+        last = layouts == {True}
+        if last and not issubclass(layer.cls, LAYOUT_FREE):
+            self.unsupported(node, f"a {lookup(layer.cls.name)[0].name} of a channels-last tensor (a permuted map)")
+        return last
+
+    def emit(self, node, layer: Layer, inputs: list, output: str | None, channels_last: bool = False) -> None:
         layer_type = lookup(layer.cls.name)[0]
         previous = self.layers[-1]["name"] if self.layers else "input"
         previous_shape = self.layers[-1]["shape"] if self.layers else None
@@ -534,6 +594,8 @@ class Reader:
         if output is not None:
             expected = self.onnx_shapes.get(output)
             if expected is not None and len(expected) >= 1 and all(isinstance(n, int) for n in expected[1:]):
+                if channels_last and len(expected) > 2:
+                    expected = (expected[0], expected[-1], *expected[1:-1])
                 if tuple(expected[1:]) != out:
                     self.unsupported(
                         node,
@@ -542,6 +604,8 @@ class Reader:
                     )
             self.refs[output] = name
             self.shapes[output] = out
+            if channels_last:
+                self.last.add(output)
         record = {"type": layer_type.name, "args": args, "name": name, "from": names, "shape": out}
         record["merges"] = layer_type.merges
         self.layers.append(record)
@@ -601,6 +665,13 @@ class Reader:
                 full = (1, *full[1:])
             start, end = self.attr(node, "start", 0), self.attr(node, "end", None)
             self.consts[node.output[0]] = np.array(full[start:end], dtype=np.int64)
+            return True
+        if node.op_type == "Transpose" and node.input[0] in self.weights and self.const(node.input[0]) is None:
+            dims = self.weights[node.input[0]]
+            perm = self.attr(node, "perm") or list(reversed(range(len(dims))))
+            self.weights[node.output[0]] = tuple(dims[axis] for axis in perm)  # a weight's shape, its values unread
+            if node.input[0] in self.initializers:
+                self.initializers.add(node.output[0])
             return True
         if node.op_type == "Identity" and node.input[0] in self.weights:  # a shared weight, named again
             self.weights[node.output[0]] = self.weights[node.input[0]]
@@ -715,24 +786,38 @@ def _layer_name(node) -> str:
 # --- writing the architecture file ----------------------------------------------------------
 
 
-def render(document: dict, head: str = "") -> str:
-    """The architecture file of a document (a name, an input shape, layer records)."""
+def render(document: dict, head: str = "", modules: dict | None = None) -> str:
+    """The architecture file of a document (a name, an input shape, layer records), with the
+    ``modules`` its repeated blocks were folded into (see fold.py)."""
     lines = [head.rstrip("\n")] if head else []
     lines.append(f"name: {_scalar(document['name'])}")
     lines.append(f"input: {_flow(document['input'])}")
+    if modules:
+        lines.append("modules:")
+        for name, module in modules.items():
+            lines.append(f"  {name}:")
+            params = ", ".join(f"{param}: null" for param in module["params"])
+            lines.append(f"    params: {{{params}}}")
+            lines.append("    layers:")
+            lines += _layer_lines(module["layers"], "      ")
     lines.append("layers:")
-    previous = "input"
-    for layer in document["layers"]:
+    lines += _layer_lines(document["layers"], "  ")
+    return "\n".join(lines) + "\n"
+
+
+def _layer_lines(layers: list, indent: str) -> list:
+    lines, previous = [], "input"
+    for layer in layers:
         if layer["merges"]:
-            lines.append(f"  - {layer['type']}: {_flow(layer['from'])}")
+            lines.append(f"{indent}- {layer['type']}: {_flow(layer['from'])}")
         else:
             args = layer["args"]
-            lines.append(f"  - {layer['type']}" + (f": {_flow(args)}" if args else ":"))
+            lines.append(f"{indent}- {layer['type']}" + (f": {_flow(args)}" if args else ":"))
             if layer["from"][0] != previous:
-                lines.append(f"    from: {_scalar(layer['from'][0])}")
-        lines.append(f"    name: {_scalar(layer['name'])}")
+                lines.append(f"{indent}  from: {_scalar(layer['from'][0])}")
+        lines.append(f"{indent}  name: {_scalar(layer['name'])}")
         previous = layer["name"]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _flow(value) -> str:
@@ -764,6 +849,10 @@ def _scalar(value) -> str:
 
 
 # --- the rules: ONNX operators read as layer types -------------------------------------------
+
+# The layer types that may read a channels-last tensor (and write one): element-wise ones,
+# and those a rule read from one knowingly (a linear layer at each position, a layer norm).
+LAYOUT_FREE = (activation.Elementwise, merge.Add, merge.Mul, norm.Dropout, norm.LayerNorm, linear.PointwiseFC)
 
 
 def _spatial_attrs(node, r: Reader, nd: int):
@@ -864,6 +953,9 @@ def _pool_args(node, r: Reader):
 
 @reads(pool.MaxPool, "MaxPool")
 def _maxpool(node, r: Reader):
+    view = r.views.get(node.input[0])
+    if view is not None and view.kind == "gathered":
+        return _gathered_pool(node, r, view, pool.AdaptiveMaxPool)
     if r.attr(node, "storage_order", 0):
         raise Unsupported("storage_order 1")
     args, dilation = _pool_args(node, r)
@@ -874,12 +966,23 @@ def _maxpool(node, r: Reader):
 
 @reads(pool.AvgPool, "AveragePool")
 def _avgpool(node, r: Reader):
+    view = r.views.get(node.input[0])
+    if view is not None and view.kind == "gathered":
+        return _gathered_pool(node, r, view, pool.AdaptiveAvgPool)
     args, dilation = _pool_args(node, r)
     if _one(dilation) != 1:
         raise Unsupported("a dilated average pool")
     if "padding" in args:
         args["count_include_pad"] = bool(r.attr(node, "count_include_pad", 0))
     return args
+
+
+@reads(pool.LpPool, "LpPool")
+def _lppool(node, r: Reader):
+    args, dilation = _pool_args(node, r)
+    if "padding" in args or _one(dilation) != 1:
+        raise Unsupported("a padded or dilated power-average pool")
+    return {**args, "norm": r.attr(node, "p", 2)}
 
 
 @reads(pool.GlobalAvgPool, "GlobalAveragePool")
@@ -935,15 +1038,22 @@ def _gemm(node, r: Reader):
 
 @reads(linear.FC, "MatMul")
 def _matmul(node, r: Reader):
+    return _linear(node, r, {"bias": False})
+
+
+def _linear(node, r: Reader, args: dict) -> Layer:
+    """A MatMul by a [features, units] weight (with the bias Add fused, or without): a linear
+    layer on flat features, or at every position of a channels-last map (pointwise_fc)."""
     weight = r.weights.get(node.input[1])
     if weight is None or len(weight) != 2 or not r.is_activation(node.input[0]):
         raise Unsupported("cnncalc reads a MatMul of a layer's output by a 2-D initializer (a linear layer)")
-    if len(r.shape(node.input[0])) != 1:
-        raise Unsupported("a MatMul over the last axis of a map (channels last); cnncalc reads it on flat features")
+    source = r.shape(node.input[0])
+    if len(source) != 1 and node.input[0] not in r.last:
+        raise Unsupported("a MatMul over the last spatial axis of a map; cnncalc reads one over the channels")
     features, units = weight
-    if features != r.shape(node.input[0])[0]:
-        raise Unsupported(f"its input has {r.shape(node.input[0])[0]} features, its weights {features}")
-    return {"units": units, "bias": False}
+    if features != source[0]:
+        raise Unsupported(f"its input has {source[0]} features, its weights {features}")
+    return Layer(linear.FC if len(source) == 1 else linear.PointwiseFC, {"units": units, **args})
 
 
 @reads(linear.Flatten, "Flatten")
@@ -976,7 +1086,18 @@ def _reshape(node, r: Reader):
             and perm[3:] == list(range(3, len(perm)))
         ):
             return View("swapped", view.groups, view.source)
-        raise Unsupported("a transpose; cnncalc reads one only inside a channel shuffle (reshape, transpose, reshape)")
+        rank = len(perm)
+        if view is None and node.input[0] not in r.last and rank > 2 and perm == [0, *range(2, rank), 1]:
+            return Same(node.input[0], last=True)  # channels last, for a Linear or a LayerNorm over them
+        if node.input[0] in r.last and perm == [0, rank - 1, *range(1, rank - 1)]:
+            return Same(node.input[0], last=False)
+        raise Unsupported(
+            "a transpose; cnncalc reads one inside a channel shuffle (reshape, transpose, reshape), or moving "
+            "the channels last and back around element-wise, linear and layer-norm layers"
+        )
+    wanted = r.optional(node, 1)
+    if wanted is not None and list(wanted) == [-1] and node.input[0] not in r.views:
+        return View("everything", 1, node.input[0])  # the batch too: the dynamo exporter's as_strided
     target = r.onnx_shapes.get(node.output[0])
     if target is None or any(not isinstance(n, int) for n in target[1:]):
         wanted = r.optional(node, 1)
@@ -1030,6 +1151,49 @@ _plain(activation.Softplus, "Softplus")
 @reads(activation.Identity, "Identity")
 def _identity(node, r: Reader):
     return Same(node.input[0])
+
+
+@reads(activation.Identity, "Gather")
+def _gather(node, r: Reader):
+    """The dynamo exporter's ``as_strided`` that gives a tensor back as it was: every value
+    (the batch's too) in one row, then gathered in order into the same shape."""
+    import numpy as np
+
+    view = r.views.get(node.input[0])
+    indices = r.optional(node, 1)
+    axis = r.attr(node, "axis", 0)
+    if view is not None and view.kind == "everything" and axis == 0 and indices is not None:
+        source = r.shape(view.source)
+        if indices.shape == (1, *source) and np.array_equal(indices.reshape(-1), np.arange(prod(source))):
+            return Same(view.source)
+    if indices is not None and indices.ndim == 1 and (view is None or view.kind == "gathered"):
+        source = view.source if view else node.input[0]
+        picked = dict(view.groups) if view else {}
+        axis %= len(r.shape(source)) + 1
+        if axis >= 2 and axis not in picked:  # an adaptive pool's windows laid side by side (see _gathered_pool)
+            picked[axis] = tuple(int(i) for i in indices)
+            return View("gathered", tuple(sorted(picked.items())), source)
+    raise Unsupported("a gather; cnncalc reads one only where it gives a tensor back unchanged, or lays out windows")
+
+
+def _gathered_pool(node, r: Reader, view: View, cls) -> Layer:
+    """A pool of windows gathered side by side, one window per stride: PyTorch's adaptive
+    pooling where its windows overlap but are all of one width (as cnncalc exports it)."""
+    from ..geometry import adaptive_bounds
+
+    source = r.shape(view.source)
+    kernel, stride = list(r.attr(node, "kernel_shape")), list(r.attr(node, "strides", []))
+    if stride != kernel or any(r.attr(node, "pads", [0])) or r.attr(node, "ceil_mode", 0):
+        raise Unsupported("a pool of gathered values other than one window per stride")
+    picked, sizes = dict(view.groups), []
+    for axis, (length, width) in enumerate(zip(source[1:], kernel), 2):
+        indices = picked.get(axis, tuple(range(length)))
+        size = len(indices) // width
+        windows = [adaptive_bounds(length, size, unit) for unit in range(size)]
+        if len(indices) % width or indices != tuple(i for start, end in windows for i in range(start, end)):
+            raise Unsupported("a pool of gathered values that are not adaptive pooling's windows")
+        sizes.append(size)
+    return Layer(cls, {"size": _one(sizes)}, inputs=[view.source])
 
 
 @reads(activation.ReLU6, "Clip")
@@ -1123,9 +1287,14 @@ def _epsilon(args: dict, node, r: Reader) -> None:
 def _batchnorm(node, r: Reader):
     args = {}
     _epsilon(args, node, r)
-    momentum = _rounded(1 - _rounded(r.attr(node, "momentum", 0.9)))  # ONNX keeps the old share; PyTorch gives the new
-    if momentum != 0.1:
-        args["momentum"] = momentum
+    if r.attr(node, "training_mode", 0) and not r.learned(node.input[3]):
+        args["track_running_stats"] = False  # the batch's own statistics, at inference too
+    else:
+        momentum = _rounded(1 - _rounded(r.attr(node, "momentum", 0.9)))  # ONNX keeps the old share; PyTorch the new
+        if momentum != 0.1:
+            args["momentum"] = momentum
+    if not r.learned(node.input[1]):
+        args["affine"] = False
     return args
 
 
@@ -1183,6 +1352,8 @@ def _layernorm_over(r: Reader, x: str, axes: list, args: dict) -> Layer:
         del args["affine"]
     if axes == list(range(1, rank)) and len(source) > 1:
         args["over"] = "all"
+    elif axes == [rank - 1] and x in r.last:
+        pass  # over the channels at each position, permuted around (ConvNeXt's LayerNorm2d)
     elif axes != [1] or len(source) != 1:
         raise Unsupported(f"a layer normalisation over axes {axes} of {list(source)}")
     return Layer(norm.LayerNorm, args, inputs=[x])
@@ -1196,13 +1367,17 @@ def _layernorm(node, r: Reader):
     args = {}
     if axis == 1 and len(source) > 1:
         args["over"] = "all"
+    elif axis == rank - 1 and node.input[0] in r.last:
+        pass  # over the channels at each position: ConvNeXt's LayerNorm2d, permuted around
     elif axis != rank - 1 or len(source) != 1:
         raise Unsupported(
             f"a normalisation over axes {list(range(axis, rank))} of {list(source)}; cnncalc reads one over "
             "the features of a flat input or over all of C, H and W"
         )
     _epsilon(args, node, r)
-    if not r.learned(r.input_of(node, 2)):  # none, or computed (a constant zero): nothing learned
+    if not r.learned(node.input[1]):  # a constant scale of ones: nothing learned
+        args["affine"] = False
+    elif not r.learned(r.input_of(node, 2)):  # none, or computed (a constant zero): nothing learned
         args["bias"] = False
     return args
 
@@ -1215,6 +1390,8 @@ def _groupnorm(node, r: Reader):
         raise Unsupported("a scale per group (opset 18); cnncalc's group norm has a scale per channel (opset 21)")
     args = {"groups": r.attr(node, "num_groups")}
     _epsilon(args, node, r)
+    if not r.learned(node.input[1]):
+        args["affine"] = False
     return args
 
 
@@ -1334,6 +1511,14 @@ def _slice(node, r: Reader):
     return {"amounts": _padding(cuts)}
 
 
+@reads(shape.PixelShuffle, "DepthToSpace")
+def _depth_to_space(node, r: Reader):
+    mode = r.attr(node, "mode", b"DCR")
+    if (mode.decode() if isinstance(mode, bytes) else mode) != "CRD":
+        raise Unsupported("mode DCR (blocks first); cnncalc's pixel_shuffle is PyTorch's (CRD)")
+    return {"factor": r.attr(node, "blocksize")}
+
+
 @reads(shape.Chunk, "Split")
 def _split(node, r: Reader):
     channels = r.shape(node.input[0])[0]
@@ -1390,10 +1575,12 @@ def _concat(node, r: Reader):
     rank = len(r.shape(node.input[0])) + 1
     if r.attr(node, "axis") % rank != 1:
         raise Unsupported("a concatenation along an axis other than the channels")
+    if len(node.input) == 1:  # torch.cat of one tensor (DenseNet's first layer of a block)
+        return Same(node.input[0])
     return Layer(merge.Concat, inputs=list(node.input))
 
 
-@reads(merge.Add, "Add")
+@reads(merge.Add, "Add", "Sum")
 def _add(node, r: Reader):
     if all(r.is_activation(name) for name in node.input):
         return Layer(merge.Add, inputs=list(node.input))
