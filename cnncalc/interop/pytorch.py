@@ -10,9 +10,9 @@ weights can be loaded into it.
 
 A few layers have no ``torch.nn`` class: they are small modules of cnncalc's own
 (``interop/torch_modules.py``, written with torch alone: ``Crop``, ``Add``, ``Mul``,
-``Concat``, ``ResizeLike``). A type with no faithful PyTorch form (a locally connected layer; pooling with
-padding PyTorch's pools refuse together with ``ceil_mode``) raises ``NotRepresentable``
-with the reason.
+``Concat``, ``ResizeLike``). A type with no faithful PyTorch form (a locally connected
+layer; pooling with padding PyTorch's pools refuse together with ``ceil_mode``) raises
+``NotRepresentable`` with the reason.
 
 >>> from cnncalc.layers import lookup
 >>> from cnncalc.layers.base import Args
