@@ -473,6 +473,7 @@ def zoo_entry(name: str, path: str) -> dict:
     """One row of ``cnncalc zoo``: the figures a reader compares networks by."""
     from .geometry import GLOBAL
     from .graph import build
+    from .layers.base import prod
     from .memory import liveness
     from .report import analyze
     from .spec import read
@@ -481,8 +482,9 @@ def zoo_entry(name: str, path: str) -> dict:
     report = analyze(graph)
     shapes = {layer.name: layer.shape for layer in report.layers}
     peak = liveness(graph, shapes, graph.input_shape, 1, 4).peak
-    # The last layer that still has a map (not "global"): what the classifier head pools.
-    fields = [layer.receptive_field for layer in report.layers if layer.receptive_field != GLOBAL]
+    # The last layer that still has a map (more than one position): what the head pools. Its
+    # field may be "global" already (a squeeze-and-excitation gate sees the whole input).
+    fields = [layer.receptive_field for layer in report.layers if len(layer.shape) > 1 and prod(layer.shape[1:]) > 1]
     return {
         "name": name,
         "title": report.name,
@@ -490,7 +492,7 @@ def zoo_entry(name: str, path: str) -> dict:
         "params": report.totals.params,
         "macs": report.totals.macs,
         "peak_bytes": peak,
-        "last_map_field": list(fields[-1].size) if fields else None,
+        "last_map_field": None if not fields or fields[-1] == GLOBAL else list(fields[-1].size),
     }
 
 

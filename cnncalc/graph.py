@@ -322,12 +322,16 @@ class _Builder:
         return self.reference(name)
 
     def connect(self, layer: _Pending) -> tuple:
+        """The names of the layer's inputs: the layer above or those written in ``from`` (a
+        merge's list), then the layers its arguments name for their shape (``references``)."""
         spec = layer.spec
+        resolved = []
         if spec.inputs is None:
             name = self.reference(layer.above)
-            return (name,) if name is not None else ()
-        resolved = []
-        for written, loc in zip(spec.inputs, spec.input_locs or [spec.loc] * len(spec.inputs)):
+            if name is not None:
+                resolved.append(name)
+        written_inputs = zip(spec.inputs or (), spec.input_locs or [spec.loc] * len(spec.inputs or ()))
+        for written, loc in [*written_inputs, *_reference_locs(spec)]:
             name = self.reference(_Written(written, layer.scope, loc), reader=layer.name)
             if name == layer.name:
                 self.problems.append(Diagnostic(loc, f'layer "{name}" takes its input from itself'))
@@ -377,6 +381,12 @@ def _one_module_use(repeat: RepeatSpec) -> bool:
     )
 
 
+def _reference_locs(spec) -> list:
+    """``(written name, loc)`` of each layer the spec's arguments name for its shape."""
+    written_at = {spec.args.get(arg.name): spec.arg_loc(arg.name) for arg in spec.type.args}
+    return [(written, written_at[written]) for written in spec.type.references(spec.args)]
+
+
 def _first_input_loc(use: ModuleUse) -> Loc:
     return use.input_locs[0] if use.input_locs else use.loc
 
@@ -401,7 +411,10 @@ def _cycle(nodes, sources, waiting) -> Diagnostic:
     reader, read = next((a, b) for a, b in zip(cycle, cycle[1:]) if b > a)
     spec = nodes[reader].spec
     position = nodes[reader].inputs.index(nodes[read].name)
-    loc = spec.input_locs[position] if spec.input_locs else spec.loc
+    locs = [*(spec.input_locs or [spec.loc] * len(spec.inputs or ())), *(loc for _, loc in _reference_locs(spec))]
+    if spec.inputs is None:
+        locs.insert(0, spec.loc)  # the layer above
+    loc = locs[position] if position < len(locs) else spec.loc
     return Diagnostic(loc, f"layers form a cycle, each taking its input from the next: {names}")
 
 

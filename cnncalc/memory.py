@@ -355,7 +355,9 @@ def _step(graph, report, dtype, optimizer, mixed_precision):
         kind = node.spec.type
         weight_gradients += layers[node.name].trainable_params * master
         passing = []  # gradients made here and dropped once added to an existing one
-        for name in dict.fromkeys(node.inputs):
+        # Layers read for their shape alone (resize's like:) take no gradient.
+        shape_only = len(kind.references(node.spec.args))
+        for name in dict.fromkeys(node.inputs[: len(node.inputs) - shape_only]):
             if not needs_grad[name]:
                 continue
             # A broadcast input's gradient is the output's summed over the broadcast axes: new.

@@ -18,6 +18,10 @@ Under ``-m torch`` (skipped without torchvision), ``test_live_against_torchvisio
 them and ``test_names_are_torchvisions`` checks the layer names against the modules'.
 Beside them, each row carries the ``num_params`` and ``_ops`` (GFLOPS, multiply-adds) that
 torchvision documents in the ``meta`` of the builder's IMAGENET1K_V1 weights.
+
+The segmentation models (torchvision.models.segmentation, SEGMENTATION below) are counted the
+same way at 1x3x520x520, built with weights=None, weights_backbone=None and no auxiliary
+head; their output is the dict's "out".
 """
 
 from __future__ import annotations
@@ -112,7 +116,44 @@ TORCHVISION = [
     ("googlenet", 13_004_888, 15_072, 1_506_748_416, [1000], None, None),
     ("inception_v3", 27_161_264, 36_224, 5_718_899_296, [1000], 27_161_264, None),
 ]
-BUILDERS = [row[0] for row in TORCHVISION]
+
+# The segmentation models, at 3x520x520: their weights' transforms (SemanticSegmentation,
+# resize_size=520) make a square image 520x520, and torchvision's GFLOPS are counted there.
+# Built with weights=None, weights_backbone=None, num_classes 21 and aux_loss None: no
+# auxiliary head. FlopCounterMode counts their convolutions only (F.interpolate counts 0, in
+# cnncalc too). The documented figures (the COCO_WITH_VOC_LABELS_V1 weights' num_params and
+# _ops) are for a model with the auxiliary head those weights carry, which runs in eval mode
+# too: the row's last two numbers are that head's params and MACs, worked out by hand below.
+#   FCNHead(1024, 21) on layer3 (1024x65x65): conv 3x3 1024->256 (no bias) 2,359,296,
+#     batchnorm 2*256 = 512, conv 1x1 256->21 with bias 5,376 + 21: 2,365,205 params;
+#     65*65 * (2,359,296 + 5,376) = 4,225 * 2,364,672 = 9,990,739,200 MACs.
+#   FCNHead(40, 21) on MobileNetV3's C2 (40x65x65): conv 3x3 40->10 3,600, batchnorm 20,
+#     conv 1x1 10->21 with bias 210 + 21: 3,851 params; 4,225 * (3,600 + 210) = 16,097,250 MACs.
+#   lraspp_mobilenet_v3_large has no auxiliary head.
+# (builder, params, buffers, MACs, output shape, documented num_params, documented GFLOPS,
+# aux head params, aux head MACs)
+RESNET_AUX = (2_365_205, 9_990_739_200)
+MOBILENET_AUX = (3_851, 16_097_250)
+SEGMENTATION = [
+    ("fcn_resnet50", 32_957_013, 54_144, 142_725_772_800, [21, 520, 520], 35_322_218, 152.717, *RESNET_AUX),
+    ("fcn_resnet101", 51_949_141, 106_368, 222_746_867_200, [21, 520, 520], 54_314_346, 232.738, *RESNET_AUX),
+    ("deeplabv3_resnet50", 39_638_869, 56_704, 168_731_205_888, [21, 520, 520], 42_004_074, 178.722, *RESNET_AUX),
+    ("deeplabv3_resnet101", 58_630_997, 108_928, 248_752_300_288, [21, 520, 520], 60_996_202, 258.743, *RESNET_AUX),
+    (
+        "deeplabv3_mobilenet_v3_large",
+        11_025_477,
+        27_984,
+        10_436_350_688,
+        [21, 520, 520],
+        11_029_328,
+        10.452,
+        *MOBILENET_AUX,
+    ),
+    ("lraspp_mobilenet_v3_large", 3_221_538, 24_656, 2_086_219_688, [21, 520, 520], 3_221_538, 2.086, 0, 0),
+]
+SEGMENTATION_BUILDERS = [row[0] for row in SEGMENTATION]
+CLASSIFIERS = [row[0] for row in TORCHVISION]
+BUILDERS = CLASSIFIERS + SEGMENTATION_BUILDERS
 
 # The auxiliary classifiers (googlenet's aux1 and aux2, inception_v3's AuxLogits) run only in
 # train mode: FlopCounterMode counts them there and not in eval mode. Per builder: the heads'
@@ -134,11 +175,24 @@ def test_every_file_is_pinned():
     assert sorted(p.stem for p in ZOO.glob("*.yaml")) == sorted(BUILDERS)
 
 
-@pytest.mark.parametrize("builder, params, buffers, macs, shape, num_params, gflops", TORCHVISION, ids=BUILDERS)
+@pytest.mark.parametrize("builder, params, buffers, macs, shape, num_params, gflops", TORCHVISION, ids=CLASSIFIERS)
 def test_figures_are_torchvisions(builder, params, buffers, macs, shape, num_params, gflops):
     # The documented figures agree with the counted ones (GFLOPS where the weights' input is 224).
     assert num_params is None or params == num_params
     assert gflops is None or round(macs / 1e9, 3) == gflops
+    report = analyze_file(str(ZOO / f"{builder}.yaml"))
+    assert (report.totals.params, report.totals.buffers, report.totals.macs) == (params, buffers, macs)
+    assert list(report.layers[-1].shape) == shape
+
+
+@pytest.mark.parametrize("builder, params, buffers, macs, shape, num_params, gflops, aux_params, aux_macs",
+                         SEGMENTATION, ids=SEGMENTATION_BUILDERS)  # fmt: skip
+def test_segmentation_figures_are_torchvisions(
+    builder, params, buffers, macs, shape, num_params, gflops, aux_params, aux_macs
+):
+    # The documented figures are the counted ones with the auxiliary head added.
+    assert params + aux_params == num_params
+    assert round((macs + aux_macs) / 1e9, 3) == gflops
     report = analyze_file(str(ZOO / f"{builder}.yaml"))
     assert (report.totals.params, report.totals.buffers, report.totals.macs) == (params, buffers, macs)
     assert list(report.layers[-1].shape) == shape
@@ -184,14 +238,23 @@ def import_torchvision():
     return torch, pytest.importorskip("torchvision")
 
 
-def torchvision_figures(builder: str, size: int, aux: bool) -> tuple:
+def torchvision_model(builder: str, **options):
+    """The builder's model without weights (a segmentation model's backbone too: its
+    weights_backbone default would download ImageNet weights)."""
+    _, torchvision = import_torchvision()
+    if builder in SEGMENTATION_BUILDERS:
+        options["weights_backbone"] = None
+    return torchvision.models.get_model(builder, weights=None, **options)
+
+
+def torchvision_figures(builder: str, size: int, aux: bool, **options) -> tuple:
     """The four figures, counted from torchvision as the module docstring says; with ``aux``,
     MACs in train mode (on a batch of 2, since batchnorm needs more than one value per
     channel there), where the auxiliary heads run."""
-    torch, torchvision = import_torchvision()
+    torch, _ = import_torchvision()
     from torch.utils.flop_counter import FlopCounterMode
 
-    model = torchvision.models.get_model(builder, weights=None)
+    model = torchvision_model(builder, **options)
     model.train(aux)
     params = sum(p.numel() for p in model.parameters())
     buffers = sum(b.numel() for name, b in model.named_buffers() if name.endswith(("running_mean", "running_var")))
@@ -200,14 +263,36 @@ def torchvision_figures(builder: str, size: int, aux: bool) -> tuple:
     with counter, torch.no_grad():
         out = model(torch.zeros(batch, 3, size, size))
     out = out[0] if isinstance(out, tuple) else out  # train mode: (logits, aux logits...)
+    out = out["out"] if isinstance(out, dict) else out  # segmentation: {"out": ..., "aux": ...}
     return params, buffers, counter.get_total_flops() // 2 // batch, list(out.shape[1:])
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("builder, params, buffers, macs, shape", [row[:5] for row in TORCHVISION], ids=BUILDERS)
+@pytest.mark.parametrize("builder, params, buffers, macs, shape", [row[:5] for row in TORCHVISION], ids=CLASSIFIERS)
 def test_live_against_torchvision(builder, params, buffers, macs, shape):
     size = 299 if builder == "inception_v3" else 224
     assert torchvision_figures(builder, size, builder in AUX) == (params, buffers, macs, shape)
+
+
+# Segmentation models at 520x520 take seconds to minutes each in PyTorch: the two MobileNetV3
+# ones run by default under -m torch, the ResNet ones with the slow tests.
+SLOW_LIVE = {"fcn_resnet50", "fcn_resnet101", "deeplabv3_resnet50", "deeplabv3_resnet101"}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "builder, params, buffers, macs, shape, aux_params, aux_macs",
+    [
+        pytest.param(row[0], *row[1:5], *row[7:], marks=[pytest.mark.slow] if row[0] in SLOW_LIVE else [])
+        for row in SEGMENTATION
+    ],
+    ids=SEGMENTATION_BUILDERS,
+)
+def test_segmentation_live_against_torchvision(builder, params, buffers, macs, shape, aux_params, aux_macs):
+    assert torchvision_figures(builder, 520, False) == (params, buffers, macs, shape)
+    if aux_params:  # the auxiliary head the weights carry: the hand-worked figures of SEGMENTATION
+        with_aux = torchvision_figures(builder, 520, False, aux_loss=True)
+        assert (with_aux[0] - params, with_aux[2] - macs) == (aux_params, aux_macs)
 
 
 # Files whose layer names are not torchvision's module paths: VGG numbers its features flat
@@ -220,8 +305,7 @@ OWN_NAMES = {"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg
 def test_names_are_torchvisions(builder):
     # The layers that learn something are named as the torchvision modules that hold the
     # parameters (a bare nn.Parameter, such as ConvNeXt's layer_scale, by its own name).
-    _, torchvision = import_torchvision()
-    model = torchvision.models.get_model(builder, weights=None)
+    model = torchvision_model(builder)
     expected = set()
     for name, _ in model.named_parameters():
         path, _, leaf = name.rpartition(".")

@@ -9,7 +9,8 @@ from .json import dumps
 HEADER = ("name", "network", "input", "params", "MACs", "peak memory", "last map's field")
 NOTE = (
     "Peak memory: the most activations alive at once in inference, batch 1, float32 (`cnncalc memory`). "
-    "The field: the receptive field of the last layer that still has a map, in input pixels."
+    "The field: the receptive field of the last layer that still has a map, in input pixels "
+    "(global where a squeeze-and-excitation gate already lets every unit see the whole input)."
 )
 
 

@@ -10,9 +10,9 @@ weights can be loaded into it.
 
 A few layers have no ``torch.nn`` class: they are small modules of cnncalc's own
 (``interop/torch_modules.py``, written with torch alone: ``Crop``, ``Add``, ``Mul``,
-``Concat``). A type with no faithful PyTorch form (a locally connected layer; pooling with
-padding PyTorch's pools refuse together with ``ceil_mode``) raises ``NotRepresentable``
-with the reason.
+``Concat``, ``ResizeLike``). A type with no faithful PyTorch form (a locally connected
+layer; pooling with padding PyTorch's pools refuse together with ``ceil_mode``) raises
+``NotRepresentable`` with the reason.
 
 >>> from cnncalc.layers import lookup
 >>> from cnncalc.layers.base import Args
@@ -466,6 +466,8 @@ def _resize(a, shapes):
     options = {"mode": mode}
     if a.mode != "nearest":
         options["align_corners"] = a.align_corners
+    if a.like is not None:  # forward(x, like): the layer's second input is like's output
+        return Call("cnncalc", "ResizeLike", (mode,), {k: v for k, v in options.items() if k != "mode"}, {})
     if a.size is not None:
         return _nn("Upsample", size=per_axis(a.size, nd, "size"), **options)
     scales = tuple(float(s) for s in per_axis(a.scale, nd, "scale"))

@@ -109,3 +109,14 @@ class ChannelsLastLinear(nn.Module):
     def forward(self, x):
         y = self.linear(x.movedim(1, -1))
         return y.movedim(-1, 1)
+
+
+class ResizeLike(nn.Module):
+    """``F.interpolate`` to the spatial size of its second input (which it reads for nothing else)."""
+
+    def __init__(self, mode: str, align_corners=None):
+        super().__init__()
+        self.mode, self.align_corners = mode, align_corners
+
+    def forward(self, x, like):
+        return nn.functional.interpolate(x, size=like.shape[2:], mode=self.mode, align_corners=self.align_corners)

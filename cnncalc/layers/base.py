@@ -330,6 +330,21 @@ class Names(Kind):
         return {"type": "array", "items": {"type": "string"}, "minItems": 2}
 
 
+class LayerName(Kind):
+    """The name of a layer (or ``input``), resolved as ``from`` is: a layer whose output the
+    layer reads for its shape alone (``LayerType.references``)."""
+
+    expected = "a layer's name (or input)"
+
+    def parse(self, value):
+        if not isinstance(value, str) or not value.strip():
+            self.fail(value)
+        return value
+
+    def schema(self) -> dict:
+        return {"type": "string", "minLength": 1}
+
+
 class Numbers(Kind):
     """A nested list of numbers (given weights or input values), as a tuple of tuples."""
 
@@ -432,6 +447,15 @@ class LayerType:
         """Whether it subtracts each channel's mean, so that a constant added to a channel
         before it makes no difference (batch normalisation, instance normalisation)."""
         return False
+
+    def references(self, a: Args) -> tuple:
+        """The layers named in its arguments (``LayerName``) whose outputs it reads for their
+        shape alone, such as resize's ``like``. The graph gives them to it as further inputs,
+        after the ones it computes from; their values change nothing, so they add nothing to
+        its receptive field and take no gradient from it."""
+        return tuple(
+            a[arg.name] for arg in self.args if isinstance(arg.kind, LayerName) and a.get(arg.name) is not None
+        )
 
     def window(self, a: Args, shape: tuple):
         """The sliding window it applies to an input of ``shape`` (``geometry.Window``), or
@@ -585,6 +609,7 @@ __all__ = [
     "Scales",
     "Choice",
     "Names",
+    "LayerName",
     "Numbers",
     "Bias",
     "LayerType",

@@ -24,6 +24,7 @@ from .base import (
     Choice,
     Flag,
     Integer,
+    LayerName,
     LayerType,
     Number,
     Padding,
@@ -368,10 +369,16 @@ class PixelUnshuffle(_PixelShuffling):
 
 @register
 class Resize(LayerType):
-    """Resampling to a ``size`` or by a ``scale`` (PyTorch's ``F.interpolate``): ``nearest``,
-    ``bilinear`` (linear in 1-D, trilinear in 3-D: linear along every axis) or ``bicubic``
-    (2-D), with ``align_corners`` as PyTorch's. Segmentation heads resize their logits to
-    the input's size.
+    """Resampling to a ``size``, by a ``scale``, or to the size of another layer's output
+    (``like``; PyTorch's ``F.interpolate``): ``nearest``, ``bilinear`` (linear in 1-D,
+    trilinear in 3-D: linear along every axis) or ``bicubic`` (2-D), with ``align_corners``
+    as PyTorch's.
+
+    ``like`` names a layer, or ``input`` (inside a module, the instance's input), and takes
+    its spatial size, as ``F.interpolate(x, size=y.shape[-2:])`` does: segmentation heads
+    resize their logits to the network input's size, and DeepLab's image pooling its 1x1
+    map back to the size of the map it pooled. The file then holds for any input size. The
+    named layer's values change nothing: it adds nothing to the receptive field.
 
     Output unit o reads the input around ``src = (o + 0.5) * r - 0.5`` (``r`` = in/out for
     a size, 1/scale for a scale; ``o * (in-1)/(out-1)`` with ``align_corners``): nearest
@@ -382,6 +389,7 @@ class Resize(LayerType):
     Example::
 
         - resize: {size: [224, 224], mode: bilinear}
+        - resize: {like: input, mode: bilinear}
     """
 
     name = "resize"
@@ -391,6 +399,7 @@ class Resize(LayerType):
     args = (
         Arg("size", Sizes(), None, "the output size, one number for all axes or one per axis"),
         Arg("scale", Scales(), None, "or the factor per axis (out = floor(W * scale))"),
+        Arg("like", LayerName(), None, "or a layer (or input) whose spatial size the output takes"),
         Arg("mode", Choice("nearest", "bilinear", "bicubic"), "nearest", "how new positions are filled"),
         Arg("align_corners", Flag(), False, "map the corner pixels' centers onto each other (linear and cubic)"),
     )
@@ -400,20 +409,32 @@ class Resize(LayerType):
         ((2, 9), "[{resize: {size: 17, mode: bilinear, align_corners: true}}]"),
         ((2, 16, 16), "[{resize: {scale: 0.5, mode: bilinear}}]"),
         ((2, 6, 6), "[{conv: {filters: 2, kernel: 3}}, {resize: {size: [12, 12], mode: nearest}}]"),
+        (
+            (2, 12, 10),
+            "[{conv: {filters: 3, kernel: 3, stride: 2, padding: 1}}, {resize: {like: input, mode: bilinear}},"
+            " {maxpool: 2, name: small, from: input}, {resize: {like: small, mode: nearest}}]",
+        ),
     )
 
-    def ratios(self, a, shape: tuple) -> tuple:
+    def ratios(self, a, shapes: tuple) -> tuple:
         """Per axis ``(out, (numerator, denominator))``: the output size and r = in/out as a
-        fraction (PyTorch's source scale)."""
+        fraction (PyTorch's source scale). ``shapes``: the input's, then ``like``'s."""
+        shape = shapes[0]
         ndim = len(shape) - 1
-        if (a.size is None) == (a.scale is None):
-            raise LayerError("give resize either size or scale, one of the two", arg="size")
+        if sum(way is not None for way in (a.size, a.scale, a.like)) != 1:
+            raise LayerError("give resize one of size, scale and like", arg="size")
         if a.mode == "bicubic" and ndim != 2:
             raise LayerError(f"bicubic works on [C, H, W] maps; got {list(shape)}", arg="mode")
+        if a.like is not None and len(shapes[1]) != len(shape):
+            raise LayerError(
+                f'like: "{a.like}" is {list(shapes[1])}, but the input {list(shape)}: '
+                "both need the same number of spatial axes",
+                arg="like",
+            )
         result = []
         for axis, size in enumerate(shape[1:]):
-            if a.size is not None:
-                out = per_axis(a.size, ndim, "size")[axis]
+            if a.size is not None or a.like is not None:
+                out = per_axis(a.size, ndim, "size")[axis] if a.like is None else shapes[1][1 + axis]
                 source_scale = (size, out)
             else:
                 scale = per_axis(a.scale, ndim, "scale")[axis]
@@ -428,7 +449,7 @@ class Resize(LayerType):
         return tuple(result)
 
     def output_shape(self, a, shapes):
-        return (shapes[0][0], *(out for out, _ in self.ratios(a, shapes[0])))
+        return (shapes[0][0], *(out for out, _ in self.ratios(a, shapes)))
 
     def sources(self, a, source_scale, o: int) -> list:
         """The input units output unit ``o`` reads (unclamped), exactly."""
@@ -450,7 +471,7 @@ class Resize(LayerType):
         if fields[0] == GLOBAL:
             return GLOBAL
         reaches = []
-        for reach, (_, source_scale) in zip(fields[0], self.ratios(a, shapes[0])):
+        for reach, (_, source_scale) in zip(fields[0], self.ratios(a, shapes)):
             numerator, denominator = source_scale
             if numerator == 0:  # one output unit, reading unit 0
                 reaches.append(Reach(1, reach.step, *zip(reach.span(0))))
@@ -462,10 +483,12 @@ class Resize(LayerType):
 
     def worked_shape(self, a, shapes, out):
         lines = []
-        for axis, (size, (length, _)) in enumerate(zip(shapes[0][1:], self.ratios(a, shapes[0]))):
+        for axis, (size, (length, _)) in enumerate(zip(shapes[0][1:], self.ratios(a, shapes))):
             name = axis_name(axis, len(out) - 1)
             if a.size is not None:
                 lines.append(f"{name}: {size} -> {length}, as given")
+            elif a.like is not None:
+                lines.append(f'{name}: {size} -> {length}, as "{a.like}" has')
             else:
                 scale = per_axis(a.scale, len(out) - 1, "scale")[axis]
                 lines.append(f"{name}: floor({size} * {scale}) = {length}")
@@ -475,9 +498,8 @@ class Resize(LayerType):
         x = xs[0]
         out_dtype = x.dtype if x.dtype.kind == "f" else np.float64
         x = x.astype(np.float64)
-        for axis, ((length, (numerator, denominator)), size) in enumerate(
-            zip(self.ratios(a, x.shape[1:]), x.shape[2:])
-        ):
+        shapes = tuple(y.shape[1:] for y in xs)
+        for axis, ((length, (numerator, denominator)), size) in enumerate(zip(self.ratios(a, shapes), x.shape[2:])):
             x = self._along(a, x, 2 + axis, size, length, numerator / denominator if denominator else 0.0)
         return x.astype(out_dtype, copy=False)
 
