@@ -415,16 +415,18 @@ def run(command, *args, output_file: str | None = None, **kwargs) -> int:
 
 
 def import_model(file: str, output: str | None = None) -> int:
-    """Writes the architecture file of a model in another format (ONNX), to ``output`` or stdout."""
+    """Writes the architecture file of a model in another format (ONNX, Caffe), to ``output`` or stdout."""
     from .analysis import propagate
     from .errors import UsageError
     from .graph import build
-    from .interop import onnx
+    from .interop import caffe, onnx
 
-    if not file.lower().endswith(".onnx"):
-        raise UsageError(f"{file}: error: cnncalc imports ONNX models (*.onnx)")
-    text = onnx.document_text(file)
-    propagate(build(onnx.parse_text(text, file)))  # a problem shows here, not when the written file is used
+    readers = {".onnx": onnx, caffe.SUFFIX: caffe}
+    reader = readers.get(os.path.splitext(file)[1].lower())
+    if reader is None:
+        raise UsageError(f"{file}: error: cnncalc imports ONNX models (*.onnx) and Caffe networks (*.prototxt)")
+    text = reader.document_text(file)
+    propagate(build(reader.parse_text(text, file)))  # a problem shows here, not when the written file is used
     return _write_text(text, output)
 
 

@@ -352,10 +352,11 @@ def types(name: str | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", default=None, help="The architecture file to write (default: print it).")
 def import_command(file: str, output: str | None) -> None:
-    """Write the architecture file of an ONNX model (needs `pip install 'cnncalc[onnx]'`).
+    """Write the architecture file of an ONNX model or a Caffe network (.prototxt).
 
-    Layer names come from the graph's node names; only shapes are read, so a model's
-    external weights (model.onnx.data) are not needed.
+    ONNX needs `pip install 'cnncalc[onnx]'`; layer names come from the graph's node names,
+    and only shapes are read, so a model's external weights (model.onnx.data) are not
+    needed. A Caffe deploy.prototxt is read as it is (no Caffe needed), layer names Caffe's.
     """
     sys.exit(app.run(app.import_model, file, output))
 

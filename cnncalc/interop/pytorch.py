@@ -317,6 +317,8 @@ def _batchnorm(a, shapes):
         arrays.update(scale="weight", shift="bias")
     if a.track_running_stats:
         arrays.update(running_mean="running_mean", running_var="running_var")
+        if a.counter:
+            arrays.update(count="num_batches_tracked")
     return _nn(
         f"BatchNorm{nd}d",
         shapes[0][0],
