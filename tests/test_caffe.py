@@ -162,6 +162,23 @@ def test_googlenet_has_its_published_parameters():
     assert report.totals.params == 6_998_552
 
 
+def test_googlenet_macs_by_hand():
+    # A convolution's MACs: output positions * filters * input maps * k * k. The stem at
+    # 112 and 56, the inceptions at 28 (3a, 3b), 14 (4a-4e) and 7 (5a, 5b); then 1024 x 1000.
+    def inception_macs(size, maps_in, one, reduce3, three, reduce5, five, proj):
+        per_position = maps_in * (one + reduce3 + reduce5 + proj) + reduce3 * 9 * three + reduce5 * 25 * five
+        return size * size * per_position
+
+    stem = 112 * 112 * 64 * (3 * 7 * 7) + 56 * 56 * 64 * 64 + 56 * 56 * 192 * (64 * 3 * 3)
+    macs, maps = stem, 192
+    for tag, widths in INCEPTIONS.items():
+        macs += inception_macs({"3": 28, "4": 14, "5": 7}[tag[0]], maps, *widths)
+        maps = widths[0] + widths[2] + widths[4] + widths[5]
+    macs += 1024 * 1000
+    assert macs == 1_582_671_872  # "1.5 billion multiply-adds at inference" (Szegedy et al.)
+    assert analyze_file(GOOGLENET).totals.macs == macs
+
+
 def test_googlenet_pools_round_up_as_caffe_does():
     # 224 -> conv1 (224 + 6 - 7)/2 + 1 = 112 -> pool1 ceil((112 - 3)/2) + 1 = 56 (floor: 55)
     # -> pool2 ceil((56 - 3)/2) + 1 = 28 -> pool3 ceil((28 - 3)/2) + 1 = 14 -> pool4
