@@ -540,18 +540,29 @@ def test_an_unsupported_layer_type_names_the_layer_its_type_and_line(tmp_path, c
     )
 
 
-@pytest.mark.parametrize(
-    "param, message",
-    [
-        ("eltwise_param { operation: MAX }", "operation MAX: cnncalc has no element-wise maximum"),
-        ("eltwise_param { coeff: 1 coeff: -1 }", r"a weighted sum \(coeff 1, -1\): cnncalc's add has no coefficients"),
-    ],
-)
-def test_eltwise_cnncalc_cannot_compute_is_refused(tmp_path, param, message):
+def eltwise_net(tmp_path, param):
     text = 'input: "data"\ninput_dim: 1\ninput_dim: 3\ninput_dim: 8\ninput_dim: 8\n' + CONV
-    text += f'layer {{ name: "e" type: "Eltwise" bottom: "conv1" bottom: "conv1" top: "e" {param} }}\n'
-    with pytest.raises(SpecError, match=message):
-        analyze_file(net(tmp_path, text))
+    text += 'layer { name: "relu" type: "ReLU" bottom: "conv1" top: "relu" }\n'
+    return net(
+        tmp_path, text + f'layer {{ name: "e" type: "Eltwise" bottom: "conv1" bottom: "relu" top: "e" {param} }}\n'
+    )
+
+
+@pytest.mark.parametrize(
+    "param, expected",
+    [("", "add"), ("eltwise_param { operation: SUM coeff: 1 coeff: 1 }", "add"),
+     ("eltwise_param { operation: PROD }", "mul"), ("eltwise_param { operation: MAX }", "max")],
+)  # fmt: skip
+def test_eltwise_operations(tmp_path, param, expected):
+    report = analyze_file(eltwise_net(tmp_path, param))
+    assert layer(report, "e").type == expected
+    assert layer(report, "e").inputs == ("conv1", "relu")
+    assert layer(report, "e").shape == (4, 6, 6)
+
+
+def test_a_weighted_sum_is_refused(tmp_path):
+    with pytest.raises(SpecError, match=r"a weighted sum \(coeff 1, -1\): cnncalc's add has no coefficients"):
+        analyze_file(eltwise_net(tmp_path, "eltwise_param { coeff: 1 coeff: -1 }"))
 
 
 def test_a_parameter_cnncalc_does_not_know_is_refused(tmp_path):

@@ -766,6 +766,8 @@ def cases() -> dict:
         ("conv", {"filters": 1, "kernel": 3, "padding": 1}, {"name": "s", "from": "a"}),
         ("mul", {}, {"name": "spatial", "from": ["a", "s"]}),
         ("mul", {}, {"name": "three", "from": ["a", "gate", "s"]}),
+        ("max", {}, {"name": "larger", "from": ["a", "s"]}),
+        ("max", {}, {"name": "largest", "from": ["excite", "g", "spatial"]}),
     )
     c["broadcast-merges-1d-3d"] = chain(
         [2, 3, 4, 3],

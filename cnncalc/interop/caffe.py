@@ -813,13 +813,15 @@ def _inner_product(layer: CaffeLayer, r: Reader):
 @reads(merge.Concat, "Concat")
 def _concat(layer: CaffeLayer, r: Reader):
     p = r.param("concat_param", ("axis", "concat_dim"))
-    r.bottoms(None, 1)
+    bottoms = r.bottoms(None, 1)
     rank = len(r.shape()) + 1
     axis = r.integer(p, "axis", None, minimum=-rank)
     if axis is None:
         axis = r.integer(p, "concat_dim", 1)
     if axis % rank != 1:
         r.fail(f"a concatenation along axis {axis}; cnncalc joins channels (axis 1)")
+    if len(bottoms) == 1:  # a copy of its one bottom
+        return Same(bottoms[0].value)
     return {}
 
 
@@ -841,9 +843,7 @@ def _eltwise(layer: CaffeLayer, r: Reader):
         r.fail(f"{len(coefficients)} coeff for {len(bottoms)} bottoms (Caffe wants one per bottom)")
     if any(c != 1 for c in coefficients):
         r.fail(f"a weighted sum (coeff {', '.join(f'{c:g}' for c in coefficients)}): cnncalc's add has no coefficients")
-    if operation == "MAX":
-        r.fail("operation MAX: cnncalc has no element-wise maximum of several inputs")
-    return Layer(merge.Add if operation == "SUM" else merge.Mul)
+    return Layer({"SUM": merge.Add, "PROD": merge.Mul, "MAX": merge.Max}[operation])
 
 
 @reads(norm.BatchNorm, "BatchNorm")

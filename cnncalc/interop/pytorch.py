@@ -9,7 +9,7 @@ maps cnncalc's array names (``Weight.name``) to the module's state-dict keys, so
 weights can be loaded into it.
 
 A few layers have no ``torch.nn`` class: they are small modules of cnncalc's own
-(``interop/torch_modules.py``, written with torch alone: ``Crop``, ``Add``, ``Mul``,
+(``interop/torch_modules.py``, written with torch alone: ``Crop``, ``Add``, ``Mul``, ``Max``,
 ``Concat``). A type with no faithful PyTorch form (a locally connected layer; pooling with
 padding PyTorch's pools refuse together with ``ceil_mode``) raises ``NotRepresentable``
 with the reason.
@@ -379,6 +379,11 @@ def _add(a, shapes):
 @interprets(merge.Mul)
 def _mul(a, shapes):
     return Call("cnncalc", "Mul", (), {}, {})
+
+
+@interprets(merge.Max)
+def _max(a, shapes):
+    return Call("cnncalc", "Max", (), {}, {})
 
 
 @interprets(merge.Concat)
