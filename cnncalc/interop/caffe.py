@@ -66,16 +66,16 @@ def reads(cls, *types):
     return register
 
 
-class Layer(Record, fields="cls args inputs shape"):
-    """A layer a rule makes: its type class, arguments (cnncalc's defaults are left out when
-    written), the blobs it reads (None: the Caffe layer's bottoms) and, where Caffe's own
-    formula is known to differ in places from cnncalc's, the shape Caffe gives, held against
-    cnncalc's."""
+class Layer(Record, fields="cls args shape"):
+    """A layer a rule makes of another type than the one it is registered for, or with the
+    shape Caffe's own formula gives, held against cnncalc's (where the two are known to
+    differ in places). It reads the Caffe layer's bottoms; cnncalc's defaults among its
+    arguments are left out when written."""
 
     __slots__ = ()
 
-    def __new__(cls, layer_class, args=None, inputs=None, shape=None):
-        return super().__new__(cls, layer_class, dict(args or {}), inputs, shape)
+    def __new__(cls, layer_class, args=None, shape=None):
+        return super().__new__(cls, layer_class, dict(args or {}), shape)
 
 
 class Same(Record, fields="blob"):
@@ -183,7 +183,6 @@ class Reader:
         self.current: CaffeLayer | None = None
         self.readers: dict = {}  # (blob, index of the Caffe layer that wrote it) -> how many read it
         self.version: dict = {}  # blob -> index of the Caffe layer that wrote it last (-1: the input)
-        self.made_by: dict = {}  # index of a record -> index of the Caffe layer that made it
 
     # -- the error path ------------------------------------------------------------------
 
@@ -227,7 +226,7 @@ class Reader:
 
     def whole(self, field, minimum: int = 0) -> int:
         value = field.value
-        if not isinstance(value, int) or isinstance(value, Identifier) or value < minimum:
+        if not isinstance(value, int) or value < minimum:
             self.fail(f"{field.name}: expected a whole number >= {minimum}, got {_show(value)}", field.loc)
         return value
 
@@ -253,7 +252,7 @@ class Reader:
             return True
         if isinstance(value, Identifier) and value in ("false", "False", "f"):
             return False
-        if isinstance(value, int) and not isinstance(value, Identifier) and value in (0, 1):
+        if isinstance(value, int) and value in (0, 1):
             return bool(value)
         self.fail(f"{name}: expected true or false, got {_show(value)}", field.loc)
 
@@ -265,7 +264,7 @@ class Reader:
         value = field.value
         if isinstance(value, Identifier) and value in names:
             return str(value)
-        if isinstance(value, int) and not isinstance(value, Identifier) and 0 <= value < len(names):
+        if isinstance(value, int) and 0 <= value < len(names):
             return names[value]
         self.fail(f"{name}: expected one of {', '.join(names)}, got {_show(value)}", field.loc)
 
@@ -303,7 +302,7 @@ class Reader:
         for index, layer in enumerate(layers):
             self.current = layer
             if layer.type != "Input":
-                self.visit(index, layer)
+                self.visit(layer)
             for top in layer.tops:
                 self.version[top.value] = index
         self.current = None
@@ -463,7 +462,7 @@ class Reader:
     @staticmethod
     def wanted_dim(field) -> int:
         value = field.value
-        if not isinstance(value, int) or isinstance(value, Identifier) or value < 1:
+        if not isinstance(value, int) or value < 1:
             raise SpecError.at(field.loc, f"a dimension is a whole number >= 1, not {_show(value)}")
         return value
 
@@ -491,7 +490,7 @@ class Reader:
                     shared[named.value] = layer.name
         self.current = None
 
-    def visit(self, index: int, layer: CaffeLayer) -> None:
+    def visit(self, layer: CaffeLayer) -> None:
         entry = TYPES.get(layer.type)
         if entry is None:
             self.unsupported(layer)
@@ -507,20 +506,14 @@ class Reader:
             return
         if len(layer.tops) != 1:
             self.fail(f"it writes {len(layer.tops)} tops; cnncalc reads one (two for Split)", layer.tops[1].loc)
-        if isinstance(made, dict):
-            made = [Layer(cls, made)]
-        elif isinstance(made, Layer):
-            made = [made]
-        for position, piece in enumerate(made):
-            record = self.emit(index, layer, piece, position, len(made))
-            self.blobs[layer.tops[0].value] = Blob(record["name"], record["shape"], len(self.layers) - 1)
+        record = self.emit(layer, Layer(cls, made) if isinstance(made, dict) else made)
+        self.blobs[layer.tops[0].value] = Blob(record["name"], record["shape"], len(self.layers) - 1)
 
-    def emit(self, index: int, layer: CaffeLayer, piece: Layer, position: int, count: int) -> dict:
+    def emit(self, layer: CaffeLayer, piece: Layer) -> dict:
+        """The record of a cnncalc layer reading the Caffe layer's bottoms, its shape worked
+        out (and refused at the Caffe layer's line if cnncalc's arithmetic refuses it)."""
         layer_type = lookup(piece.cls.name)[0]
-        if piece.inputs is None:
-            sources = [self.blob(bottom) for bottom in layer.bottoms] if position == 0 else [self.last()]
-        else:
-            sources = [self.blobs[name] for name in piece.inputs]
+        sources = [self.blob(bottom) for bottom in layer.bottoms]
         names = [source.ref for source in sources]
         shapes = tuple(source.shape for source in sources)
         args = dict(piece.args)
@@ -547,7 +540,7 @@ class Reader:
             )
         weights = layer_type.weights(a, shapes)
         learned = [w for w in weights if not w.buffer]
-        name = self.unique(layer.name if count == 1 else f"{layer.name}.{position}")
+        name = self.unique(layer.name)
         written = {key: value for key, value in args.items() if value != layer_type.arg(key).default}
         record = {
             "type": layer_type.name,
@@ -561,10 +554,6 @@ class Reader:
         }
         self.layers.append(record)
         return record
-
-    def last(self) -> Blob:
-        record = self.layers[-1]
-        return Blob(record["name"], record["shape"], len(self.layers) - 1)
 
     def trainable(self, blobs: int) -> bool:
         """False when every learned blob of the layer has ``lr_mult: 0`` (``blobs_lr: 0``)."""
