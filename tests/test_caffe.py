@@ -650,3 +650,61 @@ def test_lint_reports_a_file_it_cannot_read(tmp_path, capsys):
     code, out, _ = cnncalc(capsys, "lint", path)
     assert code == 1
     assert out.startswith(f'{path}:3:25: error [schema] layer "x" (Nope): cnncalc does not read this Caffe layer type')
+
+
+def test_every_caffe_reading_is_registered_against_a_layer_type():
+    from cnncalc.layers import lookup
+
+    for cls, types in caffe.READERS.items():
+        assert isinstance(lookup(cls.name)[0], cls), types
+    assert all(name[0].isupper() for name in caffe.TYPES)  # Caffe's type names, none of cnncalc's
+
+
+# --- PyTorch's own counts of the network, where torch is installed ------------------------------
+
+RICH = """name: "rich"
+layer { name: "data" type: "Input" top: "data" input_param { shape: { dim: 1 dim: 4 dim: 9 dim: 9 } } }
+layer { name: "up" type: "Deconvolution" bottom: "data" top: "up"
+        convolution_param { num_output: 6 kernel_size: 4 stride: 2 pad: 1 group: 2 } }
+layer { name: "bn" type: "BatchNorm" bottom: "up" top: "up" batch_norm_param { eps: 0.001 } }
+layer { name: "sc" type: "Scale" bottom: "up" top: "up" scale_param { bias_term: true } }
+layer { name: "prelu" type: "PReLU" bottom: "up" top: "up" }
+layer { name: "split" type: "Split" bottom: "up" top: "a" top: "b" }
+layer { name: "leaky" type: "ReLU" bottom: "a" top: "leaky" relu_param { negative_slope: 0.1 } }
+layer { name: "gate" type: "Sigmoid" bottom: "b" top: "gate" }
+layer { name: "larger" type: "Eltwise" bottom: "leaky" bottom: "gate" top: "larger" eltwise_param { operation: MAX } }
+layer { name: "p" type: "Pooling" bottom: "larger" top: "p"
+        pooling_param { pool: AVE kernel_h: 3 kernel_w: 2 stride_h: 2 stride_w: 1 pad_h: 1 pad_w: 0 } }
+layer { name: "n" type: "LRN" bottom: "p" top: "n" lrn_param { local_size: 3 alpha: 0.5 } }
+layer { name: "c" type: "Concat" bottom: "n" bottom: "p" top: "c" }
+layer { name: "g" type: "Pooling" bottom: "c" top: "g" pooling_param { pool: MAX global_pooling: true } }
+layer { name: "flat" type: "Flatten" bottom: "g" top: "flat" }
+layer { name: "fc" type: "InnerProduct" bottom: "flat" top: "fc" inner_product_param { num_output: 10 } }
+layer { name: "prob" type: "Softmax" bottom: "fc" top: "prob" }
+"""
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("which", ["alexnet", "googlenet", "batchnorm", "rich"])
+def test_pytorch_counts_the_exported_network_as_the_report_does(which, tmp_path, capsys):
+    # PyTorch's BatchNorm keeps num_batches_tracked, one value, as Caffe's BatchNorm keeps
+    # its moving-average factor: here every buffer PyTorch holds is counted.
+    torch = pytest.importorskip("torch")
+    import importlib.util
+
+    path = {"alexnet": ALEXNET, "googlenet": GOOGLENET}.get(which) or net(
+        tmp_path, BN_NET if which == "batchnorm" else RICH
+    )
+    out = tmp_path / "exported.py"
+    code, _, err = cnncalc(capsys, "export", path, "--to", "pytorch", "-o", str(out))
+    assert code == 0, err
+    loaded = importlib.util.spec_from_file_location(f"exported_{which}", out)
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    model = module.Net().eval()
+    report = analyze_file(path)
+    with torch.no_grad():
+        y = model(torch.randn(1, *report.input))
+    assert sum(p.numel() for p in model.parameters()) == report.totals.params
+    assert sum(b.numel() for b in model.buffers()) == report.totals.buffers
+    assert tuple(y.shape[1:]) == report.layers[-1].shape

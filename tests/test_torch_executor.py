@@ -680,6 +680,7 @@ def cases() -> dict:
         ("batchnorm", {"affine": False}, {"from": "features"}),
         ("batchnorm", {"track_running_stats": False}, {"from": "features"}),
         ("batchnorm", {"affine": False, "track_running_stats": False, "eps": 0.001}, {"from": "features"}),
+        ("batchnorm", {"affine": False, "counter": True}, {"from": "features"}),  # Caffe's BatchNorm
     )
     c["batchnorm-1d"] = batchnorms([3, 11])
     c["batchnorm-2d"] = batchnorms([4, 5, 6])

@@ -317,7 +317,7 @@ def _batchnorm(a, shapes):
         arrays.update(scale="weight", shift="bias")
     if a.track_running_stats:
         arrays.update(running_mean="running_mean", running_var="running_var")
-        if a.counter:
+        if a.counter:  # PyTorch's count of batches, an integer it keeps in any case
             arrays.update(count="num_batches_tracked")
     return _nn(
         f"BatchNorm{nd}d",

@@ -13,13 +13,14 @@ class BatchNorm(LayerType):
     Learns a scale and a shift per channel (2C parameters) and keeps a running mean and
     variance (2C buffers, reported apart from the parameters). With ``counter: true`` it
     also counts the batches its statistics have seen, one buffer value more: Caffe's
-    BatchNorm keeps that count as its third blob (the moving-average factor), so a Caffe
-    file's BatchNorm counts 2C + 1 values, as Caffe's blobs do; PyTorch's
-    ``num_batches_tracked`` is the same count, which cnncalc leaves out by default.
+    BatchNorm keeps such a count as its third blob (the moving-average factor), so a Caffe
+    file's BatchNorm counts 2C + 1 values, as Caffe's blobs do. PyTorch keeps one too
+    (``num_batches_tracked``, an integer), which cnncalc leaves out by default.
     """
 
     name = "batchnorm"
     aliases = ("batch_norm", "bn", "batchnormalization")
+    examples = (((4, 8, 8), "[batchnorm]"), ((4, 8, 8), "[{batchnorm: {affine: false, counter: true}}]"))
     args = (
         Arg("eps", Number(low=0), 1e-5, "added to the variance"),
         Arg("momentum", Number(low=0, high=1), 0.1, "weight of the newest batch in the running statistics"),
@@ -48,7 +49,7 @@ class BatchNorm(LayerType):
                 Weight("running_var", (channels,), buffer=True, init="positive"),
             ]
             if a.counter:
-                arrays.append(Weight("count", (1,), buffer=True, init="one"))
+                arrays.append(Weight("count", (), buffer=True, init="one"))
         return tuple(arrays)
 
     def forward(self, a, xs, w, k):
