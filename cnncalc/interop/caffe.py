@@ -405,6 +405,9 @@ class Reader:
         found = []  # (blob field, dims, loc)
         names = net.all("input")
         shapes, dims = net.all("input_shape"), net.all("input_dim")
+        for name in names:
+            if not isinstance(name.value, str) or isinstance(name.value, Identifier) or not name.value:
+                raise SpecError.at(name.loc, f"input names a blob in quotes, not {_show(name.value)}")
         if names:
             if shapes and dims:
                 raise SpecError.at(dims[0].name_loc, "give the input's shape as input_shape or input_dim, not both")
