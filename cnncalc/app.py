@@ -611,21 +611,26 @@ def run(command, *args, output_file: str | None = None, **kwargs) -> int:
 
 def import_model(file: str, output: str | None = None, input_shape: str | None = None) -> int:
     """Writes the architecture file of a model in another format, to ``output`` or stdout: an
-    ONNX file, or a PyTorch model ``package.module:factory`` traced on ``input_shape``."""
+    ONNX file, a Caffe network (.prototxt), or a PyTorch model ``package.module:factory``
+    traced on ``input_shape``."""
     from .analysis import propagate
     from .errors import UsageError
     from .graph import build
-    from .interop import onnx, torch_import
+    from .interop import caffe, onnx, torch_import
 
+    readers = {".onnx": onnx, caffe.SUFFIX: caffe}
+    reader = readers.get(os.path.splitext(file)[1].lower())
     if torch_import.is_target(file) and not os.path.exists(file):
+        reader = onnx  # traced by PyTorch's exporter, then read as its ONNX
         text = torch_import.document_text(file, torch_import.input_shape(input_shape, file))
-    elif not file.lower().endswith(".onnx"):
+    elif reader is None:
         raise UsageError(
-            f"{file}: error: cnncalc imports ONNX models (*.onnx) and PyTorch ones (package.module:factory)"
+            f"{file}: error: cnncalc imports ONNX models (*.onnx), Caffe networks (*.prototxt) and PyTorch ones "
+            "(package.module:factory)"
         )
     else:
-        text = onnx.document_text(file)
-    propagate(build(onnx.parse_text(text, file)))  # a problem shows here, not when the written file is used
+        text = reader.document_text(file)
+    propagate(build(reader.parse_text(text, file)))  # a problem shows here, not when the written file is used
     return _write_text(text, output)
 
 

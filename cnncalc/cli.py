@@ -457,8 +457,9 @@ def types(name: str | None) -> None:
     "--input", "input_shape", default=None, help="For a PyTorch model: its input, channels first (3x224x224)."
 )
 def import_command(file: str, output: str | None, input_shape: str | None) -> None:
-    """Write the architecture file of an ONNX model, or of a PyTorch model given as
-    `package.module:factory` (traced; needs torch). Both need `pip install 'cnncalc[onnx]'`.
+    """Write the architecture file of an ONNX model, a Caffe network (.prototxt, read as it
+    is: no Caffe needed), or a PyTorch model given as `package.module:factory` (traced;
+    needs torch). ONNX and PyTorch need `pip install 'cnncalc[onnx]'`.
 
     Layer names come from the graph's node names, and repeated blocks become modules; only
     shapes are read, so a model's external weights (model.onnx.data) are not needed.

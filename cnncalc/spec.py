@@ -89,6 +89,10 @@ def read(path: str) -> NetworkSpec:
         from .interop import onnx
 
         return onnx.read(path)
+    if path.lower().endswith(".prototxt"):  # a Caffe network, read as the file `cnncalc import` writes
+        from .interop import caffe
+
+        return caffe.read(path)
     return parse(source.load(path), path)
 
 

@@ -1,7 +1,7 @@
 """The README's examples are what the commands print today, so it cannot drift again.
 
 Every fenced block of README.md whose first line is ``$ cnncalc ...`` is run (in a folder
-with the repository's ``architectures/`` and ``examples/``, and every file the README shows
+with the repository's ``architectures/``, ``examples/`` and ``tests/``, and every file the README shows
 as a ```yaml block starting ``# NAME.yaml`` or a ```toml block starting ``# NAME.toml``), and its other lines are compared with what
 the command printed, stdout and stderr together. A line ``...`` (indented or not) stands
 for any number of lines left out; every other line must appear, in order, as printed.
@@ -58,7 +58,7 @@ def matches(expected: list, printed: list) -> bool:
 
 @pytest.mark.parametrize("command, expected", EXAMPLES, ids=[command for command, _ in EXAMPLES])
 def test_readme_example(command, expected, tmp_path):
-    for folder in ("architectures", "examples"):
+    for folder in ("architectures", "examples", "tests"):  # tests/data: the Caffe files
         (tmp_path / folder).symlink_to(ROOT / folder)
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)

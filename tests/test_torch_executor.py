@@ -680,6 +680,7 @@ def cases() -> dict:
         ("batchnorm", {"affine": False}, {"from": "features"}),
         ("batchnorm", {"track_running_stats": False}, {"from": "features"}),
         ("batchnorm", {"affine": False, "track_running_stats": False, "eps": 0.001}, {"from": "features"}),
+        ("batchnorm", {"affine": False, "counter": True}, {"from": "features"}),  # Caffe's BatchNorm
     )
     c["batchnorm-1d"] = batchnorms([3, 11])
     c["batchnorm-2d"] = batchnorms([4, 5, 6])
@@ -766,6 +767,8 @@ def cases() -> dict:
         ("conv", {"filters": 1, "kernel": 3, "padding": 1}, {"name": "s", "from": "a"}),
         ("mul", {}, {"name": "spatial", "from": ["a", "s"]}),
         ("mul", {}, {"name": "three", "from": ["a", "gate", "s"]}),
+        ("max", {}, {"name": "larger", "from": ["a", "s"]}),
+        ("max", {}, {"name": "largest", "from": ["excite", "g", "spatial"]}),
     )
     c["broadcast-merges-1d-3d"] = chain(
         [2, 3, 4, 3],

@@ -38,7 +38,8 @@ from cnncalc.interop import pytorch
 from cnncalc.layers import lookup
 from cnncalc.layers.base import Args
 
-MERGES = ("add", "concat", "mul")
+MERGES = ("add", "concat", "mul")  # the merges random networks are built with
+MERGE_TYPES = (*MERGES, "max")  # every merge a network may hold
 WINDOWED = ("conv", "maxpool", "avgpool", "lppool")
 GLOBAL_TYPES = ("flatten", "fc", "global_avgpool", "global_maxpool")
 # The argument `TYPE: VALUE` sets (SPEC.md section 1).
@@ -109,7 +110,7 @@ def render_yaml(arch: Arch) -> str:
     lines = [f"name: {arch.title}", f"input: {json.dumps(list(arch.input))}", "layers:"]
     above = "input"
     for d in arch.layers:
-        if d.type in MERGES:
+        if d.type in MERGE_TYPES:
             value = json.dumps(d.inputs)
         elif d.primary:
             value = json.dumps(d.args[PRIMARY[d.type]])
@@ -119,7 +120,7 @@ def render_yaml(arch: Arch) -> str:
             value = ""
         lines.append(f"  - {d.type}: {value}".rstrip())
         lines.append(f"    name: {d.name}")
-        if d.type not in MERGES and d.inputs[0] != above:
+        if d.type not in MERGE_TYPES and d.inputs[0] != above:
             lines.append(f"    from: {d.inputs[0]}")
         above = d.name
     return "\n".join(lines) + "\n"
@@ -330,7 +331,7 @@ def rf_apply(d: Desc, xs: list, out_shape: tuple, pad_value: float):
     if t == "upsample":
         scales = tuple(float(s) for s in axes(a["scale"], nd))
         return F.interpolate(x, scale_factor=scales, mode="nearest")
-    if t in ("add", "mul"):  # a product's support is the union of its factors', as a sum's
+    if t in ("add", "mul", "max"):  # a product's (a maximum's) support is the union of its inputs', as a sum's
         return sum(xs[1:], xs[0])
     if t == "concat":
         return torch.cat(xs, dim=1)
@@ -348,7 +349,7 @@ def periods(arch: Arch) -> dict:
         if d.type in GLOBAL_TYPES or any(i is None for i in ins):
             result[d.name] = None
             continue
-        if d.type in MERGES:
+        if d.type in MERGE_TYPES:
             axes_ = []
             for axis in range(nd):
                 q = math.lcm(*(i[axis][0] for i in ins))

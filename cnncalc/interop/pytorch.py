@@ -10,7 +10,7 @@ weights can be loaded into it.
 
 A few layers have no ``torch.nn`` class: they are small modules of cnncalc's own
 (``interop/torch_modules.py``, written with torch alone: ``Crop``, ``Add``, ``Mul``,
-``Concat``, ``ResizeLike``). A type with no faithful PyTorch form (a locally connected
+``Max``, ``Concat``, ``ResizeLike``). A type with no faithful PyTorch form (a locally connected
 layer; pooling with padding PyTorch's pools refuse together with ``ceil_mode``) raises
 ``NotRepresentable`` with the reason.
 
@@ -317,6 +317,8 @@ def _batchnorm(a, shapes):
         arrays.update(scale="weight", shift="bias")
     if a.track_running_stats:
         arrays.update(running_mean="running_mean", running_var="running_var")
+        if a.counter:  # PyTorch's count of batches, an integer it keeps in any case
+            arrays.update(count="num_batches_tracked")
     return _nn(
         f"BatchNorm{nd}d",
         shapes[0][0],
@@ -377,6 +379,11 @@ def _add(a, shapes):
 @interprets(merge.Mul)
 def _mul(a, shapes):
     return Call("cnncalc", "Mul", (), {}, {})
+
+
+@interprets(merge.Max)
+def _max(a, shapes):
+    return Call("cnncalc", "Max", (), {}, {})
 
 
 @interprets(merge.Concat)

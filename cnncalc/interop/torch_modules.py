@@ -41,6 +41,16 @@ class Mul(nn.Module):
         return product
 
 
+class Max(nn.Module):
+    """The element-wise maximum of its inputs, broadcasting size-1 axes."""
+
+    def forward(self, *xs):
+        largest = xs[0]
+        for x in xs[1:]:
+            largest = torch.maximum(largest, x)
+        return largest
+
+
 class Concat(nn.Module):
     """Its inputs joined along the channels."""
 

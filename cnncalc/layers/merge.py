@@ -1,7 +1,7 @@
 """Merges: several branches into one. Inputs are the primary argument:
 ``- add: [main, shortcut]``.
 
-``add`` and ``mul`` merge unit by unit, broadcasting an input of size 1 on an axis over
+``add``, ``mul`` and ``max`` merge unit by unit, broadcasting an input of size 1 on an axis over
 that axis (geometry.broadcast_shape: the one rule for every element-wise merge); their
 field is the union of the inputs' (geometry.broadcast_field). ``concat`` joins channels.
 """
@@ -120,6 +120,26 @@ class Mul(_Elementwise):
         for x in xs[1:]:
             product = product * x
         return product
+
+
+@register
+class Max(_Elementwise):
+    """Element-wise maximum, with broadcasting (Caffe's Eltwise MAX; maxout and the max-feature-map
+    of Light CNN take the larger of two branches at each unit)."""
+
+    name = "max"
+    aliases = ("maximum", "eltwise_max")
+    saves = ("input",)  # the gradient goes to the input that held the maximum
+    examples = (
+        ((4, 8, 8), "[{conv: {filters: 4, kernel: 3, padding: 1}, name: a}, {max: [a, input]}]"),
+        ((4, 8, 8), "[{global_maxpool, name: g}, {max: [input, g]}]"),
+    )
+
+    def forward(self, a, xs, w, k):
+        largest = xs[0]
+        for x in xs[1:]:
+            largest = np.maximum(largest, x)
+        return largest
 
 
 @register

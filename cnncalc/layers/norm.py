@@ -11,16 +11,22 @@ class BatchNorm(LayerType):
     """Batch normalisation, per channel (PyTorch's BatchNorm1d/2d/3d), as run for inference.
 
     Learns a scale and a shift per channel (2C parameters) and keeps a running mean and
-    variance (2C buffers, reported apart from the parameters).
+    variance (2C buffers, reported apart from the parameters). With ``counter: true`` it
+    also counts the batches its statistics have seen, one buffer value more: Caffe's
+    BatchNorm keeps such a count as its third blob (the moving-average factor), so a Caffe
+    file's BatchNorm counts 2C + 1 values, as Caffe's blobs do. PyTorch keeps one too
+    (``num_batches_tracked``, an integer), which cnncalc leaves out by default.
     """
 
     name = "batchnorm"
     aliases = ("batch_norm", "bn", "batchnormalization")
+    examples = (((4, 8, 8), "[batchnorm]"), ((4, 8, 8), "[{batchnorm: {affine: false, counter: true}}]"))
     args = (
         Arg("eps", Number(low=0), 1e-5, "added to the variance"),
         Arg("momentum", Number(low=0, high=1), 0.1, "weight of the newest batch in the running statistics"),
         Arg("affine", Flag(), True, "learn a scale and a shift"),
         Arg("track_running_stats", Flag(), True, "keep running mean and variance"),
+        Arg("counter", Flag(), False, "also count the batches seen (a buffer of one value, as Caffe keeps)"),
     )
 
     def statistics_over_positions(self, a):
@@ -42,6 +48,8 @@ class BatchNorm(LayerType):
                 Weight("running_mean", (channels,), buffer=True, init="small"),
                 Weight("running_var", (channels,), buffer=True, init="positive"),
             ]
+            if a.counter:
+                arrays.append(Weight("count", (), buffer=True, init="one"))
         return tuple(arrays)
 
     def forward(self, a, xs, w, k):

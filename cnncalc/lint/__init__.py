@@ -121,6 +121,8 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
     from ..spec import parse as parse_spec
 
     config = config or Config.default()
+    if text is None and path.lower().endswith(".prototxt"):  # a Caffe network, linted as its imported file
+        return _lint_caffe(path, config)
     if text is None and path.lower().endswith(".onnx"):  # linted as the file `cnncalc import` writes
         from ..interop.onnx import document_text
 
@@ -174,6 +176,26 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
                     Problem(path, check.loc.line or 1, check.loc.column or 1, BUDGET, "error", check.message)
                 )
     return _filter(problems, text, config, path)
+
+
+def _lint_caffe(path: str, config: Config) -> list:
+    """A Caffe network linted as the file ``cnncalc import`` writes, each problem placed at
+    the Caffe layer it comes from, and silenced by comments in the Caffe file itself."""
+    from ..interop.caffe import imported
+    from ..source import read_text
+
+    try:
+        source = read_text(path)
+        made = imported(path, source)
+    except SpecError as error:
+        stage = "io" if error.diagnostics[0].loc.line is None else "schema"
+        return [Problem(path, d.loc.line or 1, d.loc.column or 1, stage, "error", d.message) for d in error.diagnostics]
+    problems = []
+    for problem in lint_file(path + ".yaml", config, made.text):
+        origin = made.origins[problem.line - 1] if 0 < problem.line <= len(made.origins) else None
+        line, column = (origin.line, origin.column) if origin is not None else (1, 1)
+        problems.append(problem._replace(file=path, line=line, column=column))
+    return _filter(problems, source, config, path)
 
 
 class Context(Record, fields="file text graph report options rows"):
