@@ -247,7 +247,7 @@ def _summary(capsys, path):
 def test_import_refuses_other_files(capsys):
     code, _, err = cnncalc(capsys, "import", "net.caffemodel")
     assert code == 2
-    assert "cnncalc imports ONNX models (*.onnx) and Caffe networks (*.prototxt)" in err
+    assert "cnncalc imports ONNX models (*.onnx), Caffe networks (*.prototxt)" in err
 
 
 # --- the input's three forms ----------------------------------------------------------------

@@ -185,7 +185,7 @@ def _upsample(site):
 @CONVENTION.counts(
     activation.ReLU6, activation.SELU, activation.HardSwish, activation.HardSigmoid, activation.Sigmoid,
     activation.Tanh, activation.Softplus, activation.LogSoftmax, activation.Identity, norm.Dropout,
-    norm.LayerScale, norm.StochasticDepth, merge.Add, merge.Mul, merge.Concat, linear.Flatten, shape.Pad,
+    norm.LayerScale, norm.StochasticDepth, merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad,
     shape.Crop, shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
 )  # fmt: skip
 def _zero(site):

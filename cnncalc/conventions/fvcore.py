@@ -119,7 +119,7 @@ def _adaptive_avgpool(site):
     activation.Tanh, activation.Softplus, activation.Softmax, activation.LogSoftmax, activation.Identity,
     norm.LRN, norm.LayerScale, norm.Dropout, norm.StochasticDepth,
     pool.MaxPool, pool.AvgPool, pool.LpPool, pool.GlobalMaxPool, pool.AdaptiveMaxPool,
-    merge.Add, merge.Mul, merge.Concat, linear.Flatten,
+    merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
     shape.Pad, shape.Crop, shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
 )  # fmt: skip
 def _unsupported(site):

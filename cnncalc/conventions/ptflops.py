@@ -197,7 +197,7 @@ def _int64_product(values) -> int:
 @CONVENTION.counts(
     activation.SELU, activation.HardSwish, activation.HardSigmoid, activation.Sigmoid, activation.Tanh,
     activation.Softplus, activation.LogSoftmax, activation.Identity, norm.Dropout, norm.LayerScale,
-    norm.StochasticDepth, merge.Add, merge.Mul, merge.Concat, linear.Flatten, shape.Pad, shape.Crop,
+    norm.StochasticDepth, merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad, shape.Crop,
     shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
 )  # fmt: skip
 def _zero(site):

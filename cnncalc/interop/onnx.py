@@ -1587,6 +1587,13 @@ def _add(node, r: Reader):
     raise Unsupported("an addition of a constant; cnncalc adds layers' outputs")
 
 
+@reads(merge.Max, "Max")
+def _max(node, r: Reader):
+    if all(r.is_activation(name) for name in node.input):
+        return Layer(merge.Max, inputs=list(node.input))
+    raise Unsupported("a maximum with a constant; cnncalc takes the maximum of layers' outputs")
+
+
 @reads(merge.Mul, "Mul")
 def _mul(node, r: Reader):
     a, b = node.input

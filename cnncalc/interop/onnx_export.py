@@ -538,6 +538,11 @@ def _add(b, a, inputs, shapes):
     return b.node("Add" if len(inputs) == 2 else "Sum", inputs)
 
 
+@writes(merge.Max)
+def _max(b, a, inputs, shapes):
+    return b.node("Max", inputs)  # variadic, broadcasting as ONNX's Max does
+
+
 @writes(merge.Mul)
 def _mul(b, a, inputs, shapes):
     product = inputs[0]
