@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := -m pip install -q --disable-pip-version-check
-PYTEST := -m pytest -q -m "not slow" -p no:cacheprovider
+PYTEST := -m pytest -q -m "not slow" -p no:cacheprovider -n auto
 # The Pythons `make lock` writes pins for.
 PYTHONS ?= python3.10 python3.11 python3.12 python3.13
 
@@ -20,8 +20,9 @@ PYTHONS ?= python3.10 python3.11 python3.12 python3.13
 run: $(STAMP)
 	$(BIN)/cnncalc summarize architectures/vgg16.yaml
 
+# -n auto: one pytest worker per core (pytest-xdist).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n auto
 
 # Everything, the slow verifications of the largest networks included.
 test-all: $(STAMP)
