@@ -212,7 +212,142 @@ def verify() -> None:
         print(line)
 
 
-SECTIONS = {"startup": startup, "forward": forward, "scale": scale, "lint": lint, "verify": verify}
+# `cnncalc time` against PyTorch: every network of architectures/ and these of torchvision's,
+# from the smallest to some of the largest, depthwise-heavy ones included.
+TORCHVISION = (
+    "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "efficientnet_b3",
+    "shufflenet_v2_x1_0", "squeezenet1_1", "mnasnet1_0", "regnet_x_400mf", "regnet_y_400mf", "regnet_y_1_6gf",
+    "resnext50_32x4d", "densenet121", "inception_v3", "convnext_tiny", "googlenet",
+)  # fmt: skip
+TIME_ROUNDS = int(os.environ.get("BENCH_TIME_ROUNDS", "10"))
+
+
+def ranks(values: list) -> list:
+    """Ranks from 1, ties given the mean of the ranks they span (as Spearman's rho wants)."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    result = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for position in range(start, end + 1):
+            result[order[position]] = (start + end) / 2 + 1
+        start = end + 1
+    return result
+
+
+def spearman(xs: list, ys: list) -> float:
+    """Spearman's rank correlation: Pearson's correlation of the ranks."""
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = statistics.fmean(rx), statistics.fmean(ry)
+    covariance = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    spread = (sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry)) ** 0.5
+    return covariance / spread
+
+
+def time_prediction() -> None:
+    """``cnncalc time`` with this machine's profile, measured by ``cnncalc calibrate`` in this
+    run, against PyTorch's CPU time of the same networks (bench/latency.py), batch 1."""
+    import tempfile
+
+    python = str(BIN / "python")
+    if subprocess.run([python, "-c", "import torch"], capture_output=True).returncode != 0:
+        print("\ntime: torch not installed (`make test-torch` installs it); skipped")
+        return
+    files = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "architectures").glob("*.yaml"))
+    files += [f"architectures/torchvision/{name}.yaml" for name in TORCHVISION]
+    with tempfile.TemporaryDirectory() as folder:
+        profile_path = str(Path(folder) / "this-machine.yaml")
+        start = time.perf_counter()
+        subprocess.run([str(BIN / "cnncalc"), "calibrate", "-o", profile_path], check=True, cwd=ROOT)
+        calibrate_seconds = time.perf_counter() - start
+        out = subprocess.run(
+            [python, "bench/latency.py", "--rounds", str(TIME_ROUNDS), *files],
+            capture_output=True, text=True, cwd=ROOT, check=True,
+        )  # fmt: skip
+        from cnncalc import device
+
+        profile = device.read(profile_path)
+        shipped = [device.find(name) for name in device.names() if device.find(name).source.startswith("measured on")]
+    measured = [json.loads(line) for line in out.stdout.splitlines()]
+    print(f"\ntime: cnncalc time against PyTorch {_torch_version(python)} on the CPU, batch 1, float32")
+    print(f"  profile: cnncalc calibrate in this run ({calibrate_seconds:.1f} s): {_profile_line(profile)}")
+    print(
+        f"  measured: each layer's module call, the minimum of {TIME_ROUNDS} rounds (networks interleaved); "
+        "the network's time is the sum over its layers (the whole forward's minimum beside it)"
+    )
+    _compare(measured, profile, "this run's profile")
+    for other in shipped:
+        print(f"\n  the same against the shipped profile {other.file.rsplit('/', 1)[-1]} ({_profile_line(other)})")
+        _compare(measured, other, other.name, detail=False)
+
+
+def _torch_version(python: str) -> str:
+    out = subprocess.run([python, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def _profile_line(profile) -> str:
+    peak = profile.peak_flops["float32"]
+    return (
+        f"{peak / 1e9:.0f} GFLOP/s, {profile.memory_bandwidth / 1e9:.1f} GB/s"
+        + "".join(f", up to {size / 2**20:.3g} MiB at {bandwidth / 1e9:.0f} GB/s" for size, bandwidth in profile.caches)
+        + f", {profile.layer_overhead * 1e6:.1f} us a layer, "
+        f"small_product {profile.small_product:.3g}"
+    )
+
+
+def _compare(measured: list, profile, label: str, detail: bool = True) -> None:
+    from cnncalc import timing
+    from cnncalc.graph import build
+    from cnncalc.report import analyze
+    from cnncalc.spec import read
+
+    rows, layer_pairs, by_type = [], [], {}
+    for entry in measured:
+        graph = build(read(str(ROOT / entry["file"])))
+        report = analyze(graph)
+        estimate = timing.time_network(graph, report, profile)
+        actual = sum(entry["layers"].values())
+        rows.append((entry["file"], actual, entry["forward"], estimate.forward_seconds))
+        for layer in estimate.layers:
+            seconds = entry["layers"][layer.name]
+            layer_pairs.append((seconds, layer.estimate.seconds))
+            pair = by_type.setdefault(layer.type, [0.0, 0.0, 0])
+            pair[0] += seconds
+            pair[1] += layer.estimate.seconds
+            pair[2] += 1
+    if detail:
+        print(f"  {'network':44} {'layers':>9} {'forward':>9} {'cnncalc':>9}  cnncalc/measured")
+        for file, actual, forward, predicted in rows:
+            name = file.removeprefix("architectures/").removesuffix(".yaml")
+            print(
+                f"  {name:44} {actual * 1e3:7.2f}ms {forward * 1e3:7.2f}ms {predicted * 1e3:7.2f}ms  {predicted / actual:5.2f}"
+            )
+        print(f"  per layer type, summed over every network: {'measured':>10} {'cnncalc':>10} ratio  layers")
+        for kind, (actual, predicted, count) in sorted(by_type.items(), key=lambda item: -item[1][0]):
+            print(f"    {kind:38} {actual * 1e3:8.1f}ms {predicted * 1e3:8.1f}ms {predicted / actual:5.2f}  {count:6}")
+    errors = [abs(predicted / actual - 1) for _, actual, _, predicted in rows]
+    within = sum(error <= 0.3 for error in errors)
+    rho = spearman([row[1] for row in rows], [row[3] for row in rows])
+    layer_rho = spearman([pair[0] for pair in layer_pairs], [pair[1] for pair in layer_pairs])
+    total = sum(row[3] for row in rows) / sum(row[1] for row in rows)
+    print(
+        f"  {label}: Spearman {rho:.3f} over {len(rows)} networks (goal >= 0.9); totals within 30%: {within} of "
+        f"{len(rows)} (goal: all); error median {statistics.median(errors):.0%}, largest {max(errors):.0%}; "
+        f"all networks together {total:.2f}x; per layer: Spearman {layer_rho:.3f} over {len(layer_pairs)} layers"
+    )
+
+
+SECTIONS = {
+    "startup": startup,
+    "forward": forward,
+    "scale": scale,
+    "lint": lint,
+    "verify": verify,
+    "time": time_prediction,
+}
 
 if __name__ == "__main__":
     # `python bench/run.py [SECTION...]`: every section by default.

@@ -463,6 +463,20 @@ class LayerType:
             return GLOBAL
         return fields[0]
 
+    def products(self, a: Args, shapes: tuple, out: tuple) -> tuple:
+        """The matrix products its forward pass amounts to, for one example: ``(count, rows,
+        inner, columns)``, ``count`` products of a ``rows x inner`` matrix by an ``inner x
+        columns`` one (``count * rows * inner * columns`` is its MACs; rows grow with the
+        batch), or ``()`` for a layer that computes none. The time model (timing.py) asks
+        for their smallest side: a matrix unit reaches its peak only on long ones."""
+        return ()
+
+    def backward_macs(self, a: Args, shapes: tuple, out: tuple, input_grad: bool, weight_grad: bool) -> int:
+        """Multiply-accumulates of its backward pass for one example: for a product (conv,
+        fc), one more product of the forward pass's size for its input's gradient (when its
+        input needs one) and one for its weights' (when they are trained)."""
+        return self.macs(a, shapes, out) * (int(input_grad) + int(weight_grad))
+
     def saved(self, a: Args, shapes: tuple) -> tuple:
         """What its backward pass keeps of its own tensors, "input" and/or "output"; the
         class's ``saves`` unless the arguments change it."""

@@ -1,0 +1,230 @@
+"""How ``cnncalc time`` reports a ``timing.TimeReport``: a table (rich on a terminal, plain
+text when piped), JSON (one layer per line) or CSV (one row per layer, raw figures)."""
+
+from __future__ import annotations
+
+from .columns import bytes_text, shape_text, si_text
+from .csv import write_row
+from .json import dumps
+
+FORMATS = ("table", "json", "csv")
+
+
+def seconds_text(seconds: float) -> str:
+    """Three significant figures in the unit that suits: ``1.23 ms``, ``456 us``, ``2.1 s``."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+        if seconds >= scale or unit == "ns":
+            return f"{seconds / scale:.3g} {unit}"
+    raise AssertionError
+
+
+def rate_text(value: float, unit: str) -> str:
+    """``250 GFLOP/s``, ``25.1 GB/s``: decimal prefixes, three significant figures."""
+    for prefix, scale in (("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            return f"{value / scale:.3g} {prefix}{unit}"
+    return f"{value:.3g} {unit}"
+
+
+def write(report, format_name: str, stream, color: str = "auto") -> None:
+    if format_name == "json":
+        _write_json(report, stream)
+    elif format_name == "csv":
+        _write_csv(report, stream)
+    else:
+        from .color import wanted
+
+        rows = _rows(report)
+        if wanted(color, stream):
+            _write_rich(report, rows, stream)
+        else:
+            _write_plain(report, rows, stream)
+
+
+def _write_json(report, stream) -> None:
+    data = report.to_dict()
+    layers = data.pop("layers")
+    totals = data.pop("totals")
+    stream.write(dumps(data)[:-1] + ',\n "layers": [\n')
+    stream.write(",\n".join("  " + dumps(layer) for layer in layers))
+    stream.write('\n ],\n "totals": ' + dumps(totals) + "}\n")
+
+
+CSV_PASS = ("macs", "flops", "input_bytes", "output_bytes", "weight_bytes", "intensity", "bound", "seconds")
+
+
+def _write_csv(report, stream) -> None:
+    training = report.mode == "training"
+    header = ["name", "type", *CSV_PASS]
+    if training:
+        header += [f"backward_{key}" for key in CSV_PASS]
+    write_row(stream, header)
+    for layer in report.to_dict()["layers"]:
+        row = [layer["name"], layer["type"], *(_csv(layer[key]) for key in CSV_PASS)]
+        if training:
+            backward = layer.get("backward")
+            row += [_csv(backward[key]) if backward else "" for key in CSV_PASS]
+        write_row(stream, row)
+
+
+def _csv(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def title(report) -> str:
+    mode = report.mode + (f" step with {report.optimizer}" if report.mode == "training" else "")
+    name = report.name or report.file
+    return f"{name} on {report.device.name}: {mode}, input {shape_text(report.input)}, batch {report.batch}, {report.dtype}"
+
+
+def device_line(report) -> str:
+    device = report.device
+    peak = device.peak_flops[report.dtype]
+    parts = [
+        f"peak {rate_text(peak, 'FLOP/s')} ({report.dtype})",
+        f"memory {rate_text(device.memory_bandwidth, 'B/s')}",
+        f"ridge {peak / device.memory_bandwidth:.3g} FLOP/B",
+    ]
+    for size, bandwidth in device.caches:
+        parts.append(f"up to {bytes_text(size)} at {rate_text(bandwidth, 'B/s')}")
+    if device.layer_overhead:
+        parts.append(f"{seconds_text(device.layer_overhead)} a layer")
+    if device.small_product:
+        parts.append(f"products reach half the peak at a side of {device.small_product:.3g}")
+    source = f"\n  ({device.source})" if device.source else ""
+    return "device: " + ", ".join(parts) + source
+
+
+HEADER = ("layer", "type", "MACs", "in", "out", "weights", "FLOP/B", "bound", "time")
+TRAINING_HEADER = ("backward", "bw bound")
+NUMERIC = {"MACs", "in", "out", "weights", "FLOP/B", "time", "backward"}
+
+
+def _rows(report) -> list:
+    training = report.mode == "training"
+    rows = []
+    for layer in report.layers:
+        work, estimate = layer.work, layer.estimate
+        intensity = layer.intensity
+        row = [
+            layer.name,
+            layer.type,
+            si_text(work.macs) if work.macs else "0",
+            bytes_text(work.input_bytes),
+            bytes_text(work.output_bytes),
+            bytes_text(work.weight_bytes) if work.weight_bytes else "0",
+            "-" if intensity is None else f"{intensity:.3g}",
+            estimate.bound,
+            seconds_text(estimate.seconds),
+        ]
+        if training:
+            row += [seconds_text(layer.backward.seconds), layer.backward.bound] if layer.backward else ["-", "-"]
+        rows.append(row)
+    return rows
+
+
+def totals_lines(report) -> list:
+    totals = report.totals()
+    forward = totals["forward"]
+    lines = []
+    by_bound: dict = {}
+    for layer in report.layers:
+        by_bound[layer.estimate.bound] = by_bound.get(layer.estimate.bound, 0.0) + layer.estimate.seconds
+    split = ", ".join(f"{bound}-bound layers {seconds_text(seconds)}" for bound, seconds in sorted(by_bound.items()))
+    lines.append(
+        (
+            "forward",
+            f"{seconds_text(forward['seconds'])}: {si_text(forward['macs'])} MACs, {bytes_text(forward['bytes'])} moved; "
+            + split,
+        )
+    )
+    if report.mode == "training":
+        backward = totals["backward"]
+        lines.append(
+            (
+                "backward",
+                f"{seconds_text(backward['seconds'])}: {si_text(backward['macs'])} MACs, "
+                f"{bytes_text(backward['bytes'])} moved",
+            )
+        )
+        lines.append(("update", f"{seconds_text(report.update_seconds)} ({report.optimizer})"))
+        lines.append(("step", f"{seconds_text(totals['seconds'])}"))
+    else:
+        per_second = report.batch / totals["seconds"] if totals["seconds"] else 0
+        lines.append(("throughput", f"{per_second:,.3g} examples/s"))
+    return lines
+
+
+NOTE = "(a roofline estimate: each layer alone, no overlap or fusion; see `cnncalc time --help`)"
+
+
+def _write_plain(report, rows, stream) -> None:
+    header = HEADER + (TRAINING_HEADER if report.mode == "training" else ())
+    table = [list(header), *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    stream.write(title(report) + "\n" + device_line(report) + "\n\n")
+    for n, row in enumerate(table):
+        cells = [
+            cell.rjust(w) if header[i] in NUMERIC else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))
+        ]
+        stream.write("  ".join(cells).rstrip() + "\n")
+        if n == 0:
+            stream.write("  ".join("-" * w for w in widths) + "\n")
+    stream.write("\n")
+    lines = totals_lines(report)
+    label_width = max(len(label) for label, _ in lines)
+    for label, text in lines:
+        stream.write(f"{label.ljust(label_width)}  {text}\n")
+    stream.write(NOTE + "\n")
+
+
+def _write_rich(report, rows, stream) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=stream, force_terminal=True)
+    header = HEADER + (TRAINING_HEADER if report.mode == "training" else ())
+    table = Table(
+        title=Text(title(report)),
+        title_justify="left",
+        header_style="bold",
+        caption=Text(device_line(report)),
+        caption_justify="left",
+    )
+    for name in header:
+        table.add_column(
+            name,
+            justify="right" if name in NUMERIC else "left",
+            overflow="fold" if name == "layer" else "ellipsis",
+            no_wrap=name != "layer",
+        )
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    console.print(table)
+    totals = Table.grid(padding=(0, 2))
+    totals.add_column(style="bold")
+    totals.add_column()
+    for label, text in totals_lines(report):
+        totals.add_row(Text(label), Text(text))
+    console.print(totals)
+    console.print(Text(NOTE))
+
+
+def write_devices(profiles: dict, stream) -> None:
+    """``cnncalc devices``: name -> device.Device, one a line."""
+    rows = [("name", "device", "float32", "memory", "source")]
+    for name, profile in profiles.items():
+        peak = profile.peak_flops.get("float32")
+        memory = rate_text(profile.memory_bandwidth, "B/s")
+        rows.append((name, profile.name, rate_text(peak, "FLOP/s") if peak else "-", memory, profile.source))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        stream.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
+        if n == 0:
+            stream.write("  ".join("-" * w for w in widths) + "\n")
+    stream.write("\n`cnncalc time FILE --device NAME` uses one; --device also takes a profile's path.\n")
