@@ -78,6 +78,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--partial", help="Rewrite this file with the minima so far after every round.")
     parser.add_argument("files", nargs="+")
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
@@ -94,9 +95,18 @@ def main() -> None:
                 start = time.perf_counter()
                 network.run()
                 whole[network.path] = min(whole[network.path], time.perf_counter() - start)
-    for network in networks:
-        print(json.dumps({"file": network.path, "forward": whole[network.path], "layers": layers[network.path]}))
+            if options.partial:
+                with open(options.partial, "w") as file:
+                    file.write(_lines(networks, whole, layers))
+    sys.stdout.write(_lines(networks, whole, layers))
     sys.stdout.flush()
+
+
+def _lines(networks, whole: dict, layers: dict) -> str:
+    return "".join(
+        json.dumps({"file": network.path, "forward": whole[network.path], "layers": layers[network.path]}) + "\n"
+        for network in networks
+    )
 
 
 if __name__ == "__main__":

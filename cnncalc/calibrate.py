@@ -3,13 +3,16 @@ with NumPy micro-benchmarks in about ten seconds.
 
 - ``peak_flops``: large matrix products (float32, float64), as many as fit in the time.
 - ``memory_bandwidth``: ``a + b -> c`` on arrays far larger than any cache (two reads
-  and a write per value): 256 MiB for the three.
+  and a write per value): 128 MiB for the three.
 - ``cache``: the same on working sets from 512 KiB up, each twice the last: a level for
   each size that streams faster than the next larger one (the caches, as a layer whose
   input, output and weights fit them sees them).
-- ``layer_overhead``: what a layer costs beyond its arithmetic: a framework call that
-  checks its arguments, allocates its output and runs a small kernel, measured as a
-  Python call doing that with NumPy on a tiny array.
+- ``layer_overhead``: what a layer costs beyond its arithmetic: the mean time of a layer
+  of a small convolutional block on a 4x4 map, run by cnncalc's own NumPy executor (a
+  Python framework's layer calls), where the arithmetic is next to nothing.
+- ``window_rate``: a running sum (``np.add.accumulate``), each addition waiting for the
+  one before: the pace of a window reduction read one value after another, as CPU
+  frameworks' pooling kernels read them.
 - ``small_product``: products with a small side (``n`` rows by ``n`` columns against a long
   operand) against the peak: ``rate = peak * n / (n + small_product)`` solved for it.
 
@@ -28,12 +31,12 @@ import time
 from .record import Record
 
 # Seconds spent on each measurement: about ten in all.
-BUDGET = {"float32": 2.0, "float64": 1.5, "bandwidth": 3.0, "overhead": 1.0, "small": 2.0}
+BUDGET = {"float32": 2.0, "float64": 1.0, "bandwidth": 3.0, "overhead": 0.5, "small": 1.5, "window": 0.5}
 # Square products of these sides; the fastest rate counts. A large product reaches the peak
 # on a quiet machine; on a busy one only short trials run undisturbed, and the small wins.
 MATRIX_SIDES = (256, 512, 1024)
-# Working sets (a, b and c together) of 512 KiB to 256 MiB; the largest is the memory's.
-WORKING_SETS = tuple(2**k for k in range(19, 29))
+# Working sets (a, b and c together) of 512 KiB to 128 MiB; the largest is the memory's.
+WORKING_SETS = tuple(2**k for k in range(19, 28))
 # A level no faster than this much of the next larger one is left out: it is noise.
 DISTINCT = 1.15
 SMALL_SIDE = 16  # the small side of the products that measure small_product
@@ -42,7 +45,8 @@ LONG_SIDE = 8192  # and their long one
 
 class Calibration(
     Record,
-    fields="host cpu cores threads numpy when load peak_flops memory_bandwidth caches layer_overhead small_product",
+    fields="host cpu cores threads numpy when load peak_flops memory_bandwidth caches layer_overhead small_product "
+    "window_rate",
 ):
     """What calibrate measured, with where and when (``load``: the load average then;
     ``threads``: the threads NumPy's products used, None for its default, every core)."""
@@ -93,7 +97,9 @@ def bandwidths(np, budget: float) -> tuple:
     """``(memory_bandwidth, caches)``: the bandwidth of the largest working set, and
     ``(size, bandwidth)`` for the smaller ones that stream distinctly faster than the next
     larger one (a smaller working set is never slower: the best of it and every larger one)."""
-    measured = [add_bandwidth(np, size, budget / len(WORKING_SETS)) for size in WORKING_SETS]
+    # Larger working sets take longer trials: give them more of the time, to fit as many.
+    shares = [size**0.5 for size in WORKING_SETS]
+    measured = [add_bandwidth(np, size, budget * share / sum(shares)) for size, share in zip(WORKING_SETS, shares)]
     for index in range(len(measured) - 2, -1, -1):
         measured[index] = max(measured[index], measured[index + 1])
     memory = measured[-1]
@@ -105,27 +111,61 @@ def bandwidths(np, budget: float) -> tuple:
     return memory, tuple(sorted(caches))
 
 
+# A block of a typical convolutional network on a map too small for its arithmetic to
+# count: what each layer costs is what running a layer costs.
+TINY_NETWORK = """\
+input: [8, 4, 4]
+layers:
+  - conv: {filters: 8, kernel: 3, padding: 1, bias: false}
+  - batchnorm
+  - relu
+  - conv: {filters: 8, kernel: 1, bias: false}
+  - batchnorm
+  - add: [batchnorm2, relu1]
+  - relu
+  - maxpool: 2
+  - global_avgpool
+  - fc: 8
+"""
+
+
 def layer_overhead(np, budget: float) -> float:
-    """One tiny layer as a framework runs it: a Python call that looks at its input, makes
-    its output and runs an element-wise kernel and a reduction-free product."""
-    x = np.ones((1, 8, 2, 2), np.float32)
-    w = np.ones((8, 8), np.float32)
+    """The mean time of a layer of ``TINY_NETWORK`` run by cnncalc's own NumPy executor,
+    one layer's forward pass after another (a Python framework's layer calls: checks,
+    padding, patches, a small product, allocations), its arithmetic next to nothing."""
+    from .executor import make_arrays, run_layer
+    from .graph import build
+    from .kernels import Kernels
+    from .report import analyze
+    from .source import parse as parse_yaml
+    from .spec import parse
 
-    def layer(x):
-        if x.ndim != 4 or x.dtype != np.float32:
-            raise TypeError
-        out = np.empty((x.shape[0], 8, *x.shape[2:]), np.float32)
-        np.matmul(w, x.reshape(x.shape[0], 8, -1), out=out.reshape(x.shape[0], 8, -1))
-        np.maximum(out, 0, out=out)
-        return out
-
-    layers = 1000
+    graph = build(parse(parse_yaml(TINY_NETWORK, "<calibrate>"), "<calibrate>"))
+    shapes = {"input": graph.input_shape, **{layer.name: layer.shape for layer in analyze(graph).layers}}
+    rng = np.random.default_rng(0)
+    nodes = list(graph.in_order())
+    weights = {
+        node.name: make_arrays(
+            node.spec.type.weights(node.spec.args, tuple(shapes[name] for name in node.inputs)), rng, np.float32
+        )
+        for node in nodes
+    }
+    x = rng.standard_normal((1, *graph.input_shape)).astype(np.float32)
+    kernels = Kernels()
 
     def work():
-        for _ in range(layers):
-            layer(x)
+        values = {"input": x}
+        for node in nodes:
+            values[node.name] = run_layer(node, [values[name] for name in node.inputs], weights[node.name], kernels)
 
-    return best_seconds(work, budget) / layers
+    return best_seconds(work, budget, least=10) / len(nodes)
+
+
+def window_rate(np, budget: float) -> float:
+    """Values per second of a chain of dependent additions (a running sum) in the cache."""
+    x = np.ones(2**16, np.float32)
+    out = np.empty_like(x)
+    return x.size / best_seconds(lambda: np.add.accumulate(x, out=out), budget)
 
 
 def small_product(np, peak: float, budget: float) -> float:
@@ -193,6 +233,7 @@ def measure(budget_scale: float = 1.0, threads: int | None = None) -> Calibratio
         caches=caches,
         layer_overhead=layer_overhead(np, budget["overhead"]),
         small_product=small_product(np, peak["float32"], budget["small"]),
+        window_rate=window_rate(np, budget["window"]),
     )
 
 
@@ -215,12 +256,13 @@ def profile_text(c: Calibration) -> str:
         "peak_flops:  # square matrix products of 256 to 1024; float16 and bfloat16: NumPy has no fast product for them",
     ]
     lines += [f"  {dtype}: {_rate(rate, 'FLOP/s')}" for dtype, rate in c.peak_flops.items()]
-    lines.append(f"memory_bandwidth: {_rate(c.memory_bandwidth, 'B/s')}  # a + b -> c on 256 MiB together")
+    lines.append(f"memory_bandwidth: {_rate(c.memory_bandwidth, 'B/s')}  # a + b -> c on 128 MiB together")
     if c.caches:
         lines.append("cache:  # smaller working sets, measured the same way: up to this size, this bandwidth")
         lines += [f"  - {{size: {_size(size)}, bandwidth: {_rate(bandwidth, 'B/s')}}}" for size, bandwidth in c.caches]
-    lines.append(f"layer_overhead: {c.layer_overhead * 1e6:.3g} us  # a tiny layer's call")
+    lines.append(f"layer_overhead: {c.layer_overhead * 1e6:.3g} us  # a layer of a tiny network, cnncalc's executor")
     lines.append(f"small_product: {c.small_product:.3g}  # a product with a side this long runs at half the peak")
+    lines.append(f"window_rate: {_rate(c.window_rate, '/s')}  # values of a running sum, one after another")
     return "\n".join(lines) + "\n"
 
 

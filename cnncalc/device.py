@@ -12,6 +12,7 @@ every error placed at its file, line and column)::
     cache: {size: 40 MiB, bandwidth: 5 TB/s}   # optional: a level, or a list of them
     layer_overhead: 5 us        # optional: the fixed cost of running one layer
     small_product: 24           # optional: see below
+    window_rate: 0.4 G/s        # optional: see below
 
 Quantities are a number in the base unit (FLOP/s, bytes/s, bytes, seconds) or a number and
 a unit: ``19.5 TFLOP/s`` (also ``TFLOPS``, ``TOP/s``), ``1555 GB/s``, ``2 MiB``,
@@ -20,7 +21,9 @@ a unit: ``19.5 TFLOP/s`` (also ``TFLOPS``, ``TOP/s``), ``1555 GB/s``, ``2 MiB``,
 at its bandwidth (the smallest that fits), others at ``memory_bandwidth``. ``small_product`` is the size at which a matrix product runs at half the peak:
 a product whose smallest side is ``n`` runs at ``n / (n + small_product)`` of it (a
 depthwise convolution is many products of one column; a fully connected layer at batch 1
-one product of one row). ``cnncalc calibrate`` measures every figure on the machine it
+one product of one row). ``window_rate`` is how many values a window reduction (pooling,
+local response normalisation) reads per second when it reads them one after another, as
+CPU frameworks' pooling kernels do; without it they cost only their bytes. ``cnncalc calibrate`` measures every figure on the machine it
 runs on; ``cnncalc/devices/`` ships a few (``cnncalc devices`` lists them), and
 ``--device`` takes one of their names or a path.
 """
@@ -39,12 +42,13 @@ SUFFIX = ".yaml"
 
 class Device(
     Record,
-    fields="name source file peak_flops memory_bandwidth caches layer_overhead small_product",
+    fields="name source file peak_flops memory_bandwidth caches layer_overhead small_product window_rate",
 ):
     """A device profile. ``peak_flops``: dtype -> FLOP/s; ``memory_bandwidth`` bytes/s;
     ``caches`` ``(size, bandwidth)`` levels, smallest first (empty: none given);
     ``layer_overhead`` seconds per layer; ``small_product`` the side at which a matrix
-    product reaches half the peak (0: every product at the peak)."""
+    product reaches half the peak (0: every product at the peak); ``window_rate`` values
+    per second a window reduction reads, one after another (0: not given, they are free)."""
 
     __slots__ = ()
 
@@ -85,6 +89,7 @@ BANDWIDTH = Quantity("a bandwidth", _units(("B/s",), binary=True), "1555 GB/s", 
 SIZE = Quantity("a size", _units(("B",), binary=True), "40 MiB", None)
 TIME = Quantity("a time", {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}, "5 us", 0.0)
 COUNT = Quantity("a number", {"": 1.0}, "24", 0.0)
+VALUES = Quantity("a rate of values", {"/s": 1.0, "k/s": 1e3, "M/s": 1e6, "G/s": 1e9, "T/s": 1e12}, "0.4 G/s", None)
 
 
 def _number(text: str):
@@ -125,7 +130,9 @@ def quantity(value, kind: Quantity) -> float:
 
 # --- Reading a profile ----------------------------------------------------------------------
 
-KEYS = ("name", "source", "peak_flops", "memory_bandwidth", "cache", "layer_overhead", "small_product")
+KEYS = (
+    "name", "source", "peak_flops", "memory_bandwidth", "cache", "layer_overhead", "small_product", "window_rate",
+)  # fmt: skip
 REQUIRED = ("name", "peak_flops", "memory_bandwidth")
 CACHE_KEYS = ("size", "bandwidth")
 
@@ -188,6 +195,7 @@ def parse(document, file: str) -> Device:
         caches=tuple(sorted(caches)),
         layer_overhead=field("layer_overhead", TIME) if "layer_overhead" in document else 0.0,
         small_product=field("small_product", COUNT) if "small_product" in document else 0.0,
+        window_rate=field("window_rate", VALUES) if "window_rate" in document else 0.0,
     )
 
 

@@ -18,6 +18,9 @@ fixed cost of running a layer at all::
   ``n / (n + small_product)`` of the peak (device.py). A depthwise convolution is products
   of a single column, a fully connected layer at batch 1 a product of a single row: both
   run far below the peak, as measured.
+- Window reductions (pooling, local response normalisation: ``LayerType.window_taps``)
+  compute no product: where the device gives a ``window_rate``, each value a window reads
+  costs ``1 / window_rate`` (CPU frameworks read them one after another).
 
 A training step adds each layer's backward pass and the optimizer's update. The backward
 pass's arithmetic is what the layer type declares (``LayerType.backward_macs``: a product
@@ -42,10 +45,10 @@ from .spec import INPUT_NAME
 PASSES = ("forward", "backward")
 
 
-class Work(Record, fields="macs input_bytes output_bytes weight_bytes smallest_side"):
+class Work(Record, fields="macs input_bytes output_bytes weight_bytes smallest_side taps"):
     """What one pass of a layer does, for the whole batch: MACs, bytes read from its inputs
-    (or gradients), written to its output(s), of its weights, and the smallest side of the
-    products it computes (None: no product)."""
+    (or gradients), written to its output(s), of its weights, the smallest side of the
+    products it computes (None: no product), and the values its window reductions read."""
 
     __slots__ = ()
 
@@ -138,6 +141,7 @@ class TimeReport(Record, fields="name file input batch dtype device mode optimiz
                 "caches": [{"size": size, "bandwidth": bandwidth} for size, bandwidth in device.caches],
                 "layer_overhead": device.layer_overhead,
                 "small_product": device.small_product,
+                "window_rate": device.window_rate,
             },
             "layers": [_layer_dict(layer) for layer in self.layers],
             "totals": self.totals(),
@@ -175,6 +179,8 @@ def estimate(work: Work, device, dtype: str) -> Estimate:
     """The roofline time of one pass of one layer."""
     peak = device.peak_flops[dtype] * efficiency(device, work.smallest_side)
     compute = work.flops / peak
+    if device.window_rate:
+        compute += work.taps / device.window_rate
     memory = work.bytes / device.bandwidth(work.bytes)
     overhead = device.layer_overhead
     seconds = overhead + max(compute, memory)
@@ -197,13 +203,14 @@ def smallest_side(products: tuple, batch: int):
 def forward_work(layer_type, a, in_shapes: tuple, out: tuple, weights: int, batch: int, width: int) -> Work:
     """The forward pass of one layer: ``weights`` its parameters and buffers (values)."""
     if layer_type.output_is_view:
-        return Work(0, 0, 0, 0, None)
+        return Work(0, 0, 0, 0, None, 0)
     return Work(
         macs=layer_type.macs(a, in_shapes, out) * batch,
         input_bytes=sum(prod(shape) for shape in in_shapes) * batch * width,
         output_bytes=prod(out) * batch * width,
         weight_bytes=weights * width,
         smallest_side=smallest_side(layer_type.products(a, in_shapes, out), batch),
+        taps=layer_type.window_taps(a, in_shapes, out) * batch,
     )
 
 
@@ -234,6 +241,7 @@ def backward_work(
         output_bytes=writes * batch * width,
         weight_bytes=weights * width,
         smallest_side=smallest_side(layer_type.products(a, in_shapes, out), batch),
+        taps=layer_type.window_taps(a, in_shapes, out) * batch,  # the gradient goes back through each window
     )
 
 

@@ -155,6 +155,41 @@ def test_a_fully_connected_layer_at_batch_one_is_a_product_of_one_row(tmp_path):
     assert fc.estimate.seconds == pytest.approx(0.4044e-3)
 
 
+def test_window_reductions_are_charged_at_the_window_rate(tmp_path):
+    network = """\
+    input: [10, 20, 20]
+    layers:
+      - maxpool: {kernel: 3, stride: 1}
+      - lrn: 5
+      - global_avgpool
+    """
+    pool, lrn, gap = timed(tmp_path, network, extra="window_rate: 1 M/s\n").layers
+    # Max pooling: 10*18*18 = 3,240 outputs, 9 values each: 29,160 values at 1e6/s = 29.16 ms,
+    # far above its bytes (10*20*20*4 + 3,240*4 = 28,960 bytes: 29 us).
+    assert pool.work.taps == 29_160
+    assert pool.estimate.seconds == pytest.approx(29.16e-3)
+    assert pool.estimate.bound == "compute"
+    # LRN over 5 channels: 3,240 outputs * 5 = 16,200 values: 16.2 ms.
+    assert lrn.work.taps == 16_200
+    assert lrn.estimate.seconds == pytest.approx(16.2e-3)
+    # Global pooling reads every value once: 3,240.
+    assert gap.work.taps == 3_240
+    # Without a window rate (a GPU's data sheet gives none) they cost their bytes only.
+    pool, _, _ = timed(tmp_path, network).layers
+    assert pool.estimate.seconds == pytest.approx(28_960 / 1e9)
+
+
+def test_adaptive_pooling_reads_overlapping_windows(tmp_path):
+    network = """\
+    input: [1, 5]
+    layers:
+      - adaptive_avgpool: 3
+    """
+    (pool,) = timed(tmp_path, network).layers
+    # PyTorch's windows of 5 into 3: [0, 2), [1, 4), [3, 5): 2 + 3 + 2 = 7 values.
+    assert pool.work.taps == 7
+
+
 def test_a_view_moves_nothing(tmp_path):
     network = """\
     input: [4, 5, 5]
@@ -337,7 +372,7 @@ def test_the_profile_calibrate_writes_reads_back(tmp_path):
     measured = Calibration(
         host="box", cpu='Some "CPU"', cores=2, threads=1, numpy="2.0", when="2025-01-01 00:00", load=1.5,
         peak_flops={"float32": 123e9, "float64": 61.7e9}, memory_bandwidth=25.5e9,
-        caches=((2**19, 90e9), (2 * 2**20, 80e9)), layer_overhead=4.2e-6, small_product=12.5,
+        caches=((2**19, 90e9), (2 * 2**20, 80e9)), layer_overhead=4.2e-6, small_product=12.5, window_rate=0.4e9,
     )  # fmt: skip
     read_back = profile(tmp_path, profile_text(measured))
     assert read_back.source.startswith("measured on box")
@@ -346,6 +381,7 @@ def test_the_profile_calibrate_writes_reads_back(tmp_path):
     assert read_back.caches == ((2**19, pytest.approx(90e9)), (2 * 2**20, pytest.approx(80e9)))
     assert read_back.layer_overhead == pytest.approx(4.2e-6)
     assert read_back.small_product == pytest.approx(12.5)
+    assert read_back.window_rate == pytest.approx(0.4e9)
 
 
 # --- The command ------------------------------------------------------------------------

@@ -28,12 +28,16 @@ def pytorch_source(graph, report) -> str:
         try:
             description = pytorch.describe(spec.type, spec.args, tuple(shapes[name] for name in node.inputs))
         except pytorch.NotRepresentable as error:
-            raise SpecError.at(spec.type_loc, f'layer "{node.name}" ({spec.written_type}) has no PyTorch form: {error}') from None
+            raise SpecError.at(
+                spec.type_loc, f'layer "{node.name}" ({spec.written_type}) has no PyTorch form: {error}'
+            ) from None
         text = pytorch.source(description)
         helpers |= _helpers(description)
         attribute = names.take(node.name)
         variables[node.name] = attribute
-        built.append(f"        self.{attribute} = {text.replace('cnncalc.', '')}  # {node.name}: {list(shapes[node.name])}")
+        built.append(
+            f"        self.{attribute} = {text.replace('cnncalc.', '')}  # {node.name}: {list(shapes[node.name])}"
+        )
         arguments = ", ".join(variables[name] for name in node.inputs)
         steps.append(f"        {attribute} = self.{attribute}({arguments})")
     last = variables[graph.nodes[graph.order[-1]].name]

@@ -390,7 +390,12 @@ class Reader:
         self.skipped.update(id(node) for node in cone)
         self.fused[id(div)] = Layer(
             norm.LRN,
-            {"size": kernel[0], "alpha": _rounded(float(alpha.reshape(-1)[0])), "beta": _rounded(beta), "k": _rounded(k)},
+            {
+                "size": kernel[0],
+                "alpha": _rounded(float(alpha.reshape(-1)[0])),
+                "beta": _rounded(beta),
+                "k": _rounded(k),
+            },
             inputs=[x],
         )
 
@@ -412,8 +417,10 @@ class Reader:
         if add.op_type != "Add" or power is None or power.op_type != "Pow" or power.input[0] != centred:
             return
         eps = self.constant_value(_other(add, variance.output[0]))
-        if eps is None or eps.size != 1 or sorted(map(id, self.consumers.get(centred, []))) != sorted(
-            (id(power), id(div))
+        if (
+            eps is None
+            or eps.size != 1
+            or sorted(map(id, self.consumers.get(centred, []))) != sorted((id(power), id(div)))
         ):
             return
         axes = self.attr(reduce, "axes")
@@ -513,8 +520,10 @@ class Reader:
         for arg in layer_type.args:
             given = args.get(arg.name, arg.default)
             try:
-                values[arg.name] = tuple(given) if arg.name == layer_type.primary and layer_type.merges else (
-                    arg.kind.parse(given) if arg.name in args else given
+                values[arg.name] = (
+                    tuple(given)
+                    if arg.name == layer_type.primary and layer_type.merges
+                    else (arg.kind.parse(given) if arg.name in args else given)
                 )
             except Exception as error:  # noqa: BLE001 (an ArgError: a reading no layer accepts)
                 self.unsupported(node, f"{arg.name}: {error}")
@@ -960,7 +969,12 @@ def _reshape(node, r: Reader):
     if node.op_type == "Transpose":
         view = r.views.get(node.input[0])
         perm = list(r.attr(node, "perm", []))
-        if view is not None and view.kind == "grouped" and perm[:3] == [0, 2, 1] and perm[3:] == list(range(3, len(perm))):
+        if (
+            view is not None
+            and view.kind == "grouped"
+            and perm[:3] == [0, 2, 1]
+            and perm[3:] == list(range(3, len(perm)))
+        ):
             return View("swapped", view.groups, view.source)
         raise Unsupported("a transpose; cnncalc reads one only inside a channel shuffle (reshape, transpose, reshape)")
     target = r.onnx_shapes.get(node.output[0])
@@ -1134,7 +1148,12 @@ def _groupnorm_pattern(node, r: Reader, view: View):
 
     mul = r.only_consumer(node.output[0])
     add = r.only_consumer(mul.output[0]) if mul is not None and mul.op_type == "Mul" else None
-    if add is not None and add.op_type == "Add" and per_channel(mul, node.output[0]) and per_channel(add, mul.output[0]):
+    if (
+        add is not None
+        and add.op_type == "Add"
+        and per_channel(mul, node.output[0])
+        and per_channel(add, mul.output[0])
+    ):
         r.skipped.update((id(mul), id(add)))
         r.also[id(node)] = [mul.output[0], add.output[0]]
     else:

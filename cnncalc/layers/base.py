@@ -471,6 +471,13 @@ class LayerType:
         for their smallest side: a matrix unit reaches its peak only on long ones."""
         return ()
 
+    def window_taps(self, a: Args, shapes: tuple, out: tuple) -> int:
+        """Values its window reductions read for one example, one output's window after
+        another (pooling: each output's window; local response normalisation: each output's
+        window of channels). Not products, so no matrix unit runs them; the time model
+        (timing.py) charges them at the device's ``window_rate``."""
+        return 0
+
     def backward_macs(self, a: Args, shapes: tuple, out: tuple, input_grad: bool, weight_grad: bool) -> int:
         """Multiply-accumulates of its backward pass for one example: for a product (conv,
         fc), one more product of the forward pass's size for its input's gradient (when its
