@@ -51,6 +51,22 @@ class Network:
                 self.readers[name] = self.readers.get(name, 0) + 1
         self.x = torch.randn(batch, *self.graph.input_shape)
 
+    def train_step(self, optimizer) -> None:
+        """One training step: forward, the gradient of the outputs' sum, Adam's update."""
+        optimizer.zero_grad(set_to_none=True)
+        values, readers = {"input": self.x}, dict(self.readers)
+        outputs = []
+        for node in self.order:
+            values[node.name] = self.modules[node.name](*[values[name] for name in node.inputs])
+            for name in node.inputs:
+                readers[name] -= 1
+                if not readers[name]:
+                    del values[name]
+            if not self.readers.get(node.name):
+                outputs.append(values.pop(node.name))
+        sum(output.sum() for output in outputs).backward()
+        optimizer.step()
+
     def run(self, times: dict | None = None) -> None:
         """One forward; with ``times``, each layer's seconds kept there at their minimum."""
         values, readers = {"input": self.x}, dict(self.readers)
@@ -79,10 +95,13 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--partial", help="Rewrite this file with the minima so far after every round.")
+    parser.add_argument("--train", action="store_true", help="Time training steps (Adam) instead.")
     parser.add_argument("files", nargs="+")
     options = parser.parse_args()
     torch.set_num_threads(options.threads)
     networks = [Network(path, options.batch) for path in options.files]
+    if options.train:
+        return train(networks, options.rounds)
     layers = {network.path: {} for network in networks}
     whole = {network.path: float("inf") for network in networks}
     with torch.inference_mode():
@@ -100,6 +119,28 @@ def main() -> None:
                     file.write(_lines(networks, whole, layers))
     sys.stdout.write(_lines(networks, whole, layers))
     sys.stdout.flush()
+
+
+def train(networks, rounds: int) -> None:
+    """Prints ``{"file", "step": s}`` per network: the fastest of ``rounds`` training steps.
+    The modules stay in eval mode (batch statistics of one example are not defined), so a
+    step is the training arithmetic: forward, backward, update."""
+    optimizers = {network.path: torch.optim.Adam(_parameters(network)) for network in networks}
+    best = {network.path: float("inf") for network in networks}
+    for network in networks:
+        network.train_step(optimizers[network.path])  # warm-up
+    for done in range(rounds):
+        print(f"round {done + 1} of {rounds}", file=sys.stderr, flush=True)
+        for network in networks:
+            start = time.perf_counter()
+            network.train_step(optimizers[network.path])
+            best[network.path] = min(best[network.path], time.perf_counter() - start)
+    for network in networks:
+        print(json.dumps({"file": network.path, "step": best[network.path]}))
+
+
+def _parameters(network) -> list:
+    return [p for module in network.modules.values() for p in module.parameters()]
 
 
 def _lines(networks, whole: dict, layers: dict) -> str:

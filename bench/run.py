@@ -220,6 +220,12 @@ TORCHVISION = (
     "resnext50_32x4d", "densenet121", "inception_v3", "convnext_tiny", "googlenet",
 )  # fmt: skip
 TIME_ROUNDS = int(os.environ.get("BENCH_TIME_ROUNDS", "10"))
+# One thread by default: on this machine other jobs hold the cores, and a two-thread layer
+# waits whenever either of its threads is off its core; one thread's minima repeat.
+TIME_THREADS = int(os.environ.get("BENCH_TIME_THREADS", "1"))
+SHIPPED = {1: "sandbox-xeon-1-thread", 2: "sandbox-xeon-2-threads"}  # cnncalc/devices/
+# Training steps (forward, backward, Adam) of a few networks, shown, not a goal.
+TRAINING = ("lenet5", "cifar10_vgg", "resnet18", "mobilenet_v2", "squeezenet1_0", "googlenet", "resnet50")
 
 
 def ranks(values: list) -> list:
@@ -248,8 +254,12 @@ def spearman(xs: list, ys: list) -> float:
 
 def time_prediction() -> None:
     """``cnncalc time`` with this machine's profile, measured by ``cnncalc calibrate`` in this
-    run, against PyTorch's CPU time of the same networks (bench/latency.py), batch 1."""
+    run, against PyTorch's CPU time of the same networks (bench/latency.py), batch 1, with
+    BENCH_TIME_THREADS threads (calibrate's products too). Also against the shipped
+    profile of this machine, and, not a goal, training steps of a few networks."""
     import tempfile
+
+    from cnncalc import device
 
     python = str(BIN / "python")
     if subprocess.run([python, "-c", "import torch"], capture_output=True).returncode != 0:
@@ -257,30 +267,57 @@ def time_prediction() -> None:
         return
     files = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "architectures").glob("*.yaml"))
     files += [f"architectures/torchvision/{name}.yaml" for name in TORCHVISION]
+    threads = ["--threads", str(TIME_THREADS)]
     with tempfile.TemporaryDirectory() as folder:
         profile_path = str(Path(folder) / "this-machine.yaml")
         start = time.perf_counter()
-        subprocess.run([str(BIN / "cnncalc"), "calibrate", "-o", profile_path], check=True, cwd=ROOT)
+        subprocess.run([str(BIN / "cnncalc"), "calibrate", *threads, "-o", profile_path], check=True, cwd=ROOT)
         calibrate_seconds = time.perf_counter() - start
-        out = subprocess.run(
-            [python, "bench/latency.py", "--rounds", str(TIME_ROUNDS), *files],
-            capture_output=True, text=True, cwd=ROOT, check=True,
-        )  # fmt: skip
-        from cnncalc import device
-
         profile = device.read(profile_path)
-        shipped = [device.find(name) for name in device.names() if device.find(name).source.startswith("measured on")]
+    out = subprocess.run(
+        [python, "bench/latency.py", *threads, "--rounds", str(TIME_ROUNDS), *files],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    )  # fmt: skip
     measured = [json.loads(line) for line in out.stdout.splitlines()]
-    print(f"\ntime: cnncalc time against PyTorch {_torch_version(python)} on the CPU, batch 1, float32")
+    print(
+        f"\ntime: cnncalc time against PyTorch {_torch_version(python)} on the CPU, {TIME_THREADS} thread(s), batch 1, "
+        f"float32 (load average {os.getloadavg()[0]:.1f} now)"
+    )
     print(f"  profile: cnncalc calibrate in this run ({calibrate_seconds:.1f} s): {_profile_line(profile)}")
     print(
-        f"  measured: each layer's module call, the minimum of {TIME_ROUNDS} rounds (networks interleaved); "
-        "the network's time is the sum over its layers (the whole forward's minimum beside it)"
+        f"  measured: each network's whole forward and each layer's module call, the minimum of {TIME_ROUNDS} rounds "
+        "(networks interleaved: a busy minute falls on all of them)"
     )
     _compare(measured, profile, "this run's profile")
-    for other in shipped:
-        print(f"\n  the same against the shipped profile {other.file.rsplit('/', 1)[-1]} ({_profile_line(other)})")
-        _compare(measured, other, other.name, detail=False)
+    if TIME_THREADS in SHIPPED:
+        shipped = device.find(SHIPPED[TIME_THREADS])
+        print(f"\n  against the shipped {SHIPPED[TIME_THREADS]} ({_profile_line(shipped)}):")
+        _compare(measured, shipped, "shipped profile", detail=False)
+    _training(python, threads, profile)
+
+
+def _training(python: str, threads: list, profile) -> None:
+    from cnncalc import timing
+    from cnncalc.graph import build
+    from cnncalc.report import analyze
+    from cnncalc.spec import read
+
+    files = [f"architectures/{name}.yaml" for name in TRAINING]
+    out = subprocess.run(
+        [python, "bench/latency.py", "--train", *threads, "--rounds", str(max(TIME_ROUNDS // 2, 1)), *files],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    )  # fmt: skip
+    print("\n  training steps (forward, backward of the outputs' sum, Adam; not a goal), the fastest of the rounds:")
+    for line in out.stdout.splitlines():
+        entry = json.loads(line)
+        graph = build(read(str(ROOT / entry["file"])))
+        step = timing.time_network(graph, analyze(graph), profile, train=True)
+        name = entry["file"].removeprefix("architectures/").removesuffix(".yaml")
+        print(
+            f"    {name:20} measured {entry['step'] * 1e3:8.1f} ms   cnncalc {step.total_seconds * 1e3:8.1f} ms "
+            f"(forward {step.forward_seconds * 1e3:.1f}, backward {step.backward_seconds * 1e3:.1f}, "
+            f"update {step.update_seconds * 1e3:.1f})   {step.total_seconds / entry['step']:.2f}"
+        )
 
 
 def _torch_version(python: str) -> str:

@@ -82,21 +82,24 @@ def title(report) -> str:
 
 
 def device_line(report) -> str:
+    """What the estimate assumes of the device, in a few lines."""
     device = report.device
     peak = device.peak_flops[report.dtype]
-    parts = [
-        f"peak {rate_text(peak, 'FLOP/s')} ({report.dtype})",
-        f"memory {rate_text(device.memory_bandwidth, 'B/s')}",
-        f"ridge {peak / device.memory_bandwidth:.3g} FLOP/B",
-    ]
-    for size, bandwidth in device.caches:
-        parts.append(f"up to {bytes_text(size)} at {rate_text(bandwidth, 'B/s')}")
+    memory = [f"memory {rate_text(device.memory_bandwidth, 'B/s')} (ridge {peak / device.memory_bandwidth:.3g} FLOP/B)"]
+    memory += [f"up to {bytes_text(size)} at {rate_text(bandwidth, 'B/s')}" for size, bandwidth in device.caches]
+    lines = [f"device: peak {rate_text(peak, 'FLOP/s')} ({report.dtype}), " + ", ".join(memory)]
+    more = []
     if device.layer_overhead:
-        parts.append(f"{seconds_text(device.layer_overhead)} a layer")
+        more.append(f"{seconds_text(device.layer_overhead)} a layer")
     if device.small_product:
-        parts.append(f"products reach half the peak at a side of {device.small_product:.3g}")
-    source = f"\n  ({device.source})" if device.source else ""
-    return "device: " + ", ".join(parts) + source
+        more.append(f"a product with a side of {device.small_product:.3g} at half the peak")
+    if device.window_rate:
+        more.append(f"window reductions {rate_text(device.window_rate, ' values/s')}")
+    if more:
+        lines.append("  " + "; ".join(more))
+    if device.source:
+        lines.append(f"  ({device.source})")
+    return "\n".join(lines)
 
 
 HEADER = ("layer", "type", "MACs", "in", "out", "weights", "FLOP/B", "bound", "time")
@@ -155,7 +158,8 @@ def totals_lines(report) -> list:
         lines.append(("step", f"{seconds_text(totals['seconds'])}"))
     else:
         per_second = report.batch / totals["seconds"] if totals["seconds"] else 0
-        lines.append(("throughput", f"{per_second:,.3g} examples/s"))
+        rate = f"{per_second:,.0f}" if per_second >= 100 else f"{per_second:.3g}"
+        lines.append(("throughput", f"{rate} examples/s"))
     return lines
 
 
@@ -182,6 +186,11 @@ def _write_plain(report, rows, stream) -> None:
     stream.write(NOTE + "\n")
 
 
+# Which columns go first when the terminal is too narrow for all of them (as summarize's).
+DROP_ORDER = ("bw bound", "weights", "in", "out", "FLOP/B", "type")
+NARROWEST_NAME = 8
+
+
 def _write_rich(report, rows, stream) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -189,23 +198,34 @@ def _write_rich(report, rows, stream) -> None:
 
     console = Console(file=stream, force_terminal=True)
     header = HEADER + (TRAINING_HEADER if report.mode == "training" else ())
-    table = Table(
-        title=Text(title(report)),
-        title_justify="left",
-        header_style="bold",
-        caption=Text(device_line(report)),
-        caption_justify="left",
-    )
-    for name in header:
-        table.add_column(
-            name,
-            justify="right" if name in NUMERIC else "left",
-            overflow="fold" if name == "layer" else "ellipsis",
-            no_wrap=name != "layer",
+    widths = {name: max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(header)}
+    shown = list(header)
+
+    def needed(columns) -> int:  # each column: its text, a space either side and a rule
+        return (
+            sum(min(widths[c], NARROWEST_NAME) if c == "layer" else widths[c] for c in columns) + 3 * len(columns) + 1
         )
+
+    for name in DROP_ORDER:
+        if needed(shown) <= console.width:
+            break
+        if name in shown:
+            shown.remove(name)
+    table = Table(title=Text(title(report)), title_justify="left", header_style="bold")
+    for name in shown:
+        justify = "right" if name in NUMERIC else "left"
+        if name == "layer":  # names wrap; a number cut in two would read as two numbers
+            table.add_column(name, justify=justify, overflow="fold", min_width=min(widths[name], NARROWEST_NAME))
+        else:
+            table.add_column(name, justify=justify, no_wrap=True, min_width=widths[name])
+    index = [header.index(name) for name in shown]
     for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
+        table.add_row(*(Text(row[i]) for i in index))
     console.print(table)
+    if len(shown) < len(header):
+        left_out = ", ".join(name for name in header if name not in shown)
+        console.print(Text(f"(left out at this width: {left_out}; a wider terminal or --format csv shows them)"))
+    console.print(Text(device_line(report)))
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")
     totals.add_column()

@@ -14,6 +14,9 @@ whole contract (``LayerType`` below lists every piece with its default):
 - ``window(a, shape)``: the sliding window it applies (``geometry.Window``), or None.
 - ``forward(a, xs, weights, kernels)``: the NumPy forward pass the executor runs.
 - ``saves`` and friends: what its backward pass keeps, for training memory.
+- ``products``, ``window_taps`` and ``backward_macs``: its work as the time model
+  (timing.py) reads it: the matrix products it computes, the values its window reductions
+  read, the MACs of its backward pass.
 - ``probe_args`` and ``probe_offset``: what the receptive-field probe needs (probe.py).
 - traits (``mixes_channels``, ``pools``, ``reduces_positions``, ``statistics_over_positions``,
   ``has_channel_bias``, ``removes_channel_bias``): what it does, in words lint rules and
