@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .columns import bytes_text, shape_text, si_text
 from .csv import write_row
-from .json import dumps
+from .json import write_layered
 
 FORMATS = ("table", "json", "csv")
 
@@ -42,12 +42,7 @@ def write(report, format_name: str, stream, color: str = "auto") -> None:
 
 
 def _write_json(report, stream) -> None:
-    data = report.to_dict()
-    layers = data.pop("layers")
-    totals = data.pop("totals")
-    stream.write(dumps(data)[:-1] + ',\n "layers": [\n')
-    stream.write(",\n".join("  " + dumps(layer) for layer in layers))
-    stream.write('\n ],\n "totals": ' + dumps(totals) + "}\n")
+    write_layered(report.to_dict(), stream)
 
 
 CSV_PASS = ("macs", "flops", "input_bytes", "output_bytes", "weight_bytes", "intensity", "bound", "seconds")
@@ -188,50 +183,19 @@ def _write_plain(report, rows, stream) -> None:
 
 # Which columns go first when the terminal is too narrow for all of them (as summarize's).
 DROP_ORDER = ("bw bound", "weights", "in", "out", "FLOP/B", "type")
-NARROWEST_NAME = 8
 
 
 def _write_rich(report, rows, stream) -> None:
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
+    from .table import print_rich_table, print_totals
+
     console = Console(file=stream, force_terminal=True)
-    header = HEADER + (TRAINING_HEADER if report.mode == "training" else ())
-    widths = {name: max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(header)}
-    shown = list(header)
-
-    def needed(columns) -> int:  # each column: its text, a space either side and a rule
-        return (
-            sum(min(widths[c], NARROWEST_NAME) if c == "layer" else widths[c] for c in columns) + 3 * len(columns) + 1
-        )
-
-    for name in DROP_ORDER:
-        if needed(shown) <= console.width:
-            break
-        if name in shown:
-            shown.remove(name)
-    table = Table(title=Text(title(report)), title_justify="left", header_style="bold")
-    for name in shown:
-        justify = "right" if name in NUMERIC else "left"
-        if name == "layer":  # names wrap; a number cut in two would read as two numbers
-            table.add_column(name, justify=justify, overflow="fold", min_width=min(widths[name], NARROWEST_NAME))
-        else:
-            table.add_column(name, justify=justify, no_wrap=True, min_width=widths[name])
-    index = [header.index(name) for name in shown]
-    for row in rows:
-        table.add_row(*(Text(row[i]) for i in index))
-    console.print(table)
-    if len(shown) < len(header):
-        left_out = ", ".join(name for name in header if name not in shown)
-        console.print(Text(f"(left out at this width: {left_out}; a wider terminal or --format csv shows them)"))
+    header = list(HEADER + (TRAINING_HEADER if report.mode == "training" else ()))
+    print_rich_table(console, title(report), header, rows, NUMERIC, DROP_ORDER, "layer")
     console.print(Text(device_line(report)))
-    totals = Table.grid(padding=(0, 2))
-    totals.add_column(style="bold")
-    totals.add_column()
-    for label, text in totals_lines(report):
-        totals.add_row(Text(label), Text(text))
-    console.print(totals)
+    print_totals(console, totals_lines(report))
     console.print(Text(NOTE))
 
 
