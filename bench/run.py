@@ -288,6 +288,174 @@ def sweep() -> None:
     )
 
 
+# `cnncalc time` against PyTorch: every network of architectures/ and these of torchvision's,
+# from the smallest to some of the largest, depthwise-heavy ones included.
+TORCHVISION = (
+    "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_b0", "efficientnet_b3",
+    "shufflenet_v2_x1_0", "squeezenet1_1", "mnasnet1_0", "regnet_x_400mf", "regnet_y_400mf", "regnet_y_1_6gf",
+    "resnext50_32x4d", "densenet121", "inception_v3", "convnext_tiny", "googlenet",
+)  # fmt: skip
+TIME_ROUNDS = int(os.environ.get("BENCH_TIME_ROUNDS", "10"))
+# One thread by default: on this machine other jobs hold the cores, and a two-thread layer
+# waits whenever either of its threads is off its core; one thread's minima repeat.
+TIME_THREADS = int(os.environ.get("BENCH_TIME_THREADS", "1"))
+SHIPPED = {1: "sandbox-xeon-1-thread", 2: "sandbox-xeon-2-threads"}  # cnncalc/devices/
+# Training steps (forward, backward, Adam) of a few networks, shown, not a goal.
+TRAINING = ("lenet5", "cifar10_vgg", "resnet18", "mobilenet_v2", "squeezenet1_0", "googlenet", "resnet50")
+
+
+def ranks(values: list) -> list:
+    """Ranks from 1, ties given the mean of the ranks they span (as Spearman's rho wants)."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    result = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for position in range(start, end + 1):
+            result[order[position]] = (start + end) / 2 + 1
+        start = end + 1
+    return result
+
+
+def spearman(xs: list, ys: list) -> float:
+    """Spearman's rank correlation: Pearson's correlation of the ranks."""
+    rx, ry = ranks(xs), ranks(ys)
+    mx, my = statistics.fmean(rx), statistics.fmean(ry)
+    covariance = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    spread = (sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry)) ** 0.5
+    return covariance / spread
+
+
+def time_prediction() -> None:
+    """``cnncalc time`` with this machine's profile, measured by ``cnncalc calibrate`` in this
+    run, against PyTorch's CPU time of the same networks (bench/latency.py), batch 1, with
+    BENCH_TIME_THREADS threads (calibrate's products too). Also against the shipped
+    profile of this machine, and, not a goal, training steps of a few networks."""
+    import tempfile
+
+    from cnncalc import device
+
+    python = str(BIN / "python")
+    if subprocess.run([python, "-c", "import torch"], capture_output=True).returncode != 0:
+        print("\ntime: torch not installed (`make test-torch` installs it); skipped")
+        return
+    files = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "architectures").glob("*.yaml"))
+    files += [f"architectures/torchvision/{name}.yaml" for name in TORCHVISION]
+    threads = ["--threads", str(TIME_THREADS)]
+    with tempfile.TemporaryDirectory() as folder:
+        profile_path = str(Path(folder) / "this-machine.yaml")
+        start = time.perf_counter()
+        subprocess.run([str(BIN / "cnncalc"), "calibrate", *threads, "-o", profile_path], check=True, cwd=ROOT)
+        calibrate_seconds = time.perf_counter() - start
+        profile = device.read(profile_path)
+    out = subprocess.run(
+        [python, "bench/latency.py", *threads, "--rounds", str(TIME_ROUNDS), *files],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    )  # fmt: skip
+    measured = [json.loads(line) for line in out.stdout.splitlines()]
+    print(
+        f"\ntime: cnncalc time against PyTorch {_torch_version(python)} on the CPU, {TIME_THREADS} thread(s), batch 1, "
+        f"float32 (load average {os.getloadavg()[0]:.1f} now)"
+    )
+    print(f"  profile: cnncalc calibrate in this run ({calibrate_seconds:.1f} s): {_profile_line(profile)}")
+    print(
+        f"  measured: each network's whole forward and each layer's module call, the minimum of {TIME_ROUNDS} rounds "
+        "(networks interleaved: a busy minute falls on all of them)"
+    )
+    _compare(measured, profile, "this run's profile")
+    if TIME_THREADS in SHIPPED:
+        shipped = device.find(SHIPPED[TIME_THREADS])
+        print(f"\n  against the shipped {SHIPPED[TIME_THREADS]} ({_profile_line(shipped)}):")
+        _compare(measured, shipped, "shipped profile", detail=False)
+    _training(python, threads, profile)
+
+
+def _training(python: str, threads: list, profile) -> None:
+    from cnncalc import timing
+    from cnncalc.graph import build
+    from cnncalc.report import analyze
+    from cnncalc.spec import read
+
+    files = [f"architectures/{name}.yaml" for name in TRAINING]
+    out = subprocess.run(
+        [python, "bench/latency.py", "--train", *threads, "--rounds", str(max(TIME_ROUNDS // 2, 1)), *files],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    )  # fmt: skip
+    print("\n  training steps (forward, backward of the outputs' sum, Adam; not a goal), the fastest of the rounds:")
+    for line in out.stdout.splitlines():
+        entry = json.loads(line)
+        graph = build(read(str(ROOT / entry["file"])))
+        step = timing.time_network(graph, analyze(graph), profile, train=True)
+        name = entry["file"].removeprefix("architectures/").removesuffix(".yaml")
+        print(
+            f"    {name:20} measured {entry['step'] * 1e3:8.1f} ms   cnncalc {step.total_seconds * 1e3:8.1f} ms "
+            f"(forward {step.forward_seconds * 1e3:.1f}, backward {step.backward_seconds * 1e3:.1f}, "
+            f"update {step.update_seconds * 1e3:.1f})   {step.total_seconds / entry['step']:.2f}"
+        )
+
+
+def _torch_version(python: str) -> str:
+    out = subprocess.run([python, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def _profile_line(profile) -> str:
+    peak = profile.peak_flops["float32"]
+    return (
+        f"{peak / 1e9:.0f} GFLOP/s, {profile.memory_bandwidth / 1e9:.1f} GB/s"
+        + "".join(f", up to {size / 2**20:.3g} MiB at {bandwidth / 1e9:.0f} GB/s" for size, bandwidth in profile.caches)
+        + f", {profile.layer_overhead * 1e6:.1f} us a layer, "
+        f"small_product {profile.small_product:.3g}"
+    )
+
+
+def _compare(measured: list, profile, label: str, detail: bool = True) -> None:
+    """Predicted against measured: each network's whole forward (its minimum over the
+    rounds) and each layer's module call (likewise)."""
+    from cnncalc import timing
+    from cnncalc.graph import build
+    from cnncalc.report import analyze
+    from cnncalc.spec import read
+
+    rows, layer_pairs, by_type = [], [], {}
+    for entry in measured:
+        graph = build(read(str(ROOT / entry["file"])))
+        estimate = timing.time_network(graph, analyze(graph), profile)
+        rows.append((entry["file"], entry["forward"], sum(entry["layers"].values()), estimate.forward_seconds))
+        for layer in estimate.layers:
+            seconds = entry["layers"][layer.name]
+            layer_pairs.append((seconds, layer.estimate.seconds))
+            pair = by_type.setdefault(layer.type, [0.0, 0.0, 0])
+            pair[0] += seconds
+            pair[1] += layer.estimate.seconds
+            pair[2] += 1
+    if detail:
+        print(f"  {'network':36} {'forward':>10} {'layers':>10} {'cnncalc':>10}  cnncalc/forward")
+        for file, forward, layers, predicted in rows:
+            name = file.removeprefix("architectures/").removesuffix(".yaml")
+            print(
+                f"  {name:36} {forward * 1e3:8.2f}ms {layers * 1e3:8.2f}ms {predicted * 1e3:8.2f}ms  {predicted / forward:5.2f}"
+            )
+        print(f"  per layer type, summed over every network: {'measured':>10} {'cnncalc':>10} ratio  layers")
+        for kind, (actual, predicted, count) in sorted(by_type.items(), key=lambda item: -item[1][0]):
+            print(f"    {kind:38} {actual * 1e3:8.1f}ms {predicted * 1e3:8.1f}ms {predicted / actual:5.2f}  {count:6}")
+    ratios = [predicted / forward for _, forward, _, predicted in rows]
+    errors = [abs(ratio - 1) for ratio in ratios]
+    within = sum(error <= 0.3 for error in errors)
+    rho = spearman([row[1] for row in rows], [row[3] for row in rows])
+    layer_rho = spearman([pair[0] for pair in layer_pairs], [pair[1] for pair in layer_pairs])
+    layer_errors = [abs(predicted / actual - 1) for actual, predicted in layer_pairs]
+    print(
+        f"  {label}: networks: Spearman {rho:.3f} over {len(rows)} (goal >= 0.9); totals within 30%: {within} of "
+        f"{len(rows)} (goal: all), error median {statistics.median(errors):.0%}, largest {max(errors):.0%} "
+        f"(cnncalc/measured {min(ratios):.2f} to {max(ratios):.2f})\n"
+        f"  {' ' * len(label)}  layers: Spearman {layer_rho:.3f} over {len(layer_pairs)}, error median "
+        f"{statistics.median(layer_errors):.0%}, within 30%: {sum(e <= 0.3 for e in layer_errors) / len(layer_errors):.0%}"
+    )
+
+
 SECTIONS = {
     "startup": startup,
     "forward": forward,
@@ -296,6 +464,7 @@ SECTIONS = {
     "verify": verify,
     "draw": draw,
     "sweep": sweep,
+    "time": time_prediction,
 }
 
 if __name__ == "__main__":

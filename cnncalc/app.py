@@ -777,3 +777,50 @@ def _document(file: str):
     from .zoo import resolve
 
     return load(resolve(file))
+
+
+def time_network(
+    file: str,
+    device: str,
+    batch: int = 1,
+    dtype: str = "float32",
+    train: bool = False,
+    optimizer: str = "adam",
+    format_name: str = "table",
+    color: str = "auto",
+) -> int:
+    """The roofline estimate of a network's time on a device (cnncalc.timing)."""
+    from . import timing
+    from .device import find
+    from .errors import UsageError
+    from .formats import timing as timing_format
+    from .graph import build
+    from .report import analyze
+
+    profile = find(device)
+    if dtype not in profile.peak_flops:
+        raise UsageError(
+            f"{profile.file}: error: {profile.name} gives no peak for {dtype}; it gives "
+            f"{', '.join(profile.peak_flops)} (choose one with --dtype, or add {dtype} under peak_flops)"
+        )
+    graph = build(network(file))
+    report = analyze(graph, batch, dtype)
+    timing_format.write(timing.time_network(graph, report, profile, train, optimizer), format_name, sys.stdout, color)
+    return 0
+
+
+def calibrate(quick: bool = False, threads: int | None = None) -> int:
+    """Measures this machine with NumPy and writes its device profile."""
+    from .calibrate import measure, profile_text
+
+    sys.stdout.write(profile_text(measure(0.3 if quick else 1.0, threads)))
+    return 0
+
+
+def devices() -> int:
+    """The shipped device profiles, one a line, with their peak, bandwidth and source."""
+    from .device import FOLDER, SUFFIX, names, read
+    from .formats.timing import write_devices
+
+    write_devices({name: read(os.path.join(FOLDER, name + SUFFIX)) for name in names()}, sys.stdout)
+    return 0

@@ -347,6 +347,64 @@ def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budge
     sys.exit(app.run(app.memory, file, *options, output_file=output_file))
 
 
+@main.command(name="time")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--device",
+    required=True,
+    help="A shipped profile's name (`cnncalc devices` lists them) or a profile file's path.",
+)
+@click.option("--batch", type=BATCH, default=1, show_default=True)
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True)
+@click.option("--train", is_flag=True, help="A training step: forward, backward and the optimizer's update.")
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam"]), default="adam", show_default=True)
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table (rich on a terminal, plain text when piped), json or csv.",
+)
+@OUTPUT
+@COLOR
+def time_command(file, device, batch, dtype, train, optimizer, format_name, output_file, color) -> None:
+    """Estimate each layer's time on a device, and the network's: a roofline.
+
+    A layer takes the longer of its arithmetic at the device's peak (lowered for matrix
+    products with a short side) and its bytes (inputs, output, weights) at its bandwidth
+    (the cache's when they fit), plus a fixed cost per layer. An estimate from the file
+    alone: layers run one after another, without fusion.
+    """
+    options = (device, batch, dtype, train, optimizer, format_name, color)
+    sys.exit(app.run(app.time_network, file, *options, output_file=output_file))
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="About 3 s instead of 10: shorter trials, rougher figures.")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1, max=4096),
+    default=None,
+    help="Threads for the products (default: NumPy's, every core); match your framework's.",
+)
+@OUTPUT
+def calibrate(quick: bool, threads: int | None, output_file) -> None:
+    """Measure this machine with NumPy and write its device profile (for `cnncalc time --device`).
+
+    Matrix products give the peak FLOP/s (float32, float64), a + b -> c on large and on
+    cache-sized arrays the bandwidths, tiny calls the per-layer overhead. Each figure is
+    the best of many trials. Example: cnncalc calibrate -o mine.yaml
+    """
+    sys.exit(app.run(app.calibrate, quick, threads, output_file=output_file))
+
+
+@main.command()
+def devices() -> None:
+    """The device profiles that come with cnncalc, for `cnncalc time --device NAME`."""
+    sys.exit(app.run(app.devices))
+
+
 def comma_list(ctx, param, values) -> tuple:
     """``--select a,b --select c``: repeatable and comma-separated, as in ruff."""
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())

@@ -19,13 +19,18 @@ import pytest
 from conftest import build_text
 
 from cnncalc import report as reporting
+from cnncalc.device import Device
 from cnncalc.geometry import GLOBAL
 from cnncalc.homework import worked
 from cnncalc.interop import pytorch
 from cnncalc.layers.base import REGISTRY, Arg, Integer, LayerType, np, register
 from cnncalc.lint import lint_file
 from cnncalc.memory import training
+from cnncalc.timing import time_network
 from cnncalc.verify import verify_graph
+
+# 1 GFLOP/s and 1 GB/s, with every optional figure: enough to time a network.
+UNIT_DEVICE = Device("unit", "made up", "-", {"float32": 1e9}, 1e9, ((2**20, 1e10),), 1e-6, 8.0, 1e8)
 
 
 def unique_types() -> list:
@@ -99,6 +104,26 @@ def test_memory_explain_and_lint_run_on_it(layer_type, shape, layers, tmp_path):
     path = tmp_path / "net.yaml"
     path.write_text(text)
     assert [p for p in lint_file(str(path)) if p.severity == "error"] == []
+
+
+@pytest.mark.parametrize("layer_type, shape, layers", CASES)
+def test_its_products_are_its_macs_and_a_training_step_is_timed(layer_type, shape, layers):
+    # The time model (timing.py) asks each layer for the matrix products it computes: they
+    # account for every MAC (which verify holds equal to the executor's count), and a type
+    # that counts MACs declares them.
+    graph = build_text(network(shape, layers))
+    report = reporting.analyze(graph, batch=2)
+    shapes = {"input": tuple(shape)} | {layer.name: layer.shape for layer in report.layers}
+    for layer in report.layers:
+        in_shapes = tuple(shapes[name] for name in layer.inputs)
+        products = layer.spec.type.products(layer.spec.args, in_shapes, layer.shape)
+        count, rows, inner, columns = products or (0, 0, 0, 0)
+        assert count * rows * inner * columns == layer.macs, (layer.name, products)
+    step = time_network(graph, report, UNIT_DEVICE, train=True)
+    assert step.total_seconds > 0
+    for layer in step.layers:
+        assert layer.estimate.seconds >= 0
+        assert layer.backward is None or layer.backward_work.macs in (0, layer.work.macs, 2 * layer.work.macs)
 
 
 @pytest.mark.parametrize("layer_type, shape, layers", CASES)

@@ -47,7 +47,12 @@ def dumps(value) -> str:
 
 
 def write(report, stream) -> None:
-    data = report.to_dict()
+    write_layered(report.to_dict(), stream)
+
+
+def write_layered(data: dict, stream) -> None:
+    """A report's plain data with its ``layers`` one per line, then its ``totals``."""
+    data = dict(data)
     layers = data.pop("layers")
     totals = data.pop("totals")
     stream.write(dumps(data)[:-1] + ',\n "layers": [\n')

@@ -70,8 +70,6 @@ def share_bar(part: int, whole: int, largest: int) -> str:
 
 def _write_rich(report, stream, depth) -> None:
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text  # cells as Text: layer names are never read as markup
 
     console = Console(file=stream, force_terminal=True)
     layers = rows(report, depth)
@@ -86,35 +84,57 @@ def _write_rich(report, stream, depth) -> None:
         ]
         for layer in layers
     ]
-    widths = {c.key: max([len(c.header)] + [len(row[i]) for row in cells]) for i, c in enumerate(shown_columns)}
-    shown = list(shown_columns)
+    headers = [c.header for c in shown_columns]
+    numeric = {c.header for c in shown_columns if c.numeric}
+    drop = [c.header for key in DROP_ORDER for c in shown_columns if c.key == key]
+    wrapping = next(c.header for c in shown_columns if c.key == WRAPPING)
+    print_rich_table(console, title(report), headers, cells, numeric, drop, wrapping)
+    print_totals(console, totals_lines(report))
+
+
+def print_rich_table(console, title_text, headers, rows, numeric, drop_order, wrapping) -> None:
+    """A rich table that never cuts a figure short: only the ``wrapping`` column's cells
+    wrap, down to NARROWEST_NAME; when even that does not fit, the columns of
+    ``drop_order`` are left out in turn, with a note saying so."""
+    from rich.table import Table
+    from rich.text import Text  # cells as Text: layer names are never read as markup
+
+    widths = {name: max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(headers)}
+    shown = list(headers)
 
     def needed(columns) -> int:  # each column: its text, a space either side and a rule
-        return sum(min(widths[c.key], NARROWEST_NAME) if c.key == WRAPPING else widths[c.key] for c in columns) + (
+        return sum(min(widths[c], NARROWEST_NAME) if c == wrapping else widths[c] for c in columns) + (
             3 * len(columns) + 1
         )
 
-    for key in DROP_ORDER:
+    for name in drop_order:
         if needed(shown) <= console.width:
             break
-        shown = [c for c in shown if c.key != key]
-    table = Table(title=Text(title(report)), title_justify="left", header_style="bold")
-    for c in shown:
-        justify = "right" if c.numeric else "left"
-        if c.key == WRAPPING:
-            table.add_column(c.header, justify=justify, overflow="fold", min_width=min(widths[c.key], NARROWEST_NAME))
+        shown = [c for c in shown if c != name]
+    table = Table(title=Text(title_text), title_justify="left", header_style="bold")
+    for name in shown:
+        justify = "right" if name in numeric else "left"
+        if name == wrapping:
+            table.add_column(name, justify=justify, overflow="fold", min_width=min(widths[name], NARROWEST_NAME))
         else:
-            table.add_column(c.header, justify=justify, no_wrap=True, min_width=widths[c.key])
-    index = [shown_columns.index(c) for c in shown]
-    for row in cells:
+            table.add_column(name, justify=justify, no_wrap=True, min_width=widths[name])
+    index = [headers.index(name) for name in shown]
+    for row in rows:
         table.add_row(*(Text(row[i]) for i in index))
     console.print(table)
-    if len(shown) < len(shown_columns):
-        left_out = ", ".join(c.header for c in shown_columns if c not in shown)
+    if len(shown) < len(headers):
+        left_out = ", ".join(name for name in headers if name not in shown)
         console.print(Text(f"(left out at this width: {left_out}; a wider terminal or --format csv shows them)"))
+
+
+def print_totals(console, lines) -> None:
+    """``(label, text)`` pairs, labels in bold."""
+    from rich.table import Table
+    from rich.text import Text
+
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")
     totals.add_column()
-    for label, text in totals_lines(report):
+    for label, text in lines:
         totals.add_row(Text(label), Text(text))
     console.print(totals)

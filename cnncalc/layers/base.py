@@ -14,6 +14,9 @@ whole contract (``LayerType`` below lists every piece with its default):
 - ``window(a, shape)``: the sliding window it applies (``geometry.Window``), or None.
 - ``forward(a, xs, weights, kernels)``: the NumPy forward pass the executor runs.
 - ``saves`` and friends: what its backward pass keeps, for training memory.
+- ``products``, ``window_taps`` and ``backward_macs``: its work as the time model
+  (timing.py) reads it: the matrix products it computes, the values its window reductions
+  read, the MACs of its backward pass.
 - ``probe_args`` and ``probe_offset``: what the receptive-field probe needs (probe.py).
 - traits (``mixes_channels``, ``pools``, ``reduces_positions``, ``statistics_over_positions``,
   ``has_channel_bias``, ``removes_channel_bias``): what it does, in words lint rules and
@@ -486,6 +489,27 @@ class LayerType:
         if self.statistics_over_positions(a):
             return GLOBAL
         return fields[0]
+
+    def products(self, a: Args, shapes: tuple, out: tuple) -> tuple:
+        """The matrix products its forward pass amounts to, for one example: ``(count, rows,
+        inner, columns)``, ``count`` products of a ``rows x inner`` matrix by an ``inner x
+        columns`` one (``count * rows * inner * columns`` is its MACs; rows grow with the
+        batch), or ``()`` for a layer that computes none. The time model (timing.py) asks
+        for their smallest side: a matrix unit reaches its peak only on long ones."""
+        return ()
+
+    def window_taps(self, a: Args, shapes: tuple, out: tuple) -> int:
+        """Values its window reductions read for one example, one output's window after
+        another (pooling: each output's window; local response normalisation: each output's
+        window of channels). Not products, so no matrix unit runs them; the time model
+        (timing.py) charges them at the device's ``window_rate``."""
+        return 0
+
+    def backward_macs(self, a: Args, shapes: tuple, out: tuple, input_grad: bool, weight_grad: bool) -> int:
+        """Multiply-accumulates of its backward pass for one example: for a product (conv,
+        fc), one more product of the forward pass's size for its input's gradient (when its
+        input needs one) and one for its weights' (when they are trained)."""
+        return self.macs(a, shapes, out) * (int(input_grad) + int(weight_grad))
 
     def saved(self, a: Args, shapes: tuple) -> tuple:
         """What its backward pass keeps of its own tensors, "input" and/or "output"; the

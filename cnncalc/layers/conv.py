@@ -164,6 +164,11 @@ class Conv(_SlidingConvolution):
     def macs(self, a, shapes, out):
         return prod(out) * (shapes[0][0] // a.groups) * prod(per_axis(a.kernel, len(out) - 1, "kernel"))
 
+    def products(self, a, shapes, out):
+        # Per group, the input's patches (a row per output position) by the group's filters.
+        taps = prod(per_axis(a.kernel, len(out) - 1, "kernel"))
+        return (a.groups, prod(out[1:]), shapes[0][0] // a.groups * taps, a.filters // a.groups)
+
     def worked_params(self, a, shapes):
         # The textbook form: (F*F*C + 1) * K, one bias per filter.
         kernel = "*".join(str(k) for k in per_axis(a.kernel, len(shapes[0]) - 1, "kernel"))
@@ -213,6 +218,11 @@ class Local(_SlidingConvolution):
 
     def macs(self, a, shapes, out):
         return prod(out) * shapes[0][0] * prod(per_axis(a.kernel, len(out) - 1, "kernel"))
+
+    def products(self, a, shapes, out):
+        # Every position its own: one patch (a row per example) by that position's filters.
+        taps = prod(per_axis(a.kernel, len(out) - 1, "kernel"))
+        return (prod(out[1:]), 1, shapes[0][0] * taps, a.filters)
 
     def worked_params(self, a, shapes):
         out = self.output_shape(a, shapes)
@@ -323,6 +333,11 @@ class Deconv(LayerType):
     def macs(self, a, shapes, out):
         kernel = self.geometry(a, shapes[0])[0]
         return prod(shapes[0]) * (a.filters // a.groups) * prod(kernel)
+
+    def products(self, a, shapes, out):
+        # Per group, each input position's channels by the filters' taps (then spread out).
+        taps = prod(self.geometry(a, shapes[0])[0])
+        return (a.groups, prod(shapes[0][1:]), shapes[0][0] // a.groups, a.filters // a.groups * taps)
 
     def worked_shape(self, a, shapes, out):
         lines = [f"channels: the {a.filters} filter{'s' if a.filters != 1 else ''}"]

@@ -92,6 +92,9 @@ class FC(LayerType):
     def macs(self, a, shapes, out):
         return prod(shapes[0]) * a.units
 
+    def products(self, a, shapes, out):
+        return (1, 1, prod(shapes[0]), a.units)  # a row per example
+
     def receptive_field(self, a, fields, shapes):
         return GLOBAL
 
@@ -146,6 +149,9 @@ class PointwiseFC(LayerType):
 
     def macs(self, a, shapes, out):
         return prod(shapes[0][1:]) * shapes[0][0] * a.units
+
+    def products(self, a, shapes, out):
+        return (1, prod(shapes[0][1:]), shapes[0][0], a.units)  # a row per position
 
     def worked_shape(self, a, shapes, out):
         return [f"channels: {shapes[0][0]} -> {a.units} at each position; other axes as the input's"]

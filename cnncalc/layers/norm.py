@@ -94,6 +94,9 @@ class LRN(LayerType):
         Arg("k", Number(), 1.0, "additive constant"),
     )
 
+    def window_taps(self, a, shapes, out):
+        return prod(out) * a.size  # each output sums the squares of `size` channels
+
     def saved_extra_bytes(self, a, shapes, out, width):
         # PyTorch composes it: the padded squares, and the power's base and result (the
         # few padding channels are left out)

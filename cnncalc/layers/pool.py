@@ -33,6 +33,9 @@ class _Pooling(LayerType):
     spatial = True
     pools = True
 
+    def window_taps(self, a, shapes, out):
+        return prod(out) * prod(self.window(a, shapes[0]).kernel)
+
     def window(self, a, shape: tuple):
         stride = a.kernel if a.stride is None else a.stride
         return resolve_window(shape[1:], a.kernel, stride, a.padding, a.get("dilation", 1), a.ceil_mode)
@@ -159,6 +162,9 @@ class _GlobalPooling(LayerType):
         (shape,) = shapes
         return (shape[0],) + (1,) * (len(shape) - 1)
 
+    def window_taps(self, a, shapes, out):
+        return prod(shapes[0])  # one window: every position of each channel
+
     def receptive_field(self, a, fields, shapes):
         return GLOBAL
 
@@ -198,6 +204,13 @@ class _AdaptivePooling(LayerType):
     spatial = True
     pools = True
     args = (Arg("size", Sizes(), doc="output size, one number for all axes or one per axis"),)
+
+    def window_taps(self, a, shapes, out):
+        # Windows differ by one and may overlap: each axis's window lengths, summed.
+        taps = shapes[0][0]
+        for size, length in zip(shapes[0][1:], out[1:]):
+            taps *= sum(stop - start for start, stop in (adaptive_bounds(size, length, u) for u in range(length)))
+        return taps
 
     def sizes(self, a, shape: tuple) -> tuple:
         return per_axis(a.size, len(shape) - 1, "size")
