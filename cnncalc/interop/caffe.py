@@ -46,6 +46,7 @@ from ..layers import activation, conv, linear, merge, norm, pool, stochastic
 from ..layers.base import Args, lookup, needs_spatial
 from ..record import Record
 from . import prototxt
+from .document import flow, registrar, scalar
 from .prototxt import Identifier, Message
 
 TYPES: dict = {}  # Caffe layer type -> (layer type class, rule)
@@ -54,16 +55,8 @@ READERS: dict = {}  # layer type class -> the Caffe layer types read as it
 SUFFIX = ".prototxt"
 
 
-def reads(cls, *types):
-    """Registers a rule reading the Caffe layer types ``types`` as layers of type ``cls``."""
-
-    def register(rule):
-        for caffe_type in types:
-            TYPES[caffe_type] = (cls, rule)
-        READERS.setdefault(cls, []).extend(types)
-        return rule
-
-    return register
+# Registers a rule reading Caffe layer types as layers of a type: @reads(conv.Conv, "Convolution").
+reads = registrar(TYPES, READERS)
 
 
 class Layer(Record, fields="cls args shape"):
@@ -606,24 +599,23 @@ def _one(values: list):
 def render(document: dict, head: str = "") -> tuple:
     """The lines of the architecture file of a document, and for each line (from 1) the
     position in the Caffe file it came from (None for the header)."""
-    from .onnx import _flow, _scalar
 
     lines = head.split("\n") if head else []
-    lines += [f"name: {_scalar(document['name'])}", f"input: {_flow(document['input'])}", "layers:"]
+    lines += [f"name: {scalar(document['name'])}", f"input: {flow(document['input'])}", "layers:"]
     origins = [None] * len(lines)
     previous = "input"
     for layer in document["layers"]:
         caffe = layer["caffe"]
         where = ", ".join(f"{kind} at line {loc.line}" for kind, loc in caffe)
         if layer["merges"]:
-            written = [f"  - {layer['type']}: {_flow(layer['from'])}"]
+            written = [f"  - {layer['type']}: {flow(layer['from'])}"]
         else:
             args = layer["args"]
-            written = [f"  - {layer['type']}" + (f": {_flow(args)}" if args else ":")]
+            written = [f"  - {layer['type']}" + (f": {flow(args)}" if args else ":")]
             if layer["from"][0] != previous:
-                written.append(f"    from: {_scalar(layer['from'][0])}")
+                written.append(f"    from: {scalar(layer['from'][0])}")
         written[0] += f"  # {where}"
-        written.append(f"    name: {_scalar(layer['name'])}")
+        written.append(f"    name: {scalar(layer['name'])}")
         if not layer["trainable"]:
             written.append("    trainable: false")
         lines += written

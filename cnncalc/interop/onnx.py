@@ -28,21 +28,14 @@ from ..errors import LayerError, Loc, SpecError
 from ..layers import activation, conv, linear, merge, norm, pool, shape
 from ..layers.base import Args, lookup, prod
 from ..record import Record
+from .document import flow, registrar, scalar
 
 OPS: dict = {}  # ONNX operator -> (layer type class, rule)
 READERS: dict = {}  # layer type class -> the ONNX operators read as it
 
 
-def reads(cls, *ops):
-    """Registers a rule reading the ONNX operators ``ops`` as layers of type ``cls``."""
-
-    def register(rule):
-        for op in ops:
-            OPS[op] = (cls, rule)
-        READERS.setdefault(cls, []).extend(ops)
-        return rule
-
-    return register
+# Registers a rule reading ONNX operators as layers of a type: @reads(conv.Conv, "Conv").
+reads = registrar(OPS, READERS)
 
 
 class Layer(Record, fields="cls args inputs suffix output"):
@@ -790,8 +783,8 @@ def render(document: dict, head: str = "", modules: dict | None = None) -> str:
     """The architecture file of a document (a name, an input shape, layer records), with the
     ``modules`` its repeated blocks were folded into (see fold.py)."""
     lines = [head.rstrip("\n")] if head else []
-    lines.append(f"name: {_scalar(document['name'])}")
-    lines.append(f"input: {_flow(document['input'])}")
+    lines.append(f"name: {scalar(document['name'])}")
+    lines.append(f"input: {flow(document['input'])}")
     if modules:
         lines.append("modules:")
         for name, module in modules.items():
@@ -809,43 +802,15 @@ def _layer_lines(layers: list, indent: str) -> list:
     lines, previous = [], "input"
     for layer in layers:
         if layer["merges"]:
-            lines.append(f"{indent}- {layer['type']}: {_flow(layer['from'])}")
+            lines.append(f"{indent}- {layer['type']}: {flow(layer['from'])}")
         else:
             args = layer["args"]
-            lines.append(f"{indent}- {layer['type']}" + (f": {_flow(args)}" if args else ":"))
+            lines.append(f"{indent}- {layer['type']}" + (f": {flow(args)}" if args else ":"))
             if layer["from"][0] != previous:
-                lines.append(f"{indent}  from: {_scalar(layer['from'][0])}")
-        lines.append(f"{indent}  name: {_scalar(layer['name'])}")
+                lines.append(f"{indent}  from: {scalar(layer['from'][0])}")
+        lines.append(f"{indent}  name: {scalar(layer['name'])}")
         previous = layer["name"]
     return lines
-
-
-def _flow(value) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}: {_flow(item)}" for key, item in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_flow(item) for item in value) + "]"
-    return _scalar(value)
-
-
-def _scalar(value) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return {"inf": ".inf", "-inf": "-.inf"}.get(repr(value), ".nan")
-        if value == int(value) and abs(value) < 1e15:
-            return f"{value:.1f}"
-        return repr(value)
-    text = str(value)
-    plain = text and all(ch.isalnum() or ch in "._-" for ch in text) and not text[0].isdigit() and text[0] not in "-."
-    if plain and text.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"):
-        return text
-    return json.dumps(text)
 
 
 # --- the rules: ONNX operators read as layer types -------------------------------------------
