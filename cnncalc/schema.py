@@ -122,8 +122,12 @@ def _layer(context: str, uses: bool, expressions: bool, definitions: dict) -> di
     source = {
         "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1}]
     }
-    layers = []
+    # Dispatch on the type's key with `dependencies`: a validator then checks a layer
+    # against its own type only, not against every type in turn (an `anyOf` over ~70
+    # types made checking a large file take a second).
+    keys_of = {}
     bare = []  # types written alone (`- relu`): those without required arguments
+    described = {}
     for name, layer_type in layer_types:
         args = {arg.name: {**value(arg.kind.schema()), "description": arg.doc} for arg in layer_type.args}
         required = [arg.name for arg in layer_type.args if arg.required]
@@ -135,30 +139,35 @@ def _layer(context: str, uses: bool, expressions: bool, definitions: dict) -> di
             forms.append(args[layer_type.primary])
         form = f"type_{name}" + ("_expressions" if expressions else "")
         definitions[form] = {"anyOf": forms}
-        own = dict(siblings) if layer_type.merges else {**siblings, "from": source}
         keys = [name, *layer_type.aliases]
         if layer_type.spatial:  # conv2d, maxpool3d: PyTorch's names, which also fix the axes
             keys += [f"{key}{dims}d" for key in keys for dims in (1, 2, 3)]
-        layers.append(
-            {
-                "type": "object",
-                "description": layer_type.doc.split("\n")[0],
-                "properties": {**{key: {"$ref": f"#/definitions/{form}"} for key in keys}, **own},
-                "anyOf": [{"required": [key]} for key in keys],
-                "additionalProperties": False,
-            }
-        )
-    names = sorted({n for t in REGISTRY.values() for n in (t.name, *t.aliases)})
-    names += [f"{n}{dims}d" for t in REGISTRY.values() if t.spatial for n in (t.name, *t.aliases) for dims in (1, 2, 3)]
-    choices = [{"enum": sorted(bare)}, *layers, {"$ref": f"#/definitions/repeat_{context}"}]
-    if uses:
-        choices.append(
-            {
-                "type": "object",
-                "description": "a module used like a layer",
-                "minProperties": 1,
-                "not": {"anyOf": [{"required": [name]} for name in [*names, "repeat"]]},  # checked above
-                "properties": {**siblings, "from": source},
-            }
-        )
-    return {"anyOf": choices}
+        own = dict(siblings) if layer_type.merges else {**siblings, "from": source}
+        # Beside its own key a layer takes only its siblings: no second type key, no typo.
+        typed = f"layer_{name}_{context}"
+        definitions[typed] = {
+            "description": layer_type.doc.split("\n")[0],
+            "properties": {**{key: True for key in keys}, **{key: True for key in own}},
+            "additionalProperties": False,
+        }
+        for key in keys:
+            keys_of[key] = typed
+            described[key] = {"$ref": f"#/definitions/{form}", "description": layer_type.doc.split("\n")[0]}
+    dispatch = {key: {"$ref": f"#/definitions/{typed}"} for key, typed in keys_of.items()}
+    dispatch["repeat"] = {"$ref": f"#/definitions/repeat_{context}"}
+    # An object with no type key and no `repeat` is a module use where modules may be
+    # used, and wrong elsewhere.
+    no_type_key = {"properties": {key: False for key in dispatch}}
+    module_use = {
+        "description": "a module used like a layer",
+        "minProperties": 1,
+        "properties": {**siblings, "from": source},
+    }
+    layer = {
+        "type": "object",
+        "properties": {**described, **siblings, "from": source},
+        "dependencies": dispatch,
+        "if": no_type_key,
+        "then": module_use if uses else {"not": {}, "description": "a layer needs a layer type's key"},
+    }
+    return {"anyOf": [{"enum": sorted(bare)}, layer]}

@@ -83,6 +83,14 @@ def test_schema_and_engine_agree(path, validator):
         ("input: [3, 8, 8]\nlayers:\n  - conv2d: {filters: 4, kernel: 3}\n", True),
         ("input: [3, 8, 8]\nlayers:\n  - conv: 4\n", False),  # a conv needs its kernel
         ("input: [3, 8, 8]\nlayers:\n  - maxpool: 2\n", True),
+        # One type per layer, and beside it only the siblings its type takes.
+        ("input: [3, 8, 8]\nlayers:\n  - relu: null\n    maxpool: 2\n", False),
+        ("input: [3, 8, 8]\nlayers:\n  - relu: null\n    nmae: r\n", False),
+        ("input: [3, 8, 8]\nlayers:\n  - relu: null\n    name: r\n  - add: null\n    from: r\n", False),
+        # No type key: a module use where modules are defined, wrong elsewhere.
+        ("input: [3, 8, 8]\nlayers:\n  - name: r\n", False),
+        ("input: [3, 8, 8]\nmodules:\n  b:\n    layers: [relu]\nlayers:\n  - {}\n", False),
+        ("input: [3, 8, 8]\nmodules:\n  b:\n    layers: [relu]\nlayers:\n  - b: {}\n    conv: {filters: 4, kernel: 3}\n", False),
     ],
 )
 def test_schema_and_engine_agree_on_small_cases(text, valid, validator):
