@@ -7,13 +7,18 @@ Grammar (case does not matter)::
     pattern  := INPUT shape ("->" item)*
     shape    := 32x32x3 (H x W x C, as the notes write it) | 3,32,32 (channels first)
     item     := layer ("*" N)? | "[" item ("->" item)* "]" ("*" N)?
-    layer    := CONV<k>-<filters> | POOL<k> | AVGPOOL<k> | FC<units> | DROPOUT<p>?
-                | any layer type name (RELU, SOFTMAX, FLATTEN, BATCHNORM, ...)
+    layer    := (CONV<k>-<filters> | POOL<k>? | AVGPOOL<k>? | FC<units> | DROPOUT<p>?
+                 | LRN<size>? | NORM | any layer type name (RELU, SOFTMAX, FLATTEN, ...)) "?"?
     options  := after a layer, "/" separated: s<N> (stride), p<N> (padding), same, valid
 
 ``CONV5-6`` is 6 filters of 5x5, stride 1, no padding (``CONV3-64/same`` pads to keep
-the size); ``POOL2`` is 2x2 max pooling with stride 2 (``POOL3/s2`` for overlapping).
-``[...]*N`` repeats a block; ``X*N`` repeats one layer.
+the size); ``POOL2`` (or ``POOL``) is 2x2 max pooling with stride 2 (``POOL3/s2`` for
+overlapping).
+``[...]*N`` repeats a block; ``X*N`` repeats one layer; ``*0`` leaves it out, as the notes'
+``[CONV -> RELU]*N`` allows N = 0. ``LRN`` and the notes' ``NORM`` are AlexNet's local
+response normalisation (5 channels, k = 2); ``LRN3`` another window. A trailing ``?`` is the
+notes' optional layer (``POOL?``): kept, so a pattern copied from the notes reads as written;
+``POOL*0`` leaves it out.
 
 The notation is turned into the same located values a YAML file is read into, so it is
 checked by the same rules, and errors point at the column of the pattern.
@@ -121,7 +126,7 @@ class _Parser:
         self.take("*")
         token, column = self.take()
         count = _whole(token)
-        if count is None or count < 1:
+        if count is None:
             raise SpecError.at(self.loc(column), f'expected a repeat count after "*", found {token!r}')
         return count
 
@@ -170,9 +175,21 @@ def _shape(text: str, loc: Loc) -> list:
 def _layer(token: str, loc: Loc):
     """``CONV5-6/s2`` -> ``{"conv": {filters: 6, kernel: 5, stride: 2}}`` (as located values)."""
     word, *options = token.split("/")
+    if word.endswith("?") and len(word) > 1:  # the notes' optional layer, kept
+        word = word[:-1]
     upper = word.upper()
     args: dict = {}
     kind = None
+    if upper in ("POOL", "MAXPOOL", "AVGPOOL"):
+        # The notes' common pooling: 2x2 windows at stride 2.
+        kind, args = ("avgpool" if upper == "AVGPOOL" else "maxpool"), {"kernel": 2}
+    elif upper in ("LRN", "NORM"):
+        # AlexNet's (section 3.3): n = 5 channels, k = 2, alpha = 1e-4, beta = 0.75.
+        kind, args = "lrn", {"size": 5, "k": 2}
+    elif upper.startswith("NORM") and upper[4:].isdigit():
+        raise SpecError.at(
+            loc, f'"{word}" numbers the notes\' layers: write NORM (5 channels) or LRN<size> for another window'
+        )
     for prefix, name in (
         ("CONV", "conv"),
         ("AVGPOOL", "avgpool"),
@@ -180,9 +197,10 @@ def _layer(token: str, loc: Loc):
         ("POOL", "maxpool"),
         ("FC", "fc"),
         ("DROPOUT", "dropout"),
+        ("LRN", "lrn"),
     ):
         rest = upper[len(prefix) :]
-        if upper.startswith(prefix) and (rest[:1].isdigit() or rest.startswith(".")):
+        if kind is None and upper.startswith(prefix) and (rest[:1].isdigit() or rest.startswith(".")):
             kind = name
             if name == "conv":
                 kernel, _, filters = rest.partition("-")
@@ -195,6 +213,8 @@ def _layer(token: str, loc: Loc):
                 args = {"units": _number(rest, word, loc)}
             elif name == "dropout":
                 args = {"p": _probability(rest, word, loc)}
+            elif name == "lrn":
+                args = {"size": _number(rest, word, loc), "k": 2}
             else:
                 args = {"kernel": _number(rest, word, loc)}
             break

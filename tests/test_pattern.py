@@ -66,3 +66,34 @@ def test_errors_point_at_the_pattern(text, column, message):
         report(text)
     assert str(error.value).startswith(f"<pattern>:1:{column}: error:")
     assert message in str(error.value)
+
+
+def test_the_notes_template_with_n_m_k_of_zero_and_an_optional_pool():
+    # The notes' INPUT -> [[CONV -> RELU]*N -> POOL?]*M -> [FC -> RELU]*K -> FC, here with
+    # N = 2, M = 2, K = 0: 32 -> (same convs) 32 -> POOL 16 -> 16 -> POOL 8; the FC reads
+    # 8*8*8 = 512 values: 512*10 + 10 = 5,130. Convs (3*3*3+1)*8 = 224, then (3*3*8+1)*8 = 584 x3.
+    r = report("INPUT 32x32x3 -> [[CONV3-8/same -> RELU]*2 -> POOL?]*2 -> [FC20 -> RELU]*0 -> FC10")
+    assert [layer.type for layer in r.layers] == ["conv", "relu", "conv", "relu", "maxpool"] * 2 + ["fc"]
+    assert [layer.shape for layer in r.layers if layer.type == "maxpool"] == [(8, 16, 16), (8, 8, 8)]
+    assert r.totals.params == 224 + 3 * 584 + 5_130 == 7_106
+    # N = 0: the block vanishes, the pool reads the input: 32 -> 16, 16*16*3 = 768 values.
+    r = report("INPUT 32x32x3 -> [CONV3-8 -> RELU]*0 -> POOL -> FC10")
+    assert [layer.type for layer in r.layers] == ["maxpool", "fc"]
+    assert r.layers[-1].params == 768 * 10 + 10
+
+
+def test_norm_is_alexnets_local_response_normalisation():
+    # The notes' AlexNet: CONV1 96 11x11 stride 4 on 227x227x3 -> 55x55x96 (floor((227-11)/4)+1
+    # = 55), NORM1 keeps it (no parameters), POOL1 3x3 stride 2 -> 27x27x96.
+    r = report("INPUT 227x227x3 -> CONV11-96/s4 -> RELU -> NORM -> POOL3/s2")
+    lrn = r.layers[2]
+    assert (lrn.type, lrn.shape, lrn.params) == ("lrn", (96, 55, 55), 0)
+    assert (lrn.spec.args["size"], lrn.spec.args["k"]) == (5, 2)  # AlexNet section 3.3: n = 5, k = 2
+    assert r.layers[-1].shape == (96, 27, 27)
+    assert report("INPUT 8x8x16 -> LRN3").layers[0].spec.args["size"] == 3
+
+
+def test_a_numbered_norm_is_refused_saying_how_to_write_it():
+    with pytest.raises(SpecError) as error:
+        report("INPUT 8x8x16 -> NORM1")
+    assert str(error.value).startswith("<pattern>:1:17: error:") and "LRN<size>" in str(error.value)

@@ -90,7 +90,10 @@ def test_schema_and_engine_agree(path, validator):
         # No type key: a module use where modules are defined, wrong elsewhere.
         ("input: [3, 8, 8]\nlayers:\n  - name: r\n", False),
         ("input: [3, 8, 8]\nmodules:\n  b:\n    layers: [relu]\nlayers:\n  - {}\n", False),
-        ("input: [3, 8, 8]\nmodules:\n  b:\n    layers: [relu]\nlayers:\n  - b: {}\n    conv: {filters: 4, kernel: 3}\n", False),
+        (
+            "input: [3, 8, 8]\nmodules:\n  b:\n    layers: [relu]\nlayers:\n  - b: {}\n    conv: {filters: 4, kernel: 3}\n",
+            False,
+        ),
     ],
 )
 def test_schema_and_engine_agree_on_small_cases(text, valid, validator):

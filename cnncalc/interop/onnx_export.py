@@ -492,6 +492,8 @@ def _resize_layer(b, a, inputs, shapes):
     from ..geometry import per_axis
 
     nd = len(shapes[0]) - 1
+    if a.like is not None:  # the named layer's size, known here: a constant `sizes`
+        return _resize(b, inputs[0], shapes[0], list(shapes[1][1:]), None, a.mode, a.align_corners)
     if a.size is not None:
         return _resize(b, inputs[0], shapes[0], per_axis(a.size, nd, "size"), None, a.mode, a.align_corners)
     return _resize(b, inputs[0], shapes[0], None, per_axis(a.scale, nd, "scale"), a.mode, a.align_corners)
