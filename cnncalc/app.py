@@ -18,7 +18,8 @@ STDIN = "<stdin>"
 def network(file: str):
     """The architecture file ``file`` read and validated: ``-`` is standard input, a name
     of the zoo (``vgg16``) its file when no such path exists (cnncalc.zoo)."""
-    from .spec import parse, read
+    from .files import read
+    from .spec import parse
 
     if file != "-":
         from .zoo import resolve
@@ -471,12 +472,12 @@ def zoo(format_name: str = "text") -> int:
 
 def zoo_entry(name: str, path: str) -> dict:
     """One row of ``cnncalc zoo``: the figures a reader compares networks by."""
+    from .files import read
     from .geometry import GLOBAL
     from .graph import build
     from .layers.base import prod
     from .memory import liveness
     from .report import analyze
-    from .spec import read
 
     graph = build(read(path))
     report = analyze(graph)
@@ -653,9 +654,9 @@ def export_model(file: str, to: str, output: str | None = None) -> int:
     """Writes the network of an architecture file for a framework: ``pytorch``, a standalone
     ``nn.Module`` source file (to ``output`` or stdout); ``onnx``, a graph of zero weights
     (``output`` and ``output.data``)."""
+    from .files import read
     from .graph import build
     from .report import analyze
-    from .spec import read
 
     graph = build(read(file))
     if to == "onnx":

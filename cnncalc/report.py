@@ -9,10 +9,10 @@ with the bytes they take for a batch and a dtype (memory.py).
 from __future__ import annotations
 
 from .analysis import propagate
+from .files import read
 from .graph import Graph, build
 from .memory import DTYPE_BYTES, activation_bytes, check_batch, liveness
 from .record import Record, plain
-from .spec import read
 
 
 class LayerReport(

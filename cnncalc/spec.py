@@ -84,15 +84,8 @@ class ModuleUse(
 
 
 def read(path: str) -> NetworkSpec:
-    """Reads and validates the architecture file at ``path``."""
-    if path.lower().endswith(".onnx"):  # an ONNX model, read as the file `cnncalc import` writes
-        from .interop import onnx
-
-        return onnx.read(path)
-    if path.lower().endswith(".prototxt"):  # a Caffe network, read as the file `cnncalc import` writes
-        from .interop import caffe
-
-        return caffe.read(path)
+    """Reads and validates the architecture file at ``path`` (a file of another format:
+    ``cnncalc.files.read``)."""
     return parse(source.load(path), path)
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 import os
 
 from .errors import CnncalcError
+from .files import read
 from .geometry import GLOBAL
 from .graph import build
 from .memory import run_estimate
 from .record import Record, plain
 from .report import analyze
-from .spec import read
 
 CHECKED = ("shape", "params", "buffers", "macs", "receptive_field")
 

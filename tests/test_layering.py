@@ -41,7 +41,8 @@ def imports_of(path: Path) -> set:
                 target = node.module or ""
             for alias in node.names:  # `from . import formats` imports a module
                 candidate = f"{target}.{alias.name}"
-                found.add(candidate if (ROOT / Path(*candidate.split("."))).exists() else target)
+                where = ROOT / Path(*candidate.split("."))
+                found.add(candidate if where.is_dir() or where.with_suffix(".py").exists() else target)
         elif isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
     modules = {module_name(p) for p in PACKAGE.rglob("*.py")}

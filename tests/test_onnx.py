@@ -21,7 +21,7 @@ onnx = pytest.importorskip("onnx")
 from onnx import TensorProto  # noqa: E402
 from onnx import helper as oh  # noqa: E402
 
-from cnncalc import app, spec  # noqa: E402
+from cnncalc import app, files  # noqa: E402
 from cnncalc.errors import SpecError  # noqa: E402
 from cnncalc.graph import build  # noqa: E402
 from cnncalc.interop import onnx as reader  # noqa: E402
@@ -679,7 +679,7 @@ def torch_network(path: Path):
 
     from cnncalc.interop import pytorch
 
-    graph = build(spec.read(str(path)))
+    graph = build(files.read(str(path)))
     shapes = {"input": tuple(graph.network.input)}
     report = analyze(graph)
     by_name = {layer.name: tuple(layer.shape) for layer in report.layers}
@@ -749,7 +749,7 @@ def export(net, x, path: Path, exporter: str, opset: int) -> None:
 
 
 def figures_of(file: Path) -> dict:
-    report = analyze(build(spec.read(str(file))))
+    report = analyze(build(files.read(str(file))))
     return {"params": report.totals.params, "buffers": report.totals.buffers, "macs": report.totals.macs,
             "shape": list(report.layers[-1].shape)}  # fmt: skip
 
@@ -825,7 +825,7 @@ def test_exported_pytorch_module_has_the_reports_figures(zoo, tmp_path):
     module = importlib.util.module_from_spec(loaded)
     loaded.loader.exec_module(module)  # the file cnncalc wrote, run as a user would import it
     net = module.Net().eval()
-    report = analyze(build(spec.read(str(path))))
+    report = analyze(build(files.read(str(path))))
     macs = count_macs(net)
     with torch.no_grad():
         y = net(torch.randn(1, *report.input))

@@ -19,7 +19,7 @@ import pytest
 
 onnx = pytest.importorskip("onnx")
 
-from cnncalc import app, spec  # noqa: E402
+from cnncalc import app, files  # noqa: E402
 from cnncalc.errors import UsageError  # noqa: E402
 from cnncalc.graph import build  # noqa: E402
 from cnncalc.interop import onnx_export  # noqa: E402
@@ -73,7 +73,7 @@ def test_the_data_file_is_not_needed_to_read_it_back(tmp_path):
     out = export(ROOT / "architectures" / "vgg16.yaml", tmp_path)
     Path(f"{out}.data").unlink()
     # VGG-16: 138,357,544 parameters (Simonyan & Zisserman, Table 2: 138M), 15.47 GMACs
-    assert figures(analyze(build(spec.read(str(out))))) == (138_357_544, 0, 15_470_264_320, [1000])
+    assert figures(analyze(build(files.read(str(out))))) == (138_357_544, 0, 15_470_264_320, [1000])
 
 
 def test_onnxruntime_runs_it_to_the_reports_output_shape(tmp_path):
@@ -91,11 +91,11 @@ def test_onnxruntime_runs_it_to_the_reports_output_shape(tmp_path):
     ids=[zoo_id(p) for p in ZOO],
 )
 def test_round_trip_gives_the_same_figures(path, tmp_path):
-    graph = build(spec.read(str(path)))
+    graph = build(files.read(str(path)))
     out = tmp_path / "m.onnx"
     onnx_export.write(graph, analyze(graph), str(out))
     Path(f"{out}.data").unlink()
-    assert figures(analyze(build(spec.read(str(out))))) == figures(analyze(graph))
+    assert figures(analyze(build(files.read(str(out))))) == figures(analyze(graph))
 
 
 # Types the zoo does not use, each with its figures worked by hand where the reading is not
@@ -144,11 +144,11 @@ layers:
 def test_every_other_layer_type_round_trips(tmp_path):
     source = tmp_path / "others.yaml"
     source.write_text(OTHERS)
-    graph = build(spec.read(str(source)))
+    graph = build(files.read(str(source)))
     report = analyze(graph)
     out = export(source, tmp_path)
     onnx.checker.check_model(onnx.load(str(out)), full_check=True)
-    back = analyze(build(spec.read(str(out))))
+    back = analyze(build(files.read(str(out))))
     # by hand: conv 8*4*9 + 8 = 296, prelu 8, instancenorm 2*8 = 16, deconv 8*6*9 + 6 = 438,
     # the second batchnorm 2*6 = 12, layernorm over all 2*6*5*6 = 360, the three 1x1 convs
     # 3*(3*6 + 3) = 63, fc 3*7 = 21: 1,214 learned; buffers: the first batchnorm's 2*8 = 16
@@ -173,7 +173,7 @@ def test_overlapping_adaptive_windows_are_gathered_then_pooled(tmp_path):
     windows = [(0, 4), (3, 7), (7, 11), (10, 14)]
     expected = [[[x[0, c, r0:r1, c0:c1].mean() for c0, c1 in windows] for r0, r1 in windows] for c in range(2)]
     np.testing.assert_allclose(y[0], expected, rtol=1e-5)
-    back = analyze(build(spec.read(str(out))))
+    back = analyze(build(files.read(str(out))))
     assert [(layer.type, layer.shape) for layer in back.layers] == [("adaptive_avgpool", (2, 4, 4))]
 
 
@@ -227,7 +227,7 @@ def test_import_folds_resnet50s_bottlenecks_into_modules(tmp_path):
     assert len(uses) == 16 and sorted(uses.count(m) for m in document["modules"]) == [4, 12]
     flat = tmp_path / "flat.yaml"
     flat.write_text(reader.document_text(str(out), folded=False))
-    folded_report, flat_report = analyze(build(spec.read(str(written)))), analyze(build(spec.read(str(flat))))
+    folded_report, flat_report = analyze(build(files.read(str(written)))), analyze(build(files.read(str(flat))))
     assert "modules" not in flat.read_text()
     each = lambda report: [(l.name, l.type, l.shape, l.params, l.buffers, l.macs) for l in report.layers]  # noqa: E731,E741
     assert each(folded_report) == each(flat_report)

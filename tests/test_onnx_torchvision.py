@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc import app, spec
+from cnncalc import app, files
 from cnncalc.graph import build
 from cnncalc.report import analyze
 
@@ -66,7 +66,7 @@ def torchvision_figures(torch, model, x) -> tuple:
 
 
 def cnncalc_figures(path: Path) -> tuple:
-    report = analyze(build(spec.read(str(path))))
+    report = analyze(build(files.read(str(path))))
     return report.totals.params, report.totals.buffers, report.totals.macs, list(report.layers[-1].shape)
 
 
