@@ -10,16 +10,15 @@ at 224x224 (Simonyan and Zisserman, torchvision's count); fc6 of VGG-16 has
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from commands import cnncalc
 
 ROOT = Path(__file__).resolve().parent.parent
-CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
 ZOO = sorted(
     path.relative_to(ROOT / "architectures").with_suffix("").as_posix()
     for path in (ROOT / "architectures").rglob("*.yaml")
@@ -27,18 +26,6 @@ ZOO = sorted(
 # One conv, worked by hand: 4 filters of 3x3 over 3 channels: (3*3*3 + 1) * 4 = 112 parameters;
 # output 4x6x6 = 144 values, each 3*3*3 = 27 MACs: 3,888.
 SMALL = "input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n"
-
-
-def cnncalc(*args, cwd, stdin=None, env=None):
-    environment = {key: value for key, value in os.environ.items() if key not in ("NO_COLOR", "FORCE_COLOR")}
-    return subprocess.run(
-        [CNNCALC, *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        input=stdin,
-        env={**environment, **(env or {})},
-    )
 
 
 def invoke(*args):

@@ -9,14 +9,10 @@ a message points. None holds a dependency's wording.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-CNNCALC = str(Path(sys.executable).with_name("cnncalc"))
+from commands import cnncalc
 
 CLEAN = "input: [1, 8]\nlayers:\n  - conv: {filters: 1, kernel: 3}\n"
 # dropout-probability on line 3 (a warning).
@@ -26,17 +22,6 @@ ERROR = "input: [1, 8]\nlayers:\n  - conv: {filters: 1, kernal: 3}\n"
 # Two warnings: stride-leaves-input-unused (line 3: windows of 2 at 0, 2, 4 leave the 7th
 # value unread) and dropout-probability (line 4).
 TWO_WARNINGS = "input: [1, 7]\nlayers:\n  - conv: {filters: 1, kernel: 2, stride: 2}\n  - dropout: 1\n"
-
-
-def cnncalc(*args, cwd, stdin=None, env=None):
-    return subprocess.run(
-        [CNNCALC, *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        input=stdin,
-        env=None if env is None else {**os.environ, **env},
-    )
 
 
 def write(folder: Path, files: dict) -> Path:
