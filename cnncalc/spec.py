@@ -99,7 +99,43 @@ def parse(document, file: str = "<string>", params: dict | None = None) -> Netwo
     if reader.problems:
         raise SpecError(reader.problems)
     reader.check_overrides_used()
+    for module, param in reader.module_overrides:
+        _check_default_is_read(network, module, param, file)
     return network
+
+
+def _check_default_is_read(network: NetworkSpec, module: str, param: str, file: str) -> None:
+    """``MODULE.NAME=V`` sets a default: refused when every use of the module passes NAME
+    itself, where it would change nothing (a sweep of equal rows, exit 0)."""
+    from .errors import UsageError
+
+    uses = []  # for each use of the module, in the file's layers and in modules' bodies: passes NAME?
+
+    def walk_specs(items):
+        for item in items:
+            if isinstance(item, RepeatSpec):
+                walk_specs(item.layers)
+            elif isinstance(item, ModuleUse) and item.module == module:
+                uses.append(param in item.args)
+
+    def walk_values(value):  # module bodies stay as written until an instance reads them
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == module:
+                    uses.append(isinstance(item, dict) and param in item)
+                walk_values(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk_values(item)
+
+    walk_specs(network.layers)
+    for other in network.modules.values():
+        walk_values(other.layers)
+    if uses and all(uses):
+        raise UsageError(
+            f"{file}: error: {module}.{param} sets the default of {param}, but every use of {module} "
+            f"({len(uses)}) passes {param} itself: the default is never read; set what those uses pass"
+        )
 
 
 def instantiate(use: ModuleUse, modules: dict, file: str, where: str) -> tuple:
@@ -228,6 +264,7 @@ class _Reader:
         self.modules = modules or {}
         self.loaded: dict = {}  # path -> its modules, for every file read through `import:`
         self.overrides = dict(overrides or {})
+        self.module_overrides: list = []  # (module, param) whose default the overrides set
         self.declared: list = []  # parameters the overrides may name (top-level, then module.param)
         self.top_values: dict = {}  # the file's own parameters: every module's too, unless it declares the name
 
@@ -329,9 +366,10 @@ class _Reader:
         reader = _Reader(path)
         # One reading: the cache, the command line's overrides and the file's own parameters
         # (every module's too) reach the imported files' modules as they do this file's.
-        reader.loaded, reader.overrides, reader.declared, reader.top_values = (
+        reader.loaded, reader.overrides, reader.module_overrides, reader.declared, reader.top_values = (
             self.loaded,
             self.overrides,
+            self.module_overrides,
             self.declared,
             self.top_values,
         )
@@ -426,9 +464,10 @@ class _Reader:
                 self.declared.append(f"{name}.{param}")
                 if f"{name}.{param}" in self.overrides:
                     default = self.overrides.pop(f"{name}.{param}")
+                    self.module_overrides.append((name, param))
                 params[param] = (REQUIRED if default is None else default, raw.key_locs[param])
-            for param, value in self.top_values.items():
-                params.setdefault(param, (value, name_loc))
+            for param, top_value in self.top_values.items():
+                params.setdefault(param, (top_value, name_loc))
             layers = definition["layers"]
             if not isinstance(layers, list) or not layers:
                 self.error(definition.value_locs["layers"], f'module "{name}" needs a non-empty list of layers')

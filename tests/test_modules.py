@@ -438,3 +438,27 @@ def test_import_errors_name_their_place(tmp_path):
     with pytest.raises(SpecError) as error:
         read(str(net))
     assert error.value.diagnostics[0].loc.line == 2  # only .yaml files are imported
+
+
+def test_top_level_params_reach_every_module_of_the_file():
+    # It stopped with an internal error (exit 3) once a file had top-level params and two
+    # modules: the loop over the params rebound the modules' mapping.
+    report = analyze_text(
+        """
+        params: {width: 0.5}
+        input: [3, 8, 8]
+        modules:
+          block:
+            params: {filters: 16}
+            layers:
+              - conv: {filters: "${filters * width // 1}", kernel: 3, padding: 1}
+          head:
+            layers:
+              - conv: {filters: "${10 * width // 1}", kernel: 1}
+        layers:
+          - block: {}
+          - head: {}
+        """
+    )
+    # block: 16 * 0.5 = 8 filters 3x3 on 3 channels: 8*27 + 8 = 224; head: 5 filters 1x1 on 8: 5*8 + 5 = 45.
+    assert [layer.params for layer in report.layers] == [224, 45]

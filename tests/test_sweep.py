@@ -13,6 +13,8 @@ import pytest
 
 from cnncalc import source, spec
 from cnncalc.errors import SpecError, UsageError
+from cnncalc.graph import build
+from cnncalc.report import analyze
 from cnncalc.sweep import Axis, sweep, values
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,6 +197,33 @@ def test_top_level_parameters_and_overrides():
     assert widened.layers[0].params == 2 * 27 + 2  # 2 filters on 3 channels, 3x3, with bias
     with pytest.raises(UsageError, match='did you mean "width"'):
         spec.parse(document, "p.yaml", {"widht": 0.5})
+
+
+def test_a_default_no_use_reads_is_refused_not_swept_to_equal_rows():
+    # PARAMS' one use passes filters: 16, so block.filters=2 would change nothing.
+    with pytest.raises(UsageError, match=r"every use of block \(1\) passes filters itself"):
+        spec.parse(source.parse(PARAMS, "p.yaml"), "p.yaml", {"block.filters": 2})
+    # A use inside another module's body that leaves filters out reads the default: accepted.
+    text = """\
+params: {width: 1.0}
+input: [3, 8, 8]
+modules:
+  block:
+    params: {filters: 4}
+    layers:
+      - conv: {filters: "${filters * width // 1}", kernel: 3, padding: 1}
+  outer:
+    layers:
+      - block: {}
+layers:
+  - block: {filters: 16}
+  - outer: {}
+  - conv: {filters: 8, kernel: 1}
+"""
+    report = analyze(build(spec.parse(source.parse(text, "p.yaml"), "p.yaml", {"block.filters": 2})))
+    # 16 filters 3x3 on 3 channels: 16*27 + 16 = 448; outer's block, the default now 2, on 16
+    # channels: 2*16*9 + 2 = 290; 8 filters 1x1 on 2: 8*2 + 8 = 24.
+    assert [layer.params for layer in report.layers] == [448, 290, 24]
 
 
 @pytest.mark.parametrize(
