@@ -26,6 +26,7 @@ FILES = sorted(
         *(ROOT / "architectures").rglob("*.yaml"),
         *(ROOT / "tests" / "broken").glob("*.yaml"),
         *(ROOT / "examples").rglob("*.yaml"),
+        *(ROOT / "tests" / "fuzz_seeds").glob("*.yaml"),
     ]
 )
 
