@@ -27,8 +27,10 @@ from cnncalc.report import analyze
 
 CLASSIFIERS = ["resnet50", "resnext50_32x4d", "shufflenet_v2_x1_0", "efficientnet_b0", "efficientnet_v2_s",
                "mobilenet_v3_large", "mobilenet_v3_small", "regnet_y_400mf", "regnet_x_400mf", "convnext_tiny",
-               "inception_v3", "googlenet", "densenet121", "squeezenet1_0", "mnasnet0_5", "vgg11_bn", "alexnet"]  # fmt: skip
-SEGMENTATION = ["fcn_resnet50", "deeplabv3_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"]
+               "inception_v3", "googlenet", "densenet121", "squeezenet1_0", "mnasnet0_5", "vgg11_bn", "alexnet",
+               "regnet_y_800mf", "regnet_y_1_6gf", "regnet_y_3_2gf", "efficientnet_v2_m"]  # fmt: skip
+SEGMENTATION = ["fcn_resnet50", "deeplabv3_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large",
+                "fcn_resnet101", "deeplabv3_resnet101"]  # fmt: skip
 EXPORTERS = [("torchscript", 13), ("torchscript", 17), ("dynamo", 18)]
 # One run of each exporter on a model of each family is the quick set; the rest under -m slow.
 QUICK = {("mobilenet_v3_small", "torchscript", 17), ("shufflenet_v2_x1_0", "dynamo", 18),

@@ -108,7 +108,12 @@ def document_text(path: str, folded: bool = True, source: str | None = None) -> 
     modules, layers = fold(document)
     if not modules:
         return flat
-    head += "# Blocks the graph repeats are folded into modules, their differing arguments as parameters.\n"
+    nested = any(record["type"] in modules for module in modules.values() for record in module["layers"])
+    head += (
+        "# Blocks the graph repeats are folded into modules"
+        + (" (blocks of blocks too, where the graph repeats them)" if nested else "")
+        + ", their differing arguments as parameters.\n"
+    )
     text = render({**document, "layers": layers}, head, modules)
     # One reading, one answer: the folded file must give every layer's figures as the flat one.
     if _figures(text, path) != _figures(flat, path):  # pragma: no cover - a bug of fold.py, kept from users
@@ -176,6 +181,9 @@ class Reader:
         self.weights = {init.name: tuple(init.dims) for init in graph.initializer}
         self.initializers = set(self.weights)  # the learned arrays (and buffers), as opposed to computed constants
         self.consts: dict = {}
+        # constant -> per value, the (tensor, axis) of a Shape it was read from, or None:
+        # where a Resize's sizes come from (F.interpolate(x, size=y.shape[-2:]) is like: y)
+        self.origins: dict = {}
         from onnx import numpy_helper
 
         self.numpy_helper = numpy_helper
@@ -610,6 +618,44 @@ class Reader:
 
     # -- constant folding: shape arithmetic the exporters write ---------------------------
 
+    def trace(self, node, inputs: list, values: list) -> None:
+        """Where a folded constant's values came from, if they were moved (not computed)
+        from a Shape's: its ``origins``."""
+        import numpy as np
+
+        moved = MOVES.get(node.op_type, 0)
+        data = len(inputs) if moved is None else moved
+        if not any(name in self.origins for name in inputs[:data]):
+            return
+        given = []
+        for index, (name, value) in enumerate(zip(inputs, values)):
+            if index < data:
+                value = self.origins.get(name)
+                if value is None:
+                    value = np.full(np.shape(self.const(name)), None, dtype=object)
+            given.append(value)
+        try:
+            self.origins[node.output[0]] = _fold(
+                node.op_type, given, lambda key, default=None: self.attr(node, key, default)
+            )
+        except Exception:  # noqa: BLE001 (the values' origins are a help: without them, a size)
+            pass
+
+    def like(self, sizes: str, spatial: int):
+        """The tensor whose spatial size a Resize's ``sizes`` input is, read from its Shape, or None."""
+        origins = self.origins.get(sizes)
+        if origins is None or origins.ndim != 1 or len(origins) < spatial:
+            return None
+        found = list(origins[-spatial:])
+        tensors = {origin[0] for origin in found if origin is not None}
+        if len(tensors) != 1 or None in found:
+            return None
+        tensor = tensors.pop()
+        rank = len(self.shapes[tensor]) + 1
+        if [axis for _, axis in found] != list(range(rank - spatial, rank)):
+            return None
+        return tensor
+
     def fold(self, node) -> bool:
         """Computes nodes whose inputs are all constants (shape arithmetic); True if done."""
         import numpy as np
@@ -658,6 +704,10 @@ class Reader:
                 full = (1, *full[1:])
             start, end = self.attr(node, "start", 0), self.attr(node, "end", None)
             self.consts[node.output[0]] = np.array(full[start:end], dtype=np.int64)
+            if source in self.shapes:
+                origins = np.empty(len(full), dtype=object)
+                origins[:] = [(source, axis) for axis in range(len(full))]
+                self.origins[node.output[0]] = origins[start:end]
             return True
         if node.op_type == "Transpose" and node.input[0] in self.weights and self.const(node.input[0]) is None:
             dims = self.weights[node.input[0]]
@@ -684,10 +734,17 @@ class Reader:
         if result is None:
             return False
         self.consts[node.output[0]] = result
+        self.trace(node, inputs, values)
         self.weights[node.output[0]] = tuple(np.shape(result))
         if node.op_type in ("Unsqueeze", "Identity", "Reshape", "Squeeze") and node.input[0] in self.initializers:
             self.initializers.add(node.output[0])  # the same learned values, reshaped
         return True
+
+
+# Operators that move values without computing new ones, and how many of their first
+# inputs are the data moved (the rest say how: indices, axes, a shape).
+MOVES = {"Identity": 1, "Cast": 1, "Gather": 1, "Unsqueeze": 1, "Squeeze": 1, "Reshape": 1, "Slice": 1,
+         "Transpose": 1, "Concat": None}  # fmt: skip
 
 
 def _fold(op: str, values: list, attr):
@@ -1432,6 +1489,11 @@ def _resize(node, r: Reader):
         sizes = [int(n) for n in sizes]
         if sizes[:2] != [1, r.shape(node.input[0])[0]] and len(sizes) == nd + 2:
             raise Unsupported("a resize of the batch or channel axis")
+        like = r.like(node.input[3], nd)
+        if like is not None and r.shape(like)[1:] == tuple(sizes[-nd:]):
+            # to another tensor's size, taken from its Shape: F.interpolate(x, size=y.shape[-2:])
+            args = {"like": r.refs[like], **args}
+            return Layer(shape.Resize, args, inputs=[node.input[0], like])
         args["size"] = _one(sizes[-nd:])
         return args
     if scales is None or not len(scales):
