@@ -561,6 +561,17 @@ def test_missing_onnx_package_names_the_extra(tmp_path, monkeypatch):
         reader.read(str(path))
 
 
+def test_torchvisions_resnet18_as_the_torchscript_exporter_wrote_it():
+    # tests/data/onnx/resnet18.onnx: torch.onnx.export(resnet18(weights=None).eval(), ..., dynamo=False,
+    # opset_version=17, do_constant_folding=False, training=PRESERVE), its weights' data left out.
+    # torchvision's own counts: 11,689,512 parameters, 9,600 batchnorm buffers, 1.814 GMACs
+    # (FlopCounterMode / 2), as tests/test_onnx_torchvision.py counts them.
+    report = analyze(build(reader.read(str(ROOT / "tests" / "data" / "onnx" / "resnet18.onnx"))))
+    assert (report.totals.params, report.totals.buffers, report.totals.macs) == (11_689_512, 9_600, 1_814_073_344)
+    assert report.layers[-1].shape == (1000,)
+    assert [layer.name for layer in report.layers[:4]] == ["conv1", "bn1", "relu", "maxpool"]
+
+
 def test_external_data_is_not_needed(tmp_path):
     nodes = [N("Conv", ["x", "w", "b"], ["y"], name="c", kernel_shape=[3, 3])]
     built = model(nodes, [init("w", [64, 32, 3, 3]), init("b", [64])], [32, 8, 8])
