@@ -304,3 +304,18 @@ def test_a_resize_to_another_layers_size_goes_through_its_shape_and_comes_back_a
     other = tmp_path / "other.yaml"
     other.write_text(yaml.safe_dump(document, sort_keys=False))
     assert list(analyze(build(spec.read(str(other)))).layers[-1].shape) == [21, 256, 320]
+
+
+def test_a_layer_scale_with_a_shift_round_trips_as_mul_then_add(tmp_path):
+    source = tmp_path / "scale.yaml"
+    source.write_text(
+        "input: [3, 4, 4]\nlayers:\n  - conv: {filters: 4, kernel: 3, padding: 1}\n"
+        "  - layer_scale: {init: 1.0, bias: true}\n  - layer_scale: 1.0\n"
+    )
+    out = export(source, tmp_path)
+    assert [node.op_type for node in onnx.load(str(out), load_external_data=False).graph.node] == [
+        "Conv", "Mul", "Add", "Mul"]  # fmt: skip
+    back = analyze(build(spec.read(str(out))))
+    # by hand: conv 4*3*9 + 4 = 112; a scale and a shift per channel 4 + 4; a scale 4
+    assert [(layer.type, layer.params) for layer in back.layers] == [
+        ("conv", 112), ("layer_scale", 8), ("layer_scale", 4)]  # fmt: skip

@@ -1627,10 +1627,19 @@ def _mul(node, r: Reader):
     if r.is_activation(a) and r.is_activation(b):
         return Layer(merge.Mul, inputs=[a, b])
     x, scale = (a, b) if r.is_activation(a) else (b, a)
-    dims = tuple(n for n in r.weights.get(scale, ()))
-    channels = r.shape(x)[0]
-    while dims and dims[0] == 1 and len(dims) > len(r.shape(x)):
+    if not _per_channel(r, scale, r.shape(x)):
+        raise Unsupported("a multiplication by a constant that is not one learned scale per channel")
+    add = r.only_consumer(node.output[0])
+    if add is not None and add.op_type == "Add" and _per_channel(r, _other(add, node.output[0]), r.shape(x)):
+        r.skipped.add(id(add))  # and a learned shift per channel: Caffe's Scale with bias_term
+        r.also[id(node)] = [add.output[0]]
+        return Layer(norm.LayerScale, {"init": 1.0, "bias": True}, inputs=[x])
+    return Layer(norm.LayerScale, {"init": 1.0}, inputs=[x])
+
+
+def _per_channel(r: Reader, tensor: str, shape: tuple) -> bool:
+    """Whether the tensor is learned, one value per channel of a tensor of ``shape``."""
+    dims = tuple(r.weights.get(tensor, ()))
+    while dims and dims[0] == 1 and len(dims) > len(shape):
         dims = dims[1:]
-    if len(dims) == len(r.shape(x)) and dims[0] == channels and all(n == 1 for n in dims[1:]):
-        return Layer(norm.LayerScale, {"init": 1.0}, inputs=[x])
-    raise Unsupported("a multiplication by a constant that is not one learned scale per channel")
+    return r.learned(tensor) and len(dims) == len(shape) and dims[0] == shape[0] and all(n == 1 for n in dims[1:])

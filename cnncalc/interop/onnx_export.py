@@ -449,7 +449,10 @@ def _dropout(b, a, inputs, shapes):
 @writes(norm.LayerScale)
 def _layer_scale(b, a, inputs, shapes):
     dims = [shapes[0][0]] + [1] * (len(shapes[0]) - 1)
-    return b.node("Mul", [inputs[0], b.weight("scale", dims)])
+    if not a.bias:
+        return b.node("Mul", [inputs[0], b.weight("scale", dims)])
+    scaled = b.node("Mul", [inputs[0], b.weight("scale", dims)], ".scale")
+    return b.node("Add", [scaled, b.weight("shift", dims)])
 
 
 PAD_MODES = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
