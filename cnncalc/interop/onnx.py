@@ -93,13 +93,17 @@ def parse_text(text: str, path: str):
     return spec.parse(source.parse(text, path), path)
 
 
-def document_text(path: str, folded: bool = True, source: str | None = None) -> str:
+def document_text(path: str, folded: bool = True, source: str | None = None, shape: tuple | None = None) -> str:
     """The architecture file (YAML text) of the ONNX model at ``path``, its repeated blocks
     folded into modules (fold.py) unless ``folded`` is False; ``source`` says where the
-    model came from in the header, when not from ``path`` itself."""
-    reader = Reader(path)
+    model came from in the header, when not from ``path`` itself; ``shape``: the input's
+    (channels first, no batch) for a model whose input has sizes named, not given (an
+    export with dynamic axes)."""
+    reader = Reader(path, shape)
     document = reader.document()
     head = header(path, reader.model, source)
+    if reader.given:
+        head += f"# Read on an input of {'x'.join(map(str, shape))} (--input): the model's is {reader.given}.\n"
     flat = render(document, head)
     if not folded:
         return flat
@@ -131,7 +135,10 @@ def _figures(text: str, path: str) -> list:
     ]
 
 
-def _load(path: str):
+def _load(path: str, shape: tuple | None = None):
+    """``(onnx, model, given)``: the model with ONNX's shape inference, on an input of
+    ``shape`` where its own sizes are named (``given``: the input's shape as the model
+    wrote it, or None)."""
     try:
         import onnx
     except ImportError:
@@ -146,11 +153,49 @@ def _load(path: str):
         raise SpecError.at(Loc(path, None, None), f"not an ONNX model ({type(error).__name__}: {error})") from None
     if not model.graph.node:
         raise SpecError.at(Loc(path, None, None), "not an ONNX model, or one with an empty graph")
+    given = _fix_input(model, shape, path) if shape is not None else None
     try:
         model = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception:  # noqa: BLE001 (inference is a help, not a requirement)
         pass
-    return onnx, model
+    return onnx, model, given
+
+
+def _fix_input(model, shape: tuple, path: str) -> str:
+    """Gives the model's one input the sizes ``shape`` (batch 1) where it names them instead
+    (``N``, ``height``: an export with dynamic axes), clearing what the exporter inferred from
+    the named sizes; returns the input's shape as written. A size the model gives must agree."""
+    weights = {init.name for init in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in weights]
+    if len(inputs) != 1:
+        raise SpecError.at(
+            Loc(path, None, None), f"cnncalc reads networks with one input; this graph has {len(inputs)}"
+        )
+    dims = inputs[0].type.tensor_type.shape.dim
+    written = _show_shape(_onnx_shape(inputs[0]))
+    if len(dims) != len(shape) + 1:
+        raise SpecError.at(
+            Loc(path, None, None), f"--input gives {len(shape)} sizes; the model's input {written} has {len(dims) - 1}"
+        )
+    named = False
+    for index, size in enumerate((1, *shape)):
+        dim = dims[index]
+        if not dim.HasField("dim_value") or dim.dim_value < 1:
+            named = named or index > 0
+        elif index > 0 and dim.dim_value != size:
+            raise SpecError.at(
+                Loc(path, None, None), f"--input {'x'.join(map(str, shape))}: the model's input is {written}"
+            )
+        dim.Clear()
+        dim.dim_value = size
+    if not named:
+        return None
+    del model.graph.value_info[:]  # shapes in terms of the named sizes: inferred again
+    for output in model.graph.output:
+        for dim in output.type.tensor_type.shape.dim:
+            if not dim.HasField("dim_value"):
+                dim.Clear()
+    return written
 
 
 def header(path: str, model, source: str | None = None) -> str:
@@ -173,17 +218,19 @@ def header(path: str, model, source: str | None = None) -> str:
 class Reader:
     """Walks one ONNX graph in order and writes its layers."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, shape: tuple | None = None):
         self.path = path
-        self.onnx, self.model = _load(path)
+        self.onnx, self.model, self.given = _load(path, shape)
         graph = self.model.graph
         self.graph = graph
         self.weights = {init.name: tuple(init.dims) for init in graph.initializer}
         self.initializers = set(self.weights)  # the learned arrays (and buffers), as opposed to computed constants
         self.consts: dict = {}
-        # constant -> per value, the (tensor, axis) of a Shape it was read from, or None:
-        # where a Resize's sizes come from (F.interpolate(x, size=y.shape[-2:]) is like: y)
+        # constant -> per value, the index in ``sizes_read`` of the (tensor, axis) a Shape read
+        # it from, or -1: where a Resize's sizes come from (F.interpolate(x, size=y.shape[-2:])
+        # is like: y). Indices, so that numpy moves them as it moves the values.
         self.origins: dict = {}
+        self.sizes_read: list = []
         from onnx import numpy_helper
 
         self.numpy_helper = numpy_helper
@@ -282,7 +329,8 @@ class Reader:
         if full is None or len(full) < 2 or any(not isinstance(n, int) or n < 1 for n in full[1:]):
             self.fail(
                 f'the input "{first.name}" needs a known shape [batch, C, ...] with whole numbers after the batch; '
-                f"it has {_show_shape(full)}"
+                f"it has {_show_shape(full)} (sizes named by an export with dynamic axes: `cnncalc import "
+                f"{os.path.basename(self.path)} --input 3x224x224` reads it on an input of that size)"
             )
         self.refs[first.name] = "input"
         self.shapes[first.name] = tuple(full[1:])
@@ -632,23 +680,23 @@ class Reader:
             if index < data:
                 value = self.origins.get(name)
                 if value is None:
-                    value = np.full(np.shape(self.const(name)), None, dtype=object)
+                    value = np.full(np.shape(self.const(name)), -1, dtype=np.int64)
             given.append(value)
         try:
-            self.origins[node.output[0]] = _fold(
-                node.op_type, given, lambda key, default=None: self.attr(node, key, default)
-            )
+            moved = _fold(node.op_type, given, lambda key, default=None: self.attr(node, key, default))
         except Exception:  # noqa: BLE001 (the values' origins are a help: without them, a size)
-            pass
+            return
+        if np.shape(moved) == np.shape(self.consts[node.output[0]]):
+            self.origins[node.output[0]] = np.asarray(moved)
 
     def like(self, sizes: str, spatial: int):
         """The tensor whose spatial size a Resize's ``sizes`` input is, read from its Shape, or None."""
         origins = self.origins.get(sizes)
-        if origins is None or origins.ndim != 1 or len(origins) < spatial:
+        if origins is None or origins.ndim != 1 or len(origins) < spatial or min(origins[-spatial:]) < 0:
             return None
-        found = list(origins[-spatial:])
-        tensors = {origin[0] for origin in found if origin is not None}
-        if len(tensors) != 1 or None in found:
+        found = [self.sizes_read[int(index)] for index in origins[-spatial:]]
+        tensors = {tensor for tensor, _ in found}
+        if len(tensors) != 1:
             return None
         tensor = tensors.pop()
         rank = len(self.shapes[tensor]) + 1
@@ -705,9 +753,9 @@ class Reader:
             start, end = self.attr(node, "start", 0), self.attr(node, "end", None)
             self.consts[node.output[0]] = np.array(full[start:end], dtype=np.int64)
             if source in self.shapes:
-                origins = np.empty(len(full), dtype=object)
-                origins[:] = [(source, axis) for axis in range(len(full))]
-                self.origins[node.output[0]] = origins[start:end]
+                first = len(self.sizes_read)
+                self.sizes_read += [(source, axis) for axis in range(len(full))]
+                self.origins[node.output[0]] = np.arange(first, len(self.sizes_read))[start:end]
             return True
         if node.op_type == "Transpose" and node.input[0] in self.weights and self.const(node.input[0]) is None:
             dims = self.weights[node.input[0]]
