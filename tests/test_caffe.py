@@ -517,6 +517,16 @@ def test_lrn_is_read_with_caffes_defaults(tmp_path):
     assert "  - lrn: {size: 5, alpha: 1.0}  # LRN at line 6" in caffe.document_text(net(tmp_path, text))
 
 
+def test_lrn_within_channels_is_refused_with_the_reason(tmp_path, capsys):
+    # WITHIN_CHANNEL normalises over a local_size x local_size window of positions of one
+    # channel (lrn_layer.cpp builds it from pooling and power layers): no cnncalc layer does
+    text = 'input: "data"\ninput_dim: 1\ninput_dim: 8\ninput_dim: 4\ninput_dim: 4\n'
+    text += 'layer { name: "norm" type: "LRN" bottom: "data" top: "norm" lrn_param { norm_region: WITHIN_CHANNEL } }\n'
+    code, _, err = cnncalc(capsys, "summarize", net(tmp_path, text))
+    assert code == 2
+    assert 'layer "norm" (LRN): norm_region WITHIN_CHANNEL (a normalisation over positions)' in err
+
+
 def test_test_phase_layers_only(tmp_path):
     # net.cpp's FilterNet: a layer with include rules is kept when one rule meets the state
     # (TEST phase, level 0, no stages); exclude rules drop it.
