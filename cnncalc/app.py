@@ -629,6 +629,10 @@ def import_model(file: str, output: str | None = None, input_shape: str | None =
             f"{file}: error: cnncalc imports ONNX models (*.onnx), Caffe networks (*.prototxt) and PyTorch ones "
             "(package.module:factory)"
         )
+    elif reader is onnx and input_shape is not None:  # sizes an export with dynamic axes named
+        text = onnx.document_text(file, shape=torch_import.input_shape(input_shape, file))
+    elif input_shape is not None:
+        raise UsageError(f"{file}: error: --input is for ONNX models and PyTorch ones; a Caffe network gives its own")
     else:
         text = reader.document_text(file)
     propagate(build(reader.parse_text(text, file)))  # a problem shows here, not when the written file is used

@@ -512,7 +512,10 @@ def types(name: str | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", default=None, help="The architecture file to write (default: print it).")
 @click.option(
-    "--input", "input_shape", default=None, help="For a PyTorch model: its input, channels first (3x224x224)."
+    "--input",
+    "input_shape",
+    default=None,
+    help="For a PyTorch model, or an ONNX model with dynamic axes: its input, channels first (3x224x224).",
 )
 def import_command(file: str, output: str | None, input_shape: str | None) -> None:
     """Write the architecture file of an ONNX model, a Caffe network (.prototxt, read as it

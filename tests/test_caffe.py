@@ -448,12 +448,20 @@ def test_a_scale_without_a_shift_is_a_layer_scale(tmp_path):
     assert layer(report, "bn_conv1").buffers == 33
 
 
-def test_a_scale_and_shift_not_after_a_batchnorm_is_refused(tmp_path):
+def test_a_scale_and_shift_not_after_a_batchnorm_is_a_layer_scale_with_a_bias(tmp_path, capsys):
     text = BN_NET.replace('type: "BatchNorm"', 'type: "ReLU"').replace(
         "batch_norm_param { use_global_stats: true }", ""
     )
-    with pytest.raises(SpecError, match="not right after a BatchNorm"):
-        analyze_file(net(tmp_path, text))
+    path = net(tmp_path, text)
+    report = analyze_file(path)
+    assert [item.type for item in report.layers] == ["conv", "relu", "layer_scale", "relu"]
+    # Caffe's blobs of scale_conv1 (scale_layer.cpp): the scale, one per channel (16), and
+    # with bias_term the bias layer's blob, one per channel (16)
+    assert layer(report, "scale_conv1").params == 16 + 16
+    assert report.totals.params == 432 + 32
+    assert "  - layer_scale: {init: 1.0, bias: true}  # Scale at line 12\n" in caffe.document_text(path)
+    code, out, _ = cnncalc(capsys, "verify", path)  # the executor's scale and shift: the same arrays
+    assert code == 0, out
 
 
 def test_batchnorm_on_batch_statistics_is_refused(tmp_path):
@@ -507,6 +515,16 @@ def test_lrn_is_read_with_caffes_defaults(tmp_path):
     text = 'input: "data"\ninput_dim: 1\ninput_dim: 8\ninput_dim: 4\ninput_dim: 4\n'
     text += 'layer { name: "norm" type: "LRN" bottom: "data" top: "norm" }\n'
     assert "  - lrn: {size: 5, alpha: 1.0}  # LRN at line 6" in caffe.document_text(net(tmp_path, text))
+
+
+def test_lrn_within_channels_is_refused_with_the_reason(tmp_path, capsys):
+    # WITHIN_CHANNEL normalises over a local_size x local_size window of positions of one
+    # channel (lrn_layer.cpp builds it from pooling and power layers): no cnncalc layer does
+    text = 'input: "data"\ninput_dim: 1\ninput_dim: 8\ninput_dim: 4\ninput_dim: 4\n'
+    text += 'layer { name: "norm" type: "LRN" bottom: "data" top: "norm" lrn_param { norm_region: WITHIN_CHANNEL } }\n'
+    code, _, err = cnncalc(capsys, "summarize", net(tmp_path, text))
+    assert code == 2
+    assert 'layer "norm" (LRN): norm_region WITHIN_CHANNEL (a normalisation over positions)' in err
 
 
 def test_test_phase_layers_only(tmp_path):

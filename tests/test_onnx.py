@@ -561,6 +561,17 @@ def test_missing_onnx_package_names_the_extra(tmp_path, monkeypatch):
         reader.read(str(path))
 
 
+def test_torchvisions_resnet18_as_the_torchscript_exporter_wrote_it():
+    # tests/data/onnx/resnet18.onnx: torch.onnx.export(resnet18(weights=None).eval(), ..., dynamo=False,
+    # opset_version=17, do_constant_folding=False, training=PRESERVE), its weights' data left out.
+    # torchvision's own counts: 11,689,512 parameters, 9,600 batchnorm buffers, 1.814 GMACs
+    # (FlopCounterMode / 2), as tests/test_onnx_torchvision.py counts them.
+    report = analyze(build(reader.read(str(ROOT / "tests" / "data" / "onnx" / "resnet18.onnx"))))
+    assert (report.totals.params, report.totals.buffers, report.totals.macs) == (11_689_512, 9_600, 1_814_073_344)
+    assert report.layers[-1].shape == (1000,)
+    assert [layer.name for layer in report.layers[:4]] == ["conv1", "bn1", "relu", "maxpool"]
+
+
 def test_external_data_is_not_needed(tmp_path):
     nodes = [N("Conv", ["x", "w", "b"], ["y"], name="c", kernel_shape=[3, 3])]
     built = model(nodes, [init("w", [64, 32, 3, 3]), init("b", [64])], [32, 8, 8])
@@ -589,6 +600,52 @@ def test_import_writes_a_file_giving_the_same_figures(tmp_path, capsys):
     from_onnx = json.loads(capsys.readouterr().out)
     assert from_yaml["totals"] == from_onnx["totals"]
     assert from_onnx["totals"]["params"] == 4 * 27 + 4
+
+
+def dynamic_model(path):
+    """A model exported with dynamic axes, as PyTorch's exporter writes ``F.interpolate(conv(x),
+    size=x.shape[-2:])``: the input [N, 3, H, W]; the sizes N, C from the conv's Shape, H and W
+    gathered one by one from the input's."""
+    nodes = [N("Conv", ["x", "w"], ["c"], name="/conv/Conv", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+             N("Shape", ["c"], ["sc"], name="/Shape"),
+             N("Slice", ["sc", "zero", "two"], ["nc"], name="/Slice"),
+             N("Shape", ["x"], ["sx"], name="/Shape_1"),
+             N("Gather", ["sx", "i2"], ["h"], name="/Gather", axis=0),
+             N("Gather", ["sx", "i3"], ["w_"], name="/Gather_1", axis=0),
+             N("Unsqueeze", ["h", "axes"], ["h1"], name="/Unsqueeze"),
+             N("Unsqueeze", ["w_", "axes"], ["w1"], name="/Unsqueeze_1"),
+             N("Concat", ["h1", "w1"], ["hw"], name="/Concat", axis=0),
+             N("Cast", ["hw"], ["hw64"], name="/Cast", to=TensorProto.INT64),
+             N("Concat", ["nc", "hw64"], ["sizes"], name="/Concat_1", axis=0),
+             N("Resize", ["c", "", "", "sizes"], ["y"], name="/Resize", mode="linear")]  # fmt: skip
+    scalar = lambda name, value: oh.make_tensor(name, TensorProto.INT64, [], [value])  # noqa: E731
+    inits = [init("w", [4, 3, 3, 3]), ints("zero", [0]), ints("two", [2]), scalar("i2", 2), scalar("i3", 3),
+             ints("axes", [0])]  # fmt: skip
+    graph = oh.make_graph(
+        nodes, "t", [oh.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+        [oh.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4, "H", "W"])], inits,
+    )  # fmt: skip
+    onnx.save(oh.make_model(graph, opset_imports=[oh.make_opsetid("", 17)]), str(path))
+    return str(path)
+
+
+def test_an_input_of_named_sizes_is_read_on_the_size_import_gives(tmp_path, capsys):
+    path = dynamic_model(tmp_path / "dyn.onnx")
+    assert app.run(app.summarize, path) == 2
+    err = capsys.readouterr().err
+    assert "it has [N, 3, H, W]" in err and "import dyn.onnx --input 3x224x224` reads it" in err
+    out = tmp_path / "dyn.yaml"
+    assert app.run(app.import_model, path, str(out), "3x8x10") == 0
+    text = out.read_text()
+    assert "# Read on an input of 3x8x10 (--input): the model's is [N, 3, H, W].\n" in text
+    # the sizes are the input's, read from its Shape: the resize takes the input's size at any size
+    assert "  - resize: {like: input, mode: bilinear}\n" in text
+    report = analyze(build(files.read(str(out))))
+    # conv: (8 + 2 - 3)//2 + 1 = 4, (10 + 2 - 3)//2 + 1 = 5; params 4*3*9 = 108; MACs 4*4*5 * 27 = 2160
+    assert [(layer.type, layer.shape) for layer in report.layers] == [("conv", (4, 4, 5)), ("resize", (4, 8, 10))]
+    assert (report.totals.params, report.totals.macs) == (108, 2160)
+    assert app.run(app.import_model, path, None, "4x8x10") == 2  # the model's 3 channels
+    assert "the model's input is [N, 3, H, W]" in capsys.readouterr().err
 
 
 def test_other_commands_take_onnx(tmp_path, capsys):

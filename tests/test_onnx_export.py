@@ -241,3 +241,81 @@ def test_a_block_that_appears_once_is_not_folded(tmp_path):
     written = tmp_path / "lenet.yaml"
     assert app.run(app.import_model, str(out), str(written)) == 0
     assert "modules:" not in written.read_text()
+
+
+def test_import_folds_blocks_of_blocks_where_the_graph_repeats_them(tmp_path):
+    import yaml
+
+    from cnncalc.interop import onnx as reader
+
+    out = export(ROOT / "architectures" / "torchvision" / "inception_v3.yaml", tmp_path)
+    written = tmp_path / "inception.yaml"
+    assert app.run(app.import_model, str(out), str(written)) == 0
+    text = written.read_text()
+    assert "# Blocks the graph repeats are folded into modules (blocks of blocks too" in text
+    document = yaml.safe_load(text)
+    uses = {layer["name"]: next(iter(layer)) for layer in document["layers"]}
+    # torchvision's inception.py: Mixed_5b-5d are InceptionA (pool_features 32, 64, 64),
+    # Mixed_6b-6e InceptionC (channels_7x7 128, 160, 160, 192), Mixed_7b-7c InceptionE; each
+    # a block of BasicConv2d blocks (conv, batchnorm, relu).
+    for family in (["Mixed_5b", "Mixed_5c", "Mixed_5d"], ["Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e"],
+                   ["Mixed_7b", "Mixed_7c"]):  # fmt: skip
+        assert len({uses[name] for name in family}) == 1, family
+    a, c = document["modules"][uses["Mixed_5b"]], document["modules"][uses["Mixed_6b"]]
+    basic = {next(iter(record)) for record in a["layers"] if next(iter(record)) in document["modules"]}
+    assert len(basic) == 1 and [next(iter(r)) for r in document["modules"][basic.pop()]["layers"]] == [
+        "conv", "batchnorm", "relu"]  # fmt: skip
+    args = {layer["name"]: layer[next(iter(layer))] for layer in document["layers"]}
+    assert [args[name] for name in ("Mixed_5b", "Mixed_5c", "Mixed_5d")] == [
+        {"branch_pool_conv_filters": n} for n in (32, 64, 64)]  # fmt: skip
+    assert len(c["params"]) == 1
+    assert [list(args[name].values()) for name in ("Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e")] == [
+        [128], [160], [160], [192]]  # fmt: skip
+    flat = tmp_path / "flat.yaml"
+    flat.write_text(reader.document_text(str(out), folded=False))
+    folded_report, flat_report = analyze(build(files.read(str(written)))), analyze(build(files.read(str(flat))))
+    each = lambda report: [(l.name, l.type, l.shape, l.params, l.buffers, l.macs) for l in report.layers]  # noqa: E731,E741
+    assert each(folded_report) == each(flat_report)
+    assert {l.module[-1][0] for l in folded_report.layers if l.name.startswith("Mixed_6c.branch7x7_2.")} == {  # noqa: E741
+        "Mixed_6c.branch7x7_2"}  # fmt: skip
+
+
+def test_a_resize_to_another_layers_size_goes_through_its_shape_and_comes_back_as_like(tmp_path):
+    import yaml
+
+    out = export(ROOT / "architectures" / "torchvision" / "fcn_resnet50.yaml", tmp_path)
+    graph = onnx.load(str(out), load_external_data=False).graph
+    producer = {output: node for node in graph.node for output in node.output}
+    last = graph.node[-1]
+    assert last.op_type == "Resize"
+    # as PyTorch's exporter writes F.interpolate(x, size=input.shape[-2:]): Shape, Slice, Concat
+    sizes = producer[last.input[3]]
+    assert sizes.op_type == "Concat"
+    spatial = producer[sizes.input[1]]
+    assert spatial.op_type == "Slice" and producer[spatial.input[0]].op_type == "Shape"
+    assert producer[spatial.input[0]].input[0] == "input"
+    written = tmp_path / "fcn.yaml"
+    assert app.run(app.import_model, str(out), str(written)) == 0
+    text = written.read_text()
+    assert "  - resize: {like: input, mode: bilinear}\n" in text
+    # like the model, the file holds at any input size: FCN's head upsamples to the input's
+    document = yaml.safe_load(text)
+    document["input"] = [3, 256, 320]
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(document, sort_keys=False))
+    assert list(analyze(build(files.read(str(other)))).layers[-1].shape) == [21, 256, 320]
+
+
+def test_a_layer_scale_with_a_shift_round_trips_as_mul_then_add(tmp_path):
+    source = tmp_path / "scale.yaml"
+    source.write_text(
+        "input: [3, 4, 4]\nlayers:\n  - conv: {filters: 4, kernel: 3, padding: 1}\n"
+        "  - layer_scale: {init: 1.0, bias: true}\n  - layer_scale: 1.0\n"
+    )
+    out = export(source, tmp_path)
+    assert [node.op_type for node in onnx.load(str(out), load_external_data=False).graph.node] == [
+        "Conv", "Mul", "Add", "Mul"]  # fmt: skip
+    back = analyze(build(files.read(str(out))))
+    # by hand: conv 4*3*9 + 4 = 112; a scale and a shift per channel 4 + 4; a scale 4
+    assert [(layer.type, layer.params) for layer in back.layers] == [
+        ("conv", 112), ("layer_scale", 8), ("layer_scale", 4)]  # fmt: skip

@@ -27,8 +27,10 @@ from cnncalc.report import analyze
 
 CLASSIFIERS = ["resnet50", "resnext50_32x4d", "shufflenet_v2_x1_0", "efficientnet_b0", "efficientnet_v2_s",
                "mobilenet_v3_large", "mobilenet_v3_small", "regnet_y_400mf", "regnet_x_400mf", "convnext_tiny",
-               "inception_v3", "googlenet", "densenet121", "squeezenet1_0", "mnasnet0_5", "vgg11_bn", "alexnet"]  # fmt: skip
-SEGMENTATION = ["fcn_resnet50", "deeplabv3_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"]
+               "inception_v3", "googlenet", "densenet121", "squeezenet1_0", "mnasnet0_5", "vgg11_bn", "alexnet",
+               "regnet_y_800mf", "regnet_y_1_6gf", "regnet_y_3_2gf", "efficientnet_v2_m"]  # fmt: skip
+SEGMENTATION = ["fcn_resnet50", "deeplabv3_resnet50", "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large",
+                "fcn_resnet101", "deeplabv3_resnet101"]  # fmt: skip
 EXPORTERS = [("torchscript", 13), ("torchscript", 17), ("dynamo", 18)]
 # One run of each exporter on a model of each family is the quick set; the rest under -m slow.
 QUICK = {("mobilenet_v3_small", "torchscript", 17), ("shufflenet_v2_x1_0", "dynamo", 18),
@@ -91,6 +93,24 @@ def test_torchvision_exported_to_onnx_reads_with_torchvisions_figures(builder, e
     written = tmp_path / f"{builder}.yaml"
     assert app.run(app.import_model, str(path), str(written)) == 0
     assert cnncalc_figures(written) == expected
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore")
+def test_a_segmentation_model_exported_with_dynamic_axes_resizes_like_its_input(tmp_path):
+    """FCN's head resizes to ``x.shape[-2:]``; exported with H and W dynamic, the sizes are a
+    Shape -> Gather -> Concat -> Resize chain, read back as ``like: input``: the imported file
+    gives torchvision's figures at whatever size --input names."""
+    torch, model = torchvision_model("fcn_resnet50")
+    path = tmp_path / "fcn.onnx"
+    torch.onnx.export(model, (torch.randn(1, 3, 224, 224),), str(path), dynamo=False, opset_version=17,
+                      do_constant_folding=False, training=torch.onnx.TrainingMode.PRESERVE, input_names=["x"],
+                      output_names=["out"], dynamic_axes={"x": {0: "N", 2: "H", 3: "W"}})  # fmt: skip
+    for size in ((224, 224), (256, 320)):
+        written = tmp_path / f"fcn_{size[0]}.yaml"
+        assert app.run(app.import_model, str(path), str(written), "3x{}x{}".format(*size)) == 0
+        assert "  - resize: {like: input, mode: bilinear}\n" in written.read_text()
+        assert cnncalc_figures(written) == torchvision_figures(torch, model, torch.randn(1, 3, *size))
 
 
 # --- cnncalc import package.module:factory ------------------------------------------------------

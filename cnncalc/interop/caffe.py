@@ -851,7 +851,7 @@ SCALE_FIELDS = ("axis", "num_axes", "filler", "bias_term", "bias_filler")
 @reads(norm.LayerScale, "Scale")
 def _scale(layer: CaffeLayer, r: Reader):
     """Caffe's per-channel scale (and shift): after a BatchNorm whose output nobody else reads,
-    the BatchNorm's scale and shift; alone, without bias_term, a layer_scale."""
+    the BatchNorm's scale and shift; alone, a layer_scale (with ``bias: true`` for bias_term)."""
     p = r.param("scale_param", SCALE_FIELDS)
     if len(layer.bottoms) == 2:
         r.fail("a scale by a second bottom: cnncalc reads Scale with its own learned scale (one bottom)")
@@ -872,8 +872,8 @@ def _scale(layer: CaffeLayer, r: Reader):
             record["caffe"].append((layer.type, layer.type_loc))
             record["trainable"] = r.trainable(2)
             return Same(bottom.value)
-    if bias:
-        r.fail("a scale with bias_term not right after a BatchNorm: cnncalc has no per-channel scale and shift alone")
+    if bias:  # a scale and a shift per channel, alone: C + C parameters
+        return {"init": 1.0, "bias": True}
     return {"init": 1.0}  # Caffe's default filler for the scale: the constant 1
 
 

@@ -10,8 +10,14 @@ blocks share are written in the module. The structure repeated most often is tak
 (then the larger), each layer joins at most one block, and a structure that appears once
 stays as it is.
 
+Where the graph repeats itself at two levels (stages of blocks), folding runs again over
+the folded list: a stage whose blocks are uses of modules, repeated, becomes a module of
+module uses (``stage_block`` using ``block_block`` three times), and so on up, while each
+pass finds a repeat.
+
 ``fold(document)`` returns ``(modules, layers)`` for ``onnx.render``: the document's layer
-records, with each folded block replaced by one use record. The layers keep their full names
+records, with each folded block replaced by one use record, and the modules in the order
+they use each other (a module after those it uses). The layers keep their full names
 (``layer1.0.conv1`` is the conv1 of the instance ``layer1.0``), except a layer named exactly
 as its block, which becomes the block's ``TYPE`` (the instance's name means its output).
 """
@@ -31,8 +37,37 @@ class Block(Record, fields="prefix start stop source"):
 def fold(document: dict, minimum: int = 2) -> tuple:
     """``(modules, layers)``: modules as ``{name: {"params": {...}, "layers": [...]}}`` and the
     top-level records, a use of module M written ``{"type": M, "args": {...}, "name": P,
-    "from": [source], "merges": False}``."""
+    "from": [source], "merges": False}``: folded once, then again over the result while a
+    pass finds repeated blocks (of module uses: stages of blocks)."""
     layers = document["layers"]
+    used_names = {layer["type"] for layer in layers}
+    modules: dict = {}
+    while True:
+        found, folded = _fold_once(layers, minimum, used_names, modules)
+        # A further level only where it makes the file shorter: a stage used once or twice
+        # costs more lines in its definition than it saves.
+        if not found or (modules and _lines({**modules, **found}, folded) >= _lines(modules, layers)):
+            return modules, layers
+        modules.update(found)
+        layers = folded
+
+
+def _lines(modules: dict, layers: list) -> int:
+    """About how many lines the file of these modules and layers takes (onnx.render's)."""
+
+    def records(items: list) -> int:
+        count, previous = 0, "input"
+        for record in items:
+            count += 2 + (not record["merges"] and record["from"][0] != previous)
+            previous = record["name"]
+        return count
+
+    return sum(3 + records(module["layers"]) for module in modules.values()) + records(layers)
+
+
+def _fold_once(layers: list, minimum: int, used_names: set, known: dict) -> tuple:
+    """One pass of folding over ``layers`` (records, some of them uses of the ``known``
+    modules): ``(new modules, layers)``."""
     blocks = _blocks(layers)
     groups: dict = {}
     for block in blocks:
@@ -52,10 +87,9 @@ def fold(document: dict, minimum: int = 2) -> tuple:
     if not chosen:
         return {}, layers
     modules, uses, renamed = {}, {}, {}
-    used_names = {layer["type"] for layer in layers}
     for members in chosen:
         name = _module_name(members[0].prefix, used_names)
-        body, params, args_of = _module(layers, members)
+        body, params, args_of = _module(layers, members, known)
         modules[name] = {"params": params, "layers": body}
         for block in members:
             use = {"type": name, "args": args_of[block], "name": block.prefix, "from": [block.source], "merges": False}
@@ -76,7 +110,19 @@ def _renamed(record: dict, renamed: dict) -> dict:
     """A top-level record reading a block's last layer by its instance's name instead."""
     if not any(name in renamed for name in record["from"]):
         return record
-    return dict(record, **{"from": [renamed.get(name, name) for name in record["from"]]})
+    return dict(record, **{"from": [renamed.get(name, name) for name in record["from"]]},
+                args=_names_in_args(record, renamed))  # fmt: skip
+
+
+def _names_in_args(record: dict, names: dict) -> dict:
+    """The record's arguments with the layers they name (resize's ``like``) renamed by ``names``."""
+    from ..layers.base import REGISTRY, LayerName, normalize
+
+    layer_type = REGISTRY.get(normalize(record["type"]))
+    if layer_type is None or record["merges"]:
+        return record["args"]
+    named = {arg.name for arg in layer_type.args if isinstance(arg.kind, LayerName)}
+    return {key: names.get(value, value) if key in named else value for key, value in record["args"].items()}
 
 
 def _blocks(layers: list) -> list:
@@ -156,33 +202,40 @@ def _module_name(prefix: str, used: set) -> str:
     return name
 
 
-def _module(layers: list, members: list) -> tuple:
+def _module(layers: list, members: list, known: dict) -> tuple:
     """The module's layer records, its parameters (each with no default), and each block's
-    arguments for it."""
+    arguments for it. A record that uses one of the ``known`` modules gives all its
+    parameters (they have no defaults), and a differing one keeps its name in this module."""
     from ..layers import lookup
 
     first = members[0]
     names = _relative(layers, first)
     body, params = [], {}  # parameter -> its values, one per block
     args_of = {block: {} for block in members}
+    relative = {block: _relative(layers, block) for block in members}
     for offset in range(first.stop - first.start):
         layer = layers[first.start + offset]
         record = dict(layer, name=names[layer["name"]], **{"from": [names[n] for n in layer["from"]]})
+        record["args"] = _names_in_args(layer, names)
         if layer["merges"]:
             body.append(record)
             continue
-        layer_type = lookup(layer["type"])[0]
-        copies = [layers[block.start + offset]["args"] for block in members]
+        use = layer["type"] in known
+        layer_type = None if use else lookup(layer["type"])[0]
+        copies = [_names_in_args(layers[block.start + offset], relative[block]) for block in members]
         keys = list(dict.fromkeys(key for copy in copies for key in copy))  # as written, first seen first
         args = {}
         for key in keys:
-            values = tuple(copy.get(key, layer_type.arg(key).default) for copy in copies)
+            values = tuple(copy[key] if key in copy else layer_type.arg(key).default for copy in copies)
             if all(v == values[0] for v in values):
                 args[key] = values[0]
                 continue
             param = next((name for name, seen in params.items() if seen == values), None)
             if param is None:  # a value another parameter already carries in every block is that parameter
-                param = _param_name(record["name"], key, params)
+                # named after the layer and the argument; a layer named by its place in a
+                # sequence (torchvision's "0", "1") by its type instead: conv_filters
+                owner = record["name"] if not record["name"].isdigit() else "" if use else layer["type"]
+                param = _param_name(f"{owner}_{key}", params)
                 params[param] = values
                 for block, value in zip(members, values):
                     args_of[block][param] = value
@@ -192,8 +245,8 @@ def _module(layers: list, members: list) -> tuple:
     return body, {name: None for name in params}, args_of
 
 
-def _param_name(layer: str, arg: str, taken: dict) -> str:
-    word = "".join(ch if ch.isalnum() else "_" for ch in f"{layer}_{arg}").strip("_")
+def _param_name(wanted: str, taken: dict) -> str:
+    word = "".join(ch if ch.isalnum() else "_" for ch in wanted).strip("_")
     if not word[0].isalpha():
         word = f"p_{word}"
     name, count = word, 1

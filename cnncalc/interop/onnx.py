@@ -93,13 +93,17 @@ def parse_text(text: str, path: str):
     return spec.parse(source.parse(text, path), path)
 
 
-def document_text(path: str, folded: bool = True, source: str | None = None) -> str:
+def document_text(path: str, folded: bool = True, source: str | None = None, shape: tuple | None = None) -> str:
     """The architecture file (YAML text) of the ONNX model at ``path``, its repeated blocks
     folded into modules (fold.py) unless ``folded`` is False; ``source`` says where the
-    model came from in the header, when not from ``path`` itself."""
-    reader = Reader(path)
+    model came from in the header, when not from ``path`` itself; ``shape``: the input's
+    (channels first, no batch) for a model whose input has sizes named, not given (an
+    export with dynamic axes)."""
+    reader = Reader(path, shape)
     document = reader.document()
     head = header(path, reader.model, source)
+    if reader.given:
+        head += f"# Read on an input of {'x'.join(map(str, shape))} (--input): the model's is {reader.given}.\n"
     flat = render(document, head)
     if not folded:
         return flat
@@ -108,7 +112,12 @@ def document_text(path: str, folded: bool = True, source: str | None = None) -> 
     modules, layers = fold(document)
     if not modules:
         return flat
-    head += "# Blocks the graph repeats are folded into modules, their differing arguments as parameters.\n"
+    nested = any(record["type"] in modules for module in modules.values() for record in module["layers"])
+    head += (
+        "# Blocks the graph repeats are folded into modules"
+        + (" (blocks of blocks too, where the graph repeats them)" if nested else "")
+        + ", their differing arguments as parameters.\n"
+    )
     text = render({**document, "layers": layers}, head, modules)
     # One reading, one answer: the folded file must give every layer's figures as the flat one.
     if _figures(text, path) != _figures(flat, path):  # pragma: no cover - a bug of fold.py, kept from users
@@ -126,7 +135,10 @@ def _figures(text: str, path: str) -> list:
     ]
 
 
-def _load(path: str):
+def _load(path: str, shape: tuple | None = None):
+    """``(onnx, model, given)``: the model with ONNX's shape inference, on an input of
+    ``shape`` where its own sizes are named (``given``: the input's shape as the model
+    wrote it, or None)."""
     try:
         import onnx
     except ImportError:
@@ -141,11 +153,49 @@ def _load(path: str):
         raise SpecError.at(Loc(path, None, None), f"not an ONNX model ({type(error).__name__}: {error})") from None
     if not model.graph.node:
         raise SpecError.at(Loc(path, None, None), "not an ONNX model, or one with an empty graph")
+    given = _fix_input(model, shape, path) if shape is not None else None
     try:
         model = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception:  # noqa: BLE001 (inference is a help, not a requirement)
         pass
-    return onnx, model
+    return onnx, model, given
+
+
+def _fix_input(model, shape: tuple, path: str) -> str:
+    """Gives the model's one input the sizes ``shape`` (batch 1) where it names them instead
+    (``N``, ``height``: an export with dynamic axes), clearing what the exporter inferred from
+    the named sizes; returns the input's shape as written. A size the model gives must agree."""
+    weights = {init.name for init in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in weights]
+    if len(inputs) != 1:
+        raise SpecError.at(
+            Loc(path, None, None), f"cnncalc reads networks with one input; this graph has {len(inputs)}"
+        )
+    dims = inputs[0].type.tensor_type.shape.dim
+    written = _show_shape(_onnx_shape(inputs[0]))
+    if len(dims) != len(shape) + 1:
+        raise SpecError.at(
+            Loc(path, None, None), f"--input gives {len(shape)} sizes; the model's input {written} has {len(dims) - 1}"
+        )
+    named = False
+    for index, size in enumerate((1, *shape)):
+        dim = dims[index]
+        if not dim.HasField("dim_value") or dim.dim_value < 1:
+            named = named or index > 0
+        elif index > 0 and dim.dim_value != size:
+            raise SpecError.at(
+                Loc(path, None, None), f"--input {'x'.join(map(str, shape))}: the model's input is {written}"
+            )
+        dim.Clear()
+        dim.dim_value = size
+    if not named:
+        return None
+    del model.graph.value_info[:]  # shapes in terms of the named sizes: inferred again
+    for output in model.graph.output:
+        for dim in output.type.tensor_type.shape.dim:
+            if not dim.HasField("dim_value"):
+                dim.Clear()
+    return written
 
 
 def header(path: str, model, source: str | None = None) -> str:
@@ -168,14 +218,19 @@ def header(path: str, model, source: str | None = None) -> str:
 class Reader:
     """Walks one ONNX graph in order and writes its layers."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, shape: tuple | None = None):
         self.path = path
-        self.onnx, self.model = _load(path)
+        self.onnx, self.model, self.given = _load(path, shape)
         graph = self.model.graph
         self.graph = graph
         self.weights = {init.name: tuple(init.dims) for init in graph.initializer}
         self.initializers = set(self.weights)  # the learned arrays (and buffers), as opposed to computed constants
         self.consts: dict = {}
+        # constant -> per value, the index in ``sizes_read`` of the (tensor, axis) a Shape read
+        # it from, or -1: where a Resize's sizes come from (F.interpolate(x, size=y.shape[-2:])
+        # is like: y). Indices, so that numpy moves them as it moves the values.
+        self.origins: dict = {}
+        self.sizes_read: list = []
         from onnx import numpy_helper
 
         self.numpy_helper = numpy_helper
@@ -274,7 +329,8 @@ class Reader:
         if full is None or len(full) < 2 or any(not isinstance(n, int) or n < 1 for n in full[1:]):
             self.fail(
                 f'the input "{first.name}" needs a known shape [batch, C, ...] with whole numbers after the batch; '
-                f"it has {_show_shape(full)}"
+                f"it has {_show_shape(full)} (sizes named by an export with dynamic axes: `cnncalc import "
+                f"{os.path.basename(self.path)} --input 3x224x224` reads it on an input of that size)"
             )
         self.refs[first.name] = "input"
         self.shapes[first.name] = tuple(full[1:])
@@ -610,6 +666,44 @@ class Reader:
 
     # -- constant folding: shape arithmetic the exporters write ---------------------------
 
+    def trace(self, node, inputs: list, values: list) -> None:
+        """Where a folded constant's values came from, if they were moved (not computed)
+        from a Shape's: its ``origins``."""
+        import numpy as np
+
+        moved = MOVES.get(node.op_type, 0)
+        data = len(inputs) if moved is None else moved
+        if not any(name in self.origins for name in inputs[:data]):
+            return
+        given = []
+        for index, (name, value) in enumerate(zip(inputs, values)):
+            if index < data:
+                value = self.origins.get(name)
+                if value is None:
+                    value = np.full(np.shape(self.const(name)), -1, dtype=np.int64)
+            given.append(value)
+        try:
+            moved = _fold(node.op_type, given, lambda key, default=None: self.attr(node, key, default))
+        except Exception:  # noqa: BLE001 (the values' origins are a help: without them, a size)
+            return
+        if np.shape(moved) == np.shape(self.consts[node.output[0]]):
+            self.origins[node.output[0]] = np.asarray(moved)
+
+    def like(self, sizes: str, spatial: int):
+        """The tensor whose spatial size a Resize's ``sizes`` input is, read from its Shape, or None."""
+        origins = self.origins.get(sizes)
+        if origins is None or origins.ndim != 1 or len(origins) < spatial or min(origins[-spatial:]) < 0:
+            return None
+        found = [self.sizes_read[int(index)] for index in origins[-spatial:]]
+        tensors = {tensor for tensor, _ in found}
+        if len(tensors) != 1:
+            return None
+        tensor = tensors.pop()
+        rank = len(self.shapes[tensor]) + 1
+        if [axis for _, axis in found] != list(range(rank - spatial, rank)):
+            return None
+        return tensor
+
     def fold(self, node) -> bool:
         """Computes nodes whose inputs are all constants (shape arithmetic); True if done."""
         import numpy as np
@@ -658,6 +752,10 @@ class Reader:
                 full = (1, *full[1:])
             start, end = self.attr(node, "start", 0), self.attr(node, "end", None)
             self.consts[node.output[0]] = np.array(full[start:end], dtype=np.int64)
+            if source in self.shapes:
+                first = len(self.sizes_read)
+                self.sizes_read += [(source, axis) for axis in range(len(full))]
+                self.origins[node.output[0]] = np.arange(first, len(self.sizes_read))[start:end]
             return True
         if node.op_type == "Transpose" and node.input[0] in self.weights and self.const(node.input[0]) is None:
             dims = self.weights[node.input[0]]
@@ -684,10 +782,17 @@ class Reader:
         if result is None:
             return False
         self.consts[node.output[0]] = result
+        self.trace(node, inputs, values)
         self.weights[node.output[0]] = tuple(np.shape(result))
         if node.op_type in ("Unsqueeze", "Identity", "Reshape", "Squeeze") and node.input[0] in self.initializers:
             self.initializers.add(node.output[0])  # the same learned values, reshaped
         return True
+
+
+# Operators that move values without computing new ones, and how many of their first
+# inputs are the data moved (the rest say how: indices, axes, a shape).
+MOVES = {"Identity": 1, "Cast": 1, "Gather": 1, "Unsqueeze": 1, "Squeeze": 1, "Reshape": 1, "Slice": 1,
+         "Transpose": 1, "Concat": None}  # fmt: skip
 
 
 def _fold(op: str, values: list, attr):
@@ -1432,6 +1537,11 @@ def _resize(node, r: Reader):
         sizes = [int(n) for n in sizes]
         if sizes[:2] != [1, r.shape(node.input[0])[0]] and len(sizes) == nd + 2:
             raise Unsupported("a resize of the batch or channel axis")
+        like = r.like(node.input[3], nd)
+        if like is not None and r.shape(like)[1:] == tuple(sizes[-nd:]):
+            # to another tensor's size, taken from its Shape: F.interpolate(x, size=y.shape[-2:])
+            args = {"like": r.refs[like], **args}
+            return Layer(shape.Resize, args, inputs=[node.input[0], like])
         args["size"] = _one(sizes[-nd:])
         return args
     if scales is None or not len(scales):
@@ -1565,10 +1675,19 @@ def _mul(node, r: Reader):
     if r.is_activation(a) and r.is_activation(b):
         return Layer(merge.Mul, inputs=[a, b])
     x, scale = (a, b) if r.is_activation(a) else (b, a)
-    dims = tuple(n for n in r.weights.get(scale, ()))
-    channels = r.shape(x)[0]
-    while dims and dims[0] == 1 and len(dims) > len(r.shape(x)):
+    if not _per_channel(r, scale, r.shape(x)):
+        raise Unsupported("a multiplication by a constant that is not one learned scale per channel")
+    add = r.only_consumer(node.output[0])
+    if add is not None and add.op_type == "Add" and _per_channel(r, _other(add, node.output[0]), r.shape(x)):
+        r.skipped.add(id(add))  # and a learned shift per channel: Caffe's Scale with bias_term
+        r.also[id(node)] = [add.output[0]]
+        return Layer(norm.LayerScale, {"init": 1.0, "bias": True}, inputs=[x])
+    return Layer(norm.LayerScale, {"init": 1.0}, inputs=[x])
+
+
+def _per_channel(r: Reader, tensor: str, shape: tuple) -> bool:
+    """Whether the tensor is learned, one value per channel of a tensor of ``shape``."""
+    dims = tuple(r.weights.get(tensor, ()))
+    while dims and dims[0] == 1 and len(dims) > len(shape):
         dims = dims[1:]
-    if len(dims) == len(r.shape(x)) and dims[0] == channels and all(n == 1 for n in dims[1:]):
-        return Layer(norm.LayerScale, {"init": 1.0}, inputs=[x])
-    raise Unsupported("a multiplication by a constant that is not one learned scale per channel")
+    return r.learned(tensor) and len(dims) == len(shape) and dims[0] == shape[0] and all(n == 1 for n in dims[1:])

@@ -449,7 +449,10 @@ def _dropout(b, a, inputs, shapes):
 @writes(norm.LayerScale)
 def _layer_scale(b, a, inputs, shapes):
     dims = [shapes[0][0]] + [1] * (len(shapes[0]) - 1)
-    return b.node("Mul", [inputs[0], b.weight("scale", dims)])
+    if not a.bias:
+        return b.node("Mul", [inputs[0], b.weight("scale", dims)])
+    scaled = b.node("Mul", [inputs[0], b.weight("scale", dims)], ".scale")
+    return b.node("Add", [scaled, b.weight("shift", dims)])
 
 
 PAD_MODES = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -465,9 +468,11 @@ def _pad(b, a, inputs, shapes):
     return b.node("Pad", [inputs[0], b.constant("pads", pads), *extra], mode=PAD_MODES[a.mode])
 
 
-def _resize(b, x, source, sizes, scales, mode: str, align_corners: bool):
+def _resize(b, x, source, sizes, scales, mode: str, align_corners: bool, like: str | None = None):
     """ONNX's Resize with PyTorch's conventions (F.interpolate): nearest takes the floor of
-    the source position; linear and cubic map pixel centers (or corners)."""
+    the source position; linear and cubic map pixel centers (or corners). ``like``: the
+    tensor whose spatial size it takes at run time, as PyTorch's exporter writes
+    ``F.interpolate(x, size=y.shape[-2:])``: Shape, Slice, Concat."""
     attributes = {"mode": {"nearest": "nearest", "bilinear": "linear", "bicubic": "cubic"}[mode]}
     if mode == "nearest":
         attributes.update(coordinate_transformation_mode="asymmetric", nearest_mode="floor")
@@ -475,6 +480,16 @@ def _resize(b, x, source, sizes, scales, mode: str, align_corners: bool):
         attributes["coordinate_transformation_mode"] = "align_corners" if align_corners else "pytorch_half_pixel"
     if mode == "bicubic":
         attributes["cubic_coeff_a"] = -0.75
+    if like is not None:
+        rank = len(source) + 1
+        batch = b.node("Slice", [b.node("Shape", [x], ".shape"), b.constant("start", [0]), b.constant("stop", [2])],
+                       ".batch_and_channels")  # fmt: skip
+        spatial = b.node(
+            "Slice",
+            [b.node("Shape", [like], ".like_shape"), b.constant("from", [2]), b.constant("to", [rank])],
+            ".like_size",
+        )
+        return b.node("Resize", [x, "", "", b.node("Concat", [batch, spatial], ".sizes", axis=0)], **attributes)
     if sizes is not None:
         return b.node("Resize", [x, "", "", b.constant("sizes", [1, source[0], *sizes])], **attributes)
     return b.node("Resize", [x, "", b.constant("scales", [1, 1, *scales], integer=False)], **attributes)
@@ -492,8 +507,8 @@ def _resize_layer(b, a, inputs, shapes):
     from ..geometry import per_axis
 
     nd = len(shapes[0]) - 1
-    if a.like is not None:  # the named layer's size, known here: a constant `sizes`
-        return _resize(b, inputs[0], shapes[0], list(shapes[1][1:]), None, a.mode, a.align_corners)
+    if a.like is not None:  # like's output is the layer's second input
+        return _resize(b, inputs[0], shapes[0], None, None, a.mode, a.align_corners, like=inputs[1])
     if a.size is not None:
         return _resize(b, inputs[0], shapes[0], per_axis(a.size, nd, "size"), None, a.mode, a.align_corners)
     return _resize(b, inputs[0], shapes[0], None, per_axis(a.scale, nd, "scale"), a.mode, a.align_corners)

@@ -438,6 +438,9 @@ def _instancenorm(a, shapes):
 
 @interprets(norm.LayerScale)
 def _layer_scale(a, shapes):
+    if a.bias:
+        return Call("cnncalc", "LayerScale", (shapes[0][0], float(a.init)), {"bias": True},
+                    {"scale": "scale", "shift": "shift"})  # fmt: skip
     return Call("cnncalc", "LayerScale", (shapes[0][0], float(a.init)), {}, {"scale": "scale"})
 
 

