@@ -91,7 +91,13 @@ def build(network: NetworkSpec) -> Graph:
 def _expanded_count(items) -> int:
     """Layers after repeats are multiplied out (a module use counts one here; its layers are
     counted as it is expanded)."""
-    return sum(item.count * _expanded_count(item.layers) if isinstance(item, RepeatSpec) else 1 for item in items)
+    return sum(_repeated_count(item) if isinstance(item, RepeatSpec) else 1 for item in items)
+
+
+def _repeated_count(repeat: RepeatSpec) -> int:
+    if repeat.bodies is not None:
+        return sum(_expanded_count(body) for body in repeat.bodies)
+    return repeat.count * _expanded_count(repeat.layers)
 
 
 def _check_size(network: NetworkSpec) -> None:
@@ -186,16 +192,22 @@ class _Builder:
                 # `repeat: N` named layer2 over one unnamed module use: each repetition is the
                 # instance itself, named layer2.k, so its layers read layer2.0.conv1 as in PyTorch.
                 for k in range(item.count):
-                    above = self.instance(item.layers[0]._replace(name=f"{item.name}.{k}"), scope, above)
+                    use = _body(item, k)[0]
+                    above = self.instance(use._replace(name=f"{item.name}.{k}"), scope, above)
                 continue
             if isinstance(item, RepeatSpec):
                 for k in range(item.count):
                     if item.name is not None:
                         inner = _Scope(f"{scope.prefix}{item.name}.{k}.", scope.suffix, {}, scope)
+                    elif item.bodies is not None:
+                        # An index in the names (`name: "${i + 1}"`) tells the repetitions
+                        # apart: the names stay as written.
+                        inner = _Scope(scope.prefix, scope.suffix, {}, scope)
                     else:
                         inner = _Scope(scope.prefix, f"{scope.suffix}_{k + 1}", {}, scope)
-                    self.declare(item.layers, inner)
-                    above = self.expand(item.layers, inner, above)
+                    body = _body(item, k)
+                    self.declare(body, inner)
+                    above = self.expand(body, inner, above)
                 continue
             if len(self.pending) >= MAX_LAYERS:
                 raise SpecError.at(item.loc, f"the file expands to more than cnncalc's limit of {MAX_LAYERS:,} layers")
@@ -370,6 +382,11 @@ def _nearby(names, prefix: str) -> list:
     if not prefix:
         return [name for name in names if "." not in name and "\0" not in name][:2000]
     return [name[len(prefix) :] for name in names if name.startswith(prefix) and "\0" not in name][:2000]
+
+
+def _body(repeat: RepeatSpec, k: int) -> tuple:
+    """The layers of the k-th repetition (its own, with an ``index:``)."""
+    return repeat.layers if repeat.bodies is None else repeat.bodies[k]
 
 
 def _one_module_use(repeat: RepeatSpec) -> bool:

@@ -80,6 +80,10 @@ def test_schema_and_engine_agree(path, validator):
         # ... and where the file declares parameters of its own (top-level params:).
         ('params: {n: 4}\ninput: [3, "${n + 4}", 8]\nlayers:\n  - conv: {filters: "${n}", kernel: 3}\n', True),
         ("params: {n: [4]}\ninput: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n", False),
+        # ... and in the body of a repeat with an index, which the index's value is worked into.
+        ('input: [3, 8, 8]\nlayers:\n  - repeat: 2\n    index: i\n    layers:\n      - dropout: "${i / 10}"\n', True),
+        ('input: [3, 8, 8]\nlayers:\n  - repeat: 2\n    layers:\n      - dropout: "${i / 10}"\n', False),
+        ("input: [3, 8, 8]\nlayers:\n  - repeat: 2\n    index: 1\n    layers:\n      - relu\n", False),
         ("input: [3, 8, 8]\nlayers:\n  - conv2d: {filters: 4, kernel: 3}\n", True),
         ("input: [3, 8, 8]\nlayers:\n  - conv: 4\n", False),  # a conv needs its kernel
         ("input: [3, 8, 8]\nlayers:\n  - maxpool: 2\n", True),
