@@ -470,8 +470,8 @@ class _Reader:
                 if f"{name}.{param}" in self.overrides:
                     default = self.overrides.pop(f"{name}.{param}")
                 params[param] = (REQUIRED if default is None else default, raw.key_locs[param])
-            for param, value in self.top_values.items():
-                params.setdefault(param, (value, name_loc))
+            for param, top_value in self.top_values.items():
+                params.setdefault(param, (top_value, name_loc))
             layers = definition["layers"]
             if not isinstance(layers, list) or not layers:
                 self.error(definition.value_locs["layers"], f'module "{name}" needs a non-empty list of layers')

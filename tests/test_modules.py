@@ -462,6 +462,26 @@ def test_repeat_index_errors(change, message):
         build_text(INDEXED.replace(*change))
 
 
+def test_file_parameters_reach_every_module():
+    # A file with parameters of its own and two modules stopped with "internal error:
+    # AttributeError" (exit 3): the loop over the modules lost its mapping to a parameter.
+    text = """
+    params: {width: 4}
+    input: [3, 8, 8]
+    modules:
+      a:
+        layers:
+          - conv: {filters: "${width}", kernel: 1}
+      b:
+        params: {width: 2}      # its own parameter wins over the file's
+        layers:
+          - conv: {filters: "${width}", kernel: 1}
+    layers: [a, b]
+    """
+    # a: 1x1 conv 3 -> 4, (3 + 1) * 4 = 16 params; b: 1x1 conv 4 -> 2, (4 + 1) * 2 = 10.
+    assert [layer.params for layer in analyze_text(text).layers] == [16, 10]
+
+
 def test_a_type_chosen_by_a_parameter_must_be_a_word():
     text = """
     input: [4, 8, 8]
