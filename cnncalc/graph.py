@@ -146,6 +146,7 @@ class _Builder:
         self.active: list = []  # the modules being expanded, innermost last
         self.instantiated: dict = {}  # (module, arguments) -> its layers, read once
         self.index_of: dict = {}  # full name -> index, once names are known
+        self.outputs: dict = {}  # an instance's full name (backbone.4) -> its output's reference
 
     def graph(self) -> Graph:
         top = _Scope("", "", {}, None, input=INPUT_NAME, instance=())
@@ -227,6 +228,7 @@ class _Builder:
             passed = above if use.inputs is None else _Written(use.inputs[0], scope, _first_input_loc(use))
             if use.name is not None:
                 scope.declared.setdefault(use.name, _LeftOut(passed))
+                self.outputs.setdefault(scope.full_name(use.name), _LeftOut(passed))
             return passed
         if use.name is not None:
             name = scope.full_name(use.name)
@@ -261,6 +263,8 @@ class _Builder:
                 layer.spec = layer.spec._replace(trainable=False)
         if use.name is not None and isinstance(scope.declared.get(use.name, _LeftOut(None)), _LeftOut):
             scope.declared[use.name] = output
+        if isinstance(self.outputs.get(name, _LeftOut(None)), _LeftOut):
+            self.outputs[name] = output  # its full name reaches it from anywhere, as a layer's does
         return output
 
     def generate_names(self) -> None:
@@ -324,6 +328,8 @@ class _Builder:
         name = ref.scope.resolve(ref.written, self.index_of)
         if name is None and ref.written in self.index_of:
             name = ref.written
+        if name is None and ref.written in self.outputs:  # an instance inside another, by its full name
+            return self.reference(self.outputs[ref.written], reader)
         if name is None:
             hint = did_you_mean(ref.written, [INPUT_NAME, *_nearby(self.index_of, ref.scope.prefix)])
             who = f'layer "{reader}"' if reader else "this module"

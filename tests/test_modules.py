@@ -482,6 +482,30 @@ def test_file_parameters_reach_every_module():
     assert [layer.params for layer in analyze_text(text).layers] == [16, 10]
 
 
+def test_an_instance_inside_an_instance_is_reached_by_its_full_name():
+    # LR-ASPP reads C2, the fifth block of its backbone: backbone.4, an instance in an instance.
+    text = """
+    input: [3, 16, 16]
+    modules:
+      down:
+        layers:
+          - {conv: {filters: 4, kernel: 3, stride: 2, padding: 1}, name: conv}
+          - {relu: null, name: act}
+      backbone:
+        layers:
+          - {down: null, name: "0"}
+          - {down: null, name: "1"}
+    layers:
+      - {backbone: null, name: backbone}
+      - {resize: {like: backbone.0, mode: bilinear}, name: up}
+      - {concat: [up, backbone.0]}
+    """
+    nodes = {node.name: node for node in build_text(text).nodes}
+    # backbone.0 means its output, backbone.0.act (8x8); backbone (its last layer) is 4x4.
+    assert nodes["up"].inputs == ("backbone.1.act", "backbone.0.act")
+    assert nodes["concat1"].inputs == ("up", "backbone.0.act")
+
+
 def test_a_type_chosen_by_a_parameter_must_be_a_word():
     text = """
     input: [4, 8, 8]
