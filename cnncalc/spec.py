@@ -114,6 +114,21 @@ def parse(document, file: str = "<string>", params: dict | None = None) -> Netwo
     return network
 
 
+def parse_modules(document, file: str = "<string>") -> dict:
+    """The modules of a file that holds only modules (``modules:`` and ``import:``, what a
+    network's ``import:`` reads): name -> ModuleSpec. Raises SpecError listing the problems."""
+    reader = _Reader(file)
+    modules = reader.modules_of(document, (os.path.normpath(file),))
+    if reader.problems:
+        raise SpecError(reader.problems)
+    return modules
+
+
+def is_module_file(document) -> bool:
+    """A mapping of ``modules:`` (and ``import:``) with no ``input:`` or ``layers:``."""
+    return isinstance(document, dict) and "modules" in document and not ("input" in document or "layers" in document)
+
+
 def instantiate(use: ModuleUse, modules: dict, file: str, where: str) -> tuple:
     """The layers of one use of a module: its parameters' values put into ``${...}``, then
     read like any layers. ``where`` names the instance in error messages."""
