@@ -721,11 +721,15 @@ def test_a_problem_in_an_imported_module_is_reported_and_silenced_in_its_file(tm
         "      - relu\n"
     )
     net = tmp_path / "net.yaml"
-    net.write_text("input: [3, 8, 8]\nimport: blocks/conv_bn.yaml\nlayers:\n  - conv_bn: {filters: 4}\n  - conv_bn: {filters: 4}\n")
+    net.write_text(
+        "input: [3, 8, 8]\nimport: blocks/conv_bn.yaml\nlayers:\n  - conv_bn: {filters: 4}\n  - conv_bn: {filters: 4}\n"
+    )
     result = cnncalc("lint", net, "--format", "json", cwd=home)
     problems = [(Path(p["file"]).name, p["line"], p["column"], p["rule"]) for p in json.loads(result.stdout)]
     assert problems == [("conv_bn.yaml", 5, 9, "bias-before-batchnorm")]
-    blocks.write_text(blocks.read_text().replace("name: conv}", "name: conv}  # cnncalc: ignore[bias-before-batchnorm]"))
+    blocks.write_text(
+        blocks.read_text().replace("name: conv}", "name: conv}  # cnncalc: ignore[bias-before-batchnorm]")
+    )
     assert json.loads(cnncalc("lint", net, "--format", "json", cwd=home).stdout) == []
     # The blocks file itself is linted for its form (not skipped as some other tool's YAML).
     blocks.write_text("modules:\n  conv_bn:\n    layers: 3\n")
