@@ -361,7 +361,10 @@ class _Reader:
                 loc, f"import is a file (or a list of files) of modules, such as blocks.yaml, not {_show(value)}"
             )
             return []
-        folder = os.path.dirname(self.file) if not self.file.startswith("<") else ""
+        # The folder of the file the document was read from (its values' positions say which):
+        # a zoo name or a revision (`cnncalc sweep torchvision/resnet50`) is no path to it.
+        where = loc.file or self.file
+        folder = os.path.dirname(where) if not where.startswith("<") else ""
         return [(os.path.normpath(os.path.join(folder, item)), item_loc) for item, item_loc in items]
 
     def imported(self, path: str, loc: Loc, chain: tuple) -> dict:
