@@ -8,8 +8,9 @@
 Numbers, the module's (or the file's top-level) parameters by name, ``+ - * / // %``, unary ``-``, parentheses,
 comparisons (``== != < <= > >=``), ``and or not``, ``true``/``false``, ``min(...)``,
 ``max(...)`` and Python's conditional ``A if CONDITION else B`` (lowest precedence; only the
-branch taken is worked out, so ``w // g if g else w`` holds for g = 0). Nothing else: there are no attributes, no other calls, no strings, and
-nothing is ever passed to Python's ``eval``. A malformed expression raises ``ExprError``
+branch taken is worked out, so ``w // g if g else w`` holds for g = 0). Nothing else: there
+are no attributes, no other calls, no strings, and nothing is ever passed to Python's
+``eval``. A malformed expression raises ``ExprError``
 naming the column where it went wrong.
 """
 
