@@ -56,7 +56,11 @@ def architecture_schema() -> dict:
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "cnncalc architecture file",
         "type": "object",
-        "required": ["input", "layers"],
+        # a network, or a file of modules that networks import (modules: without input: or layers:)
+        "anyOf": [
+            {"required": ["input", "layers"]},
+            {"required": ["modules"], "not": {"anyOf": [{"required": ["input"]}, {"required": ["layers"]}]}},
+        ],
         "additionalProperties": False,
         "properties": {
             "name": {"type": ["string", "number"]},
