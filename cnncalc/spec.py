@@ -242,6 +242,33 @@ def _indexed_repeat(value, names: dict, made: list) -> _IndexedRepeat:
     return copy
 
 
+def _beside(where: str, item: str) -> str:
+    """The path of ``item`` relative to the folder of the file ``where``; beside a file of a
+    git revision (``HEAD~1:models/net.yaml``), the same revision's file (``HEAD~1:models/item``)."""
+    if where.startswith("<"):  # standard input, a string: the working folder
+        return os.path.normpath(item)
+    if not os.path.exists(where):
+        from .git import is_revision
+
+        if is_revision(where):
+            revision, _, path = where.partition(":")
+            relative = path.startswith(("./", "../"))  # from the working folder, as git reads it
+            joined = os.path.normpath(os.path.join(os.path.dirname(path), item))
+            return f"{revision}:{'./' if relative and not joined.startswith('..') else ''}{joined}"
+    return os.path.normpath(os.path.join(os.path.dirname(where), item))
+
+
+def _load_import(path: str):
+    """The document at ``path``; beside a file read from a git revision (``HEAD~1:net.yaml``
+    imports ``HEAD~1:blocks.yaml``), the file as that revision has it."""
+    if not os.path.exists(path):
+        from .git import is_revision, read_revision
+
+        if is_revision(path):
+            return source.parse(read_revision(path), path)
+    return source.load(path)
+
+
 def _clip(text: str, most: int = 60) -> str:
     return text if len(text) <= most else text[:most] + "..."
 
@@ -362,10 +389,9 @@ class _Reader:
             )
             return []
         # The folder of the file the document was read from (its values' positions say which):
-        # a zoo name or a revision (`cnncalc sweep torchvision/resnet50`) is no path to it.
+        # a zoo name (`cnncalc sweep torchvision/resnet50`) is no path to it.
         where = loc.file or self.file
-        folder = os.path.dirname(where) if not where.startswith("<") else ""
-        return [(os.path.normpath(os.path.join(folder, item)), item_loc) for item, item_loc in items]
+        return [(_beside(where, item), item_loc) for item, item_loc in items]
 
     def imported(self, path: str, loc: Loc, chain: tuple) -> dict:
         """The modules of the file at ``path``, imported from ``loc``."""
@@ -379,7 +405,7 @@ class _Reader:
             return {}
         self.loaded[path] = {}
         try:
-            document = source.load(path)
+            document = _load_import(path)
         except SpecError as error:
             where = f" (imported at {loc.file}:{loc.line})"
             self.problems += [Diagnostic(d.loc, d.message + where) for d in error.diagnostics]
