@@ -3,11 +3,14 @@
     evaluate("width * 4", {"width": 64})          -> 256
     evaluate("stride != 1 or project", {...})     -> True / False
     evaluate("64 * width // 1", {"width": 0.75}) -> 48 (a whole number: ``//`` rounds down)
+    evaluate("stride if i == 0 else 1", {...})    -> the first block's stride, then 1
 
 Numbers, the module's (or the file's top-level) parameters by name, ``+ - * / // %``, unary ``-``, parentheses,
-comparisons (``== != < <= > >=``), ``and or not``, ``true``/``false`` and ``min(...)``,
-``max(...)``. Nothing else: there are no attributes, no other calls, no strings, and
-nothing is ever passed to Python's ``eval``. A malformed expression raises ``ExprError``
+comparisons (``== != < <= > >=``), ``and or not``, ``true``/``false``, ``min(...)``,
+``max(...)`` and Python's conditional ``A if CONDITION else B`` (lowest precedence; only the
+branch taken is worked out, so ``w // g if g else w`` holds for g = 0). Nothing else: there
+are no attributes, no other calls, no strings, and nothing is ever passed to Python's
+``eval``. A malformed expression raises ``ExprError``
 naming the column where it went wrong.
 """
 
@@ -17,6 +20,7 @@ OPERATORS = ("//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "<", ">", "(
 # Operator precedence, lowest first; each level is left-associative.
 LEVELS = (("or",), ("and",), ("==", "!=", "<", "<=", ">", ">="), ("+", "-"), ("*", "/", "//", "%"))
 FUNCTIONS = {"min": min, "max": max}
+KEYWORDS = ("if", "else")  # of the conditional; never a name
 MAX_LENGTH = 200
 # Parentheses (and calls) nested deeper than this are refused: each level costs the parser
 # several frames of Python's recursion.
@@ -37,10 +41,10 @@ def evaluate(text: str, names: dict):
     if len(text) > MAX_LENGTH:
         raise ExprError(f"an expression of {len(text)} characters is too long (at most {MAX_LENGTH})")
     parser = _Parser(list(_tokens(text)), names, text)
-    value = parser.expression(0)
+    value = parser.conditional()
     if parser.position < len(parser.tokens):
         token, column = parser.tokens[parser.position]
-        raise ExprError(f"unexpected {token!r}", column)
+        raise ExprError(f"unexpected {token[1] if isinstance(token, tuple) else token!r}", column)
     return value
 
 
@@ -81,6 +85,9 @@ class _Parser:
         self.tokens, self.names, self.text = tokens, names, text
         self.position = 0
         self.nesting = 0
+        # > 0 while reading a branch that is not taken: checked, never worked out (its
+        # arithmetic gives 0, which nothing reads).
+        self.skipping = 0
 
     def peek(self):
         return self.tokens[self.position] if self.position < len(self.tokens) else (None, len(self.text))
@@ -91,6 +98,56 @@ class _Parser:
             return token[1]
         return token if isinstance(token, str) else None
 
+    def conditional(self):
+        """``A if C else B`` (right-associative: B may be another), or a plain expression.
+        Each part is read once: C first, then the branch taken worked out and the other only
+        checked."""
+        start, at_if = self.position, self.find_if()
+        if at_if is None:
+            return self.expression(0)
+        self.position = at_if + 1
+        taken = bool(self.expression(0))
+        self.expect_word("else")
+        after_else = self.position
+        if taken:
+            self.skipping += 1
+            self.conditional()  # B, only checked
+            self.skipping -= 1
+            end, self.position = self.position, start
+            value = self.expression(0)
+        else:
+            self.position = start
+            self.skipping += 1
+            self.expression(0)  # A, only checked
+            self.skipping -= 1
+        if self.position != at_if:
+            token, column = self.peek()
+            raise ExprError(f"unexpected {token[1] if isinstance(token, tuple) else token!r}", column)
+        if not taken:
+            self.position = after_else
+            return self.conditional()
+        self.position = end
+        return value
+
+    def find_if(self):
+        """The position of the ``if`` that ends the expression starting here (outside any
+        parentheses), or None: where the expression ends (``)``, ``,`` or the end) comes first."""
+        depth = 0
+        for position in range(self.position, len(self.tokens)):
+            token = self.tokens[position][0]
+            if token == "(":
+                depth += 1
+            elif token in (")", ","):
+                if depth == 0:
+                    return None
+                depth -= 1
+            elif depth == 0 and token == ("name", "if"):
+                return position
+        return None
+
+    def apply(self, operator: str, left, right, column: int):
+        return 0 if self.skipping else _apply(operator, left, right, column)
+
     def expression(self, level: int):
         if level == len(LEVELS):
             return self.unary()
@@ -100,7 +157,7 @@ class _Parser:
             _, column = self.peek()
             self.position += 1
             right = self.expression(level + 1)
-            value = _apply(operator, value, right, column)
+            value = self.apply(operator, value, right, column)
         return value
 
     def unary(self):
@@ -110,6 +167,8 @@ class _Parser:
             self.enter(column)
             value = self.unary()
             self.nesting -= 1
+            if self.skipping:
+                return 0
             return -_number(value, column) if token == "-" else not value
         return self.atom()
 
@@ -125,7 +184,7 @@ class _Parser:
             return token
         if token == "(":
             self.enter(column)
-            value = self.expression(0)
+            value = self.conditional()
             self.expect(")")
             self.nesting -= 1
             return value
@@ -133,22 +192,31 @@ class _Parser:
             name = token[1]
             if name in ("true", "false"):
                 return name == "true"
+            if name in KEYWORDS:
+                raise ExprError(f"unexpected {name!r}", column)
             if name in FUNCTIONS:
                 self.expect("(")
                 self.enter(column)
-                args = [self.expression(0)]
+                args = [self.conditional()]
                 while self.peek()[0] == ",":
                     self.position += 1
-                    args.append(self.expression(0))
+                    args.append(self.conditional())
                 self.expect(")")
                 self.nesting -= 1
-                return _call(name, args, column)
+                return 0 if self.skipping else _call(name, args, column)
             if name in self.names:
                 return self.names[name]
             known = ", ".join(sorted(self.names)) or "none"
             raise ExprError(f"unknown name {name!r} (the module's parameters: {known})", column)
         found = "the end" if token is None else repr(token)
         raise ExprError(f"expected a number, a name or '(', found {found}", column)
+
+    def expect_word(self, wanted: str):
+        token, column = self.peek()
+        if token != ("name", wanted):
+            found = "the end" if token is None else repr(token if not isinstance(token, tuple) else token[1])
+            raise ExprError(f"expected {wanted!r}, found {found}", column)
+        self.position += 1
 
     def expect(self, wanted: str):
         token, column = self.peek()

@@ -91,7 +91,13 @@ def build(network: NetworkSpec) -> Graph:
 def _expanded_count(items) -> int:
     """Layers after repeats are multiplied out (a module use counts one here; its layers are
     counted as it is expanded)."""
-    return sum(item.count * _expanded_count(item.layers) if isinstance(item, RepeatSpec) else 1 for item in items)
+    return sum(_repeated_count(item) if isinstance(item, RepeatSpec) else 1 for item in items)
+
+
+def _repeated_count(repeat: RepeatSpec) -> int:
+    if repeat.bodies is not None:
+        return sum(_expanded_count(body) for body in repeat.bodies)
+    return repeat.count * _expanded_count(repeat.layers)
 
 
 def _check_size(network: NetworkSpec) -> None:
@@ -140,6 +146,7 @@ class _Builder:
         self.active: list = []  # the modules being expanded, innermost last
         self.instantiated: dict = {}  # (module, arguments) -> its layers, read once
         self.index_of: dict = {}  # full name -> index, once names are known
+        self.outputs: dict = {}  # an instance's full name (backbone.4) -> its output's reference
 
     def graph(self) -> Graph:
         top = _Scope("", "", {}, None, input=INPUT_NAME, instance=())
@@ -186,16 +193,22 @@ class _Builder:
                 # `repeat: N` named layer2 over one unnamed module use: each repetition is the
                 # instance itself, named layer2.k, so its layers read layer2.0.conv1 as in PyTorch.
                 for k in range(item.count):
-                    above = self.instance(item.layers[0]._replace(name=f"{item.name}.{k}"), scope, above)
+                    use = _body(item, k)[0]
+                    above = self.instance(use._replace(name=f"{item.name}.{k}"), scope, above)
                 continue
             if isinstance(item, RepeatSpec):
                 for k in range(item.count):
                     if item.name is not None:
                         inner = _Scope(f"{scope.prefix}{item.name}.{k}.", scope.suffix, {}, scope)
+                    elif item.bodies is not None:
+                        # An index in the names (`name: "${i + 1}"`) tells the repetitions
+                        # apart: the names stay as written.
+                        inner = _Scope(scope.prefix, scope.suffix, {}, scope)
                     else:
                         inner = _Scope(scope.prefix, f"{scope.suffix}_{k + 1}", {}, scope)
-                    self.declare(item.layers, inner)
-                    above = self.expand(item.layers, inner, above)
+                    body = _body(item, k)
+                    self.declare(body, inner)
+                    above = self.expand(body, inner, above)
                 continue
             if len(self.pending) >= MAX_LAYERS:
                 raise SpecError.at(item.loc, f"the file expands to more than cnncalc's limit of {MAX_LAYERS:,} layers")
@@ -215,6 +228,7 @@ class _Builder:
             passed = above if use.inputs is None else _Written(use.inputs[0], scope, _first_input_loc(use))
             if use.name is not None:
                 scope.declared.setdefault(use.name, _LeftOut(passed))
+                self.outputs.setdefault(scope.full_name(use.name), _LeftOut(passed))
             return passed
         if use.name is not None:
             name = scope.full_name(use.name)
@@ -249,6 +263,8 @@ class _Builder:
                 layer.spec = layer.spec._replace(trainable=False)
         if use.name is not None and isinstance(scope.declared.get(use.name, _LeftOut(None)), _LeftOut):
             scope.declared[use.name] = output
+        if isinstance(self.outputs.get(name, _LeftOut(None)), _LeftOut):
+            self.outputs[name] = output  # its full name reaches it from anywhere, as a layer's does
         return output
 
     def generate_names(self) -> None:
@@ -312,6 +328,8 @@ class _Builder:
         name = ref.scope.resolve(ref.written, self.index_of)
         if name is None and ref.written in self.index_of:
             name = ref.written
+        if name is None and ref.written in self.outputs:  # an instance inside another, by its full name
+            return self.reference(self.outputs[ref.written], reader)
         if name is None:
             hint = did_you_mean(ref.written, [INPUT_NAME, *_nearby(self.index_of, ref.scope.prefix)])
             who = f'layer "{reader}"' if reader else "this module"
@@ -370,6 +388,11 @@ def _nearby(names, prefix: str) -> list:
     if not prefix:
         return [name for name in names if "." not in name and "\0" not in name][:2000]
     return [name[len(prefix) :] for name in names if name.startswith(prefix) and "\0" not in name][:2000]
+
+
+def _body(repeat: RepeatSpec, k: int) -> tuple:
+    """The layers of the k-th repetition (its own, with an ``index:``)."""
+    return repeat.layers if repeat.bodies is None else repeat.bodies[k]
 
 
 def _one_module_use(repeat: RepeatSpec) -> bool:

@@ -14,8 +14,10 @@ EXPRESSION = {"type": "string", "pattern": r"\$\{.*\}"}  # ${...} inside modules
 
 
 # Where a layer list is: the file's own layers without `modules:` (no module uses, no
-# ${...}), with `modules:` (module uses), and inside a module's body (uses and ${...}).
-CONTEXTS = {"plain": (False, False), "uses": (True, False), "body": (True, True)}
+# ${...}), with `modules:` (module uses), and inside a module's body (uses and ${...}); the
+# body of a repeat with `index:` has ${...} too (the plain file's: "indexed").
+CONTEXTS = {"plain": (False, False), "uses": (True, False), "body": (True, True), "indexed": (False, True)}
+INDEXED = {"plain": "indexed", "uses": "body", "body": "body", "indexed": "indexed"}
 
 
 def architecture_schema() -> dict:
@@ -41,15 +43,24 @@ def architecture_schema() -> dict:
                     else {"type": "integer", "minimum": 0}
                 ),
                 "name": NAME,
-                "layers": {"$ref": f"#/definitions/layers_{context}"},
+                "index": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+                "layers": {},
             },
             "additionalProperties": False,
+            # with an index, the body's ${...} are worked out once per repetition
+            "if": {"required": ["index"]},
+            "then": {"properties": {"layers": {"$ref": f"#/definitions/layers_{INDEXED[context]}"}}},
+            "else": {"properties": {"layers": {"$ref": f"#/definitions/layers_{context}"}}},
         }
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "cnncalc architecture file",
         "type": "object",
-        "required": ["input", "layers"],
+        # a network, or a file of modules that networks import (modules: without input: or layers:)
+        "anyOf": [
+            {"required": ["input", "layers"]},
+            {"required": ["modules"], "not": {"anyOf": [{"required": ["input"]}, {"required": ["layers"]}]}},
+        ],
         "additionalProperties": False,
         "properties": {
             "name": {"type": ["string", "number"]},

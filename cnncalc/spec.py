@@ -24,7 +24,10 @@ MAX_IMPORTS = 64
 MAX_IMPORT_DEPTH = 8
 SIBLING_KEYS = ("name", "from", "expect", "trainable", "when")
 MODULE_KEYS = ("params", "layers", "description")
-REPEAT_KEYS = ("repeat", "layers", "name")
+REPEAT_KEYS = ("repeat", "layers", "name", "index")
+# Repetitions of an `index:` repeat worked out in one reading (nested ones multiplied): each
+# is a copy of its body, so the graph's layer limit is met before they are made.
+MAX_INDEXED = 200_000
 EXPECT_FIELDS = (
     "shape",
     "params",
@@ -56,8 +59,10 @@ class LayerSpec(
         return self.arg_locs.get(arg, self.type_loc)
 
 
-class RepeatSpec(Record, fields="count layers name loc count_loc"):
-    """``repeat: count`` over ``layers`` (LayerSpecs and nested RepeatSpecs)."""
+class RepeatSpec(Record, fields="count layers name loc count_loc bodies"):
+    """``repeat: count`` over ``layers`` (LayerSpecs and nested RepeatSpecs). With ``index:``,
+    ``bodies`` holds each repetition's layers, its index worked out in them (``layers`` is
+    the first's); else None, and every repetition is ``layers``."""
 
     __slots__ = ()
 
@@ -138,6 +143,21 @@ def _check_default_is_read(network: NetworkSpec, module: str, param: str, file: 
         )
 
 
+def parse_modules(document, file: str = "<string>") -> dict:
+    """The modules of a file that holds only modules (``modules:`` and ``import:``, what a
+    network's ``import:`` reads): name -> ModuleSpec. Raises SpecError listing the problems."""
+    reader = _Reader(file)
+    modules = reader.modules_of(document, (os.path.normpath(file),))
+    if reader.problems:
+        raise SpecError(reader.problems)
+    return modules
+
+
+def is_module_file(document) -> bool:
+    """A mapping of ``modules:`` (and ``import:``) with no ``input:`` or ``layers:``."""
+    return isinstance(document, dict) and "modules" in document and not ("input" in document or "layers" in document)
+
+
 def instantiate(use: ModuleUse, modules: dict, file: str, where: str) -> tuple:
     """The layers of one use of a module: its parameters' values put into ``${...}``, then
     read like any layers. ``where`` names the instance in error messages."""
@@ -164,11 +184,23 @@ class _SubstitutionError(Exception):
         self.loc = loc
 
 
-def _substitute(value, names: dict, loc: Loc | None = None):
+class _IndexedRepeat(source.YMap):
+    """A ``repeat:`` mapping with ``index:``, its count and name worked out, and ``bodies``:
+    the ``layers:`` of each repetition with the index's value in them (None when the count
+    or the index is not valid, which reading the repeat reports)."""
+
+    __slots__ = ("bodies",)
+
+
+def _substitute(value, names: dict, loc: Loc | None = None, made: list | None = None):
     """A copy of located YAML values with every ``${expr}`` evaluated (``expr.py``). A string
-    that is one whole ``${...}`` becomes the value; ``${...}`` inside text is spliced in."""
+    that is one whole ``${...}`` becomes the value; ``${...}`` inside text is spliced in.
+    ``made`` counts the repetitions of ``index:`` repeats worked out so far."""
     from .expr import ExprError, evaluate
 
+    made = [0] if made is None else made
+    if isinstance(value, dict) and "repeat" in value and "index" in value:
+        return _indexed_repeat(value, names, made)
     if isinstance(value, dict):
         copy = type(value)(value.loc)
         for key, item in value.items():
@@ -183,14 +215,14 @@ def _substitute(value, names: dict, loc: Loc | None = None):
                     raise _SubstitutionError(
                         f"{key} gives {written!r}, which is already a key here", value.key_locs[key]
                     )
-            copy[written] = _substitute(item, names, value.value_locs[key])
+            copy[written] = _substitute(item, names, value.value_locs[key], made)
             copy.key_locs[written] = value.key_locs[key]
             copy.value_locs[written] = value.value_locs[key]
         return copy
     if isinstance(value, list):
         copy = type(value)(value.loc)
         for item, item_loc in zip(value, value.item_locs):
-            copy.append(_substitute(item, names, item_loc))
+            copy.append(_substitute(item, names, item_loc, made))
             copy.item_locs.append(item_loc)
         return copy
     if not isinstance(value, str) or "${" not in value:
@@ -218,6 +250,52 @@ def _substitute(value, names: dict, loc: Loc | None = None):
         position = closing + 1
     pieces.append(value[position:])
     return "".join(pieces)
+
+
+def _indexed_repeat(value, names: dict, made: list) -> _IndexedRepeat:
+    """``repeat: N`` with ``index: i``: the body worked out once per repetition, with ``i``
+    0, 1, ... N - 1 beside ``names`` (the body's other ``${...}`` see them as before)."""
+    copy = _IndexedRepeat(value.loc)
+    copy.bodies = None
+    for key, item in value.items():
+        copy[key] = item if key == "layers" else _substitute(item, names, value.value_locs[key], made)
+        copy.key_locs[key], copy.value_locs[key] = value.key_locs[key], value.value_locs[key]
+    index, count = copy["index"], copy["repeat"]
+    if not (isinstance(index, str) and index.isidentifier() and "layers" in value):
+        return copy
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_INDEXED - made[0]:
+        return copy
+    made[0] += count
+    layers_loc = value.value_locs["layers"]
+    copy.bodies = [_substitute(value["layers"], {**names, index: k}, layers_loc, made) for k in range(count)]
+    return copy
+
+
+def _beside(where: str, item: str) -> str:
+    """The path of ``item`` relative to the folder of the file ``where``; beside a file of a
+    git revision (``HEAD~1:models/net.yaml``), the same revision's file (``HEAD~1:models/item``)."""
+    if where.startswith("<"):  # standard input, a string: the working folder
+        return os.path.normpath(item)
+    if not os.path.exists(where):
+        from .git import is_revision
+
+        if is_revision(where):
+            revision, _, path = where.partition(":")
+            relative = path.startswith(("./", "../"))  # from the working folder, as git reads it
+            joined = os.path.normpath(os.path.join(os.path.dirname(path), item))
+            return f"{revision}:{'./' if relative and not joined.startswith('..') else ''}{joined}"
+    return os.path.normpath(os.path.join(os.path.dirname(where), item))
+
+
+def _load_import(path: str):
+    """The document at ``path``; beside a file read from a git revision (``HEAD~1:net.yaml``
+    imports ``HEAD~1:blocks.yaml``), the file as that revision has it."""
+    if not os.path.exists(path):
+        from .git import is_revision, read_revision
+
+        if is_revision(path):
+            return source.parse(read_revision(path), path)
+    return source.load(path)
 
 
 def _clip(text: str, most: int = 60) -> str:
@@ -340,8 +418,10 @@ class _Reader:
                 loc, f"import is a file (or a list of files) of modules, such as blocks.yaml, not {_show(value)}"
             )
             return []
-        folder = os.path.dirname(self.file) if not self.file.startswith("<") else ""
-        return [(os.path.normpath(os.path.join(folder, item)), item_loc) for item, item_loc in items]
+        # The folder of the file the document was read from (its values' positions say which):
+        # a zoo name (`cnncalc sweep torchvision/resnet50`) is no path to it.
+        where = loc.file or self.file
+        return [(_beside(where, item), item_loc) for item, item_loc in items]
 
     def imported(self, path: str, loc: Loc, chain: tuple) -> dict:
         """The modules of the file at ``path``, imported from ``loc``."""
@@ -355,7 +435,7 @@ class _Reader:
             return {}
         self.loaded[path] = {}
         try:
-            document = source.load(path)
+            document = _load_import(path)
         except SpecError as error:
             where = f" (imported at {loc.file}:{loc.line})"
             self.problems += [Diagnostic(d.loc, d.message + where) for d in error.diagnostics]
@@ -532,6 +612,13 @@ class _Reader:
 
     def repeat(self, mapping) -> RepeatSpec | None:
         self.check_keys(mapping, REPEAT_KEYS, "a repeat block")
+        if "index" in mapping and not isinstance(mapping, _IndexedRepeat):
+            # A top-level repeat in a file without `params:`: nothing has worked it out yet.
+            try:
+                mapping = _indexed_repeat(mapping, dict(self.top_values), [0])
+            except _SubstitutionError as error:
+                self.error(error.loc, str(error))
+                return None
         count = mapping["repeat"]
         count_loc = mapping.value_locs["repeat"]
         # 0 is allowed: a stage written "first block, then repeat: ${n - 1}" holds for n = 1.
@@ -541,11 +628,30 @@ class _Reader:
         if "layers" not in mapping:
             self.error(mapping.key_locs["repeat"], "a repeat block needs `layers:`, the layers to repeat")
             return None
-        layers = self.layer_list(mapping["layers"], mapping.value_locs["layers"], "a repeat block's layers")
         name = self.name(mapping)
+        if "index" in mapping:
+            return self.indexed(mapping, count, name)
+        layers = self.layer_list(mapping["layers"], mapping.value_locs["layers"], "a repeat block's layers")
         if count is None or not layers:
             return None
-        return RepeatSpec(count, layers, name, mapping.loc, count_loc)
+        return RepeatSpec(count, layers, name, mapping.loc, count_loc, None)
+
+    def indexed(self, mapping, count, name) -> RepeatSpec | None:
+        """A repeat with ``index:``: each repetition's layers read from its own body."""
+        index, index_loc = mapping["index"], mapping.value_locs["index"]
+        if not isinstance(index, str) or not index.isidentifier():
+            self.error(index_loc, f"index is a name for the repetition's number, such as i, not {_show(index)}")
+            return None
+        if count is None:
+            return None
+        if mapping.bodies is None:
+            self.error(mapping.value_locs["repeat"], f"an indexed repeat runs at most {MAX_INDEXED:,} times in all")
+            return None
+        where = "a repeat block's layers"
+        bodies = tuple(self.layer_list(body, mapping.value_locs["layers"], where) for body in mapping.bodies)
+        if not all(bodies):
+            return None
+        return RepeatSpec(count, bodies[0] if bodies else (), name, mapping.loc, mapping.value_locs["repeat"], bodies)
 
     def layer_mapping(self, mapping) -> LayerSpec | None:
         for key in mapping:

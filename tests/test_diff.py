@@ -285,3 +285,33 @@ def test_on_a_terminal_the_tables_are_rich():
     assert result.returncode == 0 and "\x1b[" in result.stdout and "conv3_4" in result.stdout
     sweep = cnncalc("sweep", "vgg16", "--input", "16,32", "--color", "always")
     assert sweep.returncode == 0 and "\x1b[" in sweep.stdout and "invalid" in sweep.stdout
+
+
+@git
+def test_a_revision_imports_its_blocks_from_the_same_revision(tmp_path):
+    # net.yaml imports blocks.yaml; the block's conv was 3x3 in the commit, 1x1 now. The old
+    # side reads the committed blocks.yaml: conv 3x3 4 -> 8 with bias, (9*4 + 1) * 8 = 296
+    # params; the new side 1x1: (4 + 1) * 8 = 40; the change -256.
+    def run(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    run("init", "-q")
+    run("config", "user.email", "t@example.com")
+    run("config", "user.name", "t")
+    blocks = "modules:\n  block:\n    layers:\n      - conv: {filters: 8, kernel: 3, padding: 1}\n"
+    models = tmp_path / "models"
+    (models / "blocks").mkdir(parents=True)
+    (models / "blocks" / "conv.yaml").write_text(blocks)
+    (models / "net.yaml").write_text("input: [4, 8, 8]\nimport: blocks/conv.yaml\nlayers: [block]\n")
+    run("add", ".")
+    run("commit", "-q", "-m", "3x3")
+    (models / "blocks" / "conv.yaml").write_text(blocks.replace("kernel: 3, padding: 1", "kernel: 1"))
+    # from the repository's top, and from the working folder (./, as git reads it)
+    for old, new, cwd in (
+        ("HEAD:models/net.yaml", "models/net.yaml", tmp_path),
+        ("HEAD:./net.yaml", "net.yaml", models),
+    ):
+        result = cnncalc("diff", old, new, "--format", "json", cwd=cwd)
+        assert result.returncode == 0, result.stderr
+        params = json.loads(result.stdout)["totals"]["params"]
+        assert (params["before"], params["after"], params["change"]) == (296, 40, -256)

@@ -217,11 +217,16 @@ def test_png_when_a_converter_is_found(tmp_path):
     assert out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def test_densenet_folds_into_its_dense_layers_and_transitions():
+def test_densenet_folds_into_its_dense_blocks_then_its_dense_layers():
     # Its speed is measured in bench/ (`python bench/run.py draw`), not here.
     root = drawn("architectures/torchvision/densenet121.yaml", depth=0)
-    assert len(nodes_of(root, "module")) == 58 + 3
+    assert len(nodes_of(root, "module")) == 4 + 3  # the dense blocks and the transitions
     assert len(nodes_of(root)) == 4 + 5  # the stem and the head
+    # One level down: DenseNet-121's 6 + 12 + 24 + 16 = 58 dense layers, and the transitions
+    # open into their 4 layers each (norm, relu, conv, pool).
+    root = drawn("architectures/torchvision/densenet121.yaml", depth=1)
+    assert len(nodes_of(root, "module")) == 58
+    assert len(nodes_of(root)) == 4 + 5 + 3 * 4
 
 
 # --- the HTML report, read as text (the browser tests open it) --------------------------

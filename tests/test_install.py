@@ -19,10 +19,13 @@ import pytest
 from commands import cnncalc
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every .yaml below architectures/ but the shared modules of a blocks/ folder (cnncalc/zoo.py).
 ZOO = sorted(
     path.relative_to(ROOT / "architectures").with_suffix("").as_posix()
     for path in (ROOT / "architectures").rglob("*.yaml")
+    if "blocks" not in path.relative_to(ROOT / "architectures").parts
 )
+BLOCKS = sorted((ROOT / "architectures").rglob("blocks/*.yaml"))
 # One conv, worked by hand: 4 filters of 3x3 over 3 channels: (3*3*3 + 1) * 4 = 112 parameters;
 # output 4x6x6 = 144 values, each 3*3*3 = 27 MACs: 3,888.
 SMALL = "input: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n"
@@ -72,6 +75,19 @@ def test_zoo_lists_every_network_with_its_figures(tmp_path):
     assert (entries["vgg16"]["peak_bytes"], entries["vgg16"]["last_map_field"]) == (25_690_112, [212, 212])
     text = cnncalc("zoo", cwd=tmp_path).stdout
     assert re.search(r"^vgg16 .* 3x224x224 +138,357,544 +15,470,264,320 +24.5 MiB +212x212$", text, re.M), text
+
+
+def test_shared_blocks_are_no_zoo_names(tmp_path):
+    # A blocks/ folder holds modules the networks beside it import: no network of its own.
+    assert BLOCKS, "the torchvision families share their blocks"
+    for path in BLOCKS:
+        name = path.relative_to(ROOT / "architectures").with_suffix("").as_posix()
+        result = cnncalc("summarize", name, cwd=tmp_path)
+        assert result.returncode == 2 and result.stderr.startswith(f"{name}: error: "), result.stderr
+    # ...but the networks that import them work by name from anywhere: ResNet-50's 25,557,032
+    # parameters (torchvision's ResNet50_Weights.IMAGENET1K_V1 num_params).
+    result = cnncalc("summarize", "torchvision/resnet50", "--format", "json", cwd=tmp_path)
+    assert json.loads(result.stdout)["totals"]["params"] == 25_557_032, result.stderr
 
 
 def test_rules_lists_every_rule_and_explains_each(tmp_path):
@@ -178,7 +194,13 @@ def test_the_wheel_ships_the_zoo(tmp_path):
     subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True
     )
-    for command in (["summarize", "vgg16", "--format", "json"], ["zoo"], ["rules"], ["lint", "resnet50"]):
+    for command in (
+        ["summarize", "vgg16", "--format", "json"],
+        ["summarize", "torchvision/efficientnet_b0"],  # its modules imported from blocks/, inside the package
+        ["zoo"],
+        ["rules"],
+        ["lint", "resnet50"],
+    ):
         result = subprocess.run([str(venv / "bin" / "cnncalc"), *command], capture_output=True, text=True, cwd="/")
         if command[0] == "lint":  # lint takes paths, not zoo names
             assert result.returncode == 2 and "resnet50" in result.stderr  # nothing could be read
@@ -192,3 +214,5 @@ def test_the_wheel_ships_the_zoo(tmp_path):
         cwd="/",
     ).stdout.strip()
     assert Path(site, "py.typed").exists() and Path(site, "architectures", "vgg16.yaml").exists()
+    for path in BLOCKS:
+        assert Path(site, "architectures", path.relative_to(ROOT / "architectures")).exists()

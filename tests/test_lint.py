@@ -706,6 +706,37 @@ def architecture_schema(home):
     return jsonschema.Draft7Validator(schema)
 
 
+def test_a_problem_in_an_imported_module_is_reported_and_silenced_in_its_file(tmp_path, home):
+    # The conv's bias is normalised away by the batchnorm after it: bias-before-batchnorm, at
+    # the conv's line in blocks/conv_bn.yaml (line 5, column 9), not at a line of net.yaml.
+    (tmp_path / "blocks").mkdir()
+    blocks = tmp_path / "blocks" / "conv_bn.yaml"
+    blocks.write_text(
+        "modules:\n"
+        "  conv_bn:\n"
+        "    params: {filters: null}\n"
+        "    layers:\n"
+        '      - {conv: {filters: "${filters}", kernel: 3, padding: 1}, name: conv}\n'
+        "      - {batchnorm: null, name: bn}\n"
+        "      - relu\n"
+    )
+    net = tmp_path / "net.yaml"
+    net.write_text(
+        "input: [3, 8, 8]\nimport: blocks/conv_bn.yaml\nlayers:\n  - conv_bn: {filters: 4}\n  - conv_bn: {filters: 4}\n"
+    )
+    result = cnncalc("lint", net, "--format", "json", cwd=home)
+    problems = [(Path(p["file"]).name, p["line"], p["column"], p["rule"]) for p in json.loads(result.stdout)]
+    assert problems == [("conv_bn.yaml", 5, 9, "bias-before-batchnorm")]
+    blocks.write_text(
+        blocks.read_text().replace("name: conv}", "name: conv}  # cnncalc: ignore[bias-before-batchnorm]")
+    )
+    assert json.loads(cnncalc("lint", net, "--format", "json", cwd=home).stdout) == []
+    # The blocks file itself is linted for its form (not skipped as some other tool's YAML).
+    blocks.write_text("modules:\n  conv_bn:\n    layers: 3\n")
+    problems = json.loads(cnncalc("lint", blocks, "--format", "json", cwd=home).stdout)
+    assert [(p["line"], p["rule"]) for p in problems] == [(3, "schema")]
+
+
 def test_schema_accepts_vgg16(architecture_schema):
     import yaml
 

@@ -24,6 +24,16 @@ NAMES = {"width": 64, "stride": 2, "project": False}
         ("7 / 2", 3.5),
         ("8 / 2", 4),
         ("true", True),
+        # Python's conditional, lowest precedence, right-associative
+        ("stride if project else 1", 1),
+        ("stride if not project else 1", 2),
+        ("width + 1 if stride == 2 else 0", 65),
+        ("1 if project else 2 if stride == 2 else 3", 2),
+        ("(8 if project else 4) * 2", 8),
+        ("max(1 if project else 5, 3)", 5),
+        # only the branch taken is worked out: no division by zero from the other
+        ("width // 0 if project else width", 64),
+        ("width if stride else width // 0", 64),
     ],
 )
 def test_expressions(text, value):
@@ -41,6 +51,12 @@ def test_expressions(text, value):
         ('"a"', 0),
         ("width ** 2", 7),
         ("lambda: 1", 6),
+        ("1 if width", 10),  # no else
+        ("1 else 2", 2),
+        ("if", 2),
+        ("1 if true else nothing", 15),  # a branch not taken is still checked
+        ("nothing if false else 1", 0),
+        ("(1 if true)", 10),
     ],
 )
 def test_anything_else_is_refused(text, column):
@@ -367,6 +383,127 @@ def test_repeat_zero_times_passes_its_input_on():
     assert [(node.name, node.inputs) for node in nodes] == [("conv1", ("input",)), ("relu1", ("conv1",))]
     with pytest.raises(SpecError, match="repeat must be a whole number, 0 or more, not -1"):
         build_text(text.replace("repeat: 0", "repeat: -1"))
+
+
+INDEXED = """
+input: [4, 8, 8]
+modules:
+  block:
+    params: {filters: null, stride: 1, project: false}
+    layers:
+      - {conv: {filters: "${filters}", kernel: 3, stride: "${stride}", padding: 1}, name: conv1}
+      - {conv: {filters: "${filters}", kernel: 1, stride: "${stride}"}, name: proj, from: input, when: "${project}"}
+      - {add: [conv1, proj], name: add}
+  stage:                          # the first block strides and projects, the others do not
+    params: {filters: null, blocks: null}
+    layers:
+      - repeat: "${blocks}"
+        index: i
+        layers:
+          - {block: {filters: "${filters}", stride: "${2 if i == 0 else 1}", project: "${i == 0}"}, name: "${i}"}
+layers:
+  - {stage: {filters: 8, blocks: 2}, name: layer1}
+  - {stage: {filters: 16, blocks: 1}, name: layer2}
+  - {stage: {filters: 16, blocks: 0}, name: layer3}
+  - repeat: 3
+    index: j
+    layers:
+      - {dropout: "${j / 10}", name: "drop${j + 1}"}
+"""
+
+
+def test_a_repeat_index_numbers_the_repetitions():
+    report = analyze_text(INDEXED)
+    rows = [(layer.name, list(layer.shape), layer.params) for layer in report.layers]
+    # layer1.0: conv 3x3 4 -> 8 stride 2, (9*4 + 1) * 8 = 296; proj 1x1 4 -> 8, (4 + 1) * 8 = 40.
+    # layer1.1: conv 3x3 8 -> 8 stride 1, (9*8 + 1) * 8 = 584, no proj (the add reads the input).
+    # layer2.0: conv 3x3 8 -> 16 stride 2, (9*8 + 1) * 16 = 1,168; proj (8 + 1) * 16 = 144.
+    # layer3: no block at all (repeat 0 passes the input on).
+    assert rows[:8] == [
+        ("layer1.0.conv1", [8, 4, 4], 296),
+        ("layer1.0.proj", [8, 4, 4], 40),
+        ("layer1.0.add", [8, 4, 4], 0),
+        ("layer1.1.conv1", [8, 4, 4], 584),
+        ("layer1.1.add", [8, 4, 4], 0),
+        ("layer2.0.conv1", [16, 2, 2], 1_168),
+        ("layer2.0.proj", [16, 2, 2], 144),
+        ("layer2.0.add", [16, 2, 2], 0),
+    ]
+    # A top-level repeat (a file without params:) has its index too; names stay as written.
+    drops = [(layer.name, layer.spec.args["p"]) for layer in report.layers[8:]]
+    assert drops == [("drop1", 0), ("drop2", 0.1), ("drop3", 0.2)]
+    assert report.layers[5].inputs == ("layer1.1.add",)
+
+
+def test_a_repeat_index_in_a_named_repeat_of_one_module_use():
+    text = INDEXED.split("layers:\n  - {stage")[0] + (
+        "layers:\n"
+        "  - repeat: 2\n"
+        "    name: layer1\n"
+        "    index: i\n"
+        "    layers:\n"
+        '      - block: {filters: 8, stride: "${2 if i == 0 else 1}", project: "${i == 0}"}\n'
+    )
+    names = [layer.name for layer in analyze_text(text).layers]
+    assert names == ["layer1.0.conv1", "layer1.0.proj", "layer1.0.add", "layer1.1.conv1", "layer1.1.add"]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("index: j", "index: 3"), "index is a name for the repetition's number, such as i, not 3"),
+        (('name: "drop${j + 1}"', "name: drop"), 'duplicate layer name "drop"'),
+        (("${j / 10}", "${k / 10}"), "unknown name 'k'"),
+        (("repeat: 3", "repeat: 1000000"), "an indexed repeat runs at most 200,000 times in all"),
+    ],
+)
+def test_repeat_index_errors(change, message):
+    with pytest.raises(SpecError, match=message):
+        build_text(INDEXED.replace(*change))
+
+
+def test_file_parameters_reach_every_module():
+    # A file with parameters of its own and two modules stopped with "internal error:
+    # AttributeError" (exit 3): the loop over the modules lost its mapping to a parameter.
+    text = """
+    params: {width: 4}
+    input: [3, 8, 8]
+    modules:
+      a:
+        layers:
+          - conv: {filters: "${width}", kernel: 1}
+      b:
+        params: {width: 2}      # its own parameter wins over the file's
+        layers:
+          - conv: {filters: "${width}", kernel: 1}
+    layers: [a, b]
+    """
+    # a: 1x1 conv 3 -> 4, (3 + 1) * 4 = 16 params; b: 1x1 conv 4 -> 2, (4 + 1) * 2 = 10.
+    assert [layer.params for layer in analyze_text(text).layers] == [16, 10]
+
+
+def test_an_instance_inside_an_instance_is_reached_by_its_full_name():
+    # LR-ASPP reads C2, the fifth block of its backbone: backbone.4, an instance in an instance.
+    text = """
+    input: [3, 16, 16]
+    modules:
+      down:
+        layers:
+          - {conv: {filters: 4, kernel: 3, stride: 2, padding: 1}, name: conv}
+          - {relu: null, name: act}
+      backbone:
+        layers:
+          - {down: null, name: "0"}
+          - {down: null, name: "1"}
+    layers:
+      - {backbone: null, name: backbone}
+      - {resize: {like: backbone.0, mode: bilinear}, name: up}
+      - {concat: [up, backbone.0]}
+    """
+    nodes = {node.name: node for node in build_text(text).nodes}
+    # backbone.0 means its output, backbone.0.act (8x8); backbone (its last layer) is 4x4.
+    assert nodes["up"].inputs == ("backbone.1.act", "backbone.0.act")
+    assert nodes["concat1"].inputs == ("up", "backbone.0.act")
 
 
 def test_a_type_chosen_by_a_parameter_must_be_a_word():

@@ -53,7 +53,10 @@ def test_schema_and_engine_agree(path, validator):
     except (UnicodeDecodeError, SpecError, yaml.YAMLError):
         pytest.skip("not a YAML document")
     try:
-        spec.parse(document, str(path))
+        if spec.is_module_file(document):  # blocks/: modules that networks import
+            spec.parse_modules(document, str(path))
+        else:
+            spec.parse(document, str(path))
         engine_accepts = True
     except SpecError:
         engine_accepts = False
@@ -81,6 +84,14 @@ def test_schema_and_engine_agree(path, validator):
         # ... and where the file declares parameters of its own (top-level params:).
         ('params: {n: 4}\ninput: [3, "${n + 4}", 8]\nlayers:\n  - conv: {filters: "${n}", kernel: 3}\n', True),
         ("params: {n: [4]}\ninput: [3, 8, 8]\nlayers:\n  - conv: {filters: 4, kernel: 3}\n", False),
+        # A file of modules only, as a network's import: reads.
+        ("modules:\n  b:\n    layers: [relu]\n", True),
+        ("modules:\n  b:\n    layers: [relu]\nlayers: [b]\n", False),  # a network needs its input
+        ("params: {n: 4}\n", False),
+        # ... and in the body of a repeat with an index, which the index's value is worked into.
+        ('input: [3, 8, 8]\nlayers:\n  - repeat: 2\n    index: i\n    layers:\n      - dropout: "${i / 10}"\n', True),
+        ('input: [3, 8, 8]\nlayers:\n  - repeat: 2\n    layers:\n      - dropout: "${i / 10}"\n', False),
+        ("input: [3, 8, 8]\nlayers:\n  - repeat: 2\n    index: 1\n    layers:\n      - relu\n", False),
         ("input: [3, 8, 8]\nlayers:\n  - conv2d: {filters: 4, kernel: 3}\n", True),
         ("input: [3, 8, 8]\nlayers:\n  - conv: 4\n", False),  # a conv needs its kernel
         ("input: [3, 8, 8]\nlayers:\n  - maxpool: 2\n", True),
@@ -99,7 +110,8 @@ def test_schema_and_engine_agree(path, validator):
 )
 def test_schema_and_engine_agree_on_small_cases(text, valid, validator):
     try:
-        spec.parse(source.parse(text, "t.yaml"), "t.yaml")
+        document = source.parse(text, "t.yaml")
+        spec.parse_modules(document, "t.yaml") if spec.is_module_file(document) else spec.parse(document, "t.yaml")
         engine_accepts = True
     except SpecError:
         engine_accepts = False

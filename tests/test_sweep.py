@@ -246,3 +246,15 @@ def test_a_sweep_in_the_library():
     result = sweep(MOBILENET, source.load(MOBILENET), (Axis("width", (0.5,)), Axis("batch", (1, 2))))
     assert [point.settings for point in result.points] == [(0.5, 1), (0.5, 2)]
     assert result.points[0].figures.params == mobilenet(0.5)[0]
+
+
+def test_a_zoo_name_whose_file_imports_its_blocks(tmp_path):
+    # The import is read beside the zoo's file, not beside the name (torchvision/ in the
+    # working folder); the file's parameters reach the imported Bottleneck: groups 32 with
+    # base_width 4 is ResNeXt-50 32x4d, 25,028,904 parameters (torchvision's
+    # ResNeXt50_32X4D_Weights num_params), groups 1 and base_width 64 ResNet-50's 25,557,032.
+    result = cnncalc("sweep", "torchvision/resnext50_32x4d", "--param", "groups=32,1", "--param", "base_width=4,64",
+                     "--format", "json", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    points = {(p["groups"], p["base_width"]): p["params"] for p in json.loads(result.stdout)["points"]}
+    assert points[(32, 4)] == 25_028_904 and points[(1, 64)] == 25_557_032

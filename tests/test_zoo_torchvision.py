@@ -175,6 +175,23 @@ def test_every_file_is_pinned():
     assert sorted(p.stem for p in ZOO.glob("*.yaml")) == sorted(BUILDERS)
 
 
+def test_every_block_is_written_once():
+    # A family's blocks live in blocks/ and its files import them: no module's layers are
+    # written in two files, and every file of blocks/ is imported by a network.
+    from cnncalc import source
+
+    bodies, imported = {}, set()
+    for path in sorted(ZOO.rglob("*.yaml")):
+        document = source.load(str(path))
+        names = document.get("import") or []
+        imported |= {(path.parent / name).resolve() for name in ([names] if isinstance(names, str) else names)}
+        for name, module in (document.get("modules") or {}).items():
+            body = json.dumps(module["layers"], sort_keys=True)
+            assert body not in bodies, f"{path.relative_to(ZOO)}: {name} is {bodies[body]} again"
+            bodies[body] = f"{path.relative_to(ZOO)}: {name}"
+    assert {path.resolve() for path in (ZOO / "blocks").glob("*.yaml")} <= imported
+
+
 @pytest.mark.parametrize("builder, params, buffers, macs, shape, num_params, gflops", TORCHVISION, ids=CLASSIFIERS)
 def test_figures_are_torchvisions(builder, params, buffers, macs, shape, num_params, gflops):
     # The documented figures agree with the counted ones (GFLOPS where the weights' input is 224).

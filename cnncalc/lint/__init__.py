@@ -118,6 +118,7 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
     from ..graph import build
     from ..homework import check_given
     from ..source import parse, read_text
+    from ..spec import is_module_file, parse_modules
     from ..spec import parse as parse_spec
 
     config = config or Config.default()
@@ -141,6 +142,10 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
     stage = "yaml-syntax"
     try:
         document = parse(text, path)
+        if is_module_file(document):  # blocks that networks import: their form is checked here
+            stage = "schema"
+            parse_modules(document, path)
+            return _filter(problems, text, config, path)
         if document is not None and not is_architecture(document):
             return None
         stage = "schema"
@@ -162,11 +167,12 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
         if config.select is None and not getattr(rule, "DEFAULT", True):
             continue  # off by default, and not selected
         found: dict = {}  # a line of a module or repeat speaks for every instance of it
-        for line, column, message in rule.check(context):
-            found.setdefault((line, column), []).append(message)
-        for (line, column), messages in found.items():
+        for loc, message in rule.check(context):
+            where = (path if loc.file in (None, network.file) else loc.file, loc.line or 1, loc.column or 1)
+            found.setdefault(where, []).append(message)
+        for (file, line, column), messages in found.items():
             more = f" (and {len(messages) - 1} more like it from the same line)" if len(messages) > 1 else ""
-            problems.append(Problem(path, line, column, rule.ID, rule.SEVERITY, messages[0] + more))
+            problems.append(Problem(file, line, column, rule.ID, rule.SEVERITY, messages[0] + more))
     if config.options.get("budgets") and (config.select is None or BUDGET in config.select):
         from ..budget import check_all
 
@@ -175,7 +181,11 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
                 problems.append(
                     Problem(path, check.loc.line or 1, check.loc.column or 1, BUDGET, "error", check.message)
                 )
-    return _filter(problems, text, config, path)
+    kept = _filter([problem for problem in problems if problem.file == path], text, config, path)
+    for other in sorted({problem.file for problem in problems} - {path}):
+        # in a module of an imported file: silenced (or not) by the comments of that file
+        kept += _filter([problem for problem in problems if problem.file == other], read_text(other), config, other)
+    return kept
 
 
 def _lint_caffe(path: str, config: Config) -> list:

@@ -1,6 +1,8 @@
 """The lint rules, one module each: ``ID``, ``SEVERITY``, ``RATIONALE``, a docstring with a
-failing and a passing example, and ``check(context)`` yielding ``(line, column, message)``.
-The linter sets rule id and severity on what a rule yields and applies suppressions."""
+failing and a passing example, and ``check(context)`` yielding ``(loc, message)``, ``loc``
+from ``_common.position`` (the layer's own file: an imported module's problem is reported,
+and silenced, where the module is written). The linter sets rule id and severity on what a
+rule yields and applies suppressions."""
 
 from . import (
     bias_before_batchnorm,

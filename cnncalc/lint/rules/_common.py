@@ -52,6 +52,7 @@ def reports_by_name(context) -> dict:
     return {layer.name: layer for layer in context.report.layers}
 
 
-def position(spec, arg: str | None = None) -> tuple:
-    loc = spec.arg_loc(arg) if arg else spec.loc
-    return loc.line or 1, loc.column or 1
+def position(spec, arg: str | None = None):
+    """Where a problem with ``spec`` (its argument ``arg``) is reported: a ``Loc``, whose file
+    is the one the layer is written in (a module imported from another file: that file)."""
+    return spec.arg_loc(arg) if arg else spec.loc

@@ -40,6 +40,6 @@ def check(context):
             reader.spec.type.removes_channel_bias(reader.spec.args, (layer.shape,)) for reader in next_layers
         ):
             yield (
-                *position(node.spec, "bias" if "bias" in node.spec.arg_locs else None),
+                position(node.spec, "bias" if "bias" in node.spec.arg_locs else None),
                 f'"{node.name}" has a bias, but "{next_layers[0].name}" normalises it away: use bias: false',
             )

@@ -45,7 +45,7 @@ def check(context):
         if read is not None and prod(read[1:]) > 1:
             positions = "x".join(map(str, read[1:]))
             yield (
-                *position(node.spec),
+                position(node.spec),
                 f'"{node.name}" holds {layer.params / total:.0%} of the network\'s {total:,} parameters, with '
                 f"weights for each of the {positions} positions of {read[0]} channels it reads; a global pooling "
                 f"before it would need {prod(read[1:])} times fewer",

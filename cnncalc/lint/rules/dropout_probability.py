@@ -26,4 +26,4 @@ def check(context):
     for node, _, _, _, _ in layers(context):
         p = node.spec.args.get("p")
         if isinstance(p, (int, float)) and not 0 <= p < 1:
-            yield (*position(node.spec, "p"), f'"{node.name}": a probability of {p} zeroes every unit while training')
+            yield (position(node.spec, "p"), f'"{node.name}": a probability of {p} zeroes every unit while training')

@@ -29,7 +29,7 @@ def check(context):
             continue
         if window is not None and any(span % 2 == 0 for span in window.effective_kernel):
             yield (
-                *position(node.spec, "padding"),
+                position(node.spec, "padding"),
                 f'"{node.name}": same padding with an even window {list(window.effective_kernel)} is asymmetric '
                 f"(padding {[list(p) for p in window.pads]})",
             )

@@ -57,7 +57,7 @@ def check(context):
         for axis, (size, length) in enumerate(zip(field.size, spatial)):
             if size < share * length:
                 yield (
-                    *position(node.spec),
+                    position(node.spec),
                     f'"{node.name}" feeds the head, but its units see {size} of the input\'s '
                     f"{length} pixels on axis {axis_name(axis, len(spatial))}",
                 )

@@ -54,6 +54,6 @@ def check(context):
         if len(starts) > 1:
             described = ", ".join(f'"{b.name}" at {list(b.receptive_field.start)}' for b in branches)
             yield (
-                *position(node.spec, "inputs"),
+                position(node.spec, "inputs"),
                 f'"{node.name}" merges units centered on different input pixels (unit 0: {described})',
             )

@@ -29,7 +29,7 @@ def check(context):
         for kernel, (before, after) in zip(window.effective_kernel, window.pads):
             if max(before, after) >= kernel:
                 yield (
-                    *position(node.spec, "padding"),
+                    position(node.spec, "padding"),
                     f'"{node.name}": padding {max(before, after)} is not smaller than the window ({kernel})',
                 )
                 break

@@ -33,6 +33,6 @@ def check(context):
         done = all(size == 1 for size in shapes[0][1:])
         if node.spec.type.pools and done and inputs and inputs[0] is not None and inputs[0].receptive_field == GLOBAL:
             yield (
-                *position(node.spec),
+                position(node.spec),
                 f'"{node.name}" pools "{inputs[0].name}", whose units already see the whole input',
             )

@@ -42,6 +42,6 @@ def check(context):
                 unread.append(f"the last {size - 1 - last_read} of {size} on axis {axis_name(axis, ndim)}")
         if unread:
             yield (
-                *position(node.spec, "stride" if "stride" in node.spec.arg_locs else None),
+                position(node.spec, "stride" if "stride" in node.spec.arg_locs else None),
                 f'"{node.name}": its stride leaves input unread: {"; ".join(unread)}',
             )

@@ -35,6 +35,6 @@ def check(context):
     for node in context.graph.nodes[:-1]:
         if node.name not in read_by:
             yield (
-                *position(node.spec),
+                position(node.spec),
                 f'nothing reads "{node.name}": it is not the last layer, so it is computed for nothing',
             )
