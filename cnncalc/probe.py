@@ -44,7 +44,7 @@ from math import gcd
 
 import numpy as np
 
-from .errors import CnncalcError
+from .errors import CnncalcError, LayerError
 from .executor import make_arrays, run_layer
 from .geometry import GLOBAL, Field
 from .kernels import Kernels
@@ -99,11 +99,11 @@ def slim(graph, spatial: tuple, channels: int = CHANNEL_CHOICES[0]):
 
 def probe_channels(graph) -> int:
     """The fewest channels of CHANNEL_CHOICES the probe copy runs with."""
-    from .analysis import propagate
+    from .analysis import shapes
 
     for channels in CHANNEL_CHOICES:
         try:
-            propagate(slim(graph, graph.network.input[1:], channels))
+            shapes(slim(graph, graph.network.input[1:], channels))
         except CnncalcError:
             continue
         return channels
@@ -225,7 +225,9 @@ def _union(patterns: list):
 def _layer_state(probes, node, states):
     """The chained pattern of ``node``'s output (a Pattern), GLOBAL, or a Reason."""
     below = [states[name] for name in node.inputs]
-    windows = probes.windows(node)
+    # The Window of an input whose own field is global (or unmeasured) does not matter:
+    # only whether the layer reads it at all.
+    windows = probes.windows(node, [isinstance(state, Pattern) for state in below])
     if isinstance(windows, Reason):
         return windows
     reached = []
@@ -252,23 +254,23 @@ class _Probes:
         self.graph, self.spatial, self.axis, self.channels = graph, spatial, axis, channels
         self.made: dict = {}
         self.rng = np.random.default_rng(0)
+        self.slimmed = slim(graph, spatial, channels)
+        self.thin: dict = {}
 
     def at(self, scale: int):
         """``(nodes by name, shapes by name)`` of the probe graph at ``scale``, or None."""
         if scale not in self.made:
-            from .analysis import propagate
-
-            probe = _probe_graph(self.graph, self.spatial, self.axis, scale, self.channels)
-            if probe is None:
+            made = _probe_graph(self.slimmed, self.spatial, self.axis, scale, self.thin)
+            if made is None:
                 self.made[scale] = None
             else:
-                shapes = {INPUT_NAME: probe.network.input, **{l.name: l.shape for l in propagate(probe).layers}}
+                probe, shapes = made
                 self.made[scale] = ({node.name: node for node in probe.nodes}, shapes)
         return self.made[scale]
 
-    def windows(self, node):
-        """Per input of ``node``: its Window, GLOBAL, or None (no unit depends on it); or a
-        Reason for the layer."""
+    def windows(self, node, needed: list):
+        """Per input of ``node``: its Window (where ``needed``, else True), GLOBAL, or None
+        (no unit depends on it); or a Reason for the layer."""
         first = self.at(1)
         if first is None:
             return Reason("the probe could not run this network")
@@ -284,6 +286,9 @@ class _Probes:
                 continue
             if not depends.any():
                 result.append(None)
+                continue
+            if not needed[index]:
+                result.append(True)
                 continue
             result.append(self._window(node, index, depends))
             if isinstance(result[-1], Reason):
@@ -325,6 +330,7 @@ class _Probes:
         positions)`` array along the axis, whether the unit changes when the input is lit
         at that position; GLOBAL for a flat input (it is lit whole)."""
         axis = self.axis
+        in_shapes = _cropped(node, in_shapes, axis)
         offset = DTYPE(node.spec.type.probe_offset)
         declared = node.spec.type.weights(node.spec.args, tuple(in_shapes))
         weights = make_arrays(declared, self.rng, DTYPE, probe=True)
@@ -344,14 +350,37 @@ class _Probes:
             rows = []
             for first in range(0, width, chunk):
                 positions = np.arange(first, min(width, first + chunk))
-                xs = [np.repeat(c, len(positions), axis=0) for c in constants]
-                xs[index] = xs[index] + _lit(shape, axis, positions)
+                # The inputs not lit are the constant for every element (a read-only view).
+                xs = [np.broadcast_to(c, (len(positions), *c.shape[1:])) for c in constants]
+                xs[index] = _lit(shape, axis, positions)
+                if offset:
+                    xs[index] += offset
                 out = run_layer(node, xs, weights, Kernels())
                 changed = out != baseline
                 others = tuple(d for d in range(1, changed.ndim) if d != 2 + axis)
                 rows.append(changed.any(axis=others))
             result.append(np.concatenate(rows, axis=0).T.copy())  # (output units, input positions)
         return result
+
+
+def _cropped(node, in_shapes: list, axis: int) -> list:
+    """``in_shapes`` with the axes other than ``axis`` cut to MIN_OTHER_AXIS where the layer
+    takes that: lit positions light those axes whole, so their length changes nothing a
+    layer's units depend on along ``axis``; it only costs time (Inception's input has to
+    be 75 long at least, for its last layers)."""
+    from .analysis import layer_shape
+
+    cropped = [
+        shape if len(shape) < 2 else tuple(
+            size if index == 1 + axis else min(size, MIN_OTHER_AXIS) for index, size in enumerate(shape)
+        )
+        for shape in in_shapes
+    ]
+    try:
+        layer_shape(node, tuple(cropped))
+    except LayerError:
+        return in_shapes
+    return cropped
 
 
 def _values(in_shapes, out_shape, width: int) -> int:
@@ -377,16 +406,26 @@ def _read_window(depends):
     reached = depends.any(axis=1)
     low = np.where(reached, depends.argmax(axis=1), np.iinfo(np.int64).max)
     high = np.where(reached, width - 1 - depends[:, ::-1].argmax(axis=1), -1)
-    regular = _regular_units(low, high)
-    if regular is None:
-        return None
-    period, regular_units = regular
+    for periods in ((1,), None):  # most layers repeat every unit: try that first
+        regular = _regular_units(low, high, periods)
+        if regular is not None:
+            window = _window_from(depends, low, *regular)
+            if window is not None:
+                return window
+    return None
+
+
+def _window_from(depends, low, period: int, regular_units: list):
+    """The Window the ``regular_units`` show, if it explains every unit."""
     first = regular_units[0]
     shift = int(low[first + period] - low[first])
     offsets = {}
     for unit in regular_units:
         phase, cycles = unit % period, unit // period
-        offsets.setdefault(phase, tuple(int(p) - shift * cycles for p in np.flatnonzero(depends[unit])))
+        if phase not in offsets:
+            offsets[phase] = tuple((np.flatnonzero(depends[unit]) - shift * cycles).tolist())
+            if len(offsets) == period:
+                break
     if len(offsets) < period:
         return None
     window = Window(period, shift, tuple(offsets[phase] for phase in range(period)))
@@ -397,20 +436,27 @@ def _explains(window: Window, depends) -> bool:
     """Whether ``window`` accounts for every unit of ``depends`` exactly: each unit depends
     on the window's positions that lie inside the input, and on no others."""
     units, width = depends.shape
-    expected = np.zeros_like(depends)
-    for unit in range(units):
-        cycles, phase = divmod(unit, window.period)
-        positions = window.shift * cycles + np.asarray(window.offsets[phase])
-        positions = positions[(positions >= 0) & (positions < width)]
-        expected[unit, positions] = True
-    return bool((expected == depends).all())
+    expected = np.zeros((units, width + 1), dtype=bool)  # column ``width``: positions outside
+    cycles, phases = np.divmod(np.arange(units), window.period)
+    for phase in range(window.period):
+        rows = np.flatnonzero(phases == phase)
+        positions = window.shift * cycles[rows, None] + np.asarray(window.offsets[phase])[None, :]
+        positions[(positions < 0) | (positions >= width)] = width
+        expected[rows[:, None], positions] = True
+    return bool((expected[:, :width] == depends).all())
 
 
-def _probe_graph(graph, spatial: tuple, axis: int, scale: int, channels: int):
-    """A slim graph whose input is ``scale`` times longer on ``axis`` and as short as the
-    network allows on the other axes (slabs light those axes whole, so their length does not
-    change what is measured; it only costs time). None if no such input works."""
-    from .analysis import propagate  # only to know whether a shape is valid
+def _probe_graph(slimmed, spatial: tuple, axis: int, scale: int, thin: dict):
+    """``(graph, shapes)``: the slim graph ``slimmed`` on an input ``scale`` times longer on
+    ``axis`` and as short as the network allows on the other axes (lit positions light those
+    axes whole, so their length does not change what is measured; it only costs time), with
+    its layers' shapes; None if no such input works. ``thin`` (other axis -> length) keeps
+    the lengths found, tried first next time."""
+    from .analysis import shapes
+
+    def shaped(sizes):
+        network = slimmed.network._replace(input=(slimmed.network.input[0], *sizes))
+        return slimmed._replace(network=network)
 
     sizes = list(spatial)
     sizes[axis] *= scale
@@ -419,24 +465,26 @@ def _probe_graph(graph, spatial: tuple, axis: int, scale: int, channels: int):
             continue
         # Not too short either: a dilated window over a very short axis may see only padding.
         shortest = min(spatial[other], MIN_OTHER_AXIS)
-        for candidate in [*range(shortest, min(spatial[other], 64) + 1), spatial[other]]:
+        tried = [*range(shortest, min(spatial[other], 64) + 1), spatial[other]]
+        if other in thin:
+            tried.insert(0, thin[other])
+        for candidate in tried:
             trial = list(sizes)
             trial[other] = candidate
             try:
-                propagate(slim(graph, tuple(trial), channels))
+                shapes(shaped(trial))
             except CnncalcError:
                 continue
-            sizes[other] = candidate
+            sizes[other] = thin[other] = candidate
             break
-    probe = slim(graph, tuple(sizes), channels)
+    probe = shaped(sizes)
     try:
-        propagate(probe)
+        return probe, shapes(probe)
     except CnncalcError:
         return None
-    return probe
 
 
-def _regular_units(low, high):
+def _regular_units(low, high, periods=None):
     """``(period, units)``: the units whose fields no border clips.
 
     Away from the borders the fields move rigidly: every ``period`` units both ends shift
@@ -446,28 +494,29 @@ def _regular_units(low, high):
     other unit as a clipped version of itself. Within the stretch, a unit narrower than
     others of its phase is clipped too and left out.
     """
+    low, high = np.asarray(low, dtype=np.int64), np.asarray(high, dtype=np.int64)
     count = len(low)
+    valid = high >= low
     candidates = []  # (units covered, period, first unit of the stretch, shift per period)
-    for period in range(1, min(MAX_PERIOD, count // 2) + 1):
-        # shifts[u]: how far unit u + period's field is from unit u's, if it moved rigidly
-        shifts = [None] * count
-        for u in range(count - period):
-            v = u + period
-            moved = low[v] - low[u]
-            if high[u] >= low[u] and high[v] >= low[v] and moved == high[v] - high[u] and moved > 0:
-                shifts[u] = int(moved)
+    for period in periods or range(1, min(MAX_PERIOD, count // 2) + 1):
+        if period > count // 2:
+            break
+        # shifts[u]: how far unit u + period's field is from unit u's, if it moved rigidly (else -1)
+        moved = low[period:] - low[:-period]
+        rigid = valid[:-period] & valid[period:] & (moved == high[period:] - high[:-period]) & (moved > 0)
+        shifts = np.where(rigid, moved, -1)
         first, length = _longest_run(shifts)
         if length >= 2 * period:  # two periods of rigid motion, not one coincidence
-            candidates.append((length + period, period, first, shifts[first]))
+            candidates.append((length + period, period, first, int(shifts[first])))
     for covered, period, first, shift in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if not _explains_spans(low, high, period, first, shift):
             continue  # a coincidence: the pattern does not hold over the other units
-        units = list(range(first, first + covered))
-        widest: dict = {}
-        for u in units:
-            widest[u % period] = max(widest.get(u % period, 0), int(high[u] - low[u]))
-        units = [u for u in units if int(high[u] - low[u]) == widest[u % period]]
-        if len(units) > period and all(u in units for u in range(units[0], units[0] + period + 1)):
+        units = np.arange(first, first + covered)
+        spans = high[units] - low[units]
+        widest = np.zeros(period, dtype=np.int64)
+        np.maximum.at(widest, units % period, spans)
+        units = units[spans == widest[units % period]].tolist()
+        if len(units) > period and units[period] == units[0] + period:
             return period, units
     return None
 
@@ -475,26 +524,21 @@ def _regular_units(low, high):
 def _explains_spans(low, high, period: int, first: int, shift: int) -> bool:
     """Whether the pattern seen from unit ``first`` accounts for every unit: clipping can only
     shrink a field, so each unit's span must lie within the span the pattern predicts."""
-    for u in range(len(low)):
-        if high[u] < low[u]:
-            continue
-        base = first + (u - first) % period
-        cycles = (u - base) // period
-        if low[u] < low[base] + cycles * shift or high[u] > high[base] + cycles * shift:
-            return False
-    return True
+    units = np.flatnonzero(high >= low)
+    base = first + (units - first) % period
+    cycles = (units - base) // period
+    return bool(((low[units] >= low[base] + cycles * shift) & (high[units] <= high[base] + cycles * shift)).all())
 
 
 def _longest_run(values) -> tuple:
-    """``(start, length)`` of the longest stretch of equal values that are not None."""
-    best = (0, 0)
-    start = 0
-    for index in range(1, len(values) + 1):
-        if index == len(values) or values[index] != values[start] or values[start] is None:
-            if values[start] is not None and index - start > best[1]:
-                best = (start, index - start)
-            start = index
-    return best
+    """``(start, length)`` of the first longest stretch of equal values that are not -1."""
+    if len(values) == 0:
+        return 0, 0
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    lengths = np.diff(np.concatenate((starts, [len(values)])))
+    lengths[values[starts] < 0] = 0
+    best = int(lengths.argmax())
+    return int(starts[best]), int(lengths[best])
 
 
 def _number(value: Fraction):
