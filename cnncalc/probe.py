@@ -323,6 +323,12 @@ class _Probes:
                 return window
         if whole:
             return Reason("every unit depends on every position of its input on every input the probe could run")
+        # Adaptive pooling's windows depend on the input's length, so a larger input shows
+        # another pattern; on this one, a pattern seen over one period that explains every
+        # unit exactly is still exact (GoogLeNet's auxiliary heads: 4 windows over 14).
+        window = _read_window(original, least_periods=1)
+        if window is not None:
+            return window
         return Reason("its units' dependencies do not repeat as a window's do, on any input the probe could run")
 
     def _depends(self, node, in_shapes: list, only=None) -> list:
@@ -399,15 +405,16 @@ def _lit(shape: tuple, axis: int, positions):
     return lit
 
 
-def _read_window(depends):
+def _read_window(depends, least_periods: int = 2):
     """The Window ``depends`` (units by positions) shows, if it shows one: a rigid pattern
-    over the unclipped units that explains every unit."""
+    over the unclipped units that explains every unit, seen over ``least_periods`` periods
+    at least."""
     units, width = depends.shape
     reached = depends.any(axis=1)
     low = np.where(reached, depends.argmax(axis=1), np.iinfo(np.int64).max)
     high = np.where(reached, width - 1 - depends[:, ::-1].argmax(axis=1), -1)
     for periods in ((1,), None):  # most layers repeat every unit: try that first
-        regular = _regular_units(low, high, periods)
+        regular = _regular_units(low, high, periods, least_periods)
         if regular is not None:
             window = _window_from(depends, low, *regular)
             if window is not None:
@@ -484,7 +491,7 @@ def _probe_graph(slimmed, spatial: tuple, axis: int, scale: int, thin: dict):
         return None
 
 
-def _regular_units(low, high, periods=None):
+def _regular_units(low, high, periods=None, least_periods: int = 2):
     """``(period, units)``: the units whose fields no border clips.
 
     Away from the borders the fields move rigidly: every ``period`` units both ends shift
@@ -506,7 +513,7 @@ def _regular_units(low, high, periods=None):
         rigid = valid[:-period] & valid[period:] & (moved == high[period:] - high[:-period]) & (moved > 0)
         shifts = np.where(rigid, moved, -1)
         first, length = _longest_run(shifts)
-        if length >= 2 * period:  # two periods of rigid motion, not one coincidence
+        if length >= least_periods * period:  # two periods of rigid motion, not one coincidence
             candidates.append((length + period, period, first, int(shifts[first])))
     for covered, period, first, shift in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if not _explains_spans(low, high, period, first, shift):
