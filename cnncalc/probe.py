@@ -302,6 +302,7 @@ class _Probes:
         if window is not None:
             return window
         whole = original.all()
+        elsewhere = False  # whether a larger input showed a window this one's units do not follow
         for scale in SCALES[1:]:
             made = self.at(scale)
             if made is None:
@@ -319,16 +320,23 @@ class _Probes:
                     return GLOBAL  # every unit depends on every position, however long the input
                 continue
             window = _read_window(depends)
-            if window is not None and _explains(window, original):
-                return window
+            if window is not None:
+                if _explains(window, original):
+                    return window
+                elsewhere = True
         if whole:
             return Reason("every unit depends on every position of its input on every input the probe could run")
         # Adaptive pooling's windows depend on the input's length, so a larger input shows
         # another pattern; on this one, a pattern seen over one period that explains every
         # unit exactly is still exact (GoogLeNet's auxiliary heads: 4 windows over 14).
         window = _read_window(original, least_periods=1)
-        if window is not None:
+        if window is not None and _seen_whole(window, original):
             return window
+        if elsewhere:
+            return Reason(
+                "too few of its units are clear of the input's borders to show its window, and on larger inputs, "
+                "where they show one, its padding or windows resolve differently"
+            )
         return Reason("its units' dependencies do not repeat as a window's do, on any input the probe could run")
 
     def _depends(self, node, in_shapes: list, only=None) -> list:
@@ -367,6 +375,19 @@ class _Probes:
                 rows.append(changed.any(axis=others))
             result.append(np.concatenate(rows, axis=0).T.copy())  # (output units, input positions)
         return result
+
+
+def workspace_bytes(graph) -> int:
+    """Roughly from above, what measuring one layer holds at once: a batch of lit inputs
+    (one element per position of the longest axis, each a few maps of the input's size with
+    the probe's channels and the other axes cut short), at most a chunk and its temporaries."""
+    spatial = graph.input_shape[1:]
+    if not spatial:
+        return 0
+    longest = max(spatial)
+    other = int(np.prod([min(size, MIN_OTHER_AXIS) for size in spatial])) // min(longest, MIN_OTHER_AXIS)
+    element = 16 * probe_channels(graph) * longest * other * 4
+    return 4 * max(element, min(longest * element, CHUNK_BYTES))
 
 
 def _cropped(node, in_shapes: list, axis: int) -> list:
@@ -437,6 +458,26 @@ def _window_from(depends, low, period: int, regular_units: list):
         return None
     window = Window(period, shift, tuple(offsets[phase] for phase in range(period)))
     return window if _explains(window, depends) else None
+
+
+def _seen_whole(window: Window, depends) -> bool:
+    """Whether every phase of ``window`` shows on a unit no border clips: one whose positions
+    stay a gap (the widest step between them, the dilation) away from both ends of the
+    input, where a clipped window's next position would still be inside."""
+    units, width = depends.shape
+    for phase in range(window.period):
+        whole = False
+        for unit in range(phase, units, window.period):
+            positions = np.flatnonzero(depends[unit])
+            if len(positions) == 0:
+                continue
+            gap = int(np.diff(positions).max()) if len(positions) > 1 else 1
+            if positions[0] >= gap and positions[-1] <= width - 1 - gap:
+                whole = True
+                break
+        if not whole:
+            return False
+    return True
 
 
 def _explains(window: Window, depends) -> bool:
