@@ -256,6 +256,8 @@ class _Probes:
         self.rng = np.random.default_rng(0)
         self.slimmed = slim(graph, spatial, channels)
         self.thin: dict = {}
+        self.measured: dict = {}  # layer signature -> windows (see windows())
+        self.grown = False  # whether the last layer measured needed a larger input
 
     def at(self, scale: int):
         """``(nodes by name, shapes by name)`` of the probe graph at ``scale``, or None."""
@@ -278,7 +280,20 @@ class _Probes:
         in_shapes = [shapes[name] for name in node.inputs]
         if len(shapes[node.name]) < 2:  # a flat output: every unit sees everything
             return [GLOBAL] * len(node.inputs)
-        original = self._depends(nodes[node.name], in_shapes)
+        # A layer like one measured before (same type, arguments and input shapes in the
+        # slim copy: ResNet's repeated blocks) depends on its inputs alike.
+        spec = nodes[node.name].spec
+        key = (spec.type.name, repr(sorted(spec.args.items())), tuple(in_shapes), tuple(needed))
+        if key in self.measured:
+            return self.measured[key]
+        self.grown = False
+        result = self._measure(node, nodes[node.name], in_shapes, needed)
+        if not self.grown:  # measured on larger inputs, it depends on the shapes there too
+            self.measured[key] = result
+        return result
+
+    def _measure(self, node, slim_node, in_shapes: list, needed: list):
+        original = self._depends(slim_node, in_shapes)
         result = []
         for index, depends in enumerate(original):
             if depends is None or depends is GLOBAL:
@@ -304,6 +319,7 @@ class _Probes:
         whole = original.all()
         elsewhere = False  # whether a larger input showed a window this one's units do not follow
         for scale in SCALES[1:]:
+            self.grown = True
             made = self.at(scale)
             if made is None:
                 break
