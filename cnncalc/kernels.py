@@ -25,6 +25,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 # 64 MiB slower on the shallow layers (the matrix no longer stays in cache).
 BLOCK_BYTES = 8 * 2**20
 
+# The output block of a depthwise convolution that every tap adds to in turn: small enough
+# to stay in a core's L2 cache.
+DEPTHWISE_BLOCK_BYTES = 256 * 2**10
+
 PAD_MODES = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
@@ -155,21 +159,33 @@ class Kernels:
         """A convolution with one input channel per group (depthwise; ``F/G`` filters per
         channel): per kernel tap, the tap's shifted view of the input times one coefficient
         per filter, accumulated. F*F vectorised multiply-adds over the output instead of a
-        matrix product with an inner side of F*F, which BLAS runs far below its speed
-        (MobileNet v2's depthwise layers: 3x faster)."""
+        matrix product with an inner side of F*F, which BLAS runs far below its speed; in
+        blocks of channels whose output stays in cache while every tap adds to it
+        (MobileNet v2's depthwise layers: 4x faster than the product)."""
         n, groups = view.shape[:2]
         ndim = (view.ndim - 2) // 2
         out = view.shape[2 : 2 + ndim]
         per_channel = kernel.shape[1]  # filters per input channel
-        result = np.empty((n, groups, per_channel, *out), dtype=dtype)
-        product = np.empty_like(result)
-        coefficients = kernel.reshape(groups, per_channel, len(taps), *(1,) * ndim)
-        for index, tap in enumerate(taps):
-            shifted = view[(..., *tap)][:, :, None]  # (N, G, 1, *out), a strided view
-            np.multiply(shifted, coefficients[:, :, index], out=result if index == 0 else product)
-            if index:
-                result += product
-        self.macs += n * int(np.prod(out)) * len(taps) * groups * per_channel
+        places = int(np.prod(out))
+        # With one filter per channel (the usual case) no filter axis: NumPy broadcasts over
+        # an added axis of length 1 markedly slower.
+        filter_axes = (per_channel,) if per_channel > 1 else ()
+        result = np.empty((n, groups, *filter_axes, *out), dtype=dtype)
+        coefficients = kernel.reshape(groups, *filter_axes, len(taps), *(1,) * ndim)
+        step = max(1, DEPTHWISE_BLOCK_BYTES // (n * per_channel * places * dtype.itemsize))
+        product = np.empty((n, min(step, groups), *filter_axes, *out), dtype=dtype)
+        extra = (None,) if filter_axes else ()
+        for first in range(0, groups, step):
+            channels = slice(first, min(groups, first + step))
+            block = result[:, channels]
+            scratch = product[:, : block.shape[1]]
+            for index, tap in enumerate(taps):
+                shifted = view[(slice(None), channels, *(slice(None),) * ndim, *tap)][(slice(None), slice(None), *extra)]
+                coefficient = coefficients[(channels, *(slice(None),) * len(filter_axes), index)]
+                np.multiply(shifted, coefficient, out=block if index == 0 else scratch)
+                if index:
+                    block += scratch
+        self.macs += n * places * len(taps) * groups * per_channel
         return result.reshape(n, groups * per_channel, *out)
 
     def correlate_unshared(self, cols, weights):
