@@ -74,7 +74,7 @@ GLOBAL_GROWTH = 4
 GLOBAL_UNITS = 16
 # The largest lit batch a layer is measured with, in values (input and output): beyond it
 # the probe gives up on a larger input rather than take the machine's memory.
-MAX_VALUES = 2**31
+MAX_VALUES = 2**28
 MIN_OTHER_AXIS = 16
 
 class Measured(Record, fields="field reason"):
