@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 
 if __name__ == "__main__":

@@ -72,7 +72,10 @@ FORWARD = ("vgg16", "resnet50", "torchvision/mobilenet_v2", "torchvision/efficie
 
 
 def _engine_env() -> dict:
-    return {**os.environ, **{name: str(THREADS) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}}
+    return {
+        **os.environ,
+        **{name: str(THREADS) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")},
+    }
 
 
 def _forward_run(engine: str, path: str, batch: int):
@@ -109,12 +112,15 @@ def forward() -> None:
                 if result is not None:
                     results[engine] = result
             line = f"  {name:28} batch {batch}  " + "   ".join(
-                f"{engine} {r['seconds'] * 1000:7.1f} ms, {r['peak_bytes'] / 2**20:5.0f} MiB" for engine, r in results.items()
+                f"{engine} {r['seconds'] * 1000:7.1f} ms, {r['peak_bytes'] / 2**20:5.0f} MiB"
+                for engine, r in results.items()
             )
             if len(results) == 2:
                 time_ratio = results["numpy"]["seconds"] / results["torch"]["seconds"]
                 memory_ratio = results["numpy"]["peak_bytes"] / results["torch"]["peak_bytes"]
-                line += f"   executor/torch: time {time_ratio:.2f} (goal <= 1.0), memory {memory_ratio:.2f} (goal <= 1.5)"
+                line += (
+                    f"   executor/torch: time {time_ratio:.2f} (goal <= 1.0), memory {memory_ratio:.2f} (goal <= 1.5)"
+                )
             print(line)
 
 
@@ -244,7 +250,9 @@ def verify() -> None:
             if result is not None:
                 ratio = total / result["seconds"]
                 worst = max(worst, ratio)
-                line += f"   torch forward {result['seconds'] * 1000:6.0f} ms   verify/forward {ratio:5.1f} (goal <= 10)"
+                line += (
+                    f"   torch forward {result['seconds'] * 1000:6.0f} ms   verify/forward {ratio:5.1f} (goal <= 10)"
+                )
         print(line)
     if has_torch:
         print(f"  largest verify/forward: {worst:.1f} (goal <= 10)")

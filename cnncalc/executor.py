@@ -29,7 +29,6 @@ from .kernels import Kernels
 from .record import Record
 from .spec import INPUT_NAME
 
-
 # Random values drawn for one weight array at most; a larger one repeats them.
 DRAWN = 2**20
 

@@ -204,7 +204,9 @@ class Kernels:
             for index, (phase, offset) in enumerate(reads):
                 shifted = phases[phase][:, channels, offset : offset + length]
                 coefficient = coefficients[(channels, *(slice(None),) * len(filter_axes), index)]
-                np.multiply(shifted[(slice(None), slice(None), *extra)], coefficient, out=block if index == 0 else scratch)
+                np.multiply(
+                    shifted[(slice(None), slice(None), *extra)], coefficient, out=block if index == 0 else scratch
+                )
                 if index:
                     block += scratch
         self.macs += n * int(np.prod(out)) * len(taps) * groups * per_channel
@@ -236,7 +238,9 @@ class Kernels:
             block = result[:, channels]
             scratch = product[:, : block.shape[1]]
             for index, tap in enumerate(taps):
-                shifted = view[(slice(None), channels, *(slice(None),) * ndim, *tap)][(slice(None), slice(None), *extra)]
+                shifted = view[(slice(None), channels, *(slice(None),) * ndim, *tap)][
+                    (slice(None), slice(None), *extra)
+                ]
                 coefficient = coefficients[(channels, *(slice(None),) * len(filter_axes), index)]
                 np.multiply(shifted, coefficient, out=block if index == 0 else scratch)
                 if index:

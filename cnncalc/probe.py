@@ -77,6 +77,7 @@ GLOBAL_UNITS = 16
 MAX_VALUES = 2**28
 MIN_OTHER_AXIS = 16
 
+
 class Measured(Record, fields="field reason"):
     """A measured field (``Field`` or ``"global"``), or None with the reason it was not measured."""
 
@@ -108,7 +109,6 @@ def probe_channels(graph) -> int:
             continue
         return channels
     return CHANNEL_CHOICES[0]
-
 
 
 def measure_fields(graph, expected=None, progress=None) -> dict:
@@ -173,7 +173,8 @@ class Pattern(Record, fields="period shift low high"):
                 continue
             step = self.shift * period // self.period
             if all(
-                self.low[phase + period] == self.low[phase] + step and self.high[phase + period] == self.high[phase] + step
+                self.low[phase + period] == self.low[phase] + step
+                and self.high[phase + period] == self.high[phase] + step
                 for phase in range(self.period - period)
             ):
                 return Pattern(period, step, self.low[:period], self.high[:period])
@@ -414,9 +415,9 @@ def _cropped(node, in_shapes: list, axis: int) -> list:
     from .analysis import layer_shape
 
     cropped = [
-        shape if len(shape) < 2 else tuple(
-            size if index == 1 + axis else min(size, MIN_OTHER_AXIS) for index, size in enumerate(shape)
-        )
+        shape
+        if len(shape) < 2
+        else tuple(size if index == 1 + axis else min(size, MIN_OTHER_AXIS) for index, size in enumerate(shape))
         for shape in in_shapes
     ]
     try:
@@ -607,4 +608,3 @@ def _longest_run(values) -> tuple:
 
 def _number(value: Fraction):
     return int(value) if value.denominator == 1 else float(value)
-
