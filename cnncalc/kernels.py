@@ -120,9 +120,8 @@ class Kernels:
         kernel = weights.reshape(groups, filters // groups, -1).astype(dtype, copy=False)
         depth = kernel.shape[2]
         taps = list(np.ndindex(*view.shape[2 + ndim :]))
-        if channels == groups and len(taps) > 1:
-            if len(set(window.stride)) == 1:
-                return self._depthwise_flat(x, window, kernel, mode, out, dtype)
+        if channels == groups and len(taps) > 1 and len(set(window.stride)) == 1:
+            return self._depthwise(x, window, kernel, mode, out, dtype)
             return self._depthwise(view, kernel, taps, dtype)
         result = np.empty((n, filters, *out), dtype=dtype)
         single = view[(..., *taps[0])]
@@ -157,13 +156,18 @@ class Kernels:
                 self.macs += n * rows * row * depth * filters
         return result
 
-    def _depthwise_flat(self, x, window, kernel, mode: str, out: tuple, dtype):
-        """Depthwise convolution (see ``_depthwise``) with the same stride ``s`` on every
-        axis, on the padded input split into its ``s**ndim`` phases (every ``s``-th value
-        from an offset on each axis) and flattened per channel: a tap reads one phase,
-        shifted, as one contiguous slice, so every multiply-add over a tap is one long loop
-        instead of one short loop per output row (EfficientNet's 5x5 depthwise layers on
-        14x14 maps: rows of 14). The product lands on a grid as wide as a phase (the extra
+    def _depthwise(self, x, window, kernel, mode: str, out: tuple, dtype):
+        """A convolution with one input channel per group (depthwise; ``F/G`` filters per
+        channel) and the same stride ``s`` on every axis: per kernel tap, the tap's shifted
+        input times one coefficient per filter, accumulated. F*F vectorised multiply-adds
+        over the output instead of a matrix product with an inner side of F*F, which BLAS
+        runs far below its speed; in blocks of channels whose output stays in cache while
+        every tap adds to it (MobileNet v2's depthwise layers: 3x faster than the product).
+        The shifted inputs come from the padded input split into its ``s**ndim`` phases
+        (every ``s``-th value from an offset on each axis) and flattened per channel: a tap
+        reads one phase, shifted, as one contiguous slice, so each multiply-add is one long
+        loop instead of one short loop per output row (EfficientNet's 5x5 depthwise layers
+        on 14x14 maps: rows of 14). The product lands on a grid as wide as a phase (the extra
         columns, past the output, are dropped at the end)."""
         n, groups = x.shape[:2]
         ndim = x.ndim - 2
@@ -212,41 +216,6 @@ class Kernels:
         self.macs += n * int(np.prod(out)) * len(taps) * groups * per_channel
         on_grid = result.reshape(n, groups * per_channel, *grid)
         return np.ascontiguousarray(on_grid[(slice(None), slice(None), *(slice(0, size) for size in out))])
-
-    def _depthwise(self, view, kernel, taps: list, dtype):
-        """A convolution with one input channel per group (depthwise; ``F/G`` filters per
-        channel): per kernel tap, the tap's shifted view of the input times one coefficient
-        per filter, accumulated. F*F vectorised multiply-adds over the output instead of a
-        matrix product with an inner side of F*F, which BLAS runs far below its speed; in
-        blocks of channels whose output stays in cache while every tap adds to it
-        (MobileNet v2's depthwise layers: 4x faster than the product)."""
-        n, groups = view.shape[:2]
-        ndim = (view.ndim - 2) // 2
-        out = view.shape[2 : 2 + ndim]
-        per_channel = kernel.shape[1]  # filters per input channel
-        places = int(np.prod(out))
-        # With one filter per channel (the usual case) no filter axis: NumPy broadcasts over
-        # an added axis of length 1 markedly slower.
-        filter_axes = (per_channel,) if per_channel > 1 else ()
-        result = np.empty((n, groups, *filter_axes, *out), dtype=dtype)
-        coefficients = kernel.reshape(groups, *filter_axes, len(taps), *(1,) * ndim)
-        step = max(1, DEPTHWISE_BLOCK_BYTES // (n * per_channel * places * dtype.itemsize))
-        product = np.empty((n, min(step, groups), *filter_axes, *out), dtype=dtype)
-        extra = (None,) if filter_axes else ()
-        for first in range(0, groups, step):
-            channels = slice(first, min(groups, first + step))
-            block = result[:, channels]
-            scratch = product[:, : block.shape[1]]
-            for index, tap in enumerate(taps):
-                shifted = view[(slice(None), channels, *(slice(None),) * ndim, *tap)][
-                    (slice(None), slice(None), *extra)
-                ]
-                coefficient = coefficients[(channels, *(slice(None),) * len(filter_axes), index)]
-                np.multiply(shifted, coefficient, out=block if index == 0 else scratch)
-                if index:
-                    block += scratch
-        self.macs += n * places * len(taps) * groups * per_channel
-        return result.reshape(n, groups * per_channel, *out)
 
     def correlate_unshared(self, cols, weights):
         """Locally connected: windows ``(N, C, *out, *k)`` with a kernel per output place,
