@@ -1,33 +1,46 @@
 """One engine's forward pass over an architecture file, timed; prints one JSON line.
 
-    python bench/forward.py numpy architectures/vgg16.yaml
-    python bench/forward.py torch architectures/vgg16.yaml
+    python bench/forward.py numpy architectures/vgg16.yaml [--batch 8] [--threads 1]
+    python bench/forward.py torch architectures/vgg16.yaml [--batch 8] [--threads 1]
 
 Run once per engine in a fresh process, so each process's peak memory is its own. The
 torch model is built from the same file (the layer types the classic networks use).
+``--threads`` limits both engines alike: NumPy's BLAS (set before NumPy is imported) and
+torch's intra-op threads; without it both use every core.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
-import sys
 import time
 
-import numpy as np
+if __name__ == "__main__":
+    ARGS = argparse.ArgumentParser()
+    ARGS.add_argument("engine", choices=("numpy", "torch"))
+    ARGS.add_argument("file")
+    ARGS.add_argument("--batch", type=int, default=1)
+    ARGS.add_argument("--threads", type=int, default=None)
+    OPTIONS = ARGS.parse_args()
+    if OPTIONS.threads is not None:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = str(OPTIONS.threads)
 
-from cnncalc import graph, spec
-from cnncalc.executor import execute
+import numpy as np  # noqa: E402
+
+from cnncalc import graph, spec  # noqa: E402
+from cnncalc.executor import execute  # noqa: E402
 
 RUNS = 3
 
 
-def numpy_forward(network):
+def numpy_forward(network, batch: int = 1, threads=None):
     from cnncalc.executor import make_arrays
     from cnncalc.report import analyze
 
-    inputs = np.random.default_rng(0).standard_normal((1, *network.input_shape)).astype(np.float32)
+    inputs = np.random.default_rng(0).standard_normal((batch, *network.input_shape)).astype(np.float32)
     # Make the weights once, as torch's are made before its clock starts; keep no outputs.
     report = analyze(network)
     shapes = {"input": network.input_shape, **{layer.name: layer.shape for layer in report.layers}}
@@ -45,12 +58,12 @@ def numpy_forward(network):
     return min(times)
 
 
-def torch_forward(network):
+def torch_forward(network, batch: int = 1, threads=None):
     import torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(threads or os.cpu_count() or 1)
     model = TorchModel(network).eval()
-    x = torch.randn(1, *network.input_shape)
+    x = torch.randn(batch, *network.input_shape)
     with torch.no_grad():
         model(x)
         times = []
@@ -104,8 +117,8 @@ def TorchModel(network):
 
 
 if __name__ == "__main__":
-    engine, path = sys.argv[1], sys.argv[2]
-    network = graph.build(spec.read(path))
-    seconds = {"numpy": numpy_forward, "torch": torch_forward}[engine](network)
+    network = graph.build(spec.read(OPTIONS.file))
+    run = {"numpy": numpy_forward, "torch": torch_forward}[OPTIONS.engine]
+    seconds = run(network, OPTIONS.batch, OPTIONS.threads)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"engine": engine, "file": path, "seconds": seconds, "peak_bytes": peak}))
+    print(json.dumps({"engine": OPTIONS.engine, "file": OPTIONS.file, "seconds": seconds, "peak_bytes": peak}))

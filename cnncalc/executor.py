@@ -29,6 +29,9 @@ from .kernels import Kernels
 from .record import Record
 from .spec import INPUT_NAME
 
+# Random values drawn for one weight array at most; a larger one repeats them.
+DRAWN = 2**20
+
 
 class LayerRun(Record, fields="name shape params buffers macs"):
     """What running one layer measured: output shape (no batch), array sizes, MACs per example."""
@@ -65,10 +68,14 @@ def make_arrays(weights, rng, dtype, args=None, probe: bool = False) -> dict:
             values = np.full(weight.shape, float(init))
         elif init == "fan_in":
             # Kaiming-uniform, as PyTorch initialises: U(-b, b) with b = sqrt(6 / fan_in).
+            # Beyond DRAWN values the draw repeats (VGG's fc6 alone is 100M values: drawing
+            # them all took most of a verify); no figure depends on the values.
             fan_in = max(int(np.prod(weight.shape[1:])), 1)
-            values = rng.random(weight.shape, dtype=draw)
+            size = int(np.prod(weight.shape))
+            values = rng.random(min(size, DRAWN), dtype=draw)
             values *= np.asarray(2 * np.sqrt(6.0 / fan_in), dtype=draw)
             values -= np.asarray(np.sqrt(6.0 / fan_in), dtype=draw)
+            values = (values if size <= DRAWN else np.resize(values, size)).reshape(weight.shape)
         elif init == "small":
             values = 0.1 * rng.standard_normal(weight.shape)
         elif init == "one":

@@ -25,6 +25,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 # 64 MiB slower on the shallow layers (the matrix no longer stays in cache).
 BLOCK_BYTES = 8 * 2**20
 
+# The output block of a depthwise convolution that every tap adds to in turn: small enough
+# to stay in a core's L2 cache.
+DEPTHWISE_BLOCK_BYTES = 256 * 2**10
+
 PAD_MODES = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
@@ -43,7 +47,17 @@ class Kernels:
             return x
         widths = [(0, 0), (0, 0), *pads]
         if PAD_MODES[mode] == "constant":
-            return np.pad(x, widths, mode="constant", constant_values=value)
+            # A filled array and one copy into it: np.pad takes twice as long.
+            shape = (*x.shape[:2], *(size + before + after for size, (before, after) in zip(x.shape[2:], pads)))
+            out = np.full(shape, value, dtype=x.dtype) if value else np.zeros(shape, dtype=x.dtype)
+            out[
+                (
+                    slice(None),
+                    slice(None),
+                    *(slice(before, before + size) for size, (before, _) in zip(x.shape[2:], pads)),
+                )
+            ] = x
+            return out
         return np.pad(x, widths, mode=PAD_MODES[mode])
 
     def windows(self, x, window, mode: str = "zeros", fill: float = 0.0):
@@ -54,15 +68,23 @@ class Kernels:
         allowed (the positions past the input hold ``fill``) unless it would start in the
         right padding, as PyTorch rules.
         """
-        spatial = x.shape[2:]
-        ndim = len(spatial)
+        return self.windows_of(self.padded(x, window, mode, fill), window, x.shape[2:])
+
+    def padded(self, x, window, mode: str = "zeros", fill: float = 0.0):
+        """``x`` padded as ``window`` says (and, with ``ceil_mode``, by a stride less one more)."""
         if mode in ("zeros", "constant"):
             x = self.pad(x, window.pads, "constant", fill)
         else:
             x = self.pad(x, window.pads, mode)
         if window.ceil_mode:
             x = self.pad(x, [(0, stride - 1) for stride in window.stride], "constant", fill)
-        view = sliding_window_view(x, window.effective_kernel, axis=tuple(range(2, 2 + ndim)))
+        return x
+
+    @staticmethod
+    def windows_of(padded, window, spatial: tuple):
+        """The windows view of an input of ``spatial`` size, ``padded`` by ``Kernels.padded``."""
+        ndim = len(spatial)
+        view = sliding_window_view(padded, window.effective_kernel, axis=tuple(range(2, 2 + ndim)))
         steps = (slice(None), slice(None), *(slice(None, None, s) for s in window.stride))
         view = view[steps + tuple(slice(None, None, d) for d in window.dilation)]
         if window.ceil_mode:
@@ -106,7 +128,8 @@ class Kernels:
         one copy per kernel tap, of that tap's (strided) slice of the padded input: long
         runs, unlike a gather of whole windows. Blocks keep it under ``BLOCK_BYTES``.
         """
-        view = self.windows(x, window, mode)  # (N, C, *out, *k): a view, copied tap by tap below
+        padded = self.padded(x, window, mode)
+        view = self.windows_of(padded, window, x.shape[2:])  # (N, C, *out, *k): a view, copied tap by tap below
         n, channels = view.shape[:2]
         ndim = (view.ndim - 2) // 2
         out = view.shape[2 : 2 + ndim]
@@ -116,6 +139,8 @@ class Kernels:
         kernel = weights.reshape(groups, filters // groups, -1).astype(dtype, copy=False)
         depth = kernel.shape[2]
         taps = list(np.ndindex(*view.shape[2 + ndim :]))
+        if channels == groups and len(taps) > 1 and len(set(window.stride)) == 1:
+            return self._depthwise(padded, window, kernel, out, dtype)
         result = np.empty((n, filters, *out), dtype=dtype)
         single = view[(..., *taps[0])]
         if len(taps) == 1 and single.flags.c_contiguous:
@@ -148,6 +173,66 @@ class Kernels:
                 np.matmul(kernel, matrix, out=result[block].reshape(n, groups, -1, rows * row))
                 self.macs += n * rows * row * depth * filters
         return result
+
+    def _depthwise(self, padded, window, kernel, out: tuple, dtype):
+        """A convolution with one input channel per group (depthwise; ``F/G`` filters per
+        channel) and the same stride ``s`` on every axis: per kernel tap, the tap's shifted
+        input times one coefficient per filter, accumulated. F*F vectorised multiply-adds
+        over the output instead of a matrix product with an inner side of F*F, which BLAS
+        runs far below its speed; in blocks of channels whose output stays in cache while
+        every tap adds to it (MobileNet v2's depthwise layers: 3x faster than the product).
+        The shifted inputs come from the padded input split into its ``s**ndim`` phases
+        (every ``s``-th value from an offset on each axis) and flattened per channel: a tap
+        reads one phase, shifted, as one contiguous slice, so each multiply-add is one long
+        loop instead of one short loop per output row (EfficientNet's 5x5 depthwise layers
+        on 14x14 maps: rows of 14). The product lands on a grid as wide as a phase (the extra
+        columns, past the output, are dropped at the end)."""
+        n, groups = padded.shape[:2]
+        ndim = padded.ndim - 2
+        stride = window.stride[0]
+        phase_sizes = [-(-size // stride) for size in padded.shape[2:]]
+        steps = [int(np.prod(phase_sizes[axis + 1 :])) for axis in range(ndim)]  # per axis, in a flat phase
+        grid = (out[0], *phase_sizes[1:])  # the output's first axis, then a phase's others
+        length = int(np.prod(grid))
+        taps = list(np.ndindex(*window.kernel))
+        # Tap t on axis k reads phase (t*d) % s of that axis, (t*d) // s units on.
+        reads = [
+            (
+                tuple(t * d % stride for t, d in zip(tap, window.dilation)),
+                sum(t * d // stride * step for t, d, step in zip(tap, window.dilation, steps)),
+            )
+            for tap in taps
+        ]
+        room = max(int(np.prod(phase_sizes)), max(offset for _, offset in reads) + length)
+        phases = {}
+        for phase in {phase for phase, _ in reads}:
+            flat = np.zeros((n, groups, room), dtype=dtype)  # with room after it for the last rows
+            part = padded[(slice(None), slice(None), *(slice(a, None, stride) for a in phase))]
+            inside = flat[:, :, : int(np.prod(phase_sizes))].reshape(n, groups, *phase_sizes)
+            inside[(slice(None), slice(None), *(slice(0, size) for size in part.shape[2:]))] = part
+            phases[phase] = flat
+        per_channel = kernel.shape[1]  # filters per input channel
+        filter_axes = (per_channel,) if per_channel > 1 else ()
+        extra = (None,) if filter_axes else ()
+        result = np.empty((n, groups, *filter_axes, length), dtype=dtype)
+        coefficients = kernel.reshape(groups, *filter_axes, len(taps), 1)
+        # Blocks of one example's channels (a batch of 8 MobileNet maps is 8 times the cache).
+        step = max(1, DEPTHWISE_BLOCK_BYTES // (per_channel * length * dtype.itemsize))
+        product = np.empty((1, min(step, groups), *filter_axes, length), dtype=dtype)
+        for example in range(n):
+            for first in range(0, groups, step):
+                block = (slice(example, example + 1), slice(first, min(groups, first + step)))
+                accumulated = result[block]
+                scratch = product[:, : accumulated.shape[1]]
+                for index, (phase, offset) in enumerate(reads):
+                    shifted = phases[phase][(*block, *extra, slice(offset, offset + length))]
+                    coefficient = coefficients[(block[1], *(slice(None),) * len(filter_axes), index)]
+                    np.multiply(shifted, coefficient, out=accumulated if index == 0 else scratch)
+                    if index:
+                        accumulated += scratch
+        self.macs += n * int(np.prod(out)) * len(taps) * groups * per_channel
+        on_grid = result.reshape(n, groups * per_channel, *grid)
+        return np.ascontiguousarray(on_grid[(slice(None), slice(None), *(slice(0, size) for size in out))])
 
     def correlate_unshared(self, cols, weights):
         """Locally connected: windows ``(N, C, *out, *k)`` with a kernel per output place,

@@ -138,19 +138,13 @@ def run_estimate(graph, report, batch: int, dtype: str = "float32") -> int:
 
 
 def workspace_bytes(graph) -> int:
-    """What the kernels' blocks and the probe's slabs hold on top of the arrays: one block
-    (kernels.BLOCK_BYTES) and one chunk of slabs on the largest probe input (probe._spans'
-    own sizing). A fixed 512 MiB here once made ``--max-memory 200MB`` refuse every network."""
+    """What the kernels' blocks and the probe's lit batches hold on top of the arrays: one
+    block (kernels.BLOCK_BYTES) and the probe's largest batch (probe.workspace_bytes). A
+    fixed 512 MiB here once made ``--max-memory 200MB`` refuse every network."""
     from .kernels import BLOCK_BYTES
-    from .probe import CHUNK_BYTES, SCALES, probe_channels
+    from .probe import workspace_bytes as probe_bytes
 
-    spatial = graph.input_shape[1:]
-    if not spatial:
-        return BLOCK_BYTES
-    scale = max(SCALES)
-    example = 16 * probe_channels(graph) * prod(spatial) * scale * 4  # as probe._spans sizes an example
-    slabs = max(spatial) * scale
-    return BLOCK_BYTES + max(example, min(slabs * example, CHUNK_BYTES))
+    return BLOCK_BYTES + probe_bytes(graph)
 
 
 def liveness(graph, shapes: dict, input_shape: tuple, batch: int, width: int, inplace: bool = False) -> Liveness:

@@ -1,41 +1,50 @@
 """Receptive fields measured on the executor, not computed from formulas.
 
-Which input pixels can change an output unit? The probe lights part of the input and
-watches which units change, running each layer's own ``forward``:
+Which input pixels can change an output unit? The probe asks each layer's own ``forward``
+which of its input positions each of its output units depends on, one spatial axis at a
+time, and chains those dependencies through the graph:
 
-- Slabs. Along one spatial axis, a *prefix* slab lights every input position up to ``t``
-  (all channels, the whole extent of the other axes); a unit changes under it exactly when
-  the lowest input position that can influence it is at most ``t``. Running every ``t`` at
-  once (one batch element each) gives, for every unit of every layer, that lowest
-  position; *suffix* slabs give the highest. A unit's field is the span between them.
-- Support, not values. Each layer is run on maps of which of its inputs changed (zero where
-  nothing did, a positive number per channel where something did), with every weight
-  positive and every bias zero, and its output is turned back into such a map by comparing
-  with the same layer run on zeros: a unit changes exactly when a changed input reaches it
-  (an untouched unit computes the same operations on the same zeros, so the comparison is
-  exact). A layer whose output would not change at a zero input however another input
-  changed (a product: 0 times a changed gate) declares ``probe_offset``, and runs on marks
-  plus that constant against the constant alone.
+- One layer at a time. A layer's input is lit at one position along the axis (every
+  channel, the whole extent of the other axes; one batch element per position) and its
+  output compared with the same layer run on a constant: the units that changed are those
+  that depend on that position. Every weight is positive and every bias zero, so nothing
+  cancels: a unit changes exactly when a lit input reaches it. A layer whose output would
+  not change at a zero input however another input changed (a product: 0 times a changed
+  gate) declares ``probe_offset``, and runs on marks plus that constant against the
+  constant alone. A merge's inputs are lit one at a time.
+- A pattern per layer. Away from the borders a layer's units depend on positions that move
+  rigidly: every ``period`` units, by ``shift`` positions (a convolution: period 1, shift
+  its stride; nearest upsampling by 2: period 2, shift 1). The probe reads the period, the
+  shift and each phase's positions off the units no border clips, and holds them to every
+  unit, clipped ones included: a layer is only accepted as a pattern that explains what
+  every one of its units depends on. A layer with too few units to show its pattern is
+  measured again on a larger input (the network's input grown along the axis), where the
+  pattern must also explain every unit of the original input ("same" padding and
+  ceil_mode may resolve differently there). A layer on whose every input position every
+  unit depends, at any size (statistics over the positions, global pooling), is global.
+- Chained exactly. The positions of the network's input that reach a unit are the union of
+  what the positions it depends on reach, so the chained patterns give every layer's units'
+  fields on an input of any length, fields far wider than the input included (ResNet-152's
+  1,451 pixels on a 224 input), with no border in the way. Branches merge as unions.
 - A slim copy. Fields do not depend on channel counts, so the probe runs a copy of the
-  network whose layers declare fewer channels (``LayerType.probe_args``), two per conv.
+  network whose layers declare fewer channels (``LayerType.probe_args``), two per conv,
+  on an input as short as the network allows on the other axes. A layer's channels are
+  lit together and read together: a field is the union over its channels, as the report
+  computes it.
 
-From the spans of the units whose field lies inside the input (not clipped by a border):
-``size`` is the widest span, ``jump`` the step between units' centers (averaged over one
-period where units differ, as for transposed convolution), ``start`` unit 0's center
-extrapolated back from them. Layers with no spatial axes, or whose units all see the whole
-input while the report says "global", are global. If no unit lies inside the input, the
-probe tries again on a larger input (2x, 3x, 4x); if that fails too, the field is left
-unmeasured. A measurement on a larger input counts only if it also explains every unit of
-the original input, since "same" padding and ceil_mode may resolve differently there.
+From a layer's chained pattern: ``size`` is the widest span, ``jump`` the shift per unit,
+``start`` unit 0's center (averaged over one period where units differ, as for transposed
+convolution). Layers with no spatial axes, or behind a global layer, are global.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+from math import gcd
 
 import numpy as np
 
-from .errors import CnncalcError
+from .errors import CnncalcError, LayerError
 from .executor import make_arrays, run_layer
 from .geometry import GLOBAL, Field
 from .kernels import Kernels
@@ -49,14 +58,23 @@ CHANNEL_CHOICES = (2, 4, 8, 9, 16, 18, 25, 32, 36, 64)
 # Small positive marks, weights in [0.5, 1.5]: a reached unit differs from its baseline by far more
 # than float32's precision, and an unreached one not at all.
 DTYPE = np.float32
-FLAT = np.zeros((1, 1), dtype=np.float32)  # stands for a flat layer's output
-# Batch elements (one per slab) run together; bounded so one chunk stays small.
-CHUNK_BYTES = 256 * 2**20
+# Batch elements (one per lit position) run together; bounded so one chunk stays small.
+CHUNK_BYTES = 64 * 2**20
 MAX_PERIOD = 16
-# Input sizes tried, as multiples of the file's, until every field is measured. A larger
-# input may resolve "same" padding or ceil_mode differently; its measurement only counts
-# if it also explains every unit seen on the original input (_holds_at).
-SCALES = (1, 2, 3, 4)
+# A chained pattern longer than this many units is given up (it never happens in the zoo:
+# periods come from upsampling and transposed convolutions, and strides undo them).
+MAX_CHAINED_PERIOD = 256
+# Input sizes tried for a layer, as multiples of the file's, until its pattern shows. A
+# layer is measured on a larger input only when it has too few units on this one.
+SCALES = (1, 2, 4, 8, 16)
+# A layer on which every unit depends on every position is global once that holds on an
+# input this many times as long as the first (and at least GLOBAL_UNITS long): no window
+# is that wide.
+GLOBAL_GROWTH = 4
+GLOBAL_UNITS = 16
+# The largest lit batch a layer is measured with, in values (input and output): beyond it
+# the probe gives up on a larger input rather than take the machine's memory.
+MAX_VALUES = 2**28
 MIN_OTHER_AXIS = 16
 
 
@@ -82,11 +100,11 @@ def slim(graph, spatial: tuple, channels: int = CHANNEL_CHOICES[0]):
 
 def probe_channels(graph) -> int:
     """The fewest channels of CHANNEL_CHOICES the probe copy runs with."""
-    from .analysis import propagate
+    from .analysis import shapes
 
     for channels in CHANNEL_CHOICES:
         try:
-            propagate(slim(graph, graph.network.input[1:], channels))
+            shapes(slim(graph, graph.network.input[1:], channels))
         except CnncalcError:
             continue
         return channels
@@ -95,54 +113,25 @@ def probe_channels(graph) -> int:
 
 def measure_fields(graph, expected=None, progress=None) -> dict:
     """``{layer name: Measured}`` for every layer of ``graph``. ``progress(done, total,
-    what)`` is called as the probe's passes over each axis finish (a progress bar's callback).
-
-    ``expected`` (layer name -> reported field) only decides whether a unit that sees the
-    whole input confirms a "global" report; it is never used to compute a measurement. (Nor
-    is the report of the larger inputs: it only says whether a measurement there may stand
-    for this input where nothing on this input pins it down, see _holds_at.)
+    what)`` is called as the probe advances, layer by layer and axis by axis (a progress
+    bar's callback). ``expected`` is accepted for callers that pass the report's fields;
+    nothing is computed from it.
     """
     spatial = graph.network.input[1:]
     if not spatial:
         return {node.name: Measured(GLOBAL, None) for node in graph.nodes}
-    per_axis = {node.name: [] for node in graph.nodes}  # name -> [(size, jump, start) | GLOBAL | reason]
+    per_axis = {node.name: [] for node in graph.nodes}  # name -> [(size, jump, start) | GLOBAL | Reason]
     channels = probe_channels(graph)
+    total = len(spatial) * len(graph.nodes)
     for axis in range(len(spatial)):
-        results: dict = {}
-        original = {}
-        for scale in SCALES:
-            probe = _probe_graph(graph, spatial, axis, scale, channels)
-            if probe is None:
-                break
-            what = f"measuring receptive fields, axis {axis + 1} of {len(spatial)}" + (
-                f" (x{scale})" if scale > 1 else ""
-            )
-            spans = _spans(
-                probe, axis, None if progress is None else lambda done, total, what=what: progress(done, total, what)
-            )
-            reported = _reported(probe, axis)
-            if scale == 1:
-                original, original_reported = spans, reported
-            width = spatial[axis] * scale
-            for node in graph.nodes:
-                previous = results.get(node.name)
-                if previous is None or isinstance(previous, Reason):  # not yet measured
-                    result = _axis_field(spans[node.name], width, (expected or {}).get(node.name))
-                    if scale > 1 and not isinstance(result, Reason):
-                        holds, pinned = _holds_at(original[node.name], spans[node.name], spatial[axis])
-                        # Unpinned, it stands only where the geometry does not depend on the size
-                        # ("same" padding and ceil_mode may resolve differently on the larger input).
-                        same = original_reported[node.name] == reported[node.name]
-                        if not (holds and (pinned or same)):
-                            result = Reason(
-                                "the fields could only be measured on a larger input, which does not confirm them "
-                                "on this one"
-                            )
-                    results[node.name] = result
-            if not any(isinstance(result, Reason) for result in results.values()):
-                break
-        for node in graph.nodes:
-            per_axis[node.name].append(results.get(node.name, Reason("the probe could not run this network")))
+        probes = _Probes(graph, spatial, axis, channels)
+        states: dict = {INPUT_NAME: IDENTITY}
+        for index, node in enumerate(graph.in_order()):
+            states[node.name] = _layer_state(probes, node, states)
+            state = states[node.name]
+            per_axis[node.name].append(state if isinstance(state, Reason) or state == GLOBAL else state.field())
+            if progress is not None:
+                progress(axis * len(graph.nodes) + index + 1, total, "measuring receptive fields")
     return {name: _combine(axes) for name, axes in per_axis.items()}
 
 
@@ -159,11 +148,380 @@ def _combine(axes: list) -> Measured:
     return Measured(Field(*(tuple(values) for values in zip(*axes))), None)
 
 
-def _probe_graph(graph, spatial: tuple, axis: int, scale: int, channels: int):
-    """A slim graph whose input is ``scale`` times longer on ``axis`` and as short as the
-    network allows on the other axes (slabs light those axes whole, so their length does not
-    change what is measured; it only costs time). None if no such input works."""
-    from .analysis import propagate  # only to know whether a shape is valid
+class Pattern(Record, fields="period shift low high"):
+    """Which input positions reach each unit along one axis, for units ``j`` of any index:
+    from ``shift * (j // period) + low[j % period]`` to ``... + high[j % period]``."""
+
+    __slots__ = ()
+
+    def at(self, units):
+        """``(lowest, highest)`` position reaching each of ``units`` (an integer array)."""
+        cycles, phases = np.divmod(units, self.period)
+        return self.shift * cycles + np.asarray(self.low)[phases], self.shift * cycles + np.asarray(self.high)[phases]
+
+    def field(self) -> tuple:
+        """``(size, jump, start)``: the widest span, the shift per unit, unit 0's center."""
+        jump = Fraction(self.shift, self.period)
+        size = max(high - low + 1 for low, high in zip(self.low, self.high))
+        offsets = [Fraction(low + high, 2) - phase * jump for phase, (low, high) in enumerate(zip(self.low, self.high))]
+        return size, _number(jump), _number(sum(offsets) / self.period)
+
+    def simplest(self) -> Pattern:
+        """The same pattern written with its shortest period."""
+        for period in range(1, self.period):
+            if self.period % period or (self.shift * period) % self.period:
+                continue
+            step = self.shift * period // self.period
+            if all(
+                self.low[phase + period] == self.low[phase] + step
+                and self.high[phase + period] == self.high[phase] + step
+                for phase in range(self.period - period)
+            ):
+                return Pattern(period, step, self.low[:period], self.high[:period])
+        return self
+
+
+IDENTITY = Pattern(1, 1, (0,), (0,))
+
+
+class Window(Record, fields="period shift offsets"):
+    """What one layer's units depend on along one axis: unit ``j`` on the positions
+    ``shift * (j // period) + offsets[j % period]`` of its input (clipped to the input)."""
+
+    __slots__ = ()
+
+
+def _chain(window: Window, below: Pattern):
+    """The input positions reaching the units of a layer that depends on ``window`` of an
+    input whose units ``below`` reaches: for each unit, the extremes over its positions."""
+    period = window.period * (below.period // gcd(window.shift, below.period))
+    if period > MAX_CHAINED_PERIOD:
+        return Reason(f"its units' fields repeat only every {period} units or more")
+    lows, highs = [], []
+    for unit in range(period):
+        cycles, phase = divmod(unit, window.period)
+        low, high = below.at(window.shift * cycles + np.asarray(window.offsets[phase]))
+        lows.append(int(low.min()))
+        highs.append(int(high.max()))
+    shift = window.shift * (period // window.period) // below.period * below.shift
+    return Pattern(period, shift, tuple(lows), tuple(highs)).simplest()
+
+
+def _union(patterns: list):
+    """Merged branches: each unit reaches what it reaches through any of them."""
+    jumps = {Fraction(p.shift, p.period) for p in patterns}
+    if len(jumps) > 1:
+        return Reason("its inputs' units step over the input by different amounts, so its units' fields differ")
+    period = 1
+    for pattern in patterns:
+        period = period * pattern.period // gcd(period, pattern.period)
+    units = np.arange(period)
+    ends = [pattern.at(units) for pattern in patterns]
+    low = np.min([e[0] for e in ends], axis=0)
+    high = np.max([e[1] for e in ends], axis=0)
+    shift = patterns[0].shift * period // patterns[0].period
+    return Pattern(period, shift, tuple(int(v) for v in low), tuple(int(v) for v in high)).simplest()
+
+
+def _layer_state(probes, node, states):
+    """The chained pattern of ``node``'s output (a Pattern), GLOBAL, or a Reason."""
+    below = [states[name] for name in node.inputs]
+    # The Window of an input whose own field is global (or unmeasured) does not matter:
+    # only whether the layer reads it at all.
+    windows = probes.windows(node, [isinstance(state, Pattern) for state in below])
+    if isinstance(windows, Reason):
+        return windows
+    reached = []
+    for state, window in zip(below, windows):
+        if window is None:  # the layer does not read this input's values (resize's `like`)
+            continue
+        if isinstance(state, Reason):
+            return Reason(f"an input's field was not measured: {state}")
+        if state == GLOBAL or window == GLOBAL:
+            return GLOBAL
+        reached.append(_chain(window, state))
+    for result in reached:
+        if isinstance(result, Reason):
+            return result
+    if not reached:
+        return Reason("no unit changed when any of its inputs did")
+    return reached[0] if len(reached) == 1 else _union(reached)
+
+
+class _Probes:
+    """The slim probe graphs of one axis, at the scales tried, made as they are needed."""
+
+    def __init__(self, graph, spatial: tuple, axis: int, channels: int):
+        self.graph, self.spatial, self.axis, self.channels = graph, spatial, axis, channels
+        self.made: dict = {}
+        self.rng = np.random.default_rng(0)
+        self.slimmed = slim(graph, spatial, channels)
+        self.thin: dict = {}
+        self.measured: dict = {}  # layer signature -> windows (see windows())
+        self.grown = False  # whether the last layer measured needed a larger input
+
+    def at(self, scale: int):
+        """``(nodes by name, shapes by name)`` of the probe graph at ``scale``, or None."""
+        if scale not in self.made:
+            made = _probe_graph(self.slimmed, self.spatial, self.axis, scale, self.thin)
+            if made is None:
+                self.made[scale] = None
+            else:
+                probe, shapes = made
+                self.made[scale] = ({node.name: node for node in probe.nodes}, shapes)
+        return self.made[scale]
+
+    def windows(self, node, needed: list):
+        """Per input of ``node``: its Window (where ``needed``, else True), GLOBAL, or None
+        (no unit depends on it); or a Reason for the layer."""
+        first = self.at(1)
+        if first is None:
+            return Reason("the probe could not run this network")
+        nodes, shapes = first
+        in_shapes = [shapes[name] for name in node.inputs]
+        if len(shapes[node.name]) < 2:  # a flat output: every unit sees everything
+            return [GLOBAL] * len(node.inputs)
+        # A layer like one measured before (same type, arguments and input shapes in the
+        # slim copy: ResNet's repeated blocks) depends on its inputs alike.
+        spec = nodes[node.name].spec
+        key = (spec.type.name, repr(sorted(spec.args.items())), tuple(in_shapes), tuple(needed))
+        if key in self.measured:
+            return self.measured[key]
+        self.grown = False
+        result = self._measure(node, nodes[node.name], in_shapes, needed)
+        if not self.grown:  # measured on larger inputs, it depends on the shapes there too
+            self.measured[key] = result
+        return result
+
+    def _measure(self, node, slim_node, in_shapes: list, needed: list):
+        original = self._depends(slim_node, in_shapes)
+        result = []
+        for index, depends in enumerate(original):
+            if depends is None or depends is GLOBAL:
+                result.append(depends)
+                continue
+            if not depends.any():
+                result.append(None)
+                continue
+            if not needed[index]:
+                result.append(True)
+                continue
+            result.append(self._window(node, index, depends))
+            if isinstance(result[-1], Reason):
+                return result[-1]
+        return result
+
+    def _window(self, node, index: int, original):
+        """The Window of input ``index`` of ``node``, from its dependencies on this input
+        (``original``) or on a larger one."""
+        window = _read_window(original)
+        if window is not None:
+            return window
+        whole = original.all()
+        elsewhere = False  # whether a larger input showed a window this one's units do not follow
+        for scale in SCALES[1:]:
+            self.grown = True
+            made = self.at(scale)
+            if made is None:
+                break
+            nodes, shapes = made
+            in_shapes = [shapes[name] for name in node.inputs]
+            if _values(in_shapes, shapes[node.name], in_shapes[index][1 + self.axis]) > MAX_VALUES:
+                break
+            depends = self._depends(nodes[node.name], in_shapes, only=index)[index]
+            if depends is GLOBAL:
+                return GLOBAL
+            width = depends.shape[1]
+            if whole and depends.all():
+                if width >= max(GLOBAL_GROWTH * original.shape[1], GLOBAL_UNITS):
+                    return GLOBAL  # every unit depends on every position, however long the input
+                continue
+            window = _read_window(depends)
+            if window is not None:
+                if _explains(window, original):
+                    return window
+                elsewhere = True
+        if whole:
+            return Reason("every unit depends on every position of its input on every input the probe could run")
+        # Adaptive pooling's windows depend on the input's length, so a larger input shows
+        # another pattern; on this one, a pattern seen over one period that explains every
+        # unit exactly is still exact (GoogLeNet's auxiliary heads: 4 windows over 14).
+        window = _read_window(original, least_periods=1)
+        if window is not None and _seen_whole(window, original):
+            return window
+        if elsewhere:
+            return Reason(
+                "too few of its units are clear of the input's borders to show its window, and on larger inputs, "
+                "where they show one, its padding or windows resolve differently"
+            )
+        return Reason("its units' dependencies do not repeat as a window's do, on any input the probe could run")
+
+    def _depends(self, node, in_shapes: list, only=None) -> list:
+        """Per input of ``node`` (or only input ``only``): a boolean ``(output units, input
+        positions)`` array along the axis, whether the unit changes when the input is lit
+        at that position; GLOBAL for a flat input (it is lit whole)."""
+        axis = self.axis
+        in_shapes = _cropped(node, in_shapes, axis)
+        offset = DTYPE(node.spec.type.probe_offset)
+        declared = node.spec.type.weights(node.spec.args, tuple(in_shapes))
+        weights = make_arrays(declared, self.rng, DTYPE, probe=True)
+        constants = [np.full((1, *shape), offset, dtype=DTYPE) for shape in in_shapes]
+        baseline = run_layer(node, constants, weights, Kernels())
+        result = []
+        for index, shape in enumerate(in_shapes):
+            if only is not None and index != only:
+                result.append(None)
+                continue
+            if len(shape) < 2:
+                result.append(GLOBAL)
+                continue
+            width = shape[1 + axis]
+            per_element = 4 * (sum(np.prod(s) for s in in_shapes) + np.prod(baseline.shape[1:]))
+            chunk = max(1, min(width, CHUNK_BYTES // max(1, int(per_element))))
+            rows = []
+            for first in range(0, width, chunk):
+                positions = np.arange(first, min(width, first + chunk))
+                # The inputs not lit are the constant for every element (a read-only view).
+                xs = [np.broadcast_to(c, (len(positions), *c.shape[1:])) for c in constants]
+                xs[index] = _lit(shape, axis, positions)
+                if offset:
+                    xs[index] += offset
+                out = run_layer(node, xs, weights, Kernels())
+                changed = out != baseline
+                others = tuple(d for d in range(1, changed.ndim) if d != 2 + axis)
+                rows.append(changed.any(axis=others))
+            result.append(np.concatenate(rows, axis=0).T.copy())  # (output units, input positions)
+        return result
+
+
+def workspace_bytes(graph) -> int:
+    """Roughly from above, what measuring one layer holds at once: a batch of lit inputs
+    (one element per position of the longest axis, each a few maps of the input's size with
+    the probe's channels and the other axes cut short), at most a chunk and its temporaries."""
+    spatial = graph.input_shape[1:]
+    if not spatial:
+        return 0
+    longest = max(spatial)
+    other = int(np.prod([min(size, MIN_OTHER_AXIS) for size in spatial])) // min(longest, MIN_OTHER_AXIS)
+    element = 16 * probe_channels(graph) * longest * other * 4
+    return 4 * max(element, min(longest * element, CHUNK_BYTES))
+
+
+def _cropped(node, in_shapes: list, axis: int) -> list:
+    """``in_shapes`` with the axes other than ``axis`` cut to MIN_OTHER_AXIS where the layer
+    takes that: lit positions light those axes whole, so their length changes nothing a
+    layer's units depend on along ``axis``; it only costs time (Inception's input has to
+    be 75 long at least, for its last layers)."""
+    from .analysis import layer_shape
+
+    cropped = [
+        shape
+        if len(shape) < 2
+        else tuple(size if index == 1 + axis else min(size, MIN_OTHER_AXIS) for index, size in enumerate(shape))
+        for shape in in_shapes
+    ]
+    try:
+        layer_shape(node, tuple(cropped))
+    except LayerError:
+        return in_shapes
+    return cropped
+
+
+def _values(in_shapes, out_shape, width: int) -> int:
+    """Values the lit batch of one layer holds: one element per position of ``width``."""
+    return width * (sum(int(np.prod(s)) for s in in_shapes) + int(np.prod(out_shape)))
+
+
+def _lit(shape: tuple, axis: int, positions):
+    """One batch element per position: every channel lit at that position along ``axis``,
+    the whole extent of the other axes, channel c with the mark c + 1 (channels must differ:
+    a softmax over equal channels would not change at all)."""
+    lit = np.zeros((len(positions), *shape), dtype=DTYPE)
+    along = np.moveaxis(lit, 2 + axis, 1)  # (elements, positions, channels, *other axes): a view
+    marks = np.arange(1, shape[0] + 1, dtype=DTYPE).reshape((-1,) + (1,) * (len(shape) - 2))
+    along[np.arange(len(positions)), positions] = marks
+    return lit
+
+
+def _read_window(depends, least_periods: int = 2):
+    """The Window ``depends`` (units by positions) shows, if it shows one: a rigid pattern
+    over the unclipped units that explains every unit, seen over ``least_periods`` periods
+    at least."""
+    units, width = depends.shape
+    reached = depends.any(axis=1)
+    low = np.where(reached, depends.argmax(axis=1), np.iinfo(np.int64).max)
+    high = np.where(reached, width - 1 - depends[:, ::-1].argmax(axis=1), -1)
+    for periods in ((1,), None):  # most layers repeat every unit: try that first
+        regular = _regular_units(low, high, periods, least_periods)
+        if regular is not None:
+            window = _window_from(depends, low, *regular)
+            if window is not None:
+                return window
+    return None
+
+
+def _window_from(depends, low, period: int, regular_units: list):
+    """The Window the ``regular_units`` show, if it explains every unit."""
+    first = regular_units[0]
+    shift = int(low[first + period] - low[first])
+    offsets = {}
+    for unit in regular_units:
+        phase, cycles = unit % period, unit // period
+        if phase not in offsets:
+            offsets[phase] = tuple((np.flatnonzero(depends[unit]) - shift * cycles).tolist())
+            if len(offsets) == period:
+                break
+    if len(offsets) < period:
+        return None
+    window = Window(period, shift, tuple(offsets[phase] for phase in range(period)))
+    return window if _explains(window, depends) else None
+
+
+def _seen_whole(window: Window, depends) -> bool:
+    """Whether every phase of ``window`` shows on a unit no border clips: one whose positions
+    stay a gap (the widest step between them, the dilation) away from both ends of the
+    input, where a clipped window's next position would still be inside."""
+    units, width = depends.shape
+    for phase in range(window.period):
+        whole = False
+        for unit in range(phase, units, window.period):
+            positions = np.flatnonzero(depends[unit])
+            if len(positions) == 0:
+                continue
+            gap = int(np.diff(positions).max()) if len(positions) > 1 else 1
+            if positions[0] >= gap and positions[-1] <= width - 1 - gap:
+                whole = True
+                break
+        if not whole:
+            return False
+    return True
+
+
+def _explains(window: Window, depends) -> bool:
+    """Whether ``window`` accounts for every unit of ``depends`` exactly: each unit depends
+    on the window's positions that lie inside the input, and on no others."""
+    units, width = depends.shape
+    expected = np.zeros((units, width + 1), dtype=bool)  # column ``width``: positions outside
+    cycles, phases = np.divmod(np.arange(units), window.period)
+    for phase in range(window.period):
+        rows = np.flatnonzero(phases == phase)
+        positions = window.shift * cycles[rows, None] + np.asarray(window.offsets[phase])[None, :]
+        positions[(positions < 0) | (positions >= width)] = width
+        expected[rows[:, None], positions] = True
+    return bool((expected[:, :width] == depends).all())
+
+
+def _probe_graph(slimmed, spatial: tuple, axis: int, scale: int, thin: dict):
+    """``(graph, shapes)``: the slim graph ``slimmed`` on an input ``scale`` times longer on
+    ``axis`` and as short as the network allows on the other axes (lit positions light those
+    axes whole, so their length does not change what is measured; it only costs time), with
+    its layers' shapes; None if no such input works. ``thin`` (other axis -> length) keeps
+    the lengths found, tried first next time."""
+    from .analysis import shapes
+
+    def shaped(sizes):
+        network = slimmed.network._replace(input=(slimmed.network.input[0], *sizes))
+        return slimmed._replace(network=network)
 
     sizes = list(spatial)
     sizes[axis] *= scale
@@ -172,136 +530,26 @@ def _probe_graph(graph, spatial: tuple, axis: int, scale: int, channels: int):
             continue
         # Not too short either: a dilated window over a very short axis may see only padding.
         shortest = min(spatial[other], MIN_OTHER_AXIS)
-        for candidate in [*range(shortest, min(spatial[other], 64) + 1), spatial[other]]:
+        tried = [*range(shortest, min(spatial[other], 64) + 1), spatial[other]]
+        if other in thin:
+            tried.insert(0, thin[other])
+        for candidate in tried:
             trial = list(sizes)
             trial[other] = candidate
             try:
-                propagate(slim(graph, tuple(trial), channels))
+                shapes(shaped(trial))
             except CnncalcError:
                 continue
-            sizes[other] = candidate
+            sizes[other] = thin[other] = candidate
             break
-    probe = slim(graph, tuple(sizes), channels)
+    probe = shaped(sizes)
     try:
-        propagate(probe)
+        return probe, shapes(probe)
     except CnncalcError:
         return None
-    return probe
 
 
-def _spans(graph, axis: int, tick=None) -> dict:
-    """Per layer: ``(lowest, highest)`` input position along ``axis`` reaching each output unit
-    as integer arrays; None for flat layers. ``tick(done, total)`` after each pass."""
-    spatial = graph.network.input[1:]
-    spans = {node.name: None for node in graph.nodes}
-    rng = np.random.default_rng(0)
-    weights: dict = {}
-    baselines: dict = {}
-    width = spatial[axis]
-    channels = graph.network.input[0]
-    example_bytes = 16 * channels * int(np.prod(spatial)) * 4  # a few live maps each
-    chunk = max(1, min(width, CHUNK_BYTES // example_bytes))
-    passes = 2 * -(-width // chunk)
-    for kind in ("prefix", "suffix"):
-        for first in range(0, width, chunk):
-            thresholds = np.arange(first, min(width, first + chunk))
-            lit = _propagate(graph, _slabs(spatial, channels, axis, kind, thresholds), rng, weights, baselines)
-            for name, changed in lit.items():
-                if changed.ndim >= 3:
-                    spans[name] = _record(spans[name], kind, thresholds, _cross_section(changed, axis))
-            if tick is not None:
-                tick((kind == "suffix") * passes // 2 + first // chunk + 1, passes)
-    return spans
-
-
-def _slabs(spatial, channels: int, axis: int, kind: str, thresholds):
-    positions = np.arange(spatial[axis])
-    if kind == "prefix":
-        mask = positions[None, :] <= thresholds[:, None]
-    else:
-        mask = positions[None, :] >= thresholds[:, None]
-    shape = [len(thresholds), 1] + [1] * len(spatial)
-    shape[2 + axis] = spatial[axis]
-    mask = mask.reshape(shape)
-    return _marks(np.broadcast_to(mask, (len(thresholds), channels, *spatial)))
-
-
-def _marks(changed):
-    """Which units changed, as values a next layer passes on: 0 where nothing changed, and
-    channel c's number plus one where something did. (Channels must differ: a softmax over
-    equal channels would not change at all.)"""
-    if changed.ndim < 2:
-        return changed.astype(DTYPE)
-    numbers = np.arange(1, changed.shape[1] + 1, dtype=DTYPE).reshape((1, -1) + (1,) * (changed.ndim - 2))
-    return changed * numbers
-
-
-def _propagate(graph, inputs, rng, weights: dict, baselines: dict) -> dict:
-    """Layer by layer, which units change when ``inputs`` (marks, see _marks) change from zero."""
-    changed = {INPUT_NAME: inputs}
-    for node in graph.in_order():
-        xs = [changed[name] for name in node.inputs]
-        if all(x.ndim == 2 for x in xs):
-            # Below a flat layer (flatten, fc) every unit sees everything: nothing to learn.
-            changed[node.name] = FLAT
-            continue
-        shapes = tuple(x.shape[1:] for x in xs)
-        # Around the constant the type asks for (LayerType.probe_offset): 0 for most, 1 for a
-        # product, where a changed gate times an unchanged 0 would not show.
-        offset = DTYPE(node.spec.type.probe_offset)
-        if node.name not in weights:
-            declared = node.spec.type.weights(node.spec.args, shapes)
-            weights[node.name] = make_arrays(declared, rng, DTYPE, probe=True)
-            constants = [np.full((1, *shape), offset, dtype=DTYPE) for shape in shapes]
-            baselines[node.name] = run_layer(node, constants, weights[node.name], Kernels())
-        out = run_layer(node, [x + offset for x in xs] if offset else xs, weights[node.name], Kernels())
-        changed[node.name] = _marks(out != baselines[node.name])
-    del changed[INPUT_NAME]
-    return changed
-
-
-def _cross_section(changed, axis: int):
-    """``(batch, units along axis)``: whether the unit changed in any channel, at any position
-    of the other axes. (The slab is the same all along those axes, so every position whose
-    window sees the input at all changes alike; one at a border may see only padding.)"""
-    others = tuple(2 + other for other in range(changed.ndim - 2) if other != axis)
-    return changed.any(axis=(1, *others))
-
-
-def _record(layer_spans, kind: str, thresholds, along):
-    units = along.shape[1]
-    if layer_spans is None:
-        layer_spans = (np.full(units, np.iinfo(np.int64).max), np.full(units, -1))
-    low, high = layer_spans
-    if kind == "prefix":  # lit at threshold t: the lowest reaching position is <= t
-        candidates = np.where(along, thresholds[:, None], np.iinfo(np.int64).max).min(axis=0)
-        np.minimum(low, candidates, out=low)
-    else:  # lit at t: the highest reaching position is >= t
-        candidates = np.where(along, thresholds[:, None], -1).max(axis=0)
-        np.maximum(high, candidates, out=high)
-    return layer_spans
-
-
-def _axis_field(layer_spans, width: int, expected):
-    """``(size, jump, start)`` on one axis, GLOBAL, or a Reason."""
-    if layer_spans is None:
-        return GLOBAL
-    low, high = layer_spans
-    if expected == GLOBAL and ((low == 0) & (high == width - 1)).all():
-        return GLOBAL
-    regular = _regular_units(low, high)
-    if regular is None:
-        return Reason("no unit's field lies inside the input (the fields reach its borders)")
-    period, units = regular
-    centers = {u: Fraction(int(low[u]) + int(high[u]), 2) for u in units}
-    first = units[0]
-    jump = (centers[first + period] - centers[first]) / period
-    offsets = [centers[u] - u * jump for u in range(first, first + period)]
-    size = max(int(high[u] - low[u]) + 1 for u in units)
-    return size, _number(jump), _number(sum(offsets) / period)
-
-
-def _regular_units(low, high):
+def _regular_units(low, high, periods=None, least_periods: int = 2):
     """``(period, units)``: the units whose fields no border clips.
 
     Away from the borders the fields move rigidly: every ``period`` units both ends shift
@@ -311,98 +559,51 @@ def _regular_units(low, high):
     other unit as a clipped version of itself. Within the stretch, a unit narrower than
     others of its phase is clipped too and left out.
     """
+    low, high = np.asarray(low, dtype=np.int64), np.asarray(high, dtype=np.int64)
     count = len(low)
+    valid = high >= low
     candidates = []  # (units covered, period, first unit of the stretch, shift per period)
-    for period in range(1, min(MAX_PERIOD, count // 2) + 1):
-        # shifts[u]: how far unit u + period's field is from unit u's, if it moved rigidly
-        shifts = [None] * count
-        for u in range(count - period):
-            v = u + period
-            moved = low[v] - low[u]
-            if high[u] >= low[u] and high[v] >= low[v] and moved == high[v] - high[u] and moved > 0:
-                shifts[u] = int(moved)
+    for period in periods or range(1, min(MAX_PERIOD, count // 2) + 1):
+        if period > count // 2:
+            break
+        # shifts[u]: how far unit u + period's field is from unit u's, if it moved rigidly (else -1)
+        moved = low[period:] - low[:-period]
+        rigid = valid[:-period] & valid[period:] & (moved == high[period:] - high[:-period]) & (moved > 0)
+        shifts = np.where(rigid, moved, -1)
         first, length = _longest_run(shifts)
-        if length >= 2 * period:  # two periods of rigid motion, not one coincidence
-            candidates.append((length + period, period, first, shifts[first]))
+        if length >= least_periods * period:  # two periods of rigid motion, not one coincidence
+            candidates.append((length + period, period, first, int(shifts[first])))
     for covered, period, first, shift in sorted(candidates, key=lambda c: (-c[0], c[1])):
-        if not _explains(low, high, period, first, shift):
+        if not _explains_spans(low, high, period, first, shift):
             continue  # a coincidence: the pattern does not hold over the other units
-        units = list(range(first, first + covered))
-        widest: dict = {}
-        for u in units:
-            widest[u % period] = max(widest.get(u % period, 0), int(high[u] - low[u]))
-        units = [u for u in units if int(high[u] - low[u]) == widest[u % period]]
-        if len(units) > period and all(u in units for u in range(units[0], units[0] + period + 1)):
+        units = np.arange(first, first + covered)
+        spans = high[units] - low[units]
+        widest = np.zeros(period, dtype=np.int64)
+        np.maximum.at(widest, units % period, spans)
+        units = units[spans == widest[units % period]].tolist()
+        if len(units) > period and units[period] == units[0] + period:
             return period, units
     return None
 
 
-def _reported(probe, axis: int) -> dict:
-    """The report's field of every layer of a probe graph on one axis."""
-    from .analysis import propagate
-
-    return {
-        layer.name: field if field == GLOBAL else (field.size[axis], field.jump[axis], field.start[axis])
-        for layer in propagate(probe).layers
-        for field in (layer.receptive_field,)
-    }
-
-
-def _holds_at(original, enlarged, width: int) -> tuple:
-    """``(holds, pinned)``: whether the pattern measured on the enlarged input explains the
-    original input's units, and whether it pins at least one of them down (see below).
-    (When every unit's field covers the whole original input, any placement fits, and
-    "same" padding may resolve differently there.)"""
-    if original is None or enlarged is None:
-        return original is None and enlarged is None, True
-    regular = _regular_units(*enlarged)
-    if regular is None:
-        return False, False
-    period, units = regular
-    low, high = enlarged
-    first = units[0]
-    shift = int(low[first + period] - low[first])
-    base_low = [int(low[first + r]) for r in range(period)]
-    base_high = [int(high[first + r]) for r in range(period)]
-    pinned = False
-    for u in range(len(original[0])):
-        if original[1][u] < original[0][u]:
-            continue
-        offset = u - first
-        phase, cycles = offset % period, offset // period
-        low_u, high_u = base_low[phase] + cycles * shift, base_high[phase] + cycles * shift
-        if original[0][u] < low_u or original[1][u] > high_u:
-            return False, False
-        # Pinned: an end away from the borders that the pattern places exactly, or a unit
-        # unclipped on the larger input with the very same span on this one.
-        pinned |= 0 < original[0][u] == low_u or original[1][u] == high_u < width - 1
-        pinned |= u in units and original[0][u] == low[u] and original[1][u] == high[u]
-    return True, pinned
-
-
-def _explains(low, high, period: int, first: int, shift: int) -> bool:
+def _explains_spans(low, high, period: int, first: int, shift: int) -> bool:
     """Whether the pattern seen from unit ``first`` accounts for every unit: clipping can only
     shrink a field, so each unit's span must lie within the span the pattern predicts."""
-    for u in range(len(low)):
-        if high[u] < low[u]:
-            continue
-        base = first + (u - first) % period
-        cycles = (u - base) // period
-        if low[u] < low[base] + cycles * shift or high[u] > high[base] + cycles * shift:
-            return False
-    return True
+    units = np.flatnonzero(high >= low)
+    base = first + (units - first) % period
+    cycles = (units - base) // period
+    return bool(((low[units] >= low[base] + cycles * shift) & (high[units] <= high[base] + cycles * shift)).all())
 
 
 def _longest_run(values) -> tuple:
-    """``(start, length)`` of the longest stretch of equal values that are not None."""
-    best = (0, 0)
-    start = 0
-    for index in range(1, len(values) + 1):
-        if index == len(values) or values[index] != values[start] or values[start] is None:
-            if values[start] is not None and index - start > best[1]:
-                best = (start, index - start)
-            start = index
-    return best
+    """``(start, length)`` of the first longest stretch of equal values that are not -1."""
+    if len(values) == 0:
+        return 0, 0
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    lengths = np.diff(np.concatenate((starts, [len(values)])))
+    lengths[values[starts] < 0] = 0
+    best = int(lengths.argmax())
+    return int(starts[best]), int(lengths[best])
 
 
 def _number(value: Fraction):

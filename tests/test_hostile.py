@@ -423,6 +423,9 @@ def test_verify_does_not_call_an_unconfirmable_field_a_mismatch(tmp_path, capsys
 
     assert code == 0, out + err
     assert json.loads(out)["mismatches"] == 0
+    # Not measured, and why: on 6 pixels, "same" pads 0 before instead of 1.
+    notes = [check["note"] for check in json.loads(out)["checks"] if check["ok"] is None]
+    assert len(notes) == 2 and all("padding or windows resolve differently" in note for note in notes[:1])
 
 
 @pytest.mark.parametrize(

@@ -62,3 +62,20 @@ def test_two_dimensional_fields_per_axis():
     text = "input: [1, 20, 30]\nlayers:\n  - conv: {filters: 1, kernel: [3, 5], stride: [1, 2], padding: [1, [0, 2]]}\n"
     # H: size 3, jump 1, start 1 - 1 = 0. W: size 5, jump 2, start (5-1)/2 - 0 = 2.
     assert measured(text)["conv1"] == Field((3, 5), (1, 2), (0, 2))
+
+
+def test_a_field_ten_times_the_input_is_measured():
+    # Ten 9-wide convolutions ("same", padding 4) on 8 pixels: each adds 8, so the last
+    # field is 1 + 10*8 = 81 pixels, ten times the input; centred on each unit (start 0).
+    layers = "\n".join("  - conv: {filters: 1, kernel: 9, padding: 4}" for _ in range(10))
+    fields = measured(f"input: [1, 8]\nlayers:\n{layers}\n")
+    assert fields["conv10"] == Field((81,), (1,), (0,))
+
+
+def test_statistics_over_the_positions_make_every_later_field_global():
+    # GroupNorm takes its statistics over every position: each output unit changes with every
+    # pixel, and so does every unit after it (the conv after it included).
+    text = "input: [2, 16, 16]\nlayers: [{conv: {filters: 4, kernel: 3}}, {groupnorm: 2}, {conv: {filters: 2, kernel: 3}}]\n"
+    fields = measured(text)
+    assert fields["conv1"] == Field((3, 3), (1, 1), (1, 1))
+    assert fields["groupnorm1"] == GLOBAL and fields["conv2"] == GLOBAL

@@ -246,8 +246,15 @@ class _AdaptivePooling(LayerType):
     def forward(self, a, xs, w, k):
         x = xs[0]
         sizes = self.sizes(a, x.shape[1:])
+        if all(length == 1 for length in sizes):
+            # One window over every position (squeeze-and-excitation's squeeze): one reduction
+            # over a flat row per channel, not one axis after another.
+            flat = x.reshape(*x.shape[:2], -1)
+            return self.reduce(flat, 2).reshape(*x.shape[:2], *sizes)
         for axis, length in enumerate(sizes):
             size = x.shape[2 + axis]
+            if length == size:  # windows of one unit each: the axis as it is
+                continue
             parts = [
                 self.reduce(np.take(x, range(*adaptive_bounds(size, length, u)), axis=2 + axis), 2 + axis)
                 for u in range(length)
