@@ -333,10 +333,44 @@ def union(reaches: list) -> Reach:
 
 
 def per_axis_reach(operation, field, *per_axis_args):
-    """Applies a Reach operation on every axis; GLOBAL stays GLOBAL."""
+    """Applies a Reach operation on every axis; GLOBAL stays GLOBAL.
+
+    On a token sequence made from a map (``sequence_field``) the one axis of the layer runs
+    through every axis of the input: each input axis's Reach maps the sequence's units, so
+    the operation's one set of arguments applies to each of them."""
     if field == GLOBAL:
         return GLOBAL
+    per_axis_args = [tuple(values) for values in per_axis_args]
+    if per_axis_args and len(per_axis_args[0]) != len(field):
+        if len(per_axis_args[0]) != 1:
+            raise LayerError(f"its {len(per_axis_args[0])} axes do not match the input's field of {len(field)}")
+        per_axis_args = [values * len(field) for values in per_axis_args]
     return tuple(operation(reach, *args) for reach, *args in zip(field, *per_axis_args))
+
+
+def sequence_field(field, spatial: tuple):
+    """The field of a map's positions read as one sequence, row after row (the last axis
+    fastest): token ``l`` is the position whose index along axis ``i`` is
+    ``(l // stride_i) % size_i``, ``stride_i`` the product of the later axes' sizes. The
+    field keeps one Reach per axis of the input, each now over the sequence's units: along
+    the first axis unit ``l`` moves one row every ``stride_0`` tokens; along a later axis
+    the pattern repeats every ``stride_i * size_i`` tokens and moves by 0 (the next row
+    starts at the same column). A token keeps exactly the field of its position."""
+    if field == GLOBAL:
+        return GLOBAL
+    if len(field) == 1:
+        return field
+    reaches = []
+    for axis, reach in enumerate(field):
+        stride = 1
+        for size in spatial[axis + 1 :]:
+            stride *= size
+        if axis == 0:
+            reaches.append(_gather(reach, stride * reach.period, reach.step, lambda l, s=stride: [l // s]))
+        else:
+            cycle = stride * spatial[axis]
+            reaches.append(_gather(reach, cycle, 0, lambda l, s=stride, n=spatial[axis]: [(l // s) % n]))
+    return tuple(reaches)
 
 
 def input_reach(ndim: int):

@@ -106,6 +106,7 @@ def measure_fields(graph, expected=None, progress=None) -> dict:
     if not spatial:
         return {node.name: Measured(GLOBAL, None) for node in graph.nodes}
     per_axis = {node.name: [] for node in graph.nodes}  # name -> [(size, jump, start) | GLOBAL | reason]
+    sequences = _sequences(graph)
     channels = probe_channels(graph)
     for axis in range(len(spatial)):
         results: dict = {}
@@ -127,9 +128,10 @@ def measure_fields(graph, expected=None, progress=None) -> dict:
             for node in graph.nodes:
                 previous = results.get(node.name)
                 if previous is None or isinstance(previous, Reason):  # not yet measured
-                    result = _axis_field(spans[node.name], width, (expected or {}).get(node.name))
+                    still = node.name in sequences
+                    result = _axis_field(spans[node.name], width, (expected or {}).get(node.name), still)
                     if scale > 1 and not isinstance(result, Reason):
-                        holds, pinned = _holds_at(original[node.name], spans[node.name], spatial[axis])
+                        holds, pinned = _holds_at(original[node.name], spans[node.name], spatial[axis], still)
                         # Unpinned, it stands only where the geometry does not depend on the size
                         # ("same" padding and ceil_mode may resolve differently on the larger input).
                         same = original_reported[node.name] == reported[node.name]
@@ -159,16 +161,29 @@ def _combine(axes: list) -> Measured:
     return Measured(Field(*(tuple(values) for values in zip(*axes))), None)
 
 
+def _sequences(graph) -> set:
+    """The layers whose output is a token sequence made from a map (fewer spatial axes than
+    the input, but some): their units run through every axis of the input, so along one
+    input axis a pattern of fields may repeat without moving (``geometry.sequence_field``)."""
+    from .analysis import propagate
+
+    ndim = len(graph.network.input) - 1
+    return {layer.name for layer in propagate(graph).layers if 1 <= len(layer.shape) - 1 < ndim}
+
+
 def _probe_graph(graph, spatial: tuple, axis: int, scale: int, channels: int):
     """A slim graph whose input is ``scale`` times longer on ``axis`` and as short as the
     network allows on the other axes (slabs light those axes whole, so their length does not
-    change what is measured; it only costs time). None if no such input works."""
+    change what is measured; it only costs time). None if no such input works. A network
+    that makes a token sequence of a map keeps the other axes whole: there the length of a
+    row is how far apart the tokens' fields move."""
     from .analysis import propagate  # only to know whether a shape is valid
 
     sizes = list(spatial)
     sizes[axis] *= scale
+    keep_others = bool(_sequences(graph))
     for other in range(len(spatial)):
-        if other == axis:
+        if other == axis or keep_others:
             continue
         # Not too short either: a dilated window over a very short axis may see only padding.
         shortest = min(spatial[other], MIN_OTHER_AXIS)
@@ -207,8 +222,10 @@ def _spans(graph, axis: int, tick=None) -> dict:
             thresholds = np.arange(first, min(width, first + chunk))
             lit = _propagate(graph, _slabs(spatial, channels, axis, kind, thresholds), rng, weights, baselines)
             for name, changed in lit.items():
-                if changed.ndim >= 3:
+                if changed.ndim == len(spatial) + 2:
                     spans[name] = _record(spans[name], kind, thresholds, _cross_section(changed, axis))
+                elif changed.ndim == 3:  # a token sequence made from a map: units along it
+                    spans[name] = _record(spans[name], kind, thresholds, changed.any(axis=1))
             if tick is not None:
                 tick((kind == "suffix") * passes // 2 + first // chunk + 1, passes)
     return spans
@@ -282,14 +299,15 @@ def _record(layer_spans, kind: str, thresholds, along):
     return layer_spans
 
 
-def _axis_field(layer_spans, width: int, expected):
-    """``(size, jump, start)`` on one axis, GLOBAL, or a Reason."""
+def _axis_field(layer_spans, width: int, expected, still: bool = False):
+    """``(size, jump, start)`` on one axis, GLOBAL, or a Reason. ``still``: the units form a
+    token sequence, whose fields may repeat without moving along this axis."""
     if layer_spans is None:
         return GLOBAL
     low, high = layer_spans
     if expected == GLOBAL and ((low == 0) & (high == width - 1)).all():
         return GLOBAL
-    regular = _regular_units(low, high)
+    regular = _regular_units(low, high, still)
     if regular is None:
         return Reason("no unit's field lies inside the input (the fields reach its borders)")
     period, units = regular
@@ -301,7 +319,7 @@ def _axis_field(layer_spans, width: int, expected):
     return size, _number(jump), _number(sum(offsets) / period)
 
 
-def _regular_units(low, high):
+def _regular_units(low, high, still: bool = False):
     """``(period, units)``: the units whose fields no border clips.
 
     Away from the borders the fields move rigidly: every ``period`` units both ends shift
@@ -319,7 +337,7 @@ def _regular_units(low, high):
         for u in range(count - period):
             v = u + period
             moved = low[v] - low[u]
-            if high[u] >= low[u] and high[v] >= low[v] and moved == high[v] - high[u] and moved > 0:
+            if high[u] >= low[u] and high[v] >= low[v] and moved == high[v] - high[u] and (moved > 0 or still):
                 shifts[u] = int(moved)
         first, length = _longest_run(shifts)
         if length >= 2 * period:  # two periods of rigid motion, not one coincidence
@@ -348,14 +366,14 @@ def _reported(probe, axis: int) -> dict:
     }
 
 
-def _holds_at(original, enlarged, width: int) -> tuple:
+def _holds_at(original, enlarged, width: int, still: bool = False) -> tuple:
     """``(holds, pinned)``: whether the pattern measured on the enlarged input explains the
     original input's units, and whether it pins at least one of them down (see below).
     (When every unit's field covers the whole original input, any placement fits, and
     "same" padding may resolve differently there.)"""
     if original is None or enlarged is None:
         return original is None and enlarged is None, True
-    regular = _regular_units(*enlarged)
+    regular = _regular_units(*enlarged, still)
     if regular is None:
         return False, False
     period, units = regular

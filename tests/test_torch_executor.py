@@ -255,6 +255,9 @@ def torch_macs(d, xs, out) -> int:
         return xs[0].numel() // n * d.args["units"]
     if d.type == "pointwise_fc":  # every position's channels times every unit
         return xs[0].numel() // n * d.args["units"]
+    if d.type == "attention":  # L tokens of D: projections L*D*4D, Q K^T and A V L*L*D each
+        features, tokens = xs[0].shape[1], xs[0].numel() // n // xs[0].shape[1]
+        return tokens * features * 4 * features + 2 * tokens * tokens * features
     return 0
 
 
@@ -871,6 +874,27 @@ def cases() -> dict:
         ("pointwise_fc", {"units": 3, "bias": False}),
         ("fc", {"units": 5}, {"from": "input", "name": "flat"}),
         ("pointwise_fc", {"units": 2}, {"from": "flat"}),
+    )
+    # -- tokens and attention (ViT): nn.MultiheadAttention on the same weights --
+    c["vit-tokens"] = chain(
+        [3, 8, 12],
+        ("conv", {"filters": 8, "kernel": 4, "stride": 4}, {"name": "patches"}),
+        ("tokens", {}),
+        ("class_token", {}),
+        ("position_embedding", {}),
+        ("layernorm", {"eps": 1e-6}),
+        ("attention", {"heads": 2}, {"primary": True, "name": "att"}),
+        ("add", {}, {"from": ["att", "position_embedding4"]}),
+        ("attention", {"heads": 1, "bias": False}),
+        ("select_token", {}),
+        ("fc", {"units": 3}),
+    )
+    c["attention-on-maps"] = chain(
+        [6, 3, 4],
+        ("attention", {"heads": 3}, {"primary": True, "from": "input"}),
+        ("attention", {"heads": 2, "dropout": 0.5}, {"from": "input"}),
+        ("tokens", {}, {"from": "input"}),
+        ("position_embedding", {}, {"from": "input"}),
     )
     return {name: value if isinstance(value, tuple) else (value, 1.0) for name, value in c.items()}
 

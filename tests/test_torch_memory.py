@@ -200,6 +200,8 @@ KEPT_CASES = [
     ("resize", {"size": [5, 6], "mode": "bilinear"}),
     ("resize", {"scale": 2, "mode": "bicubic"}),
     ("pointwise_fc", {"units": 5}),
+    ("tokens", {}),
+    ("position_embedding", {}),
     *((name, {}) for name in ("relu", "relu6", "selu", "silu", "hardswish", "hardsigmoid", "sigmoid", "tanh")),
 ]
 
@@ -270,3 +272,27 @@ def test_a_product_keeps_both_factors():
     assert set(storages) == {x.untyped_storage().data_ptr(), gate.untyped_storage().data_ptr()}
     layer_type, _ = lookup("mul")
     assert layer_type.saves == ("input",) and layer_type.saved_extra_bytes(None, (), (), 4) == 0
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.25])
+def test_what_attention_keeps_in_the_math_implementation(dropout):
+    # The training memory of `attention` models PyTorch's math implementation of
+    # scaled_dot_product_attention (the one that keeps the L x L maps): held to what
+    # autograd keeps for nn.MultiheadAttention under sdpa_kernel(SDPBackend.MATH).
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch_archs import build_real, chain
+
+    from cnncalc.layers import lookup
+
+    arch = chain((8, 8, 8), ("attention", {"heads": 2, "dropout": dropout}))
+    x = torch.randn(2, 8, 8, 8, requires_grad=True)
+    module = build_real(arch.layers[0], [x.shape]).train()
+    with sdpa_kernel(SDPBackend.MATH):
+        keeps_input, keeps_output, other = kept_by_pytorch(module, [x])
+    (ours,) = analyze_text(arch.yaml()).layers
+    layer_type, _ = lookup("attention")
+    assert layer_type.saved(ours.spec.args, ((8, 8, 8),)) == () and not keeps_input and not keeps_output
+    # 2 examples * 4 bytes * (7*L*D + heads*L*L (+ 2 maps with dropout)), L = 64, D = 8:
+    # 7*512 + 2*4096 = 11,776 values; 11,776 + 16,384 = 28,160 with dropout.
+    assert other == 2 * 4 * (28_160 if dropout else 11_776)
+    assert other == 2 * layer_type.saved_extra_bytes(ours.spec.args, ((8, 8, 8),), ours.shape, 4)

@@ -17,7 +17,7 @@ Its summary also estimates memory, reproduced by cnncalc: the input's storage (a
 from __future__ import annotations
 
 from ..interop import pytorch
-from ..layers import activation, conv, linear, merge, norm, pool, shape
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape
 from ..memory import DTYPE_BYTES
 from . import Convention, prod
 from .modules import deconv_module
@@ -83,6 +83,8 @@ def _per_example(site):
     merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
     shape.Pad, shape.Upsample, shape.Resize, shape.Crop, shape.ChannelShuffle, shape.Chunk,
     shape.PixelShuffle, shape.PixelUnshuffle,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken,
+    attention.Attention,
 )  # fmt: skip
 def _no_weight(site):
     """0: no parameter named weight or bias (a LayerScale's is named scale).

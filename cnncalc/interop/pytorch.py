@@ -25,7 +25,7 @@ layer; pooling with padding PyTorch's pools refuse together with ``ceil_mode``) 
 
 from __future__ import annotations
 
-from ..layers import activation, conv, linear, merge, norm, pool, shape, stochastic
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape, stochastic
 from ..layers.base import prod
 from ..record import Record
 
@@ -487,6 +487,35 @@ def _pointwise_fc(a, shapes):
         return _nn("Linear", shapes[0][0], a.units, bias=a.bias, arrays=_weight_and_bias(a.bias))
     arrays = {"weights": "linear.weight", **({"bias": "linear.bias"} if a.bias else {})}
     return Call("cnncalc", "ChannelsLastLinear", (shapes[0][0], a.units), {"bias": a.bias}, arrays)
+
+
+@interprets(attention.Tokens)
+def _tokens(a, shapes):
+    return _nn("Flatten", 2)
+
+
+@interprets(attention.ClassToken)
+def _class_token(a, shapes):
+    return Call("cnncalc", "ClassToken", (shapes[0][0],), {}, {"token": "token"})
+
+
+@interprets(attention.PositionEmbedding)
+def _position_embedding(a, shapes):
+    return Call("cnncalc", "PositionEmbedding", (tuple(shapes[0]),), {}, {"embedding": "embedding"})
+
+
+@interprets(attention.SelectToken)
+def _select_token(a, shapes):
+    return Call("cnncalc", "SelectToken", (a.index,), {}, {})
+
+
+@interprets(attention.Attention)
+def _attention(a, shapes):
+    arrays = {"qkv_weights": "attention.in_proj_weight", "out_weights": "attention.out_proj.weight"}
+    if a.bias:
+        arrays.update(qkv_bias="attention.in_proj_bias", out_bias="attention.out_proj.bias")
+    options = {"bias": a.bias, "dropout": float(a.dropout)}
+    return Call("cnncalc", "SelfAttention", (shapes[0][0], a.heads), options, arrays)
 
 
 # No faithful PyTorch form, with the reason (the contract test asks every type for a rule

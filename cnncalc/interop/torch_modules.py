@@ -130,3 +130,50 @@ class ResizeLike(nn.Module):
 
     def forward(self, x, like):
         return nn.functional.interpolate(x, size=like.shape[2:], mode=self.mode, align_corners=self.align_corners)
+
+
+class ClassToken(nn.Module):
+    """A learned token put before a ``[N, D, L]`` sequence (ViT's class token)."""
+
+    def __init__(self, features: int):
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(features))
+
+    def forward(self, x):
+        return torch.cat([self.token.reshape(1, -1, 1).expand(x.shape[0], -1, 1), x], dim=2)
+
+
+class PositionEmbedding(nn.Module):
+    """A learned value added at every position and feature (ViT's position embedding)."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.embedding = nn.Parameter(torch.zeros(*shape))
+
+    def forward(self, x):
+        return x + self.embedding
+
+
+class SelectToken(nn.Module):
+    """Token ``index`` of a ``[N, D, L]`` sequence, as ``[N, D]`` (ViT's ``x[:, 0]``)."""
+
+    def __init__(self, index: int):
+        super().__init__()
+        self.index = index
+
+    def forward(self, x):
+        return x[:, :, self.index]
+
+
+class SelfAttention(nn.Module):
+    """``nn.MultiheadAttention`` over every position of a channels-first map or sequence:
+    the positions as tokens, ``attention(x, x, x)``, and back to the map."""
+
+    def __init__(self, features: int, heads: int, bias: bool = True, dropout: float = 0.0):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(features, heads, dropout=dropout, bias=bias, batch_first=True)
+
+    def forward(self, x):
+        tokens = x.flatten(2).transpose(1, 2)
+        y, _ = self.attention(tokens, tokens, tokens, need_weights=False)
+        return y.transpose(1, 2).reshape(x.shape)

@@ -494,7 +494,8 @@ class LayerType:
         """The matrix products its forward pass amounts to, for one example: ``(count, rows,
         inner, columns)``, ``count`` products of a ``rows x inner`` matrix by an ``inner x
         columns`` one (``count * rows * inner * columns`` is its MACs; rows grow with the
-        batch), or ``()`` for a layer that computes none. The time model (timing.py) asks
+        batch), a tuple of several such (attention: its projections and its maps' products,
+        whose MACs add up), or ``()`` for a layer that computes none. The time model (timing.py) asks
         for their smallest side: a matrix unit reaches its peak only on long ones."""
         return ()
 
