@@ -245,6 +245,29 @@ def spread(reach: Reach, kernel: int, stride: int, dilation: int, before: int) -
     return _gather(reach, reach.period * stride, reach.step, sources)
 
 
+def windowed(reach: Reach, window: int, shift: int) -> Reach:
+    """Attention within windows of ``window`` units whose edges lie at ``shift`` + multiples
+    of ``window`` (Swin's windows, shifted ones as its mask makes them): unit v reads the
+    units of its window, ``start = floor((v - shift)/window)*window + shift`` to ``start +
+    window - 1``. The first and last windows of an axis are shorter: clipped versions of
+    the pattern, as a border clips a convolution's field."""
+    period = window * reach.period // gcd(window, reach.period)
+    step = reach.step * (period // reach.period)
+
+    def sources(v):
+        start = (v - shift) // window * window + shift
+        return range(start, start + window)
+
+    return _gather(reach, period, step, sources)
+
+
+def gridded(reach: Reach, count: int, spacing: int) -> Reach:
+    """Attention within grids of ``count`` units ``spacing`` apart (MaxViT's grid attention):
+    unit v reads ``v mod spacing + i*spacing`` for i < count. Units ``spacing`` apart read
+    the same units: the pattern repeats without moving."""
+    return _gather(reach, spacing, 0, lambda v: [v % spacing + i * spacing for i in range(count)])
+
+
 def adaptive_bounds(size: int, out: int, unit: int) -> tuple:
     """PyTorch's adaptive pooling window of output ``unit``: input units ``start`` to
     ``end - 1``, ``start = floor(unit*size/out)``, ``end = ceil((unit+1)*size/out)``.
@@ -366,10 +389,10 @@ def sequence_field(field, spatial: tuple):
         for size in spatial[axis + 1 :]:
             stride *= size
         if axis == 0:
-            reaches.append(_gather(reach, stride * reach.period, reach.step, lambda l, s=stride: [l // s]))
+            reaches.append(_gather(reach, stride * reach.period, reach.step, lambda unit, s=stride: [unit // s]))
         else:
             cycle = stride * spatial[axis]
-            reaches.append(_gather(reach, cycle, 0, lambda l, s=stride, n=spatial[axis]: [(l // s) % n]))
+            reaches.append(_gather(reach, cycle, 0, lambda unit, s=stride, n=spatial[axis]: [(unit // s) % n]))
     return tuple(reaches)
 
 

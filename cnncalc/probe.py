@@ -106,7 +106,6 @@ def measure_fields(graph, expected=None, progress=None) -> dict:
     if not spatial:
         return {node.name: Measured(GLOBAL, None) for node in graph.nodes}
     per_axis = {node.name: [] for node in graph.nodes}  # name -> [(size, jump, start) | GLOBAL | reason]
-    sequences = _sequences(graph)
     channels = probe_channels(graph)
     for axis in range(len(spatial)):
         results: dict = {}
@@ -128,10 +127,9 @@ def measure_fields(graph, expected=None, progress=None) -> dict:
             for node in graph.nodes:
                 previous = results.get(node.name)
                 if previous is None or isinstance(previous, Reason):  # not yet measured
-                    still = node.name in sequences
-                    result = _axis_field(spans[node.name], width, (expected or {}).get(node.name), still)
+                    result = _axis_field(spans[node.name], width, (expected or {}).get(node.name))
                     if scale > 1 and not isinstance(result, Reason):
-                        holds, pinned = _holds_at(original[node.name], spans[node.name], spatial[axis], still)
+                        holds, pinned = _holds_at(original[node.name], spans[node.name], spatial[axis])
                         # Unpinned, it stands only where the geometry does not depend on the size
                         # ("same" padding and ceil_mode may resolve differently on the larger input).
                         same = original_reported[node.name] == reported[node.name]
@@ -299,15 +297,14 @@ def _record(layer_spans, kind: str, thresholds, along):
     return layer_spans
 
 
-def _axis_field(layer_spans, width: int, expected, still: bool = False):
-    """``(size, jump, start)`` on one axis, GLOBAL, or a Reason. ``still``: the units form a
-    token sequence, whose fields may repeat without moving along this axis."""
+def _axis_field(layer_spans, width: int, expected):
+    """``(size, jump, start)`` on one axis, GLOBAL, or a Reason."""
     if layer_spans is None:
         return GLOBAL
     low, high = layer_spans
     if expected == GLOBAL and ((low == 0) & (high == width - 1)).all():
         return GLOBAL
-    regular = _regular_units(low, high, still)
+    regular = _regular_units(low, high)
     if regular is None:
         return Reason("no unit's field lies inside the input (the fields reach its borders)")
     period, units = regular
@@ -319,7 +316,7 @@ def _axis_field(layer_spans, width: int, expected, still: bool = False):
     return size, _number(jump), _number(sum(offsets) / period)
 
 
-def _regular_units(low, high, still: bool = False):
+def _regular_units(low, high):
     """``(period, units)``: the units whose fields no border clips.
 
     Away from the borders the fields move rigidly: every ``period`` units both ends shift
@@ -328,16 +325,33 @@ def _regular_units(low, high, still: bool = False):
     two periods of it) tells which units are unclipped, provided the pattern explains every
     other unit as a clipped version of itself. Within the stretch, a unit narrower than
     others of its phase is clipped too and left out.
+
+    Where no such pattern moves, one that repeats in place is tried: units a period apart
+    that see the very same positions (a token sequence's fields along a later axis of its
+    map, MaxViT's grid attention).
     """
+    found = _regular(low, high, False)
+    return found if found is not None else _regular(low, high, True)
+
+
+def _regular(low, high, still: bool):
+    """``_regular_units`` with patterns that move (``still`` False) or that repeat in
+    place (True: a pattern of at least two units that differ, units a period apart
+    reading the same positions)."""
     count = len(low)
     candidates = []  # (units covered, period, first unit of the stretch, shift per period)
-    for period in range(1, min(MAX_PERIOD, count // 2) + 1):
+    for period in range(2 if still else 1, min(MAX_PERIOD, count // 2) + 1):
         # shifts[u]: how far unit u + period's field is from unit u's, if it moved rigidly
         shifts = [None] * count
         for u in range(count - period):
             v = u + period
             moved = low[v] - low[u]
-            if high[u] >= low[u] and high[v] >= low[v] and moved == high[v] - high[u] and (moved > 0 or still):
+            if (
+                high[u] >= low[u]
+                and high[v] >= low[v]
+                and moved == high[v] - high[u]
+                and (moved == 0 if still else moved > 0)
+            ):
                 shifts[u] = int(moved)
         first, length = _longest_run(shifts)
         if length >= 2 * period:  # two periods of rigid motion, not one coincidence
@@ -345,6 +359,8 @@ def _regular_units(low, high, still: bool = False):
     for covered, period, first, shift in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if not _explains(low, high, period, first, shift):
             continue  # a coincidence: the pattern does not hold over the other units
+        if still and len({int(low[u]) for u in range(first, first + period)}) < 2:
+            continue  # units that all see the same: no pattern to tell a field by
         units = list(range(first, first + covered))
         widest: dict = {}
         for u in units:
@@ -366,14 +382,14 @@ def _reported(probe, axis: int) -> dict:
     }
 
 
-def _holds_at(original, enlarged, width: int, still: bool = False) -> tuple:
+def _holds_at(original, enlarged, width: int) -> tuple:
     """``(holds, pinned)``: whether the pattern measured on the enlarged input explains the
     original input's units, and whether it pins at least one of them down (see below).
     (When every unit's field covers the whole original input, any placement fits, and
     "same" padding may resolve differently there.)"""
     if original is None or enlarged is None:
         return original is None and enlarged is None, True
-    regular = _regular_units(*enlarged, still)
+    regular = _regular_units(*enlarged)
     if regular is None:
         return False, False
     period, units = regular

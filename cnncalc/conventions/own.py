@@ -73,7 +73,6 @@ def _pointwise_fc(site):
     return declared(site)
 
 
-
 @CONVENTION.counts(attention.Attention)
 def _attention(site):
     """L*D*3D + L*D*D for the projections (queries, keys and values; output), plus

@@ -63,7 +63,6 @@ def _fc(site):
     return 2 * site.n * declared(site)
 
 
-
 @CONVENTION.counts(attention.Attention)
 def _attention(site):
     """0 with biases and an even number of heads, else 2*N*L*4*D*D: nn.MultiheadAttention

@@ -511,6 +511,20 @@ def _select_token(a, shapes):
 
 @interprets(attention.Attention)
 def _attention(a, shapes):
+    windows = attention.Attention().windows(a, shapes[0])
+    if windows is not None:
+        arrays = {"qkv_weights": "qkv_weight", "out_weights": "proj_weight"}
+        if a.bias:
+            arrays.update(qkv_bias="qkv_bias", out_bias="proj_bias")
+        if a.position_bias == "table":
+            arrays["bias_table"] = "bias_table"
+        elif a.position_bias == "mlp":
+            arrays.update(bias_mlp_weights="mlp_weight", bias_mlp_bias="mlp_bias", bias_mlp_out="mlp_out")
+        if a.cosine:
+            arrays["logit_scale"] = "logit_scale"
+        options = dict(bias=a.bias, dropout=float(a.dropout), position_bias=a.position_bias)
+        options.update(bias_hidden=a.bias_hidden, cosine=a.cosine, scale=a.scale)
+        return Call("cnncalc", "WindowAttention", (shapes[0][0], a.heads, tuple(windows)), options, arrays)
     arrays = {"qkv_weights": "attention.in_proj_weight", "out_weights": "attention.out_proj.weight"}
     if a.bias:
         arrays.update(qkv_bias="attention.in_proj_bias", out_bias="attention.out_proj.bias")
