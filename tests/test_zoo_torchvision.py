@@ -132,6 +132,14 @@ TORCHVISION = [
     ("vit_l_16", 304_326_632, 0, 61_554_712_576, [1000], 304_326_632, 61.555),
     ("vit_l_32", 306_535_400, 0, 15_377_539_072, [1000], 306_535_400, 15.378),
     ("vit_h_14", 632_045_800, 0, 167_295_109_120, [1000], 632_045_800, 167.295),
+    # Swin: window attention's Q K^T and A V run as plain products (bmm); V2 adds its position
+    # bias network (mm) once a block; V2's GFLOPS (5.94, 11.546, 20.325) are at their 256 crop.
+    ("swin_t", 28_288_354, 0, 4_490_566_656, [1000], 28_288_354, 4.491),
+    ("swin_s", 49_606_258, 0, 8_740_875_264, [1000], 49_606_258, 8.741),
+    ("swin_b", 87_768_224, 0, 15_430_946_816, [1000], 87_768_224, 15.431),
+    ("swin_v2_t", 28_351_570, 0, 4_938_464_256, [1000], 28_351_570, None),
+    ("swin_v2_s", 49_737_442, 0, 9_695_284_224, [1000], 49_737_442, None),
+    ("swin_v2_b", 87_930_848, 0, 17_047_678_976, [1000], 87_930_848, None),
 ]
 
 # The segmentation models, at 3x520x520: their weights' transforms (SemanticSegmentation,
@@ -329,6 +337,13 @@ def test_segmentation_live_against_torchvision(builder, params, buffers, macs, s
 
 # Files whose layer names are not torchvision's module paths: VGG numbers its features flat
 # (features.0 ... features.52), which a stage module cannot produce.
+# torchvision's attention modules, each one cnncalc attention layer.
+ATTENTION_MODULES = {
+    "MultiheadAttention",
+    "ShiftedWindowAttention",
+    "ShiftedWindowAttentionV2",
+    "RelativePositionalMultiHeadAttention",
+}
 OWN_NAMES = {"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"}
 
 
@@ -340,8 +355,9 @@ def test_names_are_torchvisions(builder):
     torch, _ = import_torchvision()
     model = torchvision_model(builder)
     # An attention layer is one module in both: nn.MultiheadAttention's in_proj_weight,
-    # in_proj_bias and out_proj all belong to cnncalc's one attention layer.
-    attentions = [path for path, module in model.named_modules() if isinstance(module, torch.nn.MultiheadAttention)]
+    # in_proj_bias and out_proj (Swin's qkv, proj, relative_position_bias_table, cpb_mlp and
+    # logit_scale; MaxViT's to_qkv, merge and table) all belong to cnncalc's one layer.
+    attentions = [path for path, module in model.named_modules() if type(module).__name__ in ATTENTION_MODULES]
     expected = set()
     for name, _ in model.named_parameters():
         path, _, leaf = name.rpartition(".")

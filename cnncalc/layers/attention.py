@@ -338,6 +338,9 @@ class Attention(LayerType):
         shift = tuple(0 if w >= p else s for s, w, p in zip(shift, window, padded))
         return Windows(sizes, padded, window, shift, False)
 
+    def recenters_fields(self, a):
+        return a.window is not None
+
     def output_shape(self, a, shapes):
         if shapes[0][0] % a.heads:
             raise LayerError(

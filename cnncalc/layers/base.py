@@ -19,7 +19,7 @@ whole contract (``LayerType`` below lists every piece with its default):
   read, the MACs of its backward pass.
 - ``probe_args`` and ``probe_offset``: what the receptive-field probe needs (probe.py).
 - traits (``mixes_channels``, ``pools``, ``reduces_positions``, ``statistics_over_positions``,
-  ``has_channel_bias``, ``removes_channel_bias``): what it does, in words lint rules and
+  ``has_channel_bias``, ``removes_channel_bias``, ``recenters_fields``): what it does, in words lint rules and
   homework texts ask instead of a type's or a weight's name.
 - ``worked_*``: the homework arithmetic of each figure; ``examples``: small networks that
   use it, which the tests walk through every command.
@@ -439,6 +439,12 @@ class LayerType:
         """Whether it normalises by statistics taken over the positions of one example (or of
         the batch): then every output unit depends on every input position, and its
         receptive field is global (GroupNorm, InstanceNorm, batch statistics)."""
+        return False
+
+    def recenters_fields(self, a: Args) -> bool:
+        """Whether its output units' fields are no longer centered on the units' own places:
+        window attention's unit sees its whole window, centered on the window. Field centers
+        then stop telling where units are (lint's misaligned-merge asks)."""
         return False
 
     def has_channel_bias(self, a: Args) -> bool:
