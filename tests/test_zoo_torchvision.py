@@ -140,6 +140,8 @@ TORCHVISION = [
     ("swin_v2_t", 28_351_570, 0, 4_938_464_256, [1000], 28_351_570, None),
     ("swin_v2_s", 49_737_442, 0, 9_695_284_224, [1000], 49_737_442, None),
     ("swin_v2_b", 87_930_848, 0, 17_047_678_976, [1000], 87_930_848, None),
+    # MaxViT: MBConv blocks (convolutions) and window and grid attention (einsum: bmm)
+    ("maxvit_t", 30_919_624, 47_616, 5_558_046_720, [1000], 30_919_624, 5.558),
 ]
 
 # The segmentation models, at 3x520x520: their weights' transforms (SemanticSegmentation,
