@@ -331,8 +331,10 @@ def rescale(reach: Reach, down: int, up: int, sources) -> Reach:
     return _gather(reach, period, step, sources)
 
 
-def union(reaches: list) -> Reach:
-    """Branches merged unit by unit: each unit sees what it sees in any branch."""
+def union(reaches: list, units: int | None = None) -> Reach:
+    """Branches merged unit by unit: each unit sees what it sees in any branch. Branches
+    whose patterns step differently (a grid attention's, which repeats in place, and a
+    moving one) merge unit by unit over the ``units`` of the axis, when given."""
     if all(reach.period == 1 and reach.lows[0] is not None for reach in reaches):
         steps = {reach.step for reach in reaches}
         if len(steps) == 1:  # every unit alike in every branch (the usual case), closed form
@@ -342,6 +344,8 @@ def union(reaches: list) -> Reach:
     for reach in reaches:
         period = period * reach.period // gcd(period, reach.period)
     steps = {reach.step * (period // reach.period) for reach in reaches}
+    if len(steps) > 1 and units is not None:
+        return _union_units(reaches, units)
     if len(steps) > 1:
         jumps = ", ".join(_text(reach.step / reach.period) for reach in reaches)
         raise LayerError(
@@ -353,6 +357,30 @@ def union(reaches: list) -> Reach:
         lows.append(min(low for low, _ in spans) if spans else None)
         highs.append(max(high for _, high in spans) if spans else None)
     return Reach(period, steps.pop(), tuple(lows), tuple(highs))
+
+
+def _union_units(reaches: list, units: int) -> Reach:
+    """The union of ``reaches`` read off the axis's ``units`` one by one, as the shortest
+    pattern that repeats over them (``adaptive`` does the same); where none does, the units
+    themselves, continued past the axis (padding) by the moving branches' step."""
+    if units > MAX_PERIOD:
+        raise LayerError(f"its output units repeat only every {units:,} units; too irregular to follow")
+    lows, highs = [], []
+    for unit in range(units):
+        spans = [span for span in (reach.span(unit) for reach in reaches) if span is not None]
+        lows.append(min(low for low, _ in spans) if spans else None)
+        highs.append(max(high for _, high in spans) if spans else None)
+    for period in range(1, units):
+        moves = {
+            (lows[u + period] - lows[u], highs[u + period] - highs[u]) if lows[u] is not None else None
+            for u in range(units - period)
+        }
+        if len(moves) == 1 and None not in moves:
+            moved, moved_high = moves.pop()
+            if moved == moved_high:
+                return Reach(period, moved, tuple(lows[:period]), tuple(highs[:period]))
+    jump = max(reach.step / reach.period for reach in reaches)
+    return Reach(units, round(jump * units), tuple(lows), tuple(highs))
 
 
 def per_axis_reach(operation, field, *per_axis_args):
@@ -442,11 +470,14 @@ def shifted_field(field, pads: tuple):
     return per_axis_reach(shift, field, [before for before, _ in pads])
 
 
-def union_field(fields: list):
-    """The field of merged branches."""
+def union_field(fields: list, spatial: tuple | None = None):
+    """The field of merged branches; ``spatial``: the merged output's spatial sizes (one for
+    a token sequence, whose every axis's Reach runs along it)."""
     if any(field == GLOBAL for field in fields):
         return GLOBAL
-    return tuple(union([field[axis] for field in fields]) for axis in range(len(fields[0])))
+    axes = len(fields[0])
+    units = [None] * axes if spatial is None else list(spatial) * axes if len(spatial) == 1 else list(spatial)
+    return tuple(union([field[axis] for field in fields], units[axis]) for axis in range(axes))
 
 
 # --- Broadcasting: one rule for every element-wise merge ----------------------------------
@@ -498,7 +529,7 @@ def broadcast_field(fields, shapes, out):
                 "(a [C, 1, 1] gate after global pooling)",
                 arg="inputs",
             )
-    return union_field(merged)
+    return union_field(merged, out[1:])
 
 
 def ratio(scale) -> tuple:

@@ -149,3 +149,110 @@ def test_params_and_macs_are_torchvisions():
     # projections 25*32*128 = 102,400, Q K^T and A V 2*25*25*32 = 40,000, MLP 2*25*32*64 =
     # 102,400; head 32*5 = 160: 147,456 + 2*244,800 + 160 = 637,216.
     assert report.totals.macs == 637_216
+
+
+# --- window attention against torchvision's own modules -------------------------------------
+
+
+def torchvision_module(name: str):
+    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+    return pytest.importorskip(f"torchvision.models.{name}")
+
+
+def run_one(layer: str, shape, x_channels_first, weights: dict):
+    """cnncalc's executor on one attention layer with the given arrays."""
+    graph = build_text(f"input: {list(shape)}\nlayers:\n  - {{attention: {layer}, name: a}}\n")
+    run = execute(graph, inputs=x_channels_first, weights={"a": weights}, keep="all")
+    return run.outputs["a"], analyze(graph).layers[0]
+
+
+def numpy(tensor):
+    return tensor.detach().numpy().astype(np.float32)
+
+
+@pytest.mark.parametrize("shift", [[0, 0], [2, 1]])
+@pytest.mark.parametrize("v2", [False, True])
+def test_swin_window_attention_is_torchvisions(shift, v2):
+    # A 10x9 map (padded to 12x12 by 4x4 windows), 3 heads of 4 features; torchvision's
+    # ShiftedWindowAttention (V2: continuous position bias, scaled cosine attention).
+    swin = torchvision_module("swin_transformer")
+    torch.manual_seed(1)
+    cls = swin.ShiftedWindowAttentionV2 if v2 else swin.ShiftedWindowAttention
+    module = cls(12, [4, 4], shift, 3).eval()
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(torch.randn_like(p) * 0.1)  # the biases, table and scales away from their inits
+    x = torch.randn(2, 10, 9, 12)
+    with torch.no_grad():
+        want = numpy(module(x)).transpose(0, 3, 1, 2)
+    weights = {
+        "qkv_weights": numpy(module.qkv.weight),
+        "qkv_bias": numpy(module.qkv.bias),
+        "out_weights": numpy(module.proj.weight),
+        "out_bias": numpy(module.proj.bias),
+    }
+    if v2:
+        weights.update(
+            bias_mlp_weights=numpy(module.cpb_mlp[0].weight),
+            bias_mlp_bias=numpy(module.cpb_mlp[0].bias),
+            bias_mlp_out=numpy(module.cpb_mlp[2].weight),
+            logit_scale=numpy(module.logit_scale).reshape(-1),
+        )
+        layer = f"{{heads: 3, window: 4, shift: {shift}, position_bias: mlp, cosine: true}}"
+    else:
+        weights["bias_table"] = numpy(module.relative_position_bias_table)
+        layer = f"{{heads: 3, window: 4, shift: {shift}, position_bias: table}}"
+    got, figures = run_one(layer, (12, 10, 9), x.numpy().transpose(0, 3, 1, 2).copy(), weights)
+    assert np.abs(got - want).max() < 1e-4
+    assert figures.params == sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("kind", ["window", "grid"])
+def test_maxvit_partition_attention_is_torchvisions(kind):
+    # torchvision's PartitionAttentionLayer on a 6x6 map of 16 features: partitions of 3
+    # (windows of 3x3 neighbours, or grids of 3x3 tokens 2 apart), heads of 8; its
+    # layernorms, attention and MLP as cnncalc writes them in architectures/torchvision/maxvit_t.yaml.
+    maxvit = torchvision_module("maxvit")
+    torch.manual_seed(2)
+    module = maxvit.PartitionAttentionLayer(
+        16, 8, 3, kind, (6, 6), 2, torch.nn.GELU, torch.nn.LayerNorm, 0.0, 0.0, 0.0
+    ).eval()
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(torch.randn_like(p) * 0.1)
+    x = torch.randn(2, 16, 6, 6)
+    with torch.no_grad():
+        want = numpy(module(x))
+    grid = "true" if kind == "grid" else "false"
+    graph = build_text(
+        f"""\
+        input: [16, 6, 6]
+        layers:
+          - {{layernorm: null, name: norm1}}
+          - {{attention: {{heads: 2, window: 3, grid: {grid}, position_bias: table, scale: features}}, name: attn}}
+          - {{add: [attn, input], name: add_1}}
+          - {{layernorm: null, name: norm2}}
+          - {{pointwise_fc: 32, name: fc1}}
+          - {{gelu: null}}
+          - {{pointwise_fc: 16, name: fc2}}
+          - {{add: [fc2, add_1]}}
+        """
+    )
+    attention = module.attn_layer[1]
+    weights = {
+        "norm1": {"scale": numpy(module.attn_layer[0].weight), "shift": numpy(module.attn_layer[0].bias)},
+        "attn": {
+            "qkv_weights": numpy(attention.to_qkv.weight),
+            "qkv_bias": numpy(attention.to_qkv.bias),
+            "out_weights": numpy(attention.merge.weight),
+            "out_bias": numpy(attention.merge.bias),
+            "bias_table": numpy(attention.relative_position_bias_table),
+        },
+        "norm2": {"scale": numpy(module.mlp_layer[0].weight), "shift": numpy(module.mlp_layer[0].bias)},
+        "fc1": {"weights": numpy(module.mlp_layer[1].weight), "bias": numpy(module.mlp_layer[1].bias)},
+        "fc2": {"weights": numpy(module.mlp_layer[3].weight), "bias": numpy(module.mlp_layer[3].bias)},
+    }
+    run = execute(graph, inputs=x.numpy(), weights={n.name: weights.get(n.name, {}) for n in graph.nodes}, keep="all")
+    got = run.outputs[graph.nodes[-1].name]
+    assert np.abs(got - want).max() < 1e-4
+    assert analyze(graph).totals.params == sum(p.numel() for p in module.parameters())
