@@ -80,13 +80,16 @@ def _deconv(site):
 
 @CONVENTION.counts(attention.Attention)
 def _attention(site):
-    """2*N*L*4*D*D: nn.MultiheadAttention's projections run the patched F.linear (calflops
-    runs the model with gradients, so not on the fast path); the products of the heads run
-    F.scaled_dot_product_attention, which it does not patch; the biases not counted.
+    """2*N*L*4*D*D: the projections run the patched F.linear (nn.MultiheadAttention's too:
+    calflops runs the model with gradients, so not on the fast path); the products of the
+    heads run F.scaled_dot_product_attention or ``@``, which it does not patch; the biases
+    not counted. Window attention's position bias network (F.linear) counts once per
+    forward pass: + 2*network.
 
     pytorch_ops.py _linear_flops_compute; _patch_functionals has no scaled_dot_product_attention
     """
-    return 2 * site.n * site.layer_type.projection_macs(site.a, site.ins)
+    layer = site.layer_type
+    return 2 * (site.n * layer.projection_macs(site.a, site.ins) + layer.bias_macs(site.a, site.ins))
 
 
 @CONVENTION.counts(linear.FC, linear.PointwiseFC)

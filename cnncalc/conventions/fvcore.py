@@ -69,13 +69,19 @@ def _linear(site):
 @CONVENTION.counts(attention.Attention)
 @traced
 def _attention(site):
-    """N*L*4*D*D: the input and output projections of nn.MultiheadAttention, traced as
-    aten::linear; the products of the heads (``scaled_dot_product_attention``) have no
-    handle and count 0.
+    """Global attention: N*L*4*D*D, the input and output projections of
+    nn.MultiheadAttention, traced as aten::linear; the products of the heads
+    (``scaled_dot_product_attention``) have no handle and count 0. Window attention (cnncalc's
+    WindowAttention: F.linear and ``@``, aten::matmul): every MAC, its position bias network
+    once per forward pass: N*(MACs - network) + network.
 
     jit_handles.py linear_flop_jit; flop_count.py _DEFAULT_SUPPORTED_OPS has no aten::scaled_dot_product_attention
     """
-    return site.n * site.layer_type.projection_macs(site.a, site.ins)
+    layer = site.layer_type
+    if site.a.window is not None:
+        network = layer.bias_macs(site.a, site.ins)
+        return site.n * (layer.macs(site.a, site.ins, site.out) - network) + network
+    return site.n * layer.projection_macs(site.a, site.ins)
 
 
 @CONVENTION.counts(norm.BatchNorm)

@@ -75,12 +75,16 @@ def _linear(site):
 
 @CONVENTION.counts(attention.Attention)
 def _attention(site):
-    """One example: L*D (scaling the queries) + 3*L*D*D (projections; + 3*L*D with their
+    """Window attention: 0 (cnncalc's WindowAttention runs F.linear and ``@``, which
+    ptflops' module hooks do not see). Global attention, nn.MultiheadAttention's hook, for
+    one example: L*D (scaling the queries) + 3*L*D*D (projections; + 3*L*D with their
     bias) + heads*(L*L*D/heads + L*L + L*L*D/heads) (Q K^T, softmax, A V) + L*D*(D+1) (the
     output projection, its bias counted always).
 
     pytorch_ops.py multihead_attention_counter_hook
     """
+    if site.a.window is not None:
+        return 0
     d, length = site.ins[0][0], prod(site.ins[0][1:])
     head = d // site.a.heads
     flops = length * d + 3 * length * d * d + (3 * length * d if site.a.bias else 0)

@@ -65,7 +65,10 @@ def _fc(site):
 
 @CONVENTION.counts(attention.Attention)
 def _attention(site):
-    """0 with biases and an even number of heads, else 2*N*L*4*D*D: nn.MultiheadAttention
+    """Window attention (cnncalc's WindowAttention: F.linear and ``@``): 2 per MAC, its
+    position bias network once per forward pass, 2*(N*(MACs - network) + network).
+
+    Global attention: 0 with biases and an even number of heads, else 2*N*L*4*D*D: nn.MultiheadAttention
     in eval mode without gradients takes its fast path, one ``_native_multi_head_attention``
     operator that has no formula; without biases, or with an odd number of heads, it does
     not, and the projections count as matrix products (``mm``), while ``scaled_dot_product_attention`` on the CPU runs
@@ -75,9 +78,13 @@ def _attention(site):
 
     torch/nn/modules/activation.py MultiheadAttention.forward (why_not_fast_path); flop_registry has no _native_multi_head_attention
     """
+    layer = site.layer_type
+    if site.a.window is not None:
+        network = layer.bias_macs(site.a, site.ins)
+        return 2 * (site.n * (layer.macs(site.a, site.ins, site.out) - network) + network)
     if site.a.bias and site.a.heads % 2 == 0:
         return 0
-    return 2 * site.n * site.layer_type.projection_macs(site.a, site.ins)
+    return 2 * site.n * layer.projection_macs(site.a, site.ins)
 
 
 @CONVENTION.counts(

@@ -192,7 +192,9 @@ class WindowAttention(nn.Module):
     def __init__(self, features, heads, windows, bias=True, dropout=0.0, position_bias="none", bias_hidden=512,
                  cosine=False, scale="head"):  # fmt: skip
         super().__init__()
-        from ..layers.attention import _log_coords, _relative_index, _shift_mask
+        from ..layers.attention import Windows, _log_coords, _relative_index, _shift_mask
+
+        windows = Windows(*windows)
 
         self.heads, self.dropout, self.cosine, self.position_bias = heads, dropout, cosine, position_bias
         self.grid = windows[4]
