@@ -255,12 +255,15 @@ class Attention(LayerType):
     ``scale: features`` divides by sqrt(D) instead of sqrt(D/heads) (MaxViT). Relative
     position indices are constants of the window, not counted as buffers.
 
-    Training memory (what the backward pass keeps) is that of the plain ("math")
-    implementation of ``scaled_dot_product_attention``, as PyTorch's autograd keeps it: the
-    input's rows, the queries, keys and values, the scaled queries and keys, the heads'
-    output (7*L*D values) and the attention maps after the softmax (heads*L*L; per window,
-    heads*N*N); with ``dropout``, two more maps (its mask and the maps after it). A fused
-    kernel (FlashAttention, PyTorch's CPU flash kernel) keeps no map and needs less.
+    Training memory (what the backward pass keeps), as PyTorch's autograd keeps it: for
+    global attention, the plain ("math") implementation of ``scaled_dot_product_attention``:
+    the input's rows, the queries, keys and values, the scaled queries and keys, the heads'
+    output (7*L*D values) and the attention maps after the softmax (heads*L*L); for window
+    attention, torchvision's Swin: 5*L*D and the maps (heads*N*N per window), with cosine
+    attention 8*L*D, two sets of maps and 4*L*heads norms, and a bias network's hidden
+    layer and biases; with ``dropout``, two more sets of maps (its mask and the maps after
+    it). A fused kernel (FlashAttention, PyTorch's CPU flash kernel) keeps no map and needs
+    less.
 
     The receptive field: global after global attention; after window attention, the union
     of the fields of the window's tokens (a grid's reach across the map).
@@ -435,15 +438,28 @@ class Attention(LayerType):
         return ()
 
     def saved_extra_bytes(self, a, shapes, out, width):
-        # As PyTorch's autograd keeps them in the math implementation: the input's rows (for
-        # the projection's weights), the projected queries, keys and values (one array),
-        # the queries and keys scaled by 1/sqrt(sqrt(D/heads)) each (Q K^T keeps both
-        # factors), the maps after the softmax, and the heads' output (the output
-        # projection's input): 7*L*D + heads*L*N values. Dropout on the maps keeps its mask
-        # and the maps after it, two more maps of the activations' width.
+        # As PyTorch's autograd keeps them (tests/test_torch_memory.py). Global attention, in
+        # the math implementation of scaled_dot_product_attention: the input's rows (for the
+        # projection's weights), the projected queries, keys and values (one array), the
+        # queries and keys scaled by 1/sqrt(sqrt(D/heads)) each (Q K^T keeps both factors),
+        # the heads' output (the output projection's input): 7*L*D values, and the maps after
+        # the softmax. Window attention as torchvision's Swin computes it: the rows, the
+        # queries, keys and values, the scaled queries, the heads' output (5*L*D, L counting
+        # the padding) and the maps; with cosine attention (Swin V2) 8*L*D, the maps before
+        # and after the scale and softmax, and 4*L*heads norms; a position bias network
+        # keeps its hidden layer and the biases (counted with each example, though computed
+        # once a forward pass). Dropout on the maps keeps its mask and the maps after it.
         d, length, group = self._sizes(a, shapes)
         maps = a.heads * length * group
-        kept = 7 * length * d + maps
+        if a.window is None:
+            kept = 7 * length * d + maps
+        elif a.cosine:
+            kept = 8 * length * d + 2 * maps + 4 * length * a.heads
+        else:
+            kept = 5 * length * d + maps
+        if a.position_bias == "mlp":
+            windows = self.windows(a, shapes[0])
+            kept += prod(self._table(a, shapes[0])) * a.bias_hidden + a.heads * windows.tokens**2 + a.heads * a.cosine
         if a.dropout:
             kept += 2 * maps
         return kept * width
