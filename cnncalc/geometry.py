@@ -332,9 +332,10 @@ def rescale(reach: Reach, down: int, up: int, sources) -> Reach:
 
 
 def union(reaches: list, units: int | None = None) -> Reach:
-    """Branches merged unit by unit: each unit sees what it sees in any branch. Branches
-    whose patterns step differently (a grid attention's, which repeats in place, and a
-    moving one) merge unit by unit over the ``units`` of the axis, when given."""
+    """Branches merged unit by unit: each unit sees what it sees in any branch. A branch
+    whose pattern repeats in place (a grid attention's) and moving ones merge unit by unit
+    over the ``units`` of the axis, when given; other branches whose units step differently
+    do not line up, an error."""
     if all(reach.period == 1 and reach.lows[0] is not None for reach in reaches):
         steps = {reach.step for reach in reaches}
         if len(steps) == 1:  # every unit alike in every branch (the usual case), closed form
@@ -344,7 +345,9 @@ def union(reaches: list, units: int | None = None) -> Reach:
     for reach in reaches:
         period = period * reach.period // gcd(period, reach.period)
     steps = {reach.step * (period // reach.period) for reach in reaches}
-    if len(steps) > 1 and units is not None:
+    if len(steps) > 1 and units is not None and 0 in steps:
+        # a pattern that repeats in place (grid attention: unit v reads v mod s + i*s, v
+        # among them) merged with moving ones: the units line up, the pattern does not repeat
         return _union_units(reaches, units)
     if len(steps) > 1:
         jumps = ", ".join(_text(reach.step / reach.period) for reach in reaches)
@@ -360,16 +363,23 @@ def union(reaches: list, units: int | None = None) -> Reach:
 
 
 def _union_units(reaches: list, units: int) -> Reach:
-    """The union of ``reaches`` read off the axis's ``units`` one by one, as the shortest
-    pattern that repeats over them (``adaptive`` does the same); where none does, the units
-    themselves, continued past the axis (padding) by the moving branches' step."""
-    if units > MAX_PERIOD:
-        raise LayerError(f"its output units repeat only every {units:,} units; too irregular to follow")
+    """The union of ``reaches`` read off the axis's ``units`` one by one (``_read_off``);
+    past the axis (padding) the moving branches' step continues it."""
     lows, highs = [], []
     for unit in range(units):
         spans = [span for span in (reach.span(unit) for reach in reaches) if span is not None]
         lows.append(min(low for low, _ in spans) if spans else None)
         highs.append(max(high for _, high in spans) if spans else None)
+    return _read_off(lows, highs, max(reach.step / reach.period for reach in reaches))
+
+
+def _read_off(lows: list, highs: list, jump) -> Reach:
+    """The Reach of an axis's units given one by one: the shortest pattern that repeats over
+    them (``adaptive`` does the same); where none does, the units themselves, continued past
+    the axis by ``jump`` input pixels a unit."""
+    units = len(lows)
+    if units > MAX_PERIOD:
+        raise LayerError(f"its output units repeat only every {units:,} units; too irregular to follow")
     for period in range(1, units):
         moves = {
             (lows[u + period] - lows[u], highs[u + period] - highs[u]) if lows[u] is not None else None
@@ -379,8 +389,31 @@ def _union_units(reaches: list, units: int) -> Reach:
             moved, moved_high = moves.pop()
             if moved == moved_high:
                 return Reach(period, moved, tuple(lows[:period]), tuple(highs[:period]))
-    jump = max(reach.step / reach.period for reach in reaches)
     return Reach(units, round(jump * units), tuple(lows), tuple(highs))
+
+
+def map_field(field, spatial: tuple):
+    """A token sequence's field (``sequence_field``) back on the axes of a map of ``spatial``
+    (the inverse of making it): along axis ``i`` position ``u`` holds the tokens whose index
+    there is ``u`` and sees what they see, read off unit by unit (``_read_off``)."""
+    total = 1
+    for size in spatial:
+        total *= size
+    reaches = []
+    for axis, reach in enumerate(field):
+        stride = 1
+        for size in spatial[axis + 1 :]:
+            stride *= size
+        lows, highs = [None] * spatial[axis], [None] * spatial[axis]
+        for token in range(total):
+            span = reach.span(token)
+            if span is None:
+                continue
+            unit = (token // stride) % spatial[axis]
+            lows[unit] = span[0] if lows[unit] is None else min(lows[unit], span[0])
+            highs[unit] = span[1] if highs[unit] is None else max(highs[unit], span[1])
+        reaches.append(_read_off(lows, highs, reach.step / reach.period * stride))
+    return tuple(reaches)
 
 
 def per_axis_reach(operation, field, *per_axis_args):

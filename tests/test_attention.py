@@ -186,3 +186,25 @@ def test_errors_say_what_is_wrong():
     ):
         with pytest.raises(SpecError, match=message):
             analyze_text(f"input: [8, 12, 12]\nlayers: [{layer}]\n")
+
+
+def test_tokens_back_to_a_map_see_what_the_map_saw():
+    # conv 16x16 stride 16 on 64x48 (field 16, jump 16, start 7.5 on both axes), to a 4x3
+    # grid of tokens and back: every position sees its patch again; a 2x2 conv on top sees
+    # 2 patches: size 32, jump 16, start 15.5.
+    layers = one(
+        """\
+        input: [3, 64, 48]
+        layers:
+          - {conv: {filters: 8, kernel: 16, stride: 16}, name: patches}
+          - {tokens: null}
+          - {to_map: [4, 3], name: map}
+          - {conv: {filters: 2, kernel: 2}, name: conv}
+        """
+    )
+    assert layers["map"].shape == (8, 4, 3)
+    assert layers["map"].receptive_field == layers["patches"].receptive_field
+    field = layers["conv"].receptive_field
+    assert (field.size, field.jump, field.start) == ((32, 32), (16, 16), (15.5, 15.5))
+    with pytest.raises(SpecError, match="needs as many tokens"):
+        analyze_text("input: [4, 12]\nlayers: [{to_map: [3, 5]}]\n")

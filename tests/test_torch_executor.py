@@ -901,6 +901,13 @@ def cases() -> dict:
         ("select_token", {}),
         ("fc", {"units": 3}),
     )
+    c["tokens-and-back"] = chain(
+        [3, 8, 12],
+        ("conv", {"filters": 4, "kernel": 4, "stride": 4}),
+        ("tokens", {}),
+        ("to_map", {"size": [2, 3]}, {"primary": True}),
+        ("conv", {"filters": 2, "kernel": 2}),
+    )
     c["attention-on-maps"] = chain(
         [6, 3, 4],
         ("attention", {"heads": 3}, {"primary": True, "from": "input"}),

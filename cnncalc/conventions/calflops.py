@@ -201,7 +201,7 @@ def _upsample(site):
     activation.Tanh, activation.Softplus, activation.LogSoftmax, activation.Identity, norm.Dropout,
     norm.LayerScale, norm.StochasticDepth, merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad,
     shape.Crop, shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
-    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip
 def _zero(site):
     """0: the module runs nothing calflops patched (nn.ReLU6 runs F.hardtanh, nn.Sigmoid

@@ -139,7 +139,7 @@ def _adaptive_avgpool(site):
     pool.MaxPool, pool.AvgPool, pool.LpPool, pool.GlobalMaxPool, pool.AdaptiveMaxPool,
     merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
     shape.Pad, shape.Crop, shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
-    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip
 def _unsupported(site):
     """0: no handle for its operators (aten::relu, aten::max_pool2d, aten::avg_pool2d,

@@ -95,7 +95,7 @@ def _attention(site):
     merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
     shape.Pad, shape.Upsample, shape.Resize, shape.Crop, shape.ChannelShuffle, shape.Chunk,
     shape.PixelShuffle, shape.PixelUnshuffle,
-    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip
 def _none(site):
     """0: only the weighted layers (conv, deconv, local, fc) are counted; normalisations,

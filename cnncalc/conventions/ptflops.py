@@ -218,7 +218,7 @@ def _int64_product(values) -> int:
     activation.Softplus, activation.LogSoftmax, activation.Identity, norm.Dropout, norm.LayerScale,
     norm.StochasticDepth, merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad, shape.Crop,
     shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
-    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip
 def _zero(site):
     """0: no hook for the module's class, and nothing it calls is patched (x + y and x * y

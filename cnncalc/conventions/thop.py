@@ -161,7 +161,7 @@ def _zero_ops(site):
     activation.Identity, norm.GroupNorm, norm.LRN, norm.LayerScale, norm.StochasticDepth, pool.LpPool,
     merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad, shape.Crop, shape.ChannelShuffle,
     shape.Chunk, shape.PixelUnshuffle,
-    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
     attention.Attention,
 )  # fmt: skip
 def _no_rule(site):

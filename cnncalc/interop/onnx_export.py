@@ -568,5 +568,6 @@ UNREPRESENTED = {
     attention.ClassToken: "ONNX has no class-token operator (a Concat with a learned tensor would not read back)",
     attention.PositionEmbedding: "ONNX has no position-embedding operator (an Add of a learned tensor would not read back)",
     attention.SelectToken: "ONNX has no token operator (a Gather would not read back as select_token)",
+    attention.ToMap: "ONNX has no token operator (a Reshape would not read back as to_map)",
     attention.Attention: "ONNX opset 21 has no attention operator (Attention came in opset 23)",
 }

@@ -504,6 +504,11 @@ def _position_embedding(a, shapes):
     return Call("cnncalc", "PositionEmbedding", (tuple(shapes[0]),), {}, {"embedding": "embedding"})
 
 
+@interprets(attention.ToMap)
+def _to_map(a, shapes):
+    return _nn("Unflatten", 2, tuple(a.size) if isinstance(a.size, tuple) else (a.size,))
+
+
 @interprets(attention.SelectToken)
 def _select_token(a, shapes):
     return Call("cnncalc", "SelectToken", (a.index,), {}, {})

@@ -1,5 +1,5 @@
 """Tokens and attention: ``tokens``, ``class_token``, ``position_embedding``,
-``select_token`` and ``attention`` (Vision Transformers).
+``select_token``, ``to_map`` and ``attention`` (Vision Transformers, Swin, MaxViT).
 
 A token sequence is a map with one spatial axis: ``[D, L]``, D features (the channels) at
 each of L tokens, channels first as every other shape. So every layer that works at each
@@ -20,7 +20,17 @@ from __future__ import annotations
 import math
 
 from ..errors import LayerError
-from ..geometry import GLOBAL, axis_name, gridded, per_axis, per_axis_reach, sequence_field, shift, windowed
+from ..geometry import (
+    GLOBAL,
+    axis_name,
+    gridded,
+    map_field,
+    per_axis,
+    per_axis_reach,
+    sequence_field,
+    shift,
+    windowed,
+)
 from ..record import Record
 from .base import (
     GLOBAL_INPUT_WORK,
@@ -204,6 +214,66 @@ class SelectToken(LayerType):
 
     def worked_shape(self, a, shapes, out):
         return [f"token {a.index} of {shapes[0][1]}: its {shapes[0][0]} features"]
+
+
+@register
+class ToMap(LayerType):
+    """A token sequence back to a map: ``[D, L]`` -> ``[D, H, W]`` with ``size: [H, W]``
+    (``H*W = L``), row after row as ``tokens`` made it (PyTorch's ``x.unflatten(2, size)``;
+    a channels-last model's ``x.transpose(1, 2).reshape(n, D, H, W)``). Each position gets
+    the field its token had.
+
+    Example::
+
+        - to_map: [14, 14]
+    """
+
+    name = "to_map"
+    aliases = ("tokens_to_map", "unflatten_tokens")
+    primary = "size"
+    saves = ()
+    output_is_view = input_grad_is_view = True  # a reshape of contiguous memory
+    args = (Arg("size", Sizes(), doc="the map's size, one number per axis; their product is the tokens"),)
+    examples = (
+        (
+            (2, 16, 12),
+            "[{conv: {filters: 4, kernel: 2, stride: 2}}, tokens, {to_map: [8, 6]}, {conv: {filters: 2, kernel: 2}}]",
+        ),
+        ((3, 12), "[{pointwise_fc: 4}, {to_map: 12}]"),
+    )
+
+    def output_shape(self, a, shapes):
+        needs_sequence(self.name, shapes[0])
+        size = a.size if isinstance(a.size, tuple) else (a.size,)
+        if prod(size) != shapes[0][1]:
+            raise LayerError(
+                f"a map of {'x'.join(map(str, size))} = {prod(size):,} positions needs as many tokens, not {shapes[0][1]:,}",
+                arg="size",
+            )
+        return (shapes[0][0], *size)
+
+    def receptive_field(self, a, fields, shapes):
+        if fields[0] == GLOBAL:
+            return GLOBAL
+        size = self.output_shape(a, shapes)[1:]
+        if len(fields[0]) != len(size):
+            raise LayerError(
+                f"the tokens' fields are over {len(fields[0])} input {'axis' if len(fields[0]) == 1 else 'axes'}, "
+                f"the map has {len(size)}: cnncalc follows a sequence back to a map of the axes it was made from",
+                arg="size",
+            )
+        return map_field(fields[0], size)
+
+    def forward(self, a, xs, w, k):
+        return xs[0].reshape(*xs[0].shape[:2], *self.output_shape(a, (xs[0].shape[1:],))[1:])
+
+    def worked_shape(self, a, shapes, out):
+        return [f"{shapes[0][1]:,} tokens = {'*'.join(str(n) for n in out[1:])} positions, row after row"]
+
+    def worked_field(self, a, fields, shapes):
+        if fields[0] == GLOBAL:
+            return [GLOBAL_INPUT_WORK]
+        return ["each position sees what its token saw"]
 
 
 class Windows(Record, fields="sizes padded window shift grid"):
