@@ -245,6 +245,29 @@ def spread(reach: Reach, kernel: int, stride: int, dilation: int, before: int) -
     return _gather(reach, reach.period * stride, reach.step, sources)
 
 
+def windowed(reach: Reach, window: int, shift: int) -> Reach:
+    """Attention within windows of ``window`` units whose edges lie at ``shift`` + multiples
+    of ``window`` (Swin's windows, shifted ones as its mask makes them): unit v reads the
+    units of its window, ``start = floor((v - shift)/window)*window + shift`` to ``start +
+    window - 1``. The first and last windows of an axis are shorter: clipped versions of
+    the pattern, as a border clips a convolution's field."""
+    period = window * reach.period // gcd(window, reach.period)
+    step = reach.step * (period // reach.period)
+
+    def sources(v):
+        start = (v - shift) // window * window + shift
+        return range(start, start + window)
+
+    return _gather(reach, period, step, sources)
+
+
+def gridded(reach: Reach, count: int, spacing: int) -> Reach:
+    """Attention within grids of ``count`` units ``spacing`` apart (MaxViT's grid attention):
+    unit v reads ``v mod spacing + i*spacing`` for i < count. Units ``spacing`` apart read
+    the same units: the pattern repeats without moving."""
+    return _gather(reach, spacing, 0, lambda v: [v % spacing + i * spacing for i in range(count)])
+
+
 def adaptive_bounds(size: int, out: int, unit: int) -> tuple:
     """PyTorch's adaptive pooling window of output ``unit``: input units ``start`` to
     ``end - 1``, ``start = floor(unit*size/out)``, ``end = ceil((unit+1)*size/out)``.
@@ -308,8 +331,11 @@ def rescale(reach: Reach, down: int, up: int, sources) -> Reach:
     return _gather(reach, period, step, sources)
 
 
-def union(reaches: list) -> Reach:
-    """Branches merged unit by unit: each unit sees what it sees in any branch."""
+def union(reaches: list, units: int | None = None) -> Reach:
+    """Branches merged unit by unit: each unit sees what it sees in any branch. A branch
+    whose pattern repeats in place (a grid attention's) and moving ones merge unit by unit
+    over the ``units`` of the axis, when given; other branches whose units step differently
+    do not line up, an error."""
     if all(reach.period == 1 and reach.lows[0] is not None for reach in reaches):
         steps = {reach.step for reach in reaches}
         if len(steps) == 1:  # every unit alike in every branch (the usual case), closed form
@@ -319,6 +345,10 @@ def union(reaches: list) -> Reach:
     for reach in reaches:
         period = period * reach.period // gcd(period, reach.period)
     steps = {reach.step * (period // reach.period) for reach in reaches}
+    if len(steps) > 1 and units is not None and 0 in steps:
+        # a pattern that repeats in place (grid attention: unit v reads v mod s + i*s, v
+        # among them) merged with moving ones: the units line up, the pattern does not repeat
+        return _union_units(reaches, units)
     if len(steps) > 1:
         jumps = ", ".join(_text(reach.step / reach.period) for reach in reaches)
         raise LayerError(
@@ -332,11 +362,99 @@ def union(reaches: list) -> Reach:
     return Reach(period, steps.pop(), tuple(lows), tuple(highs))
 
 
+def _union_units(reaches: list, units: int) -> Reach:
+    """The union of ``reaches`` read off the axis's ``units`` one by one (``_read_off``);
+    past the axis (padding) the moving branches' step continues it."""
+    lows, highs = [], []
+    for unit in range(units):
+        spans = [span for span in (reach.span(unit) for reach in reaches) if span is not None]
+        lows.append(min(low for low, _ in spans) if spans else None)
+        highs.append(max(high for _, high in spans) if spans else None)
+    return _read_off(lows, highs, max(reach.step / reach.period for reach in reaches))
+
+
+def _read_off(lows: list, highs: list, jump) -> Reach:
+    """The Reach of an axis's units given one by one: the shortest pattern that repeats over
+    them (``adaptive`` does the same); where none does, the units themselves, continued past
+    the axis by ``jump`` input pixels a unit."""
+    units = len(lows)
+    if units > MAX_PERIOD:
+        raise LayerError(f"its output units repeat only every {units:,} units; too irregular to follow")
+    for period in range(1, units):
+        moves = {
+            (lows[u + period] - lows[u], highs[u + period] - highs[u]) if lows[u] is not None else None
+            for u in range(units - period)
+        }
+        if len(moves) == 1 and None not in moves:
+            moved, moved_high = moves.pop()
+            if moved == moved_high:
+                return Reach(period, moved, tuple(lows[:period]), tuple(highs[:period]))
+    return Reach(units, round(jump * units), tuple(lows), tuple(highs))
+
+
+def map_field(field, spatial: tuple):
+    """A token sequence's field (``sequence_field``) back on the axes of a map of ``spatial``
+    (the inverse of making it): along axis ``i`` position ``u`` holds the tokens whose index
+    there is ``u`` and sees what they see, read off unit by unit (``_read_off``)."""
+    total = 1
+    for size in spatial:
+        total *= size
+    reaches = []
+    for axis, reach in enumerate(field):
+        stride = 1
+        for size in spatial[axis + 1 :]:
+            stride *= size
+        lows, highs = [None] * spatial[axis], [None] * spatial[axis]
+        for token in range(total):
+            span = reach.span(token)
+            if span is None:
+                continue
+            unit = (token // stride) % spatial[axis]
+            lows[unit] = span[0] if lows[unit] is None else min(lows[unit], span[0])
+            highs[unit] = span[1] if highs[unit] is None else max(highs[unit], span[1])
+        reaches.append(_read_off(lows, highs, reach.step / reach.period * stride))
+    return tuple(reaches)
+
+
 def per_axis_reach(operation, field, *per_axis_args):
-    """Applies a Reach operation on every axis; GLOBAL stays GLOBAL."""
+    """Applies a Reach operation on every axis; GLOBAL stays GLOBAL.
+
+    On a token sequence made from a map (``sequence_field``) the one axis of the layer runs
+    through every axis of the input: each input axis's Reach maps the sequence's units, so
+    the operation's one set of arguments applies to each of them."""
     if field == GLOBAL:
         return GLOBAL
+    per_axis_args = [tuple(values) for values in per_axis_args]
+    if per_axis_args and len(per_axis_args[0]) != len(field):
+        if len(per_axis_args[0]) != 1:
+            raise LayerError(f"its {len(per_axis_args[0])} axes do not match the input's field of {len(field)}")
+        per_axis_args = [values * len(field) for values in per_axis_args]
     return tuple(operation(reach, *args) for reach, *args in zip(field, *per_axis_args))
+
+
+def sequence_field(field, spatial: tuple):
+    """The field of a map's positions read as one sequence, row after row (the last axis
+    fastest): token ``l`` is the position whose index along axis ``i`` is
+    ``(l // stride_i) % size_i``, ``stride_i`` the product of the later axes' sizes. The
+    field keeps one Reach per axis of the input, each now over the sequence's units: along
+    the first axis unit ``l`` moves one row every ``stride_0`` tokens; along a later axis
+    the pattern repeats every ``stride_i * size_i`` tokens and moves by 0 (the next row
+    starts at the same column). A token keeps exactly the field of its position."""
+    if field == GLOBAL:
+        return GLOBAL
+    if len(field) == 1:
+        return field
+    reaches = []
+    for axis, reach in enumerate(field):
+        stride = 1
+        for size in spatial[axis + 1 :]:
+            stride *= size
+        if axis == 0:
+            reaches.append(_gather(reach, stride * reach.period, reach.step, lambda unit, s=stride: [unit // s]))
+        else:
+            cycle = stride * spatial[axis]
+            reaches.append(_gather(reach, cycle, 0, lambda unit, s=stride, n=spatial[axis]: [(unit // s) % n]))
+    return tuple(reaches)
 
 
 def input_reach(ndim: int):
@@ -385,11 +503,14 @@ def shifted_field(field, pads: tuple):
     return per_axis_reach(shift, field, [before for before, _ in pads])
 
 
-def union_field(fields: list):
-    """The field of merged branches."""
+def union_field(fields: list, spatial: tuple | None = None):
+    """The field of merged branches; ``spatial``: the merged output's spatial sizes (one for
+    a token sequence, whose every axis's Reach runs along it)."""
     if any(field == GLOBAL for field in fields):
         return GLOBAL
-    return tuple(union([field[axis] for field in fields]) for axis in range(len(fields[0])))
+    axes = len(fields[0])
+    units = [None] * axes if spatial is None else list(spatial) * axes if len(spatial) == 1 else list(spatial)
+    return tuple(union([field[axis] for field in fields], units[axis]) for axis in range(axes))
 
 
 # --- Broadcasting: one rule for every element-wise merge ----------------------------------
@@ -441,7 +562,7 @@ def broadcast_field(fields, shapes, out):
                 "(a [C, 1, 1] gate after global pooling)",
                 arg="inputs",
             )
-    return union_field(merged)
+    return union_field(merged, out[1:])
 
 
 def ratio(scale) -> tuple:

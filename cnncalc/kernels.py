@@ -277,6 +277,14 @@ class Kernels:
                 target[index] += np.moveaxis(value, -1, 1)
         return out
 
+    def matmul(self, a, b):
+        """Batched products ``(..., m, k) @ (..., k, n)`` (attention's ``Q K^T`` and ``A V``)."""
+        count = 1
+        for size in a.shape[:-2]:
+            count *= size
+        self.macs += count * a.shape[-2] * a.shape[-1] * b.shape[-1]
+        return a @ b
+
     def dense(self, x, weights, bias):
         """``(N, in) @ (units, in).T + bias``."""
         self.macs += x.shape[0] * x.shape[1] * weights.shape[0]

@@ -196,6 +196,8 @@ def smallest_side(products: tuple, batch: int):
     examples: the rows grow with the batch."""
     if not products:
         return None
+    if isinstance(products[0], tuple):  # several products (attention's projections and maps)
+        return min(smallest_side(product, batch) for product in products)
     _, rows, inner, columns = products
     return min(rows * batch, inner, columns)
 

@@ -255,6 +255,21 @@ def torch_macs(d, xs, out) -> int:
         return xs[0].numel() // n * d.args["units"]
     if d.type == "pointwise_fc":  # every position's channels times every unit
         return xs[0].numel() // n * d.args["units"]
+    if d.type == "attention":  # L tokens of D: projections L*D*4D, Q K^T and A V L*L*D each
+        features, tokens = xs[0].shape[1], xs[0].numel() // n // xs[0].shape[1]
+        window = d.args.get("window")
+        if window is None:
+            return tokens * features * 4 * features + 2 * tokens * tokens * features
+        # windows of N tokens on the map padded to a multiple of them: 2*N*D a token
+        sizes = xs[0].shape[2:]
+        window = axes(window, len(sizes))
+        padded = math.prod(-(-size // w) * w for size, w in zip(sizes, window))
+        group = math.prod(window)
+        macs = padded * features * 4 * features + 2 * padded * group * features
+        if d.args.get("position_bias") == "mlp":  # the offsets through Linear(axes, hidden), Linear(hidden, heads)
+            hidden = d.args.get("bias_hidden", 512)
+            macs += math.prod(2 * w - 1 for w in window) * (len(sizes) * hidden + hidden * d.args["heads"])
+        return macs
     return 0
 
 
@@ -872,6 +887,50 @@ def cases() -> dict:
         ("fc", {"units": 5}, {"from": "input", "name": "flat"}),
         ("pointwise_fc", {"units": 2}, {"from": "flat"}),
     )
+    # -- tokens and attention (ViT): nn.MultiheadAttention on the same weights --
+    c["vit-tokens"] = chain(
+        [3, 8, 12],
+        ("conv", {"filters": 8, "kernel": 4, "stride": 4}, {"name": "patches"}),
+        ("tokens", {}),
+        ("class_token", {}),
+        ("position_embedding", {}),
+        ("layernorm", {"eps": 1e-6}),
+        ("attention", {"heads": 2}, {"primary": True, "name": "att"}),
+        ("add", {}, {"from": ["att", "position_embedding4"]}),
+        ("attention", {"heads": 1, "bias": False}),
+        ("select_token", {}),
+        ("fc", {"units": 3}),
+    )
+    c["tokens-and-back"] = chain(
+        [3, 8, 12],
+        ("conv", {"filters": 4, "kernel": 4, "stride": 4}),
+        ("tokens", {}),
+        ("to_map", {"size": [2, 3]}, {"primary": True}),
+        ("conv", {"filters": 2, "kernel": 2}),
+    )
+    c["attention-on-maps"] = chain(
+        [6, 3, 4],
+        ("attention", {"heads": 3}, {"primary": True, "from": "input"}),
+        ("attention", {"heads": 2, "dropout": 0.5}, {"from": "input"}),
+        ("tokens", {}, {"from": "input"}),
+        ("position_embedding", {}, {"from": "input"}),
+    )
+    c["window-attention"] = chain(
+        [6, 7, 10],
+        ("attention", {"heads": 2, "window": [3, 4], "shift": [1, 2], "position_bias": "table"}, {"from": "input"}),
+        (
+            "attention",
+            {"heads": 3, "window": 4, "position_bias": "mlp", "bias_hidden": 8, "cosine": True},
+            {"from": "input"},
+        ),
+        ("attention", {"heads": 2, "window": 2, "bias": False}, {"from": "input"}),
+    )
+    c["grid-attention-1d-3d"] = chain(
+        [4, 12],
+        ("attention", {"heads": 2, "window": 3, "grid": True, "scale": "features", "position_bias": "table"}),
+        ("attention", {"heads": 1, "window": 5, "shift": 2}),
+    )
+    c["window-attention-3d"] = chain([4, 3, 4, 5], ("attention", {"heads": 2, "window": [2, 2, 3], "shift": [1, 0, 1]}))
     return {name: value if isinstance(value, tuple) else (value, 1.0) for name, value in c.items()}
 
 

@@ -200,6 +200,8 @@ KEPT_CASES = [
     ("resize", {"size": [5, 6], "mode": "bilinear"}),
     ("resize", {"scale": 2, "mode": "bicubic"}),
     ("pointwise_fc", {"units": 5}),
+    ("tokens", {}),
+    ("position_embedding", {}),
     *((name, {}) for name in ("relu", "relu6", "selu", "silu", "hardswish", "hardsigmoid", "sigmoid", "tanh")),
 ]
 
@@ -270,3 +272,74 @@ def test_a_product_keeps_both_factors():
     assert set(storages) == {x.untyped_storage().data_ptr(), gate.untyped_storage().data_ptr()}
     layer_type, _ = lookup("mul")
     assert layer_type.saves == ("input",) and layer_type.saved_extra_bytes(None, (), (), 4) == 0
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.25])
+def test_what_attention_keeps_in_the_math_implementation(dropout):
+    # The training memory of `attention` models PyTorch's math implementation of
+    # scaled_dot_product_attention (the one that keeps the L x L maps): held to what
+    # autograd keeps for nn.MultiheadAttention under sdpa_kernel(SDPBackend.MATH).
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch_archs import build_real, chain
+
+    from cnncalc.layers import lookup
+
+    arch = chain((8, 8, 8), ("attention", {"heads": 2, "dropout": dropout}))
+    x = torch.randn(2, 8, 8, 8, requires_grad=True)
+    module = build_real(arch.layers[0], [x.shape]).train()
+    with sdpa_kernel(SDPBackend.MATH):
+        keeps_input, keeps_output, other = kept_by_pytorch(module, [x])
+    (ours,) = analyze_text(arch.yaml()).layers
+    layer_type, _ = lookup("attention")
+    assert layer_type.saved(ours.spec.args, ((8, 8, 8),)) == () and not keeps_input and not keeps_output
+    # 2 examples * 4 bytes * (7*L*D + heads*L*L (+ 2 maps with dropout)), L = 64, D = 8:
+    # 7*512 + 2*4096 = 11,776 values; 11,776 + 16,384 = 28,160 with dropout.
+    assert other == 2 * 4 * (28_160 if dropout else 11_776)
+    assert other == 2 * layer_type.saved_extra_bytes(ours.spec.args, ((8, 8, 8),), ours.shape, 4)
+
+
+class OneInput(torch.nn.Module):
+    """A module of one input called as kept_by_pytorch calls cnncalc's (with the list)."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, xs):
+        return self.module(xs[0])
+
+
+@pytest.mark.parametrize("cosine", [False, True])
+def test_what_window_attention_keeps_as_torchvisions_swin(cosine):
+    # torchvision's ShiftedWindowAttention (V2 with cosine) on a 10x9 map of 8 features
+    # (padded to 12x12 by windows of 4, shifted by 2), 2 heads, batches of 1 and 2: the
+    # bytes per example (the difference) and the bias network's, kept once a forward pass.
+    import sys
+    import types
+
+    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+    swin = pytest.importorskip("torchvision.models.swin_transformer")
+    from cnncalc.layers import lookup
+
+    cls = swin.ShiftedWindowAttentionV2 if cosine else swin.ShiftedWindowAttention
+    kept = []
+    for batch in (1, 2):
+        module = cls(8, [4, 4], [2, 2], 2).train()
+        kept.append(kept_by_pytorch(OneInput(module), [torch.randn(batch, 10, 9, 8, requires_grad=True)])[2])
+    layer_type, _ = lookup("attention")
+    args = "position_bias: mlp, cosine: true" if cosine else "position_bias: table"
+    (ours,) = analyze_text(
+        f"input: [8, 10, 9]\nlayers: [{{attention: {{heads: 2, window: 4, shift: 2, {args}}}}}]\n"
+    ).layers
+    per_example = layer_type.saved_extra_bytes(ours.spec.args, ((8, 10, 9),), ours.shape, 4)
+    # L = 144 tokens (padding included) of D = 8; maps 9 windows * 2 heads * 16*16 = 4,608.
+    # Swin: 5*L*D + maps = 5,760 + 4,608 = 10,368 values. V2: 8*L*D + 2*maps + 4*L*heads =
+    # 9,216 + 9,216 + 1,152 = 19,584 per example, and the bias network's hidden layer
+    # (7*7 offsets * 512), the biases (2 heads * 16*16) and the 2 scales: 25,602 per pass.
+    if cosine:
+        assert kept[1] - kept[0] == 4 * 19_584
+        assert 2 * kept[0] - kept[1] == 4 * 25_602
+        assert per_example == 4 * (19_584 + 25_602)  # cnncalc counts the network's with each example
+    else:
+        assert kept[0] == 4 * 10_368 and kept[1] == 2 * kept[0]
+        assert per_example == 4 * 10_368

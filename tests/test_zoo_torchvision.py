@@ -14,6 +14,15 @@ The expected figures are torchvision's, never cnncalc's. They come from torchvis
   inception_v3 are counted in train mode, the only one that runs their aux heads (see AUX);
 - shape: the output's, the batch left out.
 
+Attention: FlopCounterMode counts ``Q K^T`` and ``A V`` as ``bmm`` only where they
+run as matrix products: with the fast path of ``nn.MultiheadAttention`` off
+(``torch.backends.mha.set_fastpath_enabled(False)``; in eval mode without gradients it runs
+one fused operator FlopCounterMode has no formula for, and counts 0 for the whole layer,
+projections included) and the math kernel of ``scaled_dot_product_attention``
+(``sdpa_kernel(SDPBackend.MATH)``; on the CPU its flash kernel has no formula either). So
+counted, the totals equal torchvision's documented GFLOPS, which include those products
+(ViT-B/16: 12 layers * 2*197*197*768 = 715,327,488 MACs of them).
+
 Under ``-m torch`` (skipped without torchvision), ``test_live_against_torchvision`` recounts
 them and ``test_names_are_torchvisions`` checks the layer names against the modules'.
 Beside them, each row carries the ``num_params`` and ``_ops`` (GFLOPS, multiply-adds) that
@@ -26,6 +35,7 @@ head; their output is the dict's "out".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -114,6 +124,23 @@ TORCHVISION = [
     # counts in train mode, where the heads run (see AUX); the documented figures leave them out.
     ("googlenet", 13_004_888, 15_072, 1_506_748_416, [1000], None, None),
     ("inception_v3", 27_161_264, 36_224, 5_718_899_296, [1000], 27_161_264, None),
+    # Vision Transformers: MACs with the attention's Q K^T and A V (see the docstring);
+    # vit_h_14's documented figures are its IMAGENET1K_SWAG_LINEAR_V1 weights' (224).
+    ("vit_b_16", 86_567_656, 0, 17_563_828_224, [1000], 86_567_656, 17.564),
+    ("vit_b_32", 88_224_232, 0, 4_409_186_304, [1000], 88_224_232, 4.409),
+    ("vit_l_16", 304_326_632, 0, 61_554_712_576, [1000], 304_326_632, 61.555),
+    ("vit_l_32", 306_535_400, 0, 15_377_539_072, [1000], 306_535_400, 15.378),
+    ("vit_h_14", 632_045_800, 0, 167_295_109_120, [1000], 632_045_800, 167.295),
+    # Swin: window attention's Q K^T and A V run as plain products (bmm); V2 adds its position
+    # bias network (mm) once a block; V2's GFLOPS (5.94, 11.546, 20.325) are at their 256 crop.
+    ("swin_t", 28_288_354, 0, 4_490_566_656, [1000], 28_288_354, 4.491),
+    ("swin_s", 49_606_258, 0, 8_740_875_264, [1000], 49_606_258, 8.741),
+    ("swin_b", 87_768_224, 0, 15_430_946_816, [1000], 87_768_224, 15.431),
+    ("swin_v2_t", 28_351_570, 0, 4_938_464_256, [1000], 28_351_570, None),
+    ("swin_v2_s", 49_737_442, 0, 9_695_284_224, [1000], 49_737_442, None),
+    ("swin_v2_b", 87_930_848, 0, 17_047_678_976, [1000], 87_930_848, None),
+    # MaxViT: MBConv blocks (convolutions) and window and grid attention (einsum: bmm)
+    ("maxvit_t", 30_919_624, 47_616, 5_558_046_720, [1000], 30_919_624, 5.558),
 ]
 
 # The segmentation models, at 3x520x520: their weights' transforms (SemanticSegmentation,
@@ -252,6 +279,21 @@ def torchvision_model(builder: str, **options):
     return torchvision.models.get_model(builder, weights=None, **options)
 
 
+@contextlib.contextmanager
+def attention_as_products(torch):
+    """Attention run as plain matrix products, which FlopCounterMode counts (see the
+    module's docstring): no fast path, the math kernel. Convolutional networks are unchanged."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    fast = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        with sdpa_kernel(SDPBackend.MATH):
+            yield
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fast)
+
+
 def torchvision_figures(builder: str, size: int, aux: bool, **options) -> tuple:
     """The four figures, counted from torchvision as the module docstring says; with ``aux``,
     MACs in train mode (on a batch of 2, since batchnorm needs more than one value per
@@ -265,7 +307,7 @@ def torchvision_figures(builder: str, size: int, aux: bool, **options) -> tuple:
     buffers = sum(b.numel() for name, b in model.named_buffers() if name.endswith(("running_mean", "running_var")))
     batch = 2 if aux else 1
     counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
+    with counter, torch.no_grad(), attention_as_products(torch):
         out = model(torch.zeros(batch, 3, size, size))
     out = out[0] if isinstance(out, tuple) else out  # train mode: (logits, aux logits...)
     out = out["out"] if isinstance(out, dict) else out  # segmentation: {"out": ..., "aux": ...}
@@ -302,6 +344,13 @@ def test_segmentation_live_against_torchvision(builder, params, buffers, macs, s
 
 # Files whose layer names are not torchvision's module paths: VGG numbers its features flat
 # (features.0 ... features.52), which a stage module cannot produce.
+# torchvision's attention modules, each one cnncalc attention layer.
+ATTENTION_MODULES = {
+    "MultiheadAttention",
+    "ShiftedWindowAttention",
+    "ShiftedWindowAttentionV2",
+    "RelativePositionalMultiHeadAttention",
+}
 OWN_NAMES = {"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"}
 
 
@@ -310,10 +359,16 @@ OWN_NAMES = {"vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg
 def test_names_are_torchvisions(builder):
     # The layers that learn something are named as the torchvision modules that hold the
     # parameters (a bare nn.Parameter, such as ConvNeXt's layer_scale, by its own name).
+    torch, _ = import_torchvision()
     model = torchvision_model(builder)
+    # An attention layer is one module in both: nn.MultiheadAttention's in_proj_weight,
+    # in_proj_bias and out_proj (Swin's qkv, proj, relative_position_bias_table, cpb_mlp and
+    # logit_scale; MaxViT's to_qkv, merge and table) all belong to cnncalc's one layer.
+    attentions = [path for path, module in model.named_modules() if type(module).__name__ in ATTENTION_MODULES]
     expected = set()
     for name, _ in model.named_parameters():
         path, _, leaf = name.rpartition(".")
-        expected.add(path if leaf in ("weight", "bias") else name)
+        owner = next((a for a in attentions if name.startswith(a + ".")), None)
+        expected.add(owner if owner else path if leaf in ("weight", "bias") else name)
     report = analyze_file(str(ZOO / f"{builder}.yaml"))
     assert {layer.name for layer in report.layers if layer.params} == expected

@@ -68,6 +68,9 @@ PRIMARY = {
     "pixel_shuffle": "factor",
     "pixel_unshuffle": "factor",
     "pointwise_fc": "units",
+    "attention": "heads",
+    "select_token": "index",
+    "to_map": "size",
 }
 # Nearest upsampling factors whose PyTorch index arithmetic is exact (1.1 and 2.2 are not:
 # PyTorch computes floor(o * (1/scale)) in floating point).

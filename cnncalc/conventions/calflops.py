@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..geometry import per_axis
 from ..interop import pytorch
-from ..layers import activation, conv, linear, merge, norm, pool, shape
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape
 from . import Convention, NotCountable, prod, trainable_params
 from .modules import declared, deconv_module, has_bias, kernel_size, ndim, pool_input
 
@@ -76,6 +76,20 @@ def _deconv(site):
         ]
         bias = per_group * site.n * prod(dims)
     return 2 * macs + bias
+
+
+@CONVENTION.counts(attention.Attention)
+def _attention(site):
+    """2*N*L*4*D*D: the projections run the patched F.linear (nn.MultiheadAttention's too:
+    calflops runs the model with gradients, so not on the fast path); the products of the
+    heads run F.scaled_dot_product_attention or ``@``, which it does not patch; the biases
+    not counted. Window attention's position bias network (F.linear) counts once per
+    forward pass: + 2*network.
+
+    pytorch_ops.py _linear_flops_compute; _patch_functionals has no scaled_dot_product_attention
+    """
+    layer = site.layer_type
+    return 2 * (site.n * layer.projection_macs(site.a, site.ins) + layer.bias_macs(site.a, site.ins))
 
 
 @CONVENTION.counts(linear.FC, linear.PointwiseFC)
@@ -187,6 +201,7 @@ def _upsample(site):
     activation.Tanh, activation.Softplus, activation.LogSoftmax, activation.Identity, norm.Dropout,
     norm.LayerScale, norm.StochasticDepth, merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad,
     shape.Crop, shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip
 def _zero(site):
     """0: the module runs nothing calflops patched (nn.ReLU6 runs F.hardtanh, nn.Sigmoid

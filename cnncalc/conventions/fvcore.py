@@ -16,7 +16,7 @@ multiply-accumulates, bias not counted. Two things follow from tracing:
 from __future__ import annotations
 
 from ..interop import pytorch
-from ..layers import activation, conv, linear, merge, norm, pool, shape
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape
 from . import Convention
 from .modules import declared, ndim
 
@@ -64,6 +64,24 @@ def _linear(site):
     jit_handles.py linear_flop_jit: prod(input_shapes[0]) * input_shapes[1][0]
     """
     return site.n * declared(site)
+
+
+@CONVENTION.counts(attention.Attention)
+@traced
+def _attention(site):
+    """Global attention: N*L*4*D*D, the input and output projections of
+    nn.MultiheadAttention, traced as aten::linear; the products of the heads
+    (``scaled_dot_product_attention``) have no handle and count 0. Window attention (cnncalc's
+    WindowAttention: F.linear and ``@``, aten::matmul): every MAC, its position bias network
+    once per forward pass: N*(MACs - network) + network.
+
+    jit_handles.py linear_flop_jit; flop_count.py _DEFAULT_SUPPORTED_OPS has no aten::scaled_dot_product_attention
+    """
+    layer = site.layer_type
+    if site.a.window is not None:
+        network = layer.bias_macs(site.a, site.ins)
+        return site.n * (layer.macs(site.a, site.ins, site.out) - network) + network
+    return site.n * layer.projection_macs(site.a, site.ins)
 
 
 @CONVENTION.counts(norm.BatchNorm)
@@ -121,6 +139,7 @@ def _adaptive_avgpool(site):
     pool.MaxPool, pool.AvgPool, pool.LpPool, pool.GlobalMaxPool, pool.AdaptiveMaxPool,
     merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
     shape.Pad, shape.Crop, shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip
 def _unsupported(site):
     """0: no handle for its operators (aten::relu, aten::max_pool2d, aten::avg_pool2d,

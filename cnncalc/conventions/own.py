@@ -7,7 +7,7 @@ the rules below only say, per type, what that declaration counts.
 
 from __future__ import annotations
 
-from ..layers import activation, conv, linear, merge, norm, pool, shape, stochastic
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape, stochastic
 from . import Convention
 
 CONVENTION = Convention(
@@ -73,6 +73,17 @@ def _pointwise_fc(site):
     return declared(site)
 
 
+@CONVENTION.counts(attention.Attention)
+def _attention(site):
+    """L*D*3D + L*D*D for the projections (queries, keys and values; output), plus
+    2*L*L*D for the products of every head (Q K^T and A V), L tokens of D features; the
+    biases not counted.
+
+    cnncalc/layers/attention.py Attention.macs
+    """
+    return declared(site)
+
+
 @CONVENTION.counts(
     activation.ReLU, activation.ReLU6, activation.LeakyReLU, activation.PReLU, activation.ELU, activation.SELU,
     activation.GELU, activation.SiLU, activation.HardSwish, activation.HardSigmoid, activation.Sigmoid,
@@ -84,6 +95,7 @@ def _pointwise_fc(site):
     merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
     shape.Pad, shape.Upsample, shape.Resize, shape.Crop, shape.ChannelShuffle, shape.Chunk,
     shape.PixelShuffle, shape.PixelUnshuffle,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip
 def _none(site):
     """0: only the weighted layers (conv, deconv, local, fc) are counted; normalisations,

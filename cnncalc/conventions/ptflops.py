@@ -24,7 +24,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..interop import pytorch
-from ..layers import activation, conv, linear, merge, norm, pool, shape
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape
 from . import Convention, prod, trainable_params
 from .modules import declared, deconv_module, has_bias, own_module, pool_input
 
@@ -71,6 +71,25 @@ def _linear(site):
     pytorch_ops.py linear_flops_counter_hook: (input_last_dim * output_last_dim + bias_flops) * pre_last_dims_prod
     """
     return declared(site) + (prod(site.out) if has_bias(site) else 0)
+
+
+@CONVENTION.counts(attention.Attention)
+def _attention(site):
+    """Window attention: 0 (cnncalc's WindowAttention runs F.linear and ``@``, which
+    ptflops' module hooks do not see). Global attention, nn.MultiheadAttention's hook, for
+    one example: L*D (scaling the queries) + 3*L*D*D (projections; + 3*L*D with their
+    bias) + heads*(L*L*D/heads + L*L + L*L*D/heads) (Q K^T, softmax, A V) + L*D*(D+1) (the
+    output projection, its bias counted always).
+
+    pytorch_ops.py multihead_attention_counter_hook
+    """
+    if site.a.window is not None:
+        return 0
+    d, length = site.ins[0][0], prod(site.ins[0][1:])
+    head = d // site.a.heads
+    flops = length * d + 3 * length * d * d + (3 * length * d if site.a.bias else 0)
+    flops += site.a.heads * (length * length * head + length * length + length * length * head)
+    return flops + length * d * (d + 1)
 
 
 @CONVENTION.counts(activation.ReLU, activation.PReLU, activation.ELU, activation.GELU)
@@ -199,6 +218,7 @@ def _int64_product(values) -> int:
     activation.Softplus, activation.LogSoftmax, activation.Identity, norm.Dropout, norm.LayerScale,
     norm.StochasticDepth, merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad, shape.Crop,
     shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip
 def _zero(site):
     """0: no hook for the module's class, and nothing it calls is patched (x + y and x * y

@@ -13,7 +13,7 @@ below cite thop/vision/basic_hooks.py and thop/vision/calc_func.py.
 from __future__ import annotations
 
 from ..interop import pytorch
-from ..layers import activation, conv, linear, merge, norm, pool, shape
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape
 from . import Convention, prod
 from .modules import declared, deconv_module, kernel_size, ndim, own_module
 
@@ -161,6 +161,8 @@ def _zero_ops(site):
     activation.Identity, norm.GroupNorm, norm.LRN, norm.LayerScale, norm.StochasticDepth, pool.LpPool,
     merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad, shape.Crop, shape.ChannelShuffle,
     shape.Chunk, shape.PixelUnshuffle,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
+    attention.Attention,
 )  # fmt: skip
 def _no_rule(site):
     """0, and its parameters not counted: thop has no hook for the module's class (it
@@ -171,7 +173,9 @@ def _no_rule(site):
     return 0
 
 
-@CONVENTION.params(norm.GroupNorm, norm.LayerScale)
+@CONVENTION.params(
+    norm.GroupNorm, norm.LayerScale, attention.ClassToken, attention.PositionEmbedding, attention.Attention
+)
 def _unseen_params(site):
     """0: thop counts a module's parameters in the hook it registers with its rule
     (count_parameters), and it has no rule for this module.

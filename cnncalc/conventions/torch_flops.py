@@ -14,7 +14,7 @@ convolution itself. Run as::
 from __future__ import annotations
 
 from ..interop import pytorch
-from ..layers import activation, conv, linear, merge, norm, pool, shape
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape
 from . import Convention
 
 CONVENTION = Convention(
@@ -63,6 +63,30 @@ def _fc(site):
     return 2 * site.n * declared(site)
 
 
+@CONVENTION.counts(attention.Attention)
+def _attention(site):
+    """Window attention (cnncalc's WindowAttention: F.linear and ``@``): 2 per MAC, its
+    position bias network once per forward pass, 2*(N*(MACs - network) + network).
+
+    Global attention: 0 with biases and an even number of heads, else 2*N*L*4*D*D: nn.MultiheadAttention
+    in eval mode without gradients takes its fast path, one ``_native_multi_head_attention``
+    operator that has no formula; without biases, or with an odd number of heads, it does
+    not, and the projections count as matrix products (``mm``), while ``scaled_dot_product_attention`` on the CPU runs
+    ``_scaled_dot_product_flash_attention_for_cpu``, which has none either. (With the fast
+    path off, ``torch.backends.mha.set_fastpath_enabled(False)``, and the math kernel,
+    ``sdpa_kernel(SDPBackend.MATH)``, the products count as ``bmm``: 2 per cnncalc MAC.)
+
+    torch/nn/modules/activation.py MultiheadAttention.forward (why_not_fast_path); flop_registry has no _native_multi_head_attention
+    """
+    layer = site.layer_type
+    if site.a.window is not None:
+        network = layer.bias_macs(site.a, site.ins)
+        return 2 * (site.n * (layer.macs(site.a, site.ins, site.out) - network) + network)
+    if site.a.bias and site.a.heads % 2 == 0:
+        return 0
+    return 2 * site.n * layer.projection_macs(site.a, site.ins)
+
+
 @CONVENTION.counts(
     activation.ReLU, activation.ReLU6, activation.LeakyReLU, activation.PReLU, activation.ELU, activation.SELU,
     activation.GELU, activation.SiLU, activation.HardSwish, activation.HardSigmoid, activation.Sigmoid,
@@ -74,6 +98,7 @@ def _fc(site):
     merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
     shape.Pad, shape.Upsample, shape.Resize, shape.Crop, shape.ChannelShuffle, shape.Chunk,
     shape.PixelShuffle, shape.PixelUnshuffle,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip
 def _none(site):
     """0: FlopCounterMode has formulas for matrix products, convolutions and attention

@@ -17,7 +17,7 @@ Its summary also estimates memory, reproduced by cnncalc: the input's storage (a
 from __future__ import annotations
 
 from ..interop import pytorch
-from ..layers import activation, conv, linear, merge, norm, pool, shape
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape
 from ..memory import DTYPE_BYTES
 from . import Convention, prod
 from .modules import deconv_module
@@ -73,6 +73,23 @@ def _per_example(site):
     return site.n * site.params
 
 
+@CONVENTION.counts(attention.Attention)
+def _attention(site):
+    """Window attention: N*C*(the values of its parameters named with "weight" or "bias"):
+    cnncalc's WindowAttention holds them as parameters (qkv_weight, qkv_bias, proj_weight,
+    proj_bias, bias_table, mlp_weight, mlp_bias), each counted once per example and output
+    channel. Global attention: 0 (nn.MultiheadAttention, whose output is a tuple).
+
+    layer_info.py calculate_macs: elif "weight" in name or "bias" in name: self.macs += prod(self.output_size[:2]) * param.nelement()
+    """
+    if site.a.window is None:
+        return 0
+    description = pytorch.describe(site.layer_type, site.a, site.ins)
+    sizes = {w.name: w.size for w in site.layer_type.weights(site.a, site.ins)}
+    named = sum(sizes[ours] for ours, theirs in description.arrays.items() if "weight" in theirs or "bias" in theirs)
+    return site.n * site.out[0] * named
+
+
 @CONVENTION.counts(
     activation.ReLU, activation.ReLU6, activation.LeakyReLU, activation.ELU, activation.SELU, activation.GELU,
     activation.SiLU, activation.HardSwish, activation.HardSigmoid, activation.Sigmoid, activation.Tanh,
@@ -83,6 +100,7 @@ def _per_example(site):
     merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
     shape.Pad, shape.Upsample, shape.Resize, shape.Crop, shape.ChannelShuffle, shape.Chunk,
     shape.PixelShuffle, shape.PixelUnshuffle,
+    attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip
 def _no_weight(site):
     """0: no parameter named weight or bias (a LayerScale's is named scale).

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 
 from ..errors import SpecError, UsageError
-from ..layers import activation, conv, linear, merge, norm, pool, shape, stochastic
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape, stochastic
 from ..layers.base import prod
 
 OPSET = 21
@@ -578,4 +578,13 @@ UNREPRESENTED = {
     conv.Local: "ONNX has no locally connected layer",
     stochastic.StochasticPool: "ONNX has no stochastic pooling",
     shape.PixelUnshuffle: "ONNX's SpaceToDepth orders the channels otherwise than PyTorch's pixel_unshuffle",
+    # Token layers would be a Reshape, a Concat with a learned initializer, an Add and a
+    # Gather: ONNX forms of general operators that cnncalc's reader could not read back as
+    # the layer they came from, so a round trip would change the file's figures.
+    attention.Tokens: "ONNX has no token operator (a Reshape would not read back as tokens)",
+    attention.ClassToken: "ONNX has no class-token operator (a Concat with a learned tensor would not read back)",
+    attention.PositionEmbedding: "ONNX has no position-embedding operator (an Add of a learned tensor would not read back)",
+    attention.SelectToken: "ONNX has no token operator (a Gather would not read back as select_token)",
+    attention.ToMap: "ONNX has no token operator (a Reshape would not read back as to_map)",
+    attention.Attention: "ONNX opset 21 has no attention operator (Attention came in opset 23)",
 }

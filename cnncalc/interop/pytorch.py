@@ -25,7 +25,7 @@ layer; pooling with padding PyTorch's pools refuse together with ``ceil_mode``) 
 
 from __future__ import annotations
 
-from ..layers import activation, conv, linear, merge, norm, pool, shape, stochastic
+from ..layers import activation, attention, conv, linear, merge, norm, pool, shape, stochastic
 from ..layers.base import prod
 from ..record import Record
 
@@ -490,6 +490,54 @@ def _pointwise_fc(a, shapes):
         return _nn("Linear", shapes[0][0], a.units, bias=a.bias, arrays=_weight_and_bias(a.bias))
     arrays = {"weights": "linear.weight", **({"bias": "linear.bias"} if a.bias else {})}
     return Call("cnncalc", "ChannelsLastLinear", (shapes[0][0], a.units), {"bias": a.bias}, arrays)
+
+
+@interprets(attention.Tokens)
+def _tokens(a, shapes):
+    return _nn("Flatten", 2)
+
+
+@interprets(attention.ClassToken)
+def _class_token(a, shapes):
+    return Call("cnncalc", "ClassToken", (shapes[0][0],), {}, {"token": "token"})
+
+
+@interprets(attention.PositionEmbedding)
+def _position_embedding(a, shapes):
+    return Call("cnncalc", "PositionEmbedding", (tuple(shapes[0]),), {}, {"embedding": "embedding"})
+
+
+@interprets(attention.ToMap)
+def _to_map(a, shapes):
+    return _nn("Unflatten", 2, tuple(a.size) if isinstance(a.size, tuple) else (a.size,))
+
+
+@interprets(attention.SelectToken)
+def _select_token(a, shapes):
+    return Call("cnncalc", "SelectToken", (a.index,), {}, {})
+
+
+@interprets(attention.Attention)
+def _attention(a, shapes):
+    windows = attention.Attention().windows(a, shapes[0])
+    if windows is not None:
+        arrays = {"qkv_weights": "qkv_weight", "out_weights": "proj_weight"}
+        if a.bias:
+            arrays.update(qkv_bias="qkv_bias", out_bias="proj_bias")
+        if a.position_bias == "table":
+            arrays["bias_table"] = "bias_table"
+        elif a.position_bias == "mlp":
+            arrays.update(bias_mlp_weights="mlp_weight", bias_mlp_bias="mlp_bias", bias_mlp_out="mlp_out")
+        if a.cosine:
+            arrays["logit_scale"] = "logit_scale"
+        options = dict(bias=a.bias, dropout=float(a.dropout), position_bias=a.position_bias)
+        options.update(bias_hidden=a.bias_hidden, cosine=a.cosine, scale=a.scale)
+        return Call("cnncalc", "WindowAttention", (shapes[0][0], a.heads, tuple(windows)), options, arrays)
+    arrays = {"qkv_weights": "attention.in_proj_weight", "out_weights": "attention.out_proj.weight"}
+    if a.bias:
+        arrays.update(qkv_bias="attention.in_proj_bias", out_bias="attention.out_proj.bias")
+    options = {"bias": a.bias, "dropout": float(a.dropout)}
+    return Call("cnncalc", "SelfAttention", (shapes[0][0], a.heads), options, arrays)
 
 
 # No faithful PyTorch form, with the reason (the contract test asks every type for a rule

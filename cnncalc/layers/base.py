@@ -19,7 +19,7 @@ whole contract (``LayerType`` below lists every piece with its default):
   read, the MACs of its backward pass.
 - ``probe_args`` and ``probe_offset``: what the receptive-field probe needs (probe.py).
 - traits (``mixes_channels``, ``pools``, ``reduces_positions``, ``statistics_over_positions``,
-  ``has_channel_bias``, ``removes_channel_bias``): what it does, in words lint rules and
+  ``has_channel_bias``, ``removes_channel_bias``, ``recenters_fields``): what it does, in words lint rules and
   homework texts ask instead of a type's or a weight's name.
 - ``worked_*``: the homework arithmetic of each figure; ``examples``: small networks that
   use it, which the tests walk through every command.
@@ -441,6 +441,12 @@ class LayerType:
         receptive field is global (GroupNorm, InstanceNorm, batch statistics)."""
         return False
 
+    def recenters_fields(self, a: Args) -> bool:
+        """Whether its output units' fields are no longer centered on the units' own places:
+        window attention's unit sees its whole window, centered on the window. Field centers
+        then stop telling where units are (lint's misaligned-merge asks)."""
+        return False
+
     def has_channel_bias(self, a: Args) -> bool:
         """Whether it learns a bias per output channel (conv, fc), which a following
         ``removes_channel_bias`` layer would cancel."""
@@ -494,7 +500,8 @@ class LayerType:
         """The matrix products its forward pass amounts to, for one example: ``(count, rows,
         inner, columns)``, ``count`` products of a ``rows x inner`` matrix by an ``inner x
         columns`` one (``count * rows * inner * columns`` is its MACs; rows grow with the
-        batch), or ``()`` for a layer that computes none. The time model (timing.py) asks
+        batch), a tuple of several such (attention: its projections and its maps' products,
+        whose MACs add up), or ``()`` for a layer that computes none. The time model (timing.py) asks
         for their smallest side: a matrix unit reaches its peak only on long ones."""
         return ()
 

@@ -19,7 +19,7 @@ class _Merge(LayerType):
     args = (Arg("inputs", Names(), doc="the names of the layers to merge"),)
 
     def receptive_field(self, a, fields, shapes):
-        return union_field(fields)
+        return union_field(fields, shapes[0][1:])
 
     def worked_field(self, a, fields, shapes):
         if any(field == GLOBAL for field in fields):

@@ -41,8 +41,15 @@ RATIONALE = "the merged units combine features of different places"
 
 
 def check(context):
+    # Below window attention a unit's field is centered on its window, not on the unit
+    # (LayerType.recenters_fields): centers no longer tell where units are, and merges of
+    # such branches (Swin's residual sums) are not judged.
+    recentered: set = set()
+    for node in context.graph.in_order():
+        if node.spec.type.recenters_fields(node.spec.args) or any(name in recentered for name in node.inputs):
+            recentered.add(node.name)
     for node, merged, _, inputs, _ in layers(context):
-        if not node.spec.type.merges:
+        if not node.spec.type.merges or node.name in recentered:
             continue
         # The network's input (no report) and a branch broadcast over the positions (a
         # [C, 1, 1] gate, with no units to align) are left out.
