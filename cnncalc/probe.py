@@ -139,6 +139,9 @@ class Reason(str):
     """Why a field was not measured on one axis."""
 
 
+UNMEASURED_INPUT = "an input's field was not measured: "
+
+
 def _combine(axes: list) -> Measured:
     for result in axes:
         if isinstance(result, Reason):
@@ -226,6 +229,9 @@ def _union(patterns: list):
 def _layer_state(probes, node, states):
     """The chained pattern of ``node``'s output (a Pattern), GLOBAL, or a Reason."""
     below = [states[name] for name in node.inputs]
+    unmeasured = [state for state in below if isinstance(state, Reason)]
+    if unmeasured and len(unmeasured) == len(below):  # nothing measured to follow
+        return Reason(UNMEASURED_INPUT + unmeasured[0].removeprefix(UNMEASURED_INPUT))
     # The Window of an input whose own field is global (or unmeasured) does not matter:
     # only whether the layer reads it at all.
     windows = probes.windows(node, [isinstance(state, Pattern) for state in below])
@@ -236,7 +242,7 @@ def _layer_state(probes, node, states):
         if window is None:  # the layer does not read this input's values (resize's `like`)
             continue
         if isinstance(state, Reason):
-            return Reason(f"an input's field was not measured: {state}")
+            return Reason(UNMEASURED_INPUT + state.removeprefix(UNMEASURED_INPUT))
         if state == GLOBAL or window == GLOBAL:
             return GLOBAL
         reached.append(_chain(window, state))
@@ -281,6 +287,12 @@ class _Probes:
         in_shapes = [shapes[name] for name in node.inputs]
         if len(shapes[node.name]) < 2:  # a flat output: every unit sees everything
             return [GLOBAL] * len(node.inputs)
+        if any(len(shape) >= 2 and len(shape) != len(shapes[node.name]) for shape in in_shapes) or any(
+            1 <= len(shape) - 1 <= self.axis for shape in in_shapes
+        ):
+            # A token sequence made of a map's positions (or a map of a sequence's): its
+            # units run through several axes of its input, and the probe follows one.
+            return Reason("its units are not laid out along its input's axes (a sequence made of a map, or back)")
         # A layer like one measured before (same type, arguments and input shapes in the
         # slim copy: ResNet's repeated blocks) depends on its inputs alike.
         spec = nodes[node.name].spec
