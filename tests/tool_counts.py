@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
+import types
 import warnings
 
 import torch
@@ -29,6 +31,11 @@ from cnncalc import graph as graphs
 from cnncalc import spec
 from cnncalc.interop import pytorch
 from cnncalc.report import analyze
+
+# ptflops imports torchvision when it is there; a CUDA build of torchvision fails to load
+# its compiled ops on a CPU machine unless this module of it is stood in for (as
+# test_zoo_torchvision does), and ptflops' checks were then skipped without a word.
+sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
 
 
 class Net(nn.Module):
