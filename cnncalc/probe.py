@@ -229,22 +229,22 @@ def _union(patterns: list):
 def _layer_state(probes, node, states):
     """The chained pattern of ``node``'s output (a Pattern), GLOBAL, or a Reason."""
     below = [states[name] for name in node.inputs]
-    unmeasured = [state for state in below if isinstance(state, Reason)]
-    if unmeasured and len(unmeasured) == len(below):  # nothing measured to follow
-        return Reason(UNMEASURED_INPUT + unmeasured[0].removeprefix(UNMEASURED_INPUT))
     # The Window of an input whose own field is global (or unmeasured) does not matter:
     # only whether the layer reads it at all.
     windows = probes.windows(node, [isinstance(state, Pattern) for state in below])
     if isinstance(windows, Reason):
         return windows
+    # Inputs the layer does not read the values of (resize's `like`) do not count.
+    read = [(state, window) for state, window in zip(below, windows) if window is not None]
+    # A global input read at all, or any input read whole, makes every unit's field the whole.
+    if any(state == GLOBAL or window == GLOBAL for state, window in read):
+        return GLOBAL
     reached = []
-    for state, window in zip(below, windows):
-        if window is None:  # the layer does not read this input's values (resize's `like`)
-            continue
+    for state, window in read:
         if isinstance(state, Reason):
             return Reason(UNMEASURED_INPUT + state.removeprefix(UNMEASURED_INPUT))
-        if state == GLOBAL or window == GLOBAL:
-            return GLOBAL
+        if window is True:  # a sequence's layer over a measured pattern: not followed
+            return Reason("its units are not laid out along its input's axes (a sequence made of a map, or back)")
         reached.append(_chain(window, state))
     for result in reached:
         if isinstance(result, Reason):
@@ -287,12 +287,9 @@ class _Probes:
         in_shapes = [shapes[name] for name in node.inputs]
         if len(shapes[node.name]) < 2:  # a flat output: every unit sees everything
             return [GLOBAL] * len(node.inputs)
-        if any(len(shape) >= 2 and len(shape) != len(shapes[node.name]) for shape in in_shapes) or any(
-            1 <= len(shape) - 1 <= self.axis for shape in in_shapes
-        ):
-            # A token sequence made of a map's positions (or a map of a sequence's): its
-            # units run through several axes of its input, and the probe follows one.
-            return Reason("its units are not laid out along its input's axes (a sequence made of a map, or back)")
+        rank = len(self.spatial) + 1
+        if len(shapes[node.name]) != rank or any(len(shape) >= 2 and len(shape) != rank for shape in in_shapes):
+            return self._sequence(node, nodes[node.name], in_shapes, len(shapes[node.name]))
         # A layer like one measured before (same type, arguments and input shapes in the
         # slim copy: ResNet's repeated blocks) depends on its inputs alike.
         spec = nodes[node.name].spec
@@ -304,6 +301,39 @@ class _Probes:
         if not self.grown:  # measured on larger inputs, it depends on the shapes there too
             self.measured[key] = result
         return result
+
+    def _sequence(self, node, slim_node, in_shapes: list, out_rank: int):
+        """A layer of a token sequence made of a map's positions: its units run through
+        several axes of the map, and the probe follows one; along the sequence it can still
+        tell a layer whose every unit reads every token of its inputs (attention): GLOBAL."""
+        outside = Reason("its units are not laid out along its input's axes (a sequence made of a map, or back)")
+        if out_rank != 2 or any(len(shape) not in (1, 2) for shape in in_shapes):
+            return outside  # a map made a sequence, or back
+        result = []
+        for index, (shape, depends) in enumerate(zip(in_shapes, self._depends(slim_node, in_shapes, axis=0))):
+            if depends is not GLOBAL and depends.all() and shape[1] < GLOBAL_UNITS:
+                depends = self._longer_sequence(node, index)  # too few tokens to tell
+            if depends is GLOBAL or (depends is not None and depends.all()):
+                result.append(GLOBAL)
+            elif depends is not None and not depends.any():
+                result.append(None)
+            else:  # read token by token (or too few tokens): the field is its input's if global
+                result.append(True)
+        return result
+
+    def _longer_sequence(self, node, index: int):
+        """Input ``index``'s dependencies along a sequence of GLOBAL_UNITS tokens at least,
+        from a longer input; None if no input the probe can run gives one."""
+        for scale in SCALES[1:]:
+            self.grown = True
+            made = self.at(scale)
+            if made is None:
+                return None
+            nodes, shapes = made
+            in_shapes = [shapes[name] for name in node.inputs]
+            if in_shapes[index][1] >= GLOBAL_UNITS:
+                return self._depends(nodes[node.name], in_shapes, only=index, axis=0)[index]
+        return None
 
     def _measure(self, node, slim_node, in_shapes: list, needed: list):
         original = self._depends(slim_node, in_shapes)
@@ -368,11 +398,12 @@ class _Probes:
             )
         return Reason("its units' dependencies do not repeat as a window's do, on any input the probe could run")
 
-    def _depends(self, node, in_shapes: list, only=None) -> list:
+    def _depends(self, node, in_shapes: list, only=None, axis=None) -> list:
         """Per input of ``node`` (or only input ``only``): a boolean ``(output units, input
         positions)`` array along the axis, whether the unit changes when the input is lit
-        at that position; GLOBAL for a flat input (it is lit whole)."""
-        axis = self.axis
+        at that position; GLOBAL for a flat input (it is lit whole). ``axis``: the probe's,
+        unless given (a sequence's one axis)."""
+        axis = self.axis if axis is None else axis
         in_shapes = _cropped(node, in_shapes, axis)
         offset = DTYPE(node.spec.type.probe_offset)
         declared = node.spec.type.weights(node.spec.args, tuple(in_shapes))

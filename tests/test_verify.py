@@ -117,3 +117,22 @@ def test_exit_codes_and_json(tmp_path):
     assert "GiB, more than the" in refused.stderr and "Traceback" not in refused.stderr
     small = subprocess.run([CNNCALC, "verify", str(good), "--max-memory", "1MiB"], capture_output=True, text=True)
     assert small.returncode == 2 and "more than the 1 MiB allowed" in small.stderr
+
+
+def test_attention_makes_every_later_field_global_and_the_probe_sees_it():
+    # ViT-B/32: the patch embedding (32x32 windows at stride 32) is measured as any conv; the
+    # sequence it becomes runs through both image axes, so tokens, the class token, the
+    # position embedding, its dropout and the first layernorm are said unmeasured, with the
+    # reason; the first self-attention reads every token (measured on a sequence of 16 tokens
+    # or more), so it and every layer after it are global, measured, and agree.
+    result = verify_file(str(ROOT / "architectures" / "torchvision" / "vit_b_32.yaml"))
+    assert result.mismatches == []
+    unmeasured = [check.layer for check in result.unmeasured]
+    assert unmeasured == [
+        "tokens",
+        "class_token",
+        "encoder.pos_embedding",
+        "encoder.dropout",
+        "encoder.layers.encoder_layer_0.ln_1",
+    ]
+    assert all("axes" in check.note for check in result.unmeasured)
