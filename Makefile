@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP := -m pip install -q --disable-pip-version-check
-PYTEST := -m pytest -q -m "not slow" -p no:cacheprovider -n auto
+PYTEST := -m pytest -q -m "not slow and not browser" -p no:cacheprovider -n auto
 # The Pythons `make lock` writes pins for.
 PYTHONS ?= python3.10 python3.11 python3.12 python3.13
 
@@ -20,9 +20,10 @@ PYTHONS ?= python3.10 python3.11 python3.12 python3.13
 run: $(STAMP)
 	$(BIN)/cnncalc summarize architectures/vgg16.yaml
 
-# -n auto: one pytest worker per core (pytest-xdist).
+# -n auto: one pytest worker per core (pytest-xdist). The browser tests need Chromium, which a
+# fresh machine lacks: `make test-browser` runs them (and installs it).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" -n auto
+	$(BIN)/python -m pytest -q -m "not slow and not browser" -n auto
 
 # Everything, the slow verifications of the largest networks included.
 test-all: $(STAMP)
