@@ -135,7 +135,8 @@ def test_run_reads_standard_input(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args", [["summarize", "vgg16", "--format", "json"], ["conventions"], ["schema"], ["verify", "lenet5"], ["lint", "-"]]
+    "args",
+    [["summarize", "vgg16", "--format", "json"], ["conventions"], ["schema"], ["verify", "lenet5"], ["lint", "-"]],
 )
 def test_output_file(tmp_path, args):
     result = cnncalc(*args, "-o", "out.txt", cwd=tmp_path, stdin=SMALL)
