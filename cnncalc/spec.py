@@ -360,6 +360,13 @@ class _Reader:
                 + (" (this one is empty)" if document is None else f", not {_show(document)}"),
             )
             return None
+        if is_module_file(document):  # what `import:` reads, not a network
+            self.error(
+                document.loc,
+                "this file holds modules only, for other files' `import:`; a network file that imports it "
+                "(with `input:` and `layers:`) is what summarize, verify and the others read",
+            )
+            return None
         self.check_keys(document, TOP_KEYS, "the top level")
         if "params" in document:
             document = self.with_top_params(document)

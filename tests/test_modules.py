@@ -599,3 +599,16 @@ def test_top_level_params_reach_every_module_of_the_file():
     )
     # block: 16 * 0.5 = 8 filters 3x3 on 3 channels: 8*27 + 8 = 224; head: 5 filters 1x1 on 8: 5*8 + 5 = 45.
     assert [layer.params for layer in report.layers] == [224, 45]
+
+
+def test_a_file_of_modules_only_is_refused_saying_what_it_is_for():
+    # architectures/torchvision/blocks/*.yaml hold modules for other files' import:; read as a
+    # network they said "missing input:" and "missing layers:", as if the file were broken.
+    from cnncalc import source, spec
+
+    text = "# blocks\nmodules:\n  unit:\n    layers: [relu]\n"
+    with pytest.raises(SpecError) as error:
+        spec.parse(source.parse(text, "blocks.yaml"), "blocks.yaml")
+    (diagnostic,) = error.value.diagnostics
+    assert (diagnostic.loc.line, diagnostic.loc.column) == (2, 1)
+    assert "modules only" in diagnostic.message and "import" in diagnostic.message
