@@ -40,12 +40,10 @@ FAST = {
 }
 
 
-# What the probe cannot follow yet: ViT's token sequences (made of a map's positions, they
-# run through both input axes; the probe follows one at a time) and Swin's shifted windows:
-# torchvision keeps the wrapped-around parts of a shifted window apart by adding -100 to
-# their scores, not -inf, so a large enough input does reach across, and the probe (on the
-# executor, which does as torchvision) sees the wrapped window, not the designed one.
-# The figures measured there agree.
+# What the probe cannot follow yet, said per layer with the reason: ViT's first sequence
+# layers (a token sequence runs through both input axes; the probe follows one at a time)
+# and Swin's last stage (a 7x7 map that one window covers whole: every unit reads every
+# position, on every input the probe can run there). The figures measured there agree.
 PROBE_GAPS = {
     *(f"torchvision/vit_{size}" for size in ("b_16", "b_32", "l_16", "l_32", "h_14")),
     *(f"torchvision/swin_{size}" for size in ("t", "s", "b", "v2_t", "v2_s", "v2_b")),
@@ -136,3 +134,17 @@ def test_attention_makes_every_later_field_global_and_the_probe_sees_it():
         "encoder.layers.encoder_layer_0.ln_1",
     ]
     assert all("axes" in check.note for check in result.unmeasured)
+
+
+def test_a_shifted_windows_field_is_measured_as_designed(tmp_path):
+    # Swin's shifted windows on a 28x28 map, windows of 7 moved by 3: a unit reads the 7
+    # positions of its window along each axis (clipped at the wrapped-around border: the
+    # first 3 rows read rows 0-2 only). torchvision adds -100, not -inf, between a window's
+    # wrapped parts; the probe zeroes their weights outright, so it measures the window and
+    # agrees with the report; the executor keeps -100 for its values (as torchvision).
+    path = tmp_path / "swin.yaml"
+    path.write_text(
+        "input: [8, 28, 28]\nlayers:\n  - attention: {heads: 2, window: 7, shift: 3, position_bias: table}\n"
+    )
+    result = verify_file(str(path))
+    assert result.mismatches == [] and result.unmeasured == []

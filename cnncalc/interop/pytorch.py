@@ -531,7 +531,7 @@ def _attention(a, shapes):
         if a.cosine:
             arrays["logit_scale"] = "logit_scale"
         options = dict(bias=a.bias, dropout=float(a.dropout), position_bias=a.position_bias)
-        options.update(bias_hidden=a.bias_hidden, cosine=a.cosine, scale=a.scale)
+        options.update(bias_hidden=a.bias_hidden, cosine=a.cosine, scale=a.scale, mask=a.mask)
         return Call("cnncalc", "WindowAttention", (shapes[0][0], a.heads, tuple(windows)), options, arrays)
     arrays = {"qkv_weights": "attention.in_proj_weight", "out_weights": "attention.out_proj.weight"}
     if a.bias:

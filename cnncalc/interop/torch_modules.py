@@ -194,7 +194,7 @@ class WindowAttention(nn.Module):
     ``Windows`` (sizes, padded, window, shift, grid) for its input."""
 
     def __init__(self, features, heads, windows, bias=True, dropout=0.0, position_bias="none", bias_hidden=512,
-                 cosine=False, scale="head"):  # fmt: skip
+                 cosine=False, scale="head", mask=-100.0):  # fmt: skip
         super().__init__()
         from ..layers.attention import Windows, _log_coords, _relative_index, _shift_mask
 
@@ -223,7 +223,7 @@ class WindowAttention(nn.Module):
             self.mlp_out = nn.Parameter(torch.randn(heads, bias_hidden) * 0.1)
         if cosine:
             self.logit_scale = nn.Parameter(torch.full((heads,), math.log(10.0)))
-        self.mask = torch.as_tensor(_shift_mask(windows), dtype=torch.float32) if any(self.shift) else None
+        self.mask = torch.as_tensor(_shift_mask(windows, mask), dtype=torch.float32) if any(self.shift) else None
 
     def forward(self, x):
         n, d = x.shape[:2]

@@ -360,9 +360,18 @@ class Attention(LayerType):
         Arg("bias_hidden", Integer(), 512, "hidden features of position_bias: mlp"),
         Arg("cosine", Flag(), False, "scaled cosine attention with a learned scale per head (Swin V2)"),
         Arg("scale", Choice("head", "features"), "head", "divide Q K^T by sqrt(D/heads) or by sqrt(D)"),
+        Arg(
+            "mask",
+            Number(high=0),
+            -100.0,
+            "added to the scores between a shifted window's wrapped-around parts (torchvision's -100)",
+        ),
     )
     # Fields do not depend on the heads; the probe's copy has too few channels for many.
-    probe_args = {"heads": 1}
+    # One head is enough to see which positions reach a unit; a mask that zeroes the
+    # wrapped-around parts' weights outright (torchvision's -100 only makes them tiny, and
+    # the probe's large inputs reach across it) measures the windows as designed.
+    probe_args = {"heads": 1, "mask": -1e30}
     examples = (
         ((4, 6), "[{pointwise_fc: 4}, {attention: 2}]"),
         ((4, 3, 3), "[{conv: {filters: 6, kernel: 1}}, {attention: {heads: 3, bias: false, dropout: 0.1}}]"),
@@ -576,9 +585,9 @@ class Attention(LayerType):
         if windows is not None and a.position_bias != "none":
             scores = scores + self._position_bias(a, windows, w, k, n)
         if windows is not None and any(windows.shift):
-            scores = (scores.reshape(n, count, heads, tokens, tokens) + _shift_mask(windows)[None, :, None]).reshape(
-                scores.shape
-            )
+            scores = (
+                scores.reshape(n, count, heads, tokens, tokens) + _shift_mask(windows, a.mask)[None, :, None]
+            ).reshape(scores.shape)
         scores -= scores.max(axis=-1, keepdims=True)
         maps = np.exp(scores)
         maps /= maps.sum(axis=-1, keepdims=True)
@@ -671,9 +680,9 @@ def _departition(out, windows: Windows, n: int, d: int):
     return out[(slice(None), *(slice(0, s) for s in windows.sizes))]
 
 
-def _shift_mask(windows: Windows):
-    """``(windows, N, N)``: -100 between tokens that a shifted window holds but that lie in
-    different parts of the rolled map (they wrapped around), 0 elsewhere (torchvision's)."""
+def _shift_mask(windows: Windows, value: float = -100.0):
+    """``(windows, N, N)``: ``value`` (torchvision's -100) between tokens that a shifted window
+    holds but that lie in different parts of the rolled map (they wrapped around), 0 elsewhere."""
     labels = np.zeros(windows.padded, dtype=np.int64)
     for axis, (p, w, s) in enumerate(zip(windows.padded, windows.window, windows.shift)):
         region = np.zeros(p, dtype=np.int64)
@@ -686,7 +695,7 @@ def _shift_mask(windows: Windows):
     # labelled on the rolled, padded map: cut into windows as it stands
     flat = windows._replace(sizes=windows.padded, shift=(0,) * len(windows.padded))
     grouped = _partition(labels[None, ..., None], flat)[0, :, :, 0]  # (windows, tokens)
-    return np.where(grouped[:, None, :] != grouped[:, :, None], -100.0, 0.0)
+    return np.where(grouped[:, None, :] != grouped[:, :, None], value, 0.0)
 
 
 def _relative_index(window: tuple):
