@@ -140,6 +140,9 @@ class Reason(str):
 
 
 UNMEASURED_INPUT = "an input's field was not measured: "
+# A token sequence's units run through several axes of the map it was made of; the probe
+# follows one axis at a time.
+ACROSS_AXES = Reason("its units are not laid out along its input's axes (a sequence made of a map, or back)")
 
 
 def _combine(axes: list) -> Measured:
@@ -244,7 +247,7 @@ def _layer_state(probes, node, states):
         if isinstance(state, Reason):
             return Reason(UNMEASURED_INPUT + state.removeprefix(UNMEASURED_INPUT))
         if window is True:  # a sequence's layer over a measured pattern: not followed
-            return Reason("its units are not laid out along its input's axes (a sequence made of a map, or back)")
+            return ACROSS_AXES
         reached.append(_chain(window, state))
     for result in reached:
         if isinstance(result, Reason):
@@ -306,9 +309,8 @@ class _Probes:
         """A layer of a token sequence made of a map's positions: its units run through
         several axes of the map, and the probe follows one; along the sequence it can still
         tell a layer whose every unit reads every token of its inputs (attention): GLOBAL."""
-        outside = Reason("its units are not laid out along its input's axes (a sequence made of a map, or back)")
         if out_rank != 2 or any(len(shape) not in (1, 2) for shape in in_shapes):
-            return outside  # a map made a sequence, or back
+            return ACROSS_AXES  # a map made a sequence, or back
         result = []
         for index, (shape, depends) in enumerate(zip(in_shapes, self._depends(slim_node, in_shapes, axis=0))):
             if depends is not GLOBAL and depends.all() and shape[1] < GLOBAL_UNITS:
@@ -325,7 +327,6 @@ class _Probes:
         """Input ``index``'s dependencies along a sequence of GLOBAL_UNITS tokens at least,
         from a longer input; None if no input the probe can run gives one."""
         for scale in SCALES[1:]:
-            self.grown = True
             made = self.at(scale)
             if made is None:
                 return None
