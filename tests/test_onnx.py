@@ -732,33 +732,10 @@ EXPORTS = [("torchscript", 13), ("torchscript", 17), ("dynamo", 18)]
 def torch_network(path: Path):
     """The zoo file as PyTorch modules (interop/pytorch.py), with PyTorch's own counts."""
     import torch
-    from torch import nn
-
-    from cnncalc.interop import pytorch
+    from tool_counts import Net
 
     graph = build(files.read(str(path)))
-    shapes = {"input": tuple(graph.network.input)}
-    report = analyze(graph)
-    by_name = {layer.name: tuple(layer.shape) for layer in report.layers}
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.layers = nn.ModuleList()
-            self.plan = []
-            for node in graph.in_order():
-                inputs = tuple(shapes[name] for name in node.inputs)
-                self.layers.append(pytorch.build(pytorch.describe(node.spec.type, node.spec.args, inputs)))
-                self.plan.append((node.name, node.inputs))
-                shapes[node.name] = by_name[node.name]
-
-        def forward(self, x):
-            values = {"input": x}
-            for module, (name, inputs) in zip(self.layers, self.plan):
-                values[name] = module(*(values[i] for i in inputs))
-            return values[name]
-
-    net = Net().eval()
+    net = Net(graph, analyze(graph)).eval()
     macs = count_macs(net)
     x = torch.randn(1, *graph.network.input)
     with torch.no_grad():
