@@ -1,5 +1,5 @@
-"""Zoo variants the course notes describe (issue 21): ZFNet with wider middle layers and the
-pre-activation ResNet of "Identity Mappings". Figures from the papers and hand arithmetic
+"""Zoo variants the course notes describe (issue 21): ZFNet with wider middle layers, the
+pre-activation ResNet of "Identity Mappings" and MiniVGGNet. Figures from the papers and hand arithmetic
 written out here; the torch-marked test builds the network in PyTorch and counts there."""
 
 from __future__ import annotations
@@ -46,10 +46,25 @@ ZFNET_WIDE = (
     + (4096 + 1) * 1000  # 4,097,000
 )
 
+# MiniVGGNet (Rosebrock, Deep Learning for Computer Vision with Python, ch. 15), by hand:
+# four 3x3 "same" convs 3 -> 32 -> 32 -> 64 -> 64 with biases, a batchnorm (scale and shift)
+# after each relu and after fc1, fc 8*8*64 -> 512 -> 10.
+MINIVGG = (
+    conv(3, 3, 32)  # 896
+    + conv(3, 32, 32)  # 9,248
+    + conv(3, 32, 64)  # 18,496
+    + conv(3, 64, 64)  # 36,928
+    + 2 * (32 + 32 + 64 + 64 + 512)  # 1,408
+    + (8 * 8 * 64 + 1) * 512  # 2,097,664
+    + (512 + 1) * 10  # 5,130
+)
+
+
 # (file, published or stated total, the same by hand, source): rows of test_architectures.PARAMS
 PARAMS = [
     ("zfnet_512_1024_512.yaml", 107_627_624, ZFNET_WIDE, "hand: Zeiler & Fergus 2014, layers 3-5 512/1024/512"),
     ("preact_resnet164.yaml", 1_703_258, preact_params(18), "hand; He et al. 2016 Table 4: 1.7M"),
+    ("minivgg.yaml", 2_169_770, MINIVGG, "hand: Rosebrock, DL4CV ch. 15, MiniVGGNet"),
 ]
 
 
@@ -154,3 +169,42 @@ def test_preact_resnet164_in_pytorch():
     assert sum(p.numel() for p in model.parameters()) == report.totals.params == 1_703_258
     assert sum(b.numel() for name, b in model.named_buffers() if "running" in name) == report.totals.buffers
     assert list(model(torch.zeros(1, 3, 32, 32)).shape) == [1, 10]
+
+
+def test_minivgg_the_table():
+    assert MINIVGG == 2_169_770
+    report = analyze_file(str(ARCHITECTURES / "minivgg.yaml"))
+    assert report.totals.params == MINIVGG
+    # Keras' "total params" 2,171,178 counts the 1,408 running statistics too.
+    assert report.totals.params + report.totals.buffers == 2_171_178
+    shapes = {layer.name: list(layer.shape) for layer in report.layers}
+    # Table 15.1: 32x32x32 twice, pooled to 16x16x32; 16x16x64 twice, pooled to 8x8x64.
+    assert shapes["conv1_2"] == [32, 32, 32] and shapes["pool1"] == [32, 16, 16]
+    assert shapes["conv2_2"] == [64, 16, 16] and shapes["pool2"] == [64, 8, 8]
+    assert shapes["fc1"] == [512] and shapes["fc2"] == [10]
+    # outputs x taps x input channels: 32*32*32*27 + 32*32*32*288 + 16*16*64*288 + 16*16*64*576
+    # + 4,096*512 + 512*10
+    assert report.totals.macs == 884_736 + 9_437_184 + 4_718_592 + 9_437_184 + 2_097_152 + 5_120 == 26_579_968
+
+
+@pytest.mark.torch
+def test_minivgg_the_code_counts_as_the_table(monkeypatch, tmp_path):
+    # examples/homework/minivgg.py's create_vgg(): PyTorch's own count, and the same network
+    # read through cnncalc's import (traced to ONNX and read back).
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from cnncalc.interop.torch_import import document_text
+
+    monkeypatch.syspath_prepend(str(ARCHITECTURES.parent / "examples" / "homework"))
+    from minivgg import create_vgg
+
+    model = create_vgg().eval()
+    assert sum(p.numel() for p in model.parameters()) == MINIVGG
+    assert sum(b.numel() for name, b in model.named_buffers() if "running" in name) == 1_408
+    assert list(model(torch.zeros(1, 3, 32, 32)).shape) == [1, 10]
+    path = tmp_path / "imported.yaml"
+    path.write_text(document_text("minivgg:create_vgg", (3, 32, 32)))
+    imported = analyze_file(str(path))
+    assert imported.totals.params == MINIVGG
+    assert imported.totals.macs == 26_579_968
+    assert list(imported.layers[-1].shape) == [10]
