@@ -32,6 +32,14 @@ time, and chains those dependencies through the graph:
   lit together and read together: a field is the union over its channels, as the report
   computes it.
 
+- Token sequences. A sequence made of a map's positions (``tokens``) runs through every
+  axis of the map, row after row; along one axis of the input its tokens' fields repeat
+  every row of tokens (moving by a row along the first axis, not at all along the last),
+  a pattern like any other, read and chained the same way (the probe keeps the map's other
+  axes whole there: their lengths lay out the tokens). A map made back of a sequence is
+  read again along its own axis. A layer where every one of many tokens reads every token
+  (attention) is global.
+
 From a layer's chained pattern: ``size`` is the widest span, ``jump`` the shift per unit,
 ``start`` unit 0's center (averaged over one period where units differ, as for transposed
 convolution). Layers with no spatial axes, or behind a global layer, are global.
@@ -140,9 +148,6 @@ class Reason(str):
 
 
 UNMEASURED_INPUT = "an input's field was not measured: "
-# A token sequence's units run through several axes of the map it was made of; the probe
-# follows one axis at a time.
-ACROSS_AXES = Reason("its units are not laid out along its input's axes (a sequence made of a map, or back)")
 
 
 def _combine(axes: list) -> Measured:
@@ -213,6 +218,18 @@ def _chain(window: Window, below: Pattern):
     return Pattern(period, shift, tuple(lows), tuple(highs)).simplest()
 
 
+def _along_units(pattern: Pattern, units: int) -> Pattern:
+    """The shortest pattern that moves rigidly over ``units`` units and gives each of them
+    the field ``pattern`` gives it (``pattern`` itself if none is shorter)."""
+    low, high = pattern.at(np.arange(units))
+    for period in range(1, min(pattern.period, units // 2 + 1)):
+        moved = low[period:] - low[:-period]
+        shift = int(moved[0])
+        if shift > 0 and (moved == shift).all() and (high[period:] - high[:-period] == shift).all():
+            return Pattern(period, shift, tuple(low[:period].tolist()), tuple(high[:period].tolist()))
+    return pattern
+
+
 def _union(patterns: list):
     """Merged branches: each unit reaches what it reaches through any of them."""
     jumps = {Fraction(p.shift, p.period) for p in patterns}
@@ -246,15 +263,19 @@ def _layer_state(probes, node, states):
     for state, window in read:
         if isinstance(state, Reason):
             return Reason(UNMEASURED_INPUT + state.removeprefix(UNMEASURED_INPUT))
-        if window is True:  # a sequence's layer over a measured pattern: not followed
-            return ACROSS_AXES
         reached.append(_chain(window, state))
     for result in reached:
         if isinstance(result, Reason):
             return result
     if not reached:
         return Reason("no unit changed when any of its inputs did")
-    return reached[0] if len(reached) == 1 else _union(reached)
+    result = reached[0] if len(reached) == 1 else _union(reached)
+    units = probes.units(node)
+    if units is not None and isinstance(result, Pattern):
+        # A map made of a token sequence: the chained pattern goes on as the tokens do (into
+        # the next row of the map), not along the map's axis; its units are read again.
+        result = _along_units(result, units)
+    return result
 
 
 class _Probes:
@@ -265,7 +286,11 @@ class _Probes:
         self.made: dict = {}
         self.rng = np.random.default_rng(0)
         self.slimmed = slim(graph, spatial, channels)
+        # Axes other than the probed one are cut short (see _probe_graph), except where a token
+        # sequence is made of the map: the other axes' lengths lay out its tokens.
         self.thin: dict = {}
+        if _has_sequences(self.slimmed):
+            self.thin = {other: size for other, size in enumerate(spatial) if other != axis}
         self.measured: dict = {}  # layer signature -> windows (see windows())
         self.grown = False  # whether the last layer measured needed a larger input
 
@@ -290,9 +315,6 @@ class _Probes:
         in_shapes = [shapes[name] for name in node.inputs]
         if len(shapes[node.name]) < 2:  # a flat output: every unit sees everything
             return [GLOBAL] * len(node.inputs)
-        rank = len(self.spatial) + 1
-        if len(shapes[node.name]) != rank or any(len(shape) >= 2 and len(shape) != rank for shape in in_shapes):
-            return self._sequence(node, nodes[node.name], in_shapes, len(shapes[node.name]))
         # A layer like one measured before (same type, arguments and input shapes in the
         # slim copy: ResNet's repeated blocks) depends on its inputs alike.
         spec = nodes[node.name].spec
@@ -304,37 +326,6 @@ class _Probes:
         if not self.grown:  # measured on larger inputs, it depends on the shapes there too
             self.measured[key] = result
         return result
-
-    def _sequence(self, node, slim_node, in_shapes: list, out_rank: int):
-        """A layer of a token sequence made of a map's positions: its units run through
-        several axes of the map, and the probe follows one; along the sequence it can still
-        tell a layer whose every unit reads every token of its inputs (attention): GLOBAL."""
-        if out_rank != 2 or any(len(shape) not in (1, 2) for shape in in_shapes):
-            return ACROSS_AXES  # a map made a sequence, or back
-        result = []
-        for index, (shape, depends) in enumerate(zip(in_shapes, self._depends(slim_node, in_shapes, axis=0))):
-            if depends is not GLOBAL and depends.all() and shape[1] < GLOBAL_UNITS:
-                depends = self._longer_sequence(node, index)  # too few tokens to tell
-            if depends is GLOBAL or (depends is not None and depends.all()):
-                result.append(GLOBAL)
-            elif depends is not None and not depends.any():
-                result.append(None)
-            else:  # read token by token (or too few tokens): the field is its input's if global
-                result.append(True)
-        return result
-
-    def _longer_sequence(self, node, index: int):
-        """Input ``index``'s dependencies along a sequence of GLOBAL_UNITS tokens at least,
-        from a longer input; None if no input the probe can run gives one."""
-        for scale in SCALES[1:]:
-            made = self.at(scale)
-            if made is None:
-                return None
-            nodes, shapes = made
-            in_shapes = [shapes[name] for name in node.inputs]
-            if in_shapes[index][1] >= GLOBAL_UNITS:
-                return self._depends(nodes[node.name], in_shapes, only=index, axis=0)[index]
-        return None
 
     def _measure(self, node, slim_node, in_shapes: list, needed: list):
         original = self._depends(slim_node, in_shapes)
@@ -349,19 +340,25 @@ class _Probes:
             if not needed[index]:
                 result.append(True)
                 continue
-            result.append(self._window(node, index, depends))
+            result.append(self._window(node, index, depends, sequence=self.is_sequence(in_shapes[index])))
             if isinstance(result[-1], Reason):
                 return result[-1]
         return result
 
-    def _window(self, node, index: int, original):
+    def _window(self, node, index: int, original, sequence: bool = False):
         """The Window of input ``index`` of ``node``, from its dependencies on this input
-        (``original``) or on a larger one."""
+        (``original``) or on a larger one. ``sequence``: the input is a token sequence made of
+        a map."""
         window = _read_window(original)
         if window is not None:
             return window
         whole = original.all()
-        elsewhere = False  # whether a larger input showed a window this one's units do not follow
+        if whole and sequence and original.shape[1] >= GLOBAL_UNITS:
+            # Every token reads every one of many tokens (attention): global. Not grown: a
+            # sequence's layers hold a value per pair of tokens, and a lit batch of 4x the
+            # tokens would hold 64x the values (ViT-B/16's 197 tokens: gigabytes).
+            return GLOBAL
+        elsewhere = None  # a window a larger input showed that this one's units do not follow
         for scale in SCALES[1:]:
             self.grown = True
             made = self.at(scale)
@@ -369,7 +366,7 @@ class _Probes:
                 break
             nodes, shapes = made
             in_shapes = [shapes[name] for name in node.inputs]
-            if _values(in_shapes, shapes[node.name], in_shapes[index][1 + self.axis]) > MAX_VALUES:
+            if _values(in_shapes, shapes[node.name], in_shapes[index][1 + self.along(in_shapes[index])]) > MAX_VALUES:
                 break
             depends = self._depends(nodes[node.name], in_shapes, only=index)[index]
             if depends is GLOBAL:
@@ -383,7 +380,16 @@ class _Probes:
             if window is not None:
                 if _explains(window, original):
                     return window
-                elsewhere = True
+                elsewhere = window
+        if whole and elsewhere is not None:
+            # On this input every unit reads the whole axis, on larger ones a window: the layer
+            # fits its windows to its input (Swin drops its shift where one window covers the
+            # map). Here one window covers the axis: windows as long as those seen on larger
+            # inputs (Swin V2's 8 over a 7x7 map, padded), from the axis's start.
+            tile = max(elsewhere.period, original.shape[1])
+            window = Window(tile, tile, (tuple(range(tile)),) * tile)
+            if _explains(window, original):
+                return window
         if whole:
             return Reason("every unit depends on every position of its input on every input the probe could run")
         # Adaptive pooling's windows depend on the input's length, so a larger input shows
@@ -392,20 +398,39 @@ class _Probes:
         window = _read_window(original, least_periods=1)
         if window is not None and _seen_whole(window, original):
             return window
-        if elsewhere:
+        if elsewhere is not None:
             return Reason(
                 "too few of its units are clear of the input's borders to show its window, and on larger inputs, "
                 "where they show one, its padding or windows resolve differently"
             )
         return Reason("its units' dependencies do not repeat as a window's do, on any input the probe could run")
 
-    def _depends(self, node, in_shapes: list, only=None, axis=None) -> list:
+    def units(self, node):
+        """How many units ``node``'s output has along the probe's axis where it is a map made
+        of a token sequence; else None."""
+        nodes, shapes = self.at(1)
+        if self.is_sequence(shapes[node.name]) or not any(self.is_sequence(shapes[name]) for name in node.inputs):
+            return None
+        return shapes[node.name][1 + self.axis] if len(shapes[node.name]) > 1 else None
+
+    def along(self, shape: tuple) -> int:
+        """The axis the probe follows in a value of ``shape`` (channels first): the probe's
+        axis in a map of the input's rank, the one axis of a token sequence made of a map.
+        A token's units run through every axis of that map, so along the probe's axis the
+        tokens' fields repeat every row of tokens (ViT's 14 tokens a row: period 14), along
+        the last axis without moving, as the report's fields of a sequence say
+        (geometry.sequence_field); the probe reads those patterns like any other."""
+        return 0 if self.is_sequence(shape) else self.axis
+
+    def is_sequence(self, shape: tuple) -> bool:
+        """Whether a value of ``shape`` is a token sequence made of a map of two axes or more."""
+        return len(shape) == 2 and len(self.spatial) > 1
+
+    def _depends(self, node, in_shapes: list, only=None) -> list:
         """Per input of ``node`` (or only input ``only``): a boolean ``(output units, input
         positions)`` array along the axis, whether the unit changes when the input is lit
-        at that position; GLOBAL for a flat input (it is lit whole). ``axis``: the probe's,
-        unless given (a sequence's one axis)."""
-        axis = self.axis if axis is None else axis
-        in_shapes = _cropped(node, in_shapes, axis)
+        at that position; GLOBAL for a flat input (it is lit whole)."""
+        in_shapes = _cropped(node, in_shapes, self.axis, len(self.spatial))
         offset = DTYPE(node.spec.type.probe_offset)
         declared = node.spec.type.weights(node.spec.args, tuple(in_shapes))
         weights = make_arrays(declared, self.rng, DTYPE, probe=True)
@@ -419,6 +444,7 @@ class _Probes:
             if len(shape) < 2:
                 result.append(GLOBAL)
                 continue
+            axis = self.along(shape)
             width = shape[1 + axis]
             per_element = 4 * (sum(np.prod(s) for s in in_shapes) + np.prod(baseline.shape[1:]))
             chunk = max(1, min(width, CHUNK_BYTES // max(1, int(per_element))))
@@ -432,7 +458,7 @@ class _Probes:
                     xs[index] += offset
                 out = run_layer(node, xs, weights, Kernels())
                 changed = out != baseline
-                others = tuple(d for d in range(1, changed.ndim) if d != 2 + axis)
+                others = tuple(d for d in range(1, changed.ndim) if d != 2 + self.along(changed.shape[1:]))
                 rows.append(changed.any(axis=others))
             result.append(np.concatenate(rows, axis=0).T.copy())  # (output units, input positions)
         return result
@@ -451,13 +477,18 @@ def workspace_bytes(graph) -> int:
     return 4 * max(element, min(longest * element, CHUNK_BYTES))
 
 
-def _cropped(node, in_shapes: list, axis: int) -> list:
+def _cropped(node, in_shapes: list, axis: int, ndim: int) -> list:
     """``in_shapes`` with the axes other than ``axis`` cut to MIN_OTHER_AXIS where the layer
     takes that: lit positions light those axes whole, so their length changes nothing a
     layer's units depend on along ``axis``; it only costs time (Inception's input has to
-    be 75 long at least, for its last layers)."""
+    be 75 long at least, for its last layers). Not for a layer between a map and a token
+    sequence (``ndim`` spatial axes and one): there the other axes' lengths lay out the
+    tokens."""
     from .analysis import layer_shape
 
+    ranks = {len(shape) for shape in in_shapes} | {len(layer_shape(node, tuple(in_shapes)))}
+    if not ranks <= {1, ndim + 1}:
+        return in_shapes
     cropped = [
         shape
         if len(shape) < 2
@@ -555,6 +586,17 @@ def _explains(window: Window, depends) -> bool:
     return bool((expected[:, :width] == depends).all())
 
 
+def _has_sequences(graph) -> bool:
+    """Whether a layer of ``graph`` makes a token sequence of a map of two or more axes."""
+    from .analysis import shapes
+
+    ndim = len(graph.network.input) - 1
+    try:
+        return ndim > 1 and any(len(shape) == 2 for shape in shapes(graph).values())
+    except CnncalcError:
+        return False
+
+
 def _probe_graph(slimmed, spatial: tuple, axis: int, scale: int, thin: dict):
     """``(graph, shapes)``: the slim graph ``slimmed`` on an input ``scale`` times longer on
     ``axis`` and as short as the network allows on the other axes (lit positions light those
@@ -612,10 +654,18 @@ def _regular_units(low, high, periods=None, least_periods: int = 2):
             break
         # shifts[u]: how far unit u + period's field is from unit u's, if it moved rigidly (else -1)
         moved = low[period:] - low[:-period]
-        rigid = valid[:-period] & valid[period:] & (moved == high[period:] - high[:-period]) & (moved > 0)
+        # Fields that repeat without moving (the same positions every ``period`` units: a
+        # token sequence along a map's last axis, row after row) are a pattern too, if its
+        # phases differ; units that all read the same positions are not a window's.
+        rigid = valid[:-period] & valid[period:] & (moved == high[period:] - high[:-period]) & (moved >= 0)
+        if period == 1:
+            rigid &= moved > 0
         shifts = np.where(rigid, moved, -1)
         first, length = _longest_run(shifts)
         if length >= least_periods * period:  # two periods of rigid motion, not one coincidence
+            phases = slice(first, first + period)
+            if shifts[first] == 0 and len(set(zip(low[phases], high[phases]))) == 1:
+                continue
             candidates.append((length + period, period, first, int(shifts[first])))
     for covered, period, first, shift in sorted(candidates, key=lambda c: (-c[0], c[1])):
         if not _explains_spans(low, high, period, first, shift):

@@ -40,16 +40,6 @@ FAST = {
 }
 
 
-# What the probe cannot follow yet, said per layer with the reason: ViT's first sequence
-# layers (a token sequence runs through both input axes; the probe follows one at a time)
-# and Swin's last stage (a 7x7 map that one window covers whole: every unit reads every
-# position, on every input the probe can run there). The figures measured there agree.
-PROBE_GAPS = {
-    *(f"torchvision/vit_{size}" for size in ("b_16", "b_32", "l_16", "l_32", "h_14")),
-    *(f"torchvision/swin_{size}" for size in ("t", "s", "b", "v2_t", "v2_s", "v2_b")),
-}
-
-
 def _name(path: Path) -> str:
     return str(path.relative_to(ROOT / "architectures").with_suffix(""))
 
@@ -62,12 +52,10 @@ def _name(path: Path) -> str:
 def test_every_figure_of_every_zoo_file_is_measured_and_agrees(path):
     result = verify_file(str(path))
     assert result.mismatches == [], [tuple(check) for check in result.mismatches]
-    if _name(path) in PROBE_GAPS:  # said, per layer, with the reason
-        assert result.unmeasured and all(check.note for check in result.unmeasured)
-        return
     # Nothing in the zoo is beyond measuring: fields of any width (DenseNet-201's 3,863 pixels
     # on a 224 input), after statistics over the positions, after squeeze-and-excitation
-    # gates. A field left unmeasured is a failure of the probe.
+    # gates, of token sequences made of a map, after attention's windows. A field left
+    # unmeasured is a failure of the probe.
     assert result.unmeasured == [], [(check.layer, check.note) for check in result.unmeasured]
 
 
@@ -117,23 +105,51 @@ def test_exit_codes_and_json(tmp_path):
     assert small.returncode == 2 and "more than the 1 MiB allowed" in small.stderr
 
 
-def test_attention_makes_every_later_field_global_and_the_probe_sees_it():
-    # ViT-B/32: the patch embedding (32x32 windows at stride 32) is measured as any conv; the
-    # sequence it becomes runs through both image axes, so tokens, the class token, the
-    # position embedding, its dropout and the first layernorm are said unmeasured, with the
-    # reason; the first self-attention reads every token (measured on a sequence of 16 tokens
-    # or more), so it and every layer after it are global, measured, and agree.
+def test_a_token_sequences_fields_are_measured_and_attention_makes_them_global():
+    # ViT-B/32: the patch embedding (32x32 windows at stride 32) makes a 7x7 map, `tokens` its
+    # 49 positions row after row. Along the image's rows, token j sees the 32 rows of patch
+    # row j // 7: its field moves 32 pixels every 7 tokens (jump 32/7), and over those 7
+    # tokens unit 0's center averages 15.5 - 3 * 32/7 = 1.7857...; along the columns, token j
+    # sees the 32 columns of patch column j % 7: the fields come back every 7 tokens (jump 0),
+    # centers 15.5 + 32 * (0..6), averaging 15.5 + 96 = 111.5. The class token put in front
+    # moves every token one place on: start 1.7857 - 32/7 = -2.7857 along the rows, the same
+    # average along the columns. The first self-attention reads every token: global, and
+    # every layer after it.
+    from cnncalc.graph import build
+    from cnncalc.probe import measure_fields
+    from cnncalc.spec import read
+
+    fields = measure_fields(build(read(str(ROOT / "architectures" / "torchvision" / "vit_b_32.yaml"))))
+    tokens = fields["tokens"].field
+    assert tokens.size == (32, 32)
+    assert tokens.jump == (pytest.approx(32 / 7), 0)
+    assert tokens.start == (pytest.approx(15.5 - 3 * 32 / 7), 111.5)
+    shifted = fields["class_token"].field
+    assert shifted.size == (32, 32) and shifted.jump == (pytest.approx(32 / 7), 0)
+    assert shifted.start == (pytest.approx(15.5 - 4 * 32 / 7), 111.5)
+    assert fields["encoder.layers.encoder_layer_0.ln_1"].field == shifted
+    assert fields["encoder.layers.encoder_layer_0.self_attention"].field == "global"
+    assert fields["heads.head"].field == "global"
     result = verify_file(str(ROOT / "architectures" / "torchvision" / "vit_b_32.yaml"))
-    assert result.mismatches == []
-    unmeasured = [check.layer for check in result.unmeasured]
-    assert unmeasured == [
-        "tokens",
-        "class_token",
-        "encoder.pos_embedding",
-        "encoder.dropout",
-        "encoder.layers.encoder_layer_0.ln_1",
-    ]
-    assert all("axes" in check.note for check in result.unmeasured)
+    assert result.mismatches == [] and result.unmeasured == []
+
+
+def test_a_window_over_the_whole_map_is_measured(tmp_path):
+    # Swin V2's last stage: windows of 8 over a 7x7 map, which torchvision pads to 8 and does
+    # not shift (a shift is dropped where one window covers the map). Every unit reads all 7
+    # positions; on larger maps the windows show (and shift). After a 4x4 stride-4 patch conv
+    # (field 4, jump 4) and a first window attention (8 units: field 4 + 7*4 = 32), the second
+    # one reads the same window: still 32, not one window further (which would be 64).
+    path = tmp_path / "swin.yaml"
+    path.write_text(
+        "input: [3, 28, 28]\nlayers:\n  - conv: {filters: 8, kernel: 4, stride: 4}\n"
+        "  - attention: {heads: 2, window: 8, shift: 0, position_bias: table}\n"
+        "  - attention: {heads: 2, window: 8, shift: 4, position_bias: table}\n"
+    )
+    result = verify_file(str(path))
+    assert result.mismatches == [] and result.unmeasured == []
+    fields = {check.layer: check.measured for check in result.checks if check.field == "receptive_field"}
+    assert [field.size for field in fields.values()] == [(4, 4), (32, 32), (32, 32)]
 
 
 def test_a_shifted_windows_field_is_measured_as_designed(tmp_path):
