@@ -683,10 +683,13 @@ def diff(
     config_file: str | None = None,
     exit_code: bool = False,
     color: str = "auto",
+    count_as: str | None = None,
 ) -> int:
     """Two versions of a network compared (cnncalc.diff), held to the new one's budgets: 0
     within them (or none set), 1 over one, or with ``exit_code`` any change (as ``git diff
-    --exit-code``), 2 when a file cannot be used. OLD or NEW may be ``REV:path``, read from git."""
+    --exit-code``), 2 when a file cannot be used. OLD or NEW may be ``REV:path``, read from git.
+    ``count_as``: both also counted as that tool does (cnncalc/conventions/)."""
+    from .conventions import counted_report
     from .diff import compare
     from .formats import diff as diff_format
     from .graph import build
@@ -695,7 +698,8 @@ def diff(
     sides = []
     for file in (old, new):
         graph = build(versioned_network(file))
-        sides.append((graph, analyze(graph, batch, dtype)._replace(file=file)))  # named as given: vgg16, HEAD:x
+        report = analyze(graph, batch, dtype)._replace(file=file)  # named as given: vgg16, HEAD:x
+        sides.append((graph, report if count_as is None else counted_report(report, count_as)))
     budgets = budgets_for(_path_of(new), config_file)
     result = compare(*sides, optimizer, budget, budgets)
     diff_format.write(result, format_name, sys.stdout, color)

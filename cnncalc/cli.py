@@ -558,9 +558,17 @@ def export_command(file: str, to: str, output: str | None) -> None:
 )
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Budgets from this TOML file only.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, as `git diff --exit-code`.")
+@click.option(
+    "--count-as",
+    type=click.Choice(CONVENTIONS),
+    default=None,
+    help="Also compare the figure and parameters this tool counts (see `cnncalc conventions`).",
+)
 @OUTPUT
 @COLOR
-def diff_command(old, new, batch, dtype, optimizer, budget, format_name, config_file, exit_code, output_file, color):
+def diff_command(
+    old, new, batch, dtype, optimizer, budget, format_name, config_file, exit_code, count_as, output_file, color
+):
     """What changed from OLD to NEW: layers added, removed and changed, the totals, memory
     and receptive field, and the verdict of NEW's budgets ([tool.cnncalc.budgets]).
 
@@ -570,7 +578,7 @@ def diff_command(old, new, batch, dtype, optimizer, budget, format_name, config_
     file cannot be used.
     """
     limit = None if budget is None else parse_size(budget, "--budget")
-    options = (batch, dtype, optimizer, limit, format_name, config_file, exit_code, color)
+    options = (batch, dtype, optimizer, limit, format_name, config_file, exit_code, color, count_as)
     sys.exit(app.run(app.diff, old, new, *options, output_file=output_file))
 
 

@@ -106,7 +106,10 @@ class Diff(Record, fields="old new rows before after budgets"):
                 }
                 for row in self.rows
             ],
-            "totals": {key: _delta(getattr(self.old.totals, key), getattr(self.new.totals, key)) for key, _ in TOTALS},
+            "totals": {
+                **{key: _delta(getattr(self.old.totals, key), getattr(self.new.totals, key)) for key, _ in TOTALS},
+                **{key: _delta(before, after) for key, _, before, after in self.counted_totals()},
+            },
             "memory": {
                 key: _delta(getattr(self.before, key), getattr(self.after, key))
                 for key in MEMORY
@@ -118,7 +121,20 @@ class Diff(Record, fields="old new rows before after budgets"):
             },
             "budgets": [check.to_dict() for check in self.budgets],
             "verdict": verdict(self.budgets),
+            **({"convention": self.new.counted.convention.describe()} if self.new.counted is not None else {}),
         }
+
+    def counted_totals(self) -> list:
+        """``(key, label, before, after)`` of the figure and parameters a tool counts
+        (``diff --count-as``); none without one."""
+        if self.new.counted is None:
+            return []
+        convention = self.new.counted.convention
+        old, new = self.old.counted, self.new.counted
+        return [
+            ("count", f"{convention.name}'s {convention.unit}", old.total, new.total),
+            ("count_params", f"{convention.name}'s params", old.params, new.params),
+        ]
 
 
 def _side(report) -> dict:
@@ -126,6 +142,8 @@ def _side(report) -> dict:
 
 
 def _layer(layer) -> dict | None:
+    from .conventions import number
+
     if layer is None:
         return None
     return {
@@ -134,6 +152,7 @@ def _layer(layer) -> dict | None:
         "shape": list(layer.shape),
         "params": layer.params,
         "macs": layer.macs,
+        **({"count": number(layer.count)} if layer.count is not None else {}),
         "activation_bytes": layer.activation_bytes,
         "receptive_field": plain(layer.receptive_field),
     }

@@ -85,6 +85,27 @@ def test_vgg16_to_vgg19_as_text_and_markdown():
     assert "| params | 138,357,544 | 143,667,240 | +5,309,696 (+3.84%) |" in markdown.stdout
 
 
+def test_counted_as_a_tool_does():
+    # PyTorch's FlopCounterMode counts 2 FLOPs per multiply-add of a convolution or a linear
+    # layer and nothing for ReLUs and pooling: the three added convs are 2 * 4,161,798,144.
+    # VGG-16 in all: 2 * 15,470,264,320 (torchvision's 15.47 GFLOPS, which are MACs).
+    result = cnncalc("diff", "vgg16", "vgg19", "--count-as", "torch", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["totals"]["count"]["before"] == 2 * 15_470_264_320
+    assert data["totals"]["count"]["change"] == 2 * (MACS3_4 + MACS4_4 + MACS5_4) == 8_323_596_288
+    assert data["totals"]["count_params"]["change"] == CONV3_4 + CONV4_4 + CONV5_4
+    assert data["convention"]["unit"] == "FLOPs"
+    conv = next(row["new"] for row in data["layers"] if row["new"] and row["new"]["name"] == "conv3_4")
+    assert conv["count"] == 2 * MACS3_4
+    text = cnncalc("diff", "vgg16", "vgg19", "--count-as", "torch").stdout
+    flops = next(line for line in text.splitlines() if line.startswith("torch's FLOPs"))
+    assert flops.split()[-2:] == ["+8,323,596,288", "(+26.9%)"]
+    # Without --count-as the JSON has no tool's figures.
+    plain = json.loads(cnncalc("diff", "vgg16", "vgg19", "--format", "json").stdout)
+    assert "count" not in plain["totals"] and "convention" not in plain
+
+
 # --- matching ------------------------------------------------------------------------------------
 
 BASE = """

@@ -133,6 +133,8 @@ def totals_rows(result) -> list:
         show = bytes_text if bytes_figure else count_text
         change = (signed_bytes if bytes_figure else signed)(b - a)
         rows.append((label, show(a), show(b), f"{change} {percent_text(a, b)}".strip()))
+    for _, label, a, b in result.counted_totals():
+        rows.append((label, count_text(a), count_text(b), f"{signed(b - a)} {percent_text(a, b)}".strip()))
     at = f"batch {after.batch}"
     memory = (
         (f"inference memory ({at})", before.inference_bytes, after.inference_bytes),
