@@ -465,10 +465,10 @@ def test_one_file_cnncalc_fails_on_does_not_stop_the_others(tmp_path, capsys, mo
 
     real = lint.lint_file
 
-    def fails_on_a(path, config=None, text=None):
+    def fails_on_a(path, config=None, text=None, **options):
         if path.endswith("a.yaml"):
             raise RuntimeError("a bug")
-        return real(path, config, text)
+        return real(path, config, text, **options)
 
     monkeypatch.setattr(lint, "lint_file", fails_on_a)
     write(tmp_path, HEADER, "a.yaml")

@@ -180,6 +180,21 @@ def test_yaml_of_other_tools_is_skipped_with_a_note(home):
     assert cnncalc("lint", ".", "-q", cwd=home).stderr == ""
 
 
+def test_a_file_named_is_linted_whatever_it_holds(home):
+    # Only a directory's search skips other tools' YAML: a file named on the command line (or
+    # by a glob) is what the user asked about, and summarize would refuse it (exit 2), so lint
+    # reports why instead of passing it. `from: input` alone: no input, no layers.
+    write(home, {"net.yaml": "from: input\n", "workflow.yml": "name: CI\non: [push]\n"})
+    named = cnncalc("lint", "net.yaml", "--format", "json", cwd=home)
+    assert named.returncode == 1
+    assert sorted(rule for _, _, rule in reported(named)) == ["schema", "schema", "schema"]
+    assert cnncalc("summarize", "net.yaml", cwd=home).returncode == 2
+    assert cnncalc("lint", "*.yml", cwd=home).returncode == 1  # a glob names its matches
+    searched = cnncalc("lint", ".", cwd=home)  # found, not named: both skipped, said
+    assert searched.returncode == 0
+    assert "net.yaml: note: skipped" in searched.stderr and "workflow.yml: note: skipped" in searched.stderr
+
+
 @pytest.mark.parametrize("format_name", ["json", "github", "sarif"])
 def test_missing_paths_appear_in_machine_formats(home, format_name):
     write(home, {"net.yaml": CLEAN})

@@ -13,7 +13,8 @@ Suppression, as comments in the file:
 
 Engine errors cannot be silenced (summarize would refuse the file all the same), and a
 comment naming an unknown or an engine rule is itself reported (``bad-suppression``). A
-YAML file that is no architecture file (no ``input:`` or ``layers:``) is skipped.
+YAML file found in a directory that is no architecture file (no ``input:`` or ``layers:``)
+is skipped; one named on the command line is linted as what it was named for.
 
 The linter, not the rules, applies suppression, selection and severity (yamllint's way).
 """
@@ -110,10 +111,13 @@ def is_architecture(document) -> bool:
     return isinstance(document, dict) and ("input" in document or "layers" in document)
 
 
-def lint_file(path: str, config: Config | None = None, text: str | None = None) -> list | None:
-    """Every problem in one file, suppressions and selection applied, sorted by position;
-    None for a YAML file that is no architecture file. ``text``: the file's text, when it
-    does not come from ``path`` (standard input)."""
+def lint_file(
+    path: str, config: Config | None = None, text: str | None = None, skip_others: bool = False
+) -> list | None:
+    """Every problem in one file, suppressions and selection applied, sorted by position.
+    ``skip_others``: None for a YAML file that is no architecture file (one found in a
+    directory). ``text``: the file's text, when it does not come from ``path`` (standard
+    input)."""
     from ..analysis import propagate
     from ..graph import build
     from ..homework import check_given
@@ -146,7 +150,7 @@ def lint_file(path: str, config: Config | None = None, text: str | None = None) 
             stage = "schema"
             parse_modules(document, path)
             return _filter(problems, text, config, path)
-        if document is not None and not is_architecture(document):
+        if skip_others and document is not None and not is_architecture(document):
             return None
         stage = "schema"
         network = parse_spec(document, path)
@@ -285,9 +289,10 @@ def lint_paths(paths, settings=None, stdin_text: str | None = None, progress=Non
     from .walk import files_under
 
     settings = settings or Settings()
-    files, missing = files_under(paths, settings)
+    files, missing, found = files_under(paths, settings)
     jobs = [
-        (path, settings.for_path(path if path != "-" else "."), stdin_text if path == "-" else None) for path in files
+        (path, settings.for_path(path if path != "-" else "."), stdin_text if path == "-" else None, path in found)
+        for path in files
     ]
     workers = os.cpu_count() or 1
     if len(jobs) >= PARALLEL_FROM and workers > 1:
@@ -308,7 +313,7 @@ def lint_paths(paths, settings=None, stdin_text: str | None = None, progress=Non
                 progress(len(results), len(jobs), "linting")
     problems = [Problem(path, 1, 1, "io", "error", "no such file, directory or match") for path in missing]
     skipped, strict = [], set()
-    for (path, config, _), result in zip(jobs, results):
+    for (path, config, _, _), result in zip(jobs, results):
         if result is None:
             skipped.append(path)
             continue
@@ -319,15 +324,15 @@ def lint_paths(paths, settings=None, stdin_text: str | None = None, progress=Non
 
 
 def _lint_job(job):
-    path, config, text = job
-    return _lint_one("<stdin>" if path == "-" else path, config, text)
+    path, config, text, found = job
+    return _lint_one("<stdin>" if path == "-" else path, config, text, found)
 
 
-def _lint_one(path: str, config, text: str | None):
+def _lint_one(path: str, config, text: str | None, found: bool):
     """``lint_file``, except that a bug of cnncalc's on one file is that file's error and
     the others are still linted (a CI run must not lose every report to one file)."""
     try:
-        return lint_file(path, config, text)
+        return lint_file(path, config, text, skip_others=found)
     except Exception as error:  # noqa: BLE001 (the one place lint turns a bug into a finding)
         message = f"cnncalc failed on this file ({type(error).__name__}: {error}); this is a bug in cnncalc"
         return [Problem(path, 1, 1, INTERNAL, "error", message)]

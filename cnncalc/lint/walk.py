@@ -4,8 +4,10 @@ A directory is searched for the files its configuration includes (``*.yaml`` and
 unless ``include`` says otherwise), skipping what git ignores (``.gitignore`` files from the
 repository's top down), hidden folders and the usual folders of other tools' files
 (``node_modules``, ``build``, ``dist``, ``venv``, ``site-packages``, ``__pycache__``). Paths
-named on the command line and glob matches are read as given. ``exclude`` patterns, from
-the configuration or ``--exclude``, apply to everything. A file reached twice is read once.
+named on the command line and glob matches are read as given (and linted whatever they
+hold: only a file found in a directory may be skipped as some other tool's YAML). ``exclude``
+patterns, from the configuration or ``--exclude``, apply to everything. A file reached twice
+is read once.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ DEFAULT_INCLUDE = ("*.yaml", "*.yml")
 
 
 def files_under(paths, settings) -> tuple:
-    """``(files, missing)``: the files to lint under ``paths``, and the paths matching nothing."""
-    files, missing, seen = [], [], set()
+    """``(files, missing, found)``: the files to lint under ``paths``, the paths matching
+    nothing, and the files found by searching a directory (not named)."""
+    files, missing, seen, found = [], [], set(), set()
 
-    def add(path: str) -> None:
+    def add(path: str, searched: bool = False) -> None:
         key = os.path.realpath(path)
         if key not in seen and not excluded(path, settings.for_path(path).exclude):
             seen.add(key)
             files.append(path)
+            if searched:
+                found.add(path)
 
     for path in paths:
         if path == "-":
@@ -38,13 +43,13 @@ def files_under(paths, settings) -> tuple:
             missing.append(path)
         for match in matches:
             if os.path.isdir(match):
-                for found in _walk(match, settings):
-                    add(found)
+                for path_found in _walk(match, settings):
+                    add(path_found, searched=True)
             elif os.path.exists(match):
                 add(match)
             else:
                 missing.append(match)
-    return files, missing
+    return files, missing, found
 
 
 def _walk(top: str, settings):
