@@ -751,8 +751,10 @@ def sweep(
     layer: str | None = None,
     format_name: str = "table",
     color: str = "auto",
+    config_file: str | None = None,
 ) -> int:
-    """The headline figures over a sweep of input sizes, batches and parameters (cnncalc.sweep)."""
+    """The headline figures over a sweep of input sizes, batches and parameters (cnncalc.sweep),
+    each point held to the file's budgets."""
     from .errors import UsageError
     from .formats import sweep as sweep_format
     from .sweep import Axis, parameter, sizes, sweep, values
@@ -767,7 +769,8 @@ def sweep(
     names = [axis.name for axis in axes]
     if len(set(names)) < len(names):
         raise UsageError(f"--param: {next(n for n in names if names.count(n) > 1)!r} is swept twice")
-    result = sweep(file, _document(file), tuple(axes), batch, dtype, optimizer, budget, layer)
+    budgets = budgets_for(_path_of(file), config_file)
+    result = sweep(file, _document(file), tuple(axes), batch, dtype, optimizer, budget, layer, budgets)
     sweep_format.write(result, format_name, sys.stdout, color)
     return 0
 

@@ -600,18 +600,20 @@ def diff_command(
 @click.option(
     "--format", "format_name", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Budgets from this TOML file only.")
 @OUTPUT
 @COLOR
 def sweep_command(
-    file, inputs, batches, params, batch, dtype, optimizer, budget, layer, format_name, output_file, color
+    file, inputs, batches, params, batch, dtype, optimizer, budget, layer, format_name, config_file, output_file, color
 ):
     """How MACs, parameters, memory, the largest batch and the receptive field change with
-    the input size, the batch or a parameter, and which settings are invalid and why.
+    the input size, the batch or a parameter, which settings are invalid and why, and which
+    break the file's budgets ([tool.cnncalc.budgets]).
 
     \b
     cnncalc sweep resnet50 --input 64..512/32
     cnncalc sweep mobilenet_v1 --param width=0.25,0.5,0.75,1 --input 128..224/32
     """
     limit = None if budget is None else parse_size(budget, "--budget")
-    options = (inputs, batches, params, batch, dtype, optimizer, limit, layer, format_name, color)
+    options = (inputs, batches, params, batch, dtype, optimizer, limit, layer, format_name, color, config_file)
     sys.exit(app.run(app.sweep, file, *options, output_file=output_file))

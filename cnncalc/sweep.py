@@ -8,7 +8,8 @@ channels stay the file's. ``--param NAME=VALUES`` sets a top-level parameter of 
 (``params:``) or a module's (``MODULE.NAME``); see spec.parse.
 
 Every point is the cartesian product of the axes (parameters outermost, then the input,
-then the batch). The file is read and built once per parameter value and propagated once
+then the batch). With budgets (``[tool.cnncalc.budgets]``, see budget.py), each point says
+which limits it breaks, its figures taken at the budget's own batch and dtype. The file is read and built once per parameter value and propagated once
 per input size; batches reuse the propagation. A point the arithmetic refuses (a map too
 small for a kernel) is kept, with the error that size gives.
 
@@ -31,16 +32,18 @@ class Axis(Record, fields="name values"):
     __slots__ = ()
 
 
-class Point(Record, fields="settings figures error"):
+class Point(Record, fields="settings figures error over"):
     """``settings``: the value of each axis, in the axes' order; ``figures`` a
-    headline.Headline, or None with ``error`` the message this point gives."""
+    headline.Headline, or None with ``error`` the message this point gives; ``over``: the
+    budget limits it breaks (None without budgets, or for an invalid point)."""
 
     __slots__ = ()
 
 
-class Sweep(Record, fields="name file axes points batch dtype optimizer budget layer"):
+class Sweep(Record, fields="name file axes points batch dtype optimizer budget layer budgets"):
     """Every point of a sweep; ``batch`` the batch of points that do not sweep it; ``layer``
-    the layer whose receptive field is reported (None: the last one that is not global)."""
+    the layer whose receptive field is reported (None: the last one that is not global);
+    ``budgets`` whether budgets were held to the points."""
 
     __slots__ = ()
 
@@ -52,6 +55,8 @@ class Sweep(Record, fields="name file axes points batch dtype optimizer budget l
                 entry.update(valid=False, error=point.error)
             else:
                 entry.update(valid=True, **point.figures.to_dict())
+                if point.over is not None:
+                    entry["budget"] = {"verdict": "over" if point.over else "within", "over": list(point.over)}
             points.append(entry)
         return {
             "name": self.name,
@@ -164,12 +169,14 @@ def sweep(
     optimizer: str = "adam",
     budget: int | None = None,
     layer: str | None = None,
+    budgets=(),
 ) -> Sweep:
     """Every point of ``axes`` (Axis: ``input``, ``batch``, else a parameter) for the file's
-    YAML ``document``."""
+    YAML ``document``, each held to ``budgets`` (budget.Budget)."""
     import itertools
 
     from .analysis import propagate
+    from .budget import check_all
     from .graph import build
     from .headline import headline
     from .memory import check_batch
@@ -208,17 +215,23 @@ def sweep(
                 for examples in batches:
                     results[(chosen, size, examples)] = _refused(error)
                 continue
+            # A budget sets its own batch: the limits broken depend on the size and parameters only.
+            over = tuple(check.limit for check in check_all(budgets, sized, figures) if check.over) if budgets else None
             for examples in batches:
                 report = report_of(sized, figures, examples, dtype)
-                results[(chosen, size, examples)] = headline(sized, report, optimizer, budget, layer)
+                results[(chosen, size, examples)] = (headline(sized, report, optimizer, budget, layer), over)
     points = []
     for settings in itertools.product(*(axis.values for axis in axes)):
         setting = dict(zip(names, settings))
         key = (tuple(setting[axis.name] for axis in params), setting.get("input"), setting.get("batch", batch))
         result = results[key]
-        refused = isinstance(result, str)
-        points.append(Point(settings, None if refused else result, result if refused else None))
-    return Sweep(as_written.network.name, file, tuple(axes), tuple(points), batch, dtype, optimizer, budget, layer)
+        if isinstance(result, str):
+            points.append(Point(settings, None, result, None))
+        else:
+            figures, over = result
+            points.append(Point(settings, figures, None, over))
+    name = as_written.network.name
+    return Sweep(name, file, tuple(axes), tuple(points), batch, dtype, optimizer, budget, layer, bool(budgets))
 
 
 def _refused(error: SpecError) -> str:

@@ -258,3 +258,30 @@ def test_a_zoo_name_whose_file_imports_its_blocks(tmp_path):
     assert result.returncode == 0, result.stderr
     points = {(p["groups"], p["base_width"]): p["params"] for p in json.loads(result.stdout)["points"]}
     assert points[(32, 4)] == 25_028_904 and points[(1, 64)] == 25_557_032
+
+
+def test_each_point_is_held_to_the_files_budgets(tmp_path):
+    # One 3x3 conv of 8 filters, no padding, on 3 channels: (H - 2)^2 positions * 8 * 27.
+    # H = 8: 36 * 216 = 7,776 MACs; H = 16: 196 * 216 = 42,336; max-macs 10,000 holds the first
+    # only. Parameters (27 + 1) * 8 = 224, within max-params 1,000 at every size.
+    (tmp_path / "net.yaml").write_text("input: [3, 8, 8]\nlayers:\n  - conv: {filters: 8, kernel: 3}\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cnncalc.budgets."net.yaml"]\nmax-macs = 10_000\nmax-params = 1_000\n'
+    )
+    result = cnncalc("sweep", "net.yaml", "--input", "8,16", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    points = json.loads(result.stdout)["points"]
+    assert [(p["input"], p["macs"]) for p in points] == [(8, 7_776), (16, 42_336)]
+    assert [p["budget"] for p in points] == [
+        {"verdict": "within", "over": []},
+        {"verdict": "over", "over": ["max-macs"]},
+    ]
+    table = cnncalc("sweep", "net.yaml", "--input", "8,16", cwd=tmp_path).stdout.splitlines()
+    assert table[-2].split()[0] == "8" and "over budget" not in table[-2]
+    assert table[-1].split()[0] == "16" and table[-1].endswith("over budget: max-macs")
+    csv = cnncalc("sweep", "net.yaml", "--input", "8,16", "--format", "csv", cwd=tmp_path).stdout.splitlines()
+    assert csv[0].endswith(",over_budget") and csv[1].endswith(",") and csv[2].endswith(",max-macs")
+    # No budget governs the file: no budget key, no column.
+    (tmp_path / "pyproject.toml").write_text("[tool.cnncalc.lint]\n")
+    plain = json.loads(cnncalc("sweep", "net.yaml", "--input", "8,16", "--format", "json", cwd=tmp_path).stdout)
+    assert all("budget" not in p for p in plain["points"])

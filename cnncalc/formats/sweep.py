@@ -69,15 +69,20 @@ def rows(result) -> list:
         if result.budget is not None:
             cells.append(count_text(figures.largest_training_batch))
         field = "global" if figures.field is None else field_text(figures.field.size)
-        found.append([*settings, *cells, field, ""])
+        found.append([*settings, *cells, field, over_text(point)])
     return found
+
+
+def over_text(point) -> str:
+    """The note of a point that breaks a budget: which limits."""
+    return f"over budget: {', '.join(point.over)}" if point.over else ""
 
 
 def _table(result, stream, rich: bool) -> None:
     cells = [header(result), *rows(result)]
     numeric = [True] * (len(cells[0]) - 1) + [False]
     heading = title(result)
-    if not any(row[-1] for row in cells[1:]):  # no invalid point: no note column
+    if not any(row[-1] for row in cells[1:]):  # no point invalid or over budget: no note column
         cells = [row[:-1] for row in cells]
         numeric = numeric[:-1]
     if rich:
@@ -85,7 +90,7 @@ def _table(result, stream, rich: bool) -> None:
         from rich.text import Text
 
         console = Console(file=stream, force_terminal=True)
-        styles = ["red" if point.figures is None else None for point in result.points]
+        styles = ["red" if point.figures is None else "yellow" if point.over else None for point in result.points]
         notes = (
             [row[len(result.axes) :] and row[-1] for row in cells[1:]]
             if len(cells[0]) > len(header(result)) - 1
@@ -96,7 +101,7 @@ def _table(result, stream, rich: bool) -> None:
         for point, note in zip(result.points, notes):  # below the table: a narrow column would hide them
             if note:
                 settings = ", ".join(f"{axis.name} {_setting(v)}" for axis, v in zip(result.axes, point.settings))
-                console.print(Text(f"{settings}: {note}", style="red"))
+                console.print(Text(f"{settings}: {note}", style="red" if point.figures is None else "yellow"))
         return
     stream.write(heading + "\n\n" + "\n".join(aligned(cells, numeric)) + "\n")
 
@@ -117,12 +122,13 @@ CSV_FIGURES = (
 def _csv(result, stream) -> None:
     from .csv import cell
 
-    lines = [",".join(cell(name) for name in (*(axis.name for axis in result.axes), *CSV_FIGURES))]
+    columns = (*CSV_FIGURES, "over_budget") if result.budgets else CSV_FIGURES
+    lines = [",".join(cell(name) for name in (*(axis.name for axis in result.axes), *columns))]
     for point in result.points:
         settings = [_setting(value) for value in point.settings]
         figures = point.figures
         if figures is None:
-            values = [""] * (len(CSV_FIGURES) - 1) + [point.error]
+            values = [""] * (len(CSV_FIGURES) - 1) + [point.error] + [""] * result.budgets
         else:
             field = "global" if figures.field is None else "x".join(map(str, figures.field.size))
             values = [
@@ -135,6 +141,7 @@ def _csv(result, stream) -> None:
                 figures.field_layer or "",
                 field,
                 "",
+                *([" ".join(point.over)] if result.budgets else []),
             ]
         lines.append(",".join(cell(value) for value in (*settings, *values)))
     stream.write("\n".join(lines) + "\n")
