@@ -517,14 +517,46 @@ def test_lrn_is_read_with_caffes_defaults(tmp_path):
     assert "  - lrn: {size: 5, alpha: 1.0}  # LRN at line 6" in caffe.document_text(net(tmp_path, text))
 
 
-def test_lrn_within_channels_is_refused_with_the_reason(tmp_path, capsys):
-    # WITHIN_CHANNEL normalises over a local_size x local_size window of positions of one
-    # channel (lrn_layer.cpp builds it from pooling and power layers): no cnncalc layer does
-    text = 'input: "data"\ninput_dim: 1\ninput_dim: 8\ninput_dim: 4\ninput_dim: 4\n'
-    text += 'layer { name: "norm" type: "LRN" bottom: "data" top: "norm" lrn_param { norm_region: WITHIN_CHANNEL } }\n'
-    code, _, err = cnncalc(capsys, "summarize", net(tmp_path, text))
-    assert code == 2
-    assert 'layer "norm" (LRN): norm_region WITHIN_CHANNEL (a normalisation over positions)' in err
+# BVLC's examples/cifar10/cifar10_full.prototxt as a deploy file (tests/data/caffe): LRN within
+# each channel after the first two poolings. By hand: conv1 32 5x5 pad 2 keeps 32x32; pool1
+# MAX 3/2, Caffe's ceil((32 - 3)/2) + 1 = 16; norm1 keeps 16x16; conv2 16x16x32; pool2 AVE 3/2 8x8; conv3
+# 8x8x64; pool3 4x4; ip1 64*4*4 = 1,024 -> 10. Parameters: (5*5*3 + 1)*32 = 2,432,
+# (5*5*32 + 1)*32 = 25,632, (5*5*32 + 1)*64 = 51,264, (1,024 + 1)*10 = 10,250: 89,578.
+CIFAR10_FULL = DATA / "cifar10_full_deploy.prototxt"
+
+
+def test_lrn_within_channels_cifar10_full():
+    report = analyze_file(str(CIFAR10_FULL))
+    layers = {layer.name: layer for layer in report.layers}
+    assert layers["norm1"].type == "spatial_lrn" and list(layers["norm1"].shape) == [32, 16, 16]
+    assert list(layers["pool2"].shape) == [32, 8, 8] and list(layers["pool3"].shape) == [64, 4, 4]
+    assert report.totals.params == 2_432 + 25_632 + 51_264 + 10_250 == 89_578
+    # The field grows by (3-1) jumps through norm1: conv1 5, pool1 5 + 2 = 7 (jump 2), norm1
+    # 7 + 2*2 = 11.
+    assert layers["norm1"].receptive_field.size == (11, 11)
+    text = caffe.document_text(str(CIFAR10_FULL))
+    assert "- spatial_lrn: {size: 3, alpha: 5e-05}  # LRN at line 11" in text  # beta 0.75: the default
+
+
+def test_lrn_within_channel_values_are_caffes(tmp_path):
+    # lrn_layer.cpp's WITHIN_CHANNEL: x / (1 + alpha * mean of x^2 over the 3x3 window, the zero
+    # padding counted)^beta. One channel [[1, 2], [3, 4]], alpha 9, beta 1: at (0, 0) the window
+    # holds 1, 4, 9, 16 (sum 30) and 5 padding zeros, so 1 / (1 + 9 * 30/9) = 1/31; every
+    # position's window holds the whole 2x2 map here: 2/31, 3/31, 4/31.
+    import numpy as np
+
+    from cnncalc.executor import run_layer
+    from cnncalc.kernels import Kernels
+
+    text = 'input: "data"\ninput_shape { dim: 1 dim: 1 dim: 2 dim: 2 }\n'
+    text += 'layer { name: "n" type: "LRN" bottom: "data" top: "n" '
+    text += "lrn_param { local_size: 3 alpha: 9 beta: 1 norm_region: WITHIN_CHANNEL } }\n"
+    from cnncalc.graph import build
+
+    graph = build(caffe.read(net(tmp_path, text)))
+    x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    out = run_layer(graph.nodes[0], [x], {}, Kernels())
+    assert np.allclose(out, x / 31)
 
 
 def test_test_phase_layers_only(tmp_path):

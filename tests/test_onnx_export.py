@@ -20,7 +20,7 @@ import pytest
 onnx = pytest.importorskip("onnx")
 
 from cnncalc import app, files  # noqa: E402
-from cnncalc.errors import UsageError  # noqa: E402
+from cnncalc.errors import SpecError, UsageError  # noqa: E402
 from cnncalc.graph import build  # noqa: E402
 from cnncalc.interop import onnx_export  # noqa: E402
 from cnncalc.layers.base import REGISTRY  # noqa: E402
@@ -93,6 +93,11 @@ def test_onnxruntime_runs_it_to_the_reports_output_shape(tmp_path):
 def test_round_trip_gives_the_same_figures(path, tmp_path):
     graph = build(files.read(str(path)))
     out = tmp_path / "m.onnx"
+    unwritten = [node for node in graph.nodes if type(node.spec.type) in onnx_export.UNREPRESENTED]
+    if unwritten:  # the attention zoo: refused, naming the first such layer and the reason
+        with pytest.raises(SpecError, match=f'layer "{unwritten[0].name}" .*has no ONNX form: '):
+            onnx_export.write(graph, analyze(graph), str(out))
+        return
     onnx_export.write(graph, analyze(graph), str(out))
     Path(f"{out}.data").unlink()
     assert figures(analyze(build(files.read(str(out))))) == figures(analyze(graph))

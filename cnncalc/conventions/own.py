@@ -88,7 +88,7 @@ def _attention(site):
     activation.ReLU, activation.ReLU6, activation.LeakyReLU, activation.PReLU, activation.ELU, activation.SELU,
     activation.GELU, activation.SiLU, activation.HardSwish, activation.HardSigmoid, activation.Sigmoid,
     activation.Tanh, activation.Softplus, activation.Softmax, activation.LogSoftmax, activation.Identity,
-    norm.BatchNorm, norm.GroupNorm, norm.LayerNorm, norm.InstanceNorm, norm.LRN, norm.LayerScale,
+    norm.BatchNorm, norm.GroupNorm, norm.LayerNorm, norm.InstanceNorm, norm.LRN, norm.SpatialLRN, norm.LayerScale,
     norm.Dropout, norm.StochasticDepth,
     pool.MaxPool, pool.AvgPool, pool.LpPool, pool.GlobalAvgPool, pool.GlobalMaxPool,
     pool.AdaptiveAvgPool, pool.AdaptiveMaxPool, stochastic.StochasticPool,

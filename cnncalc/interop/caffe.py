@@ -765,18 +765,17 @@ LRN_FIELDS = ("local_size", "alpha", "beta", "norm_region", "k", "engine")
 def _lrn(layer: CaffeLayer, r: Reader):
     p = r.param("lrn_param", LRN_FIELDS)
     r.bottoms(1)
-    if r.choice(p, "norm_region", "ACROSS_CHANNELS", ("ACROSS_CHANNELS", "WITHIN_CHANNEL")) != "ACROSS_CHANNELS":
-        r.fail("norm_region WITHIN_CHANNEL (a normalisation over positions): cnncalc's lrn is across channels")
+    region = r.choice(p, "norm_region", "ACROSS_CHANNELS", ("ACROSS_CHANNELS", "WITHIN_CHANNEL"))
     size = r.integer(p, "local_size", 5, minimum=1)
     if size % 2 == 0:
         r.fail(f"local_size {size}: Caffe's LRN takes odd sizes only", p.one("local_size").loc)
+    args = {"size": size, "alpha": r.number(p, "alpha", 1.0), "beta": r.number(p, "beta", 0.75)}
+    if region == "WITHIN_CHANNEL":
+        # lrn_layer.cpp: a square, an AVE pooling (local_size, stride 1, pad (local_size-1)/2)
+        # and a power with scale alpha and shift 1: k is not read.
+        return Layer(norm.SpatialLRN, args)
     # Caffe divides alpha by local_size, as PyTorch's LocalResponseNorm and cnncalc's lrn do.
-    return {
-        "size": size,
-        "alpha": r.number(p, "alpha", 1.0),
-        "beta": r.number(p, "beta", 0.75),
-        "k": r.number(p, "k", 1.0),
-    }
+    return {**args, "k": r.number(p, "k", 1.0)}
 
 
 @reads(linear.FC, "InnerProduct")

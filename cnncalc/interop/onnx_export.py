@@ -577,6 +577,8 @@ def _concat(b, a, inputs, shapes):
 UNREPRESENTED = {
     conv.Local: "ONNX has no locally connected layer",
     stochastic.StochasticPool: "ONNX has no stochastic pooling",
+    # A Mul, an AveragePool, a Pow and a Div would compute it, and read back as those.
+    norm.SpatialLRN: "ONNX's LRN normalises across channels, not within one",
     shape.PixelUnshuffle: "ONNX's SpaceToDepth orders the channels otherwise than PyTorch's pixel_unshuffle",
     # Token layers would be a Reshape, a Concat with a learned initializer, an Add and a
     # Gather: ONNX forms of general operators that cnncalc's reader could not read back as

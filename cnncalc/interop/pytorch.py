@@ -545,4 +545,5 @@ def _attention(a, shapes):
 UNREPRESENTED = {
     conv.Local: "PyTorch has no locally connected layer",
     stochastic.StochasticPool: "PyTorch has no stochastic pooling",
+    norm.SpatialLRN: "PyTorch's LocalResponseNorm normalises across channels, not within one",
 }

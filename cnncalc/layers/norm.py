@@ -1,8 +1,10 @@
 """Normalisation, scaling and regularisation: ``batchnorm``, ``groupnorm``, ``layernorm``,
-``instancenorm``, ``lrn``, ``layer_scale``, ``dropout``, ``stochastic_depth``."""
+``instancenorm``, ``lrn``, ``spatial_lrn``, ``layer_scale``, ``dropout``, ``stochastic_depth``."""
 
 from __future__ import annotations
 
+from ..errors import LayerError
+from ..geometry import resolve_window, window_field, worked_window, worked_window_field
 from .base import Arg, Choice, Flag, Integer, LayerType, Number, Weight, groups_of_channels, np, prod, register
 
 
@@ -110,6 +112,71 @@ class LRN(LayerType):
         running = np.cumsum(squares, axis=1)
         sums = running[:, a.size :] - running[:, : -a.size]
         return x / (a.k + a.alpha * sums / a.size) ** a.beta
+
+
+@register
+class SpatialLRN(LayerType):
+    """Local response normalisation over a ``size`` x ``size`` window of positions within each
+    channel (Caffe's LRN with ``norm_region: WITHIN_CHANNEL``, as its CIFAR-10 "full" model
+    uses it):
+
+    ``b = a / (k + alpha/size^2 * sum of a^2 over the window)^beta``
+
+    Caffe builds it from a square, an average pooling (``size``, stride 1, padding
+    ``(size-1)/2``, the padding counted in the mean) and a power: ``k`` is 1 there. ``size``
+    is odd, so the map keeps its size; the receptive field grows as a stride-1 pooling's by
+    ``size - 1``. No parameters. (One window per axis: ``size^n`` positions on n axes.)
+
+    Example::
+
+        - spatial_lrn: {size: 3, alpha: 5.0e-5}
+    """
+
+    name = "spatial_lrn"
+    aliases = ("lrn_within_channel", "within_channel_lrn")
+    primary = "size"
+    spatial = True
+    # Its input divides the window's sum: where the input is 0, a neighbour changes nothing the
+    # probe could see.
+    probe_offset = 1.0
+    examples = (((2, 8, 8), "[{spatial_lrn: 3}]"), ((3, 7, 5), "[{spatial_lrn: {size: 5, alpha: 1.0, beta: 0.5}}]"))
+    args = (
+        Arg("size", Integer(), doc="positions along each axis of the window (odd)"),
+        Arg("alpha", Number(), 1e-4, "scale"),
+        Arg("beta", Number(), 0.75, "exponent"),
+        Arg("k", Number(), 1.0, "additive constant"),
+    )
+
+    def window(self, a, shape: tuple):
+        if a.size % 2 == 0:
+            raise LayerError(f"size {a.size}: the window is centered on each position, so its size is odd", arg="size")
+        return resolve_window(shape[1:], a.size, 1, (a.size - 1) // 2)
+
+    def output_shape(self, a, shapes):
+        self.window(a, shapes[0])
+        return shapes[0]
+
+    def receptive_field(self, a, fields, shapes):
+        return window_field(fields[0], self.window(a, shapes[0]))
+
+    def window_taps(self, a, shapes, out):
+        return prod(out) * a.size ** (len(out) - 1)
+
+    def saved_extra_bytes(self, a, shapes, out, width):
+        return 3 * prod(out) * width  # the squares, their window means and the power's base
+
+    def forward(self, a, xs, w, k):
+        x = xs[0]
+        window = self.window(a, x.shape[1:])
+        axes = tuple(range(-(x.ndim - 2), 0))
+        sums = k.windows(x * x, window, "zeros", 0).sum(axis=axes)
+        return x / (a.k + a.alpha * sums / a.size ** (x.ndim - 2)) ** a.beta
+
+    def worked_shape(self, a, shapes, out):
+        return worked_window(shapes[0][1:], self.window(a, shapes[0]))
+
+    def worked_field(self, a, fields, shapes):
+        return worked_window_field(fields[0], self.window(a, shapes[0]))
 
 
 @register
