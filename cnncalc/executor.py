@@ -9,7 +9,9 @@ It checks the report independently of the arithmetic in ``analysis``:
 - MACs are counted by the kernels from the sizes of the contractions they run.
 
 Dead arrays are dropped after their last consumer, and the executor measures the peak of
-live activation bytes as it goes.
+live activation bytes as it goes (each layer's output counted as an array of its own, as the
+report's liveness counts it). A layer that is the last reader of an array the executor made
+may write its output into it (``Kernels.into``): no allocation, no page faults.
 
 >>> from cnncalc.spec import parse
 >>> from cnncalc.source import parse as read_yaml
@@ -115,6 +117,10 @@ def execute(
         for name in node.inputs:
             consumers[name] = consumers.get(name, 0) + 1
     live = {INPUT_NAME: inputs}
+    # Arrays the executor made and nobody else holds (not the caller's inputs, not a kept
+    # output, not a view of an array that another layer still reads, nor of weights): a
+    # layer that is the last to read one may write its result into it (Kernels.into).
+    owned: set = set()
     live_bytes = peak = inputs.nbytes
     weight_bytes = 0
     runs: dict = {}
@@ -125,8 +131,13 @@ def execute(
         declared = node.spec.type.weights(node.spec.args, tuple(x.shape[1:] for x in xs))
         arrays = weights[node.name] if weights is not None else make_arrays(declared, rng, dtype, node.spec.args)
         weight_bytes += sum(a.nbytes for a in arrays.values())
-        kernels = Kernels()
+        handed = tuple(name in owned and consumers[name] == 1 for name in node.inputs)
+        kernels = Kernels(handed)
         out = run_layer(node, xs, arrays, kernels)
+        kept_here = keep == "all" or node.name in keep
+        shared = [x for x, given in zip(xs, handed) if not given] + list(arrays.values())
+        if not kept_here and not any(np.may_share_memory(out, array) for array in shared):
+            owned.add(node.name)
         buffers = {w.name for w in declared if w.buffer}
         runs[node.name] = LayerRun(
             node.name,
@@ -138,7 +149,7 @@ def execute(
         live[node.name] = out
         live_bytes += out.nbytes
         peak = max(peak, live_bytes)
-        if keep == "all" or node.name in keep:
+        if kept_here:
             kept[node.name] = out
             kept_weights[node.name] = arrays
         for name in node.inputs:
