@@ -153,6 +153,8 @@ class Kernels:
         one copy per kernel tap, of that tap's (strided) slice of the padded input: long
         runs, unlike a gather of whole windows. Blocks keep it under ``BLOCK_BYTES``.
         """
+        if all(k == 1 for k in window.kernel + window.stride) and not any(any(p) for p in window.pads):
+            return self._pointwise(x, weights, groups)
         depthwise = x.shape[1] == groups and int(np.prod(window.kernel)) > 1
         if depthwise and mode in ("zeros", "constant") and not window.ceil_mode:
             # The depthwise kernel writes the input into zeros of its own layout: the padded
@@ -176,13 +178,6 @@ class Kernels:
         if depthwise:
             return self._depthwise(source, before, padded.shape, window, kernel, out, dtype)
         result = np.empty((n, filters, *out), dtype=dtype)
-        single = view[(..., *taps[0])]
-        if len(taps) == 1 and single.flags.c_contiguous:
-            # 1x1 kernels, unstrided: the (padded) input itself is the column matrix
-            places = single[0, 0].size
-            np.matmul(kernel, single.reshape(n, groups, depth, places), out=result.reshape(n, groups, -1, places))
-            self.macs += n * places * depth * filters
-            return result
         # Block along the first output axis whose rows (all the axes after it) fit in a block,
         # looping over the axes before it: usually axis 0, a block of image rows.
         column_bytes = n * channels * len(taps) * dtype.itemsize  # per output place
@@ -208,6 +203,25 @@ class Kernels:
                 self.macs += n * rows * row * depth * filters
         return result
 
+    def _pointwise(self, x, weights, groups: int):
+        """A 1x1 unstrided, unpadded convolution: per example and group, one product
+        ``(F/G, C/G) @ (C/G, places)`` of the input itself, whatever its layout (channels last,
+        as a depthwise convolution leaves it, is that matrix transposed, which BLAS reads as
+        fast), written straight into the output."""
+        n, channels = x.shape[:2]
+        filters = weights.shape[0]
+        dtype = np.result_type(x, weights)
+        kernel = weights.reshape(groups, filters // groups, channels // groups).astype(dtype, copy=False)
+        places = int(np.prod(x.shape[2:]))
+        result = np.empty((n, filters, *x.shape[2:]), dtype=dtype)
+        np.matmul(
+            kernel,
+            x.reshape(n, groups, channels // groups, places).astype(dtype, copy=False),
+            out=result.reshape(n, groups, filters // groups, places),
+        )
+        self.macs += n * places * channels * filters // groups  # places x C/G x F (one tap)
+        return result
+
     def _depthwise(self, source, before, padded_shape, window, kernel, out: tuple, dtype):
         """A convolution with one input channel per group (depthwise; ``F/G`` filters per
         channel), as one ``np.einsum`` over the input laid out channels last.
@@ -229,14 +243,15 @@ class Kernels:
         zoo have 96 or more). With ``F/G`` filters per channel the input's channels are
         repeated ``F/G`` times, so that output channel ``c*F/G + f`` has its own input."""
         n, groups = source.shape[:2]
+        ndim = source.ndim - 2
         if n > 1:  # one example at a time: its arrays stay in cache (MobileNet v2 batch 8, depthwise layers: 151 -> 136 ms)
-            result = np.empty((n, groups * kernel.shape[1], *out), dtype=dtype)
+            result = np.empty((n, *out, groups * kernel.shape[1]), dtype=dtype)  # channels last, as below
+            channels_first = result.transpose(0, ndim + 1, *range(1, ndim + 1))
             for example in range(n):
-                result[example : example + 1] = self._depthwise(
+                channels_first[example : example + 1] = self._depthwise(
                     source[example : example + 1], before, (1, *padded_shape[1:]), window, kernel, out, dtype
                 )
-            return result
-        ndim = source.ndim - 2
+            return channels_first
         per_channel = kernel.shape[1]
         width = groups * per_channel  # output channels: the innermost axis
         coefficients = kernel.reshape(width, -1).T.reshape(*window.kernel, width)  # (*k, channel)
@@ -274,8 +289,14 @@ class Kernels:
         )
         # the direct convolution's MACs: output places (those kept) x channels x taps
         self.macs += n * int(np.prod(out)) * width * int(np.prod(repeated.shape[:ndim]))
-        on_grid = result.reshape(n, *out[:-1], blocks * group, width)[..., : out[-1], :]
-        return np.ascontiguousarray(on_grid.transpose(0, ndim + 1, *range(1, ndim + 1)))
+        on_grid = result.reshape(n, *out[:-1], blocks * group, width)
+        if blocks * group != out[-1]:
+            on_grid = np.ascontiguousarray(on_grid[..., : out[-1], :])
+        # Returned as it lies, channels last, seen channels first: copying it back to channels
+        # first took a third of the depthwise layers' time, and what usually follows does not
+        # need it (element-wise layers keep the layout; a 1x1 convolution's product reads the
+        # channels-last matrix transposed, at BLAS's speed).
+        return on_grid.transpose(0, ndim + 1, *range(1, ndim + 1))
 
     def correlate_unshared(self, cols, weights):
         """Locally connected: windows ``(N, C, *out, *k)`` with a kernel per output place,
