@@ -179,28 +179,31 @@ class Kernels:
             return self._depthwise(source, before, padded.shape, window, kernel, out, dtype)
         result = np.empty((n, filters, *out), dtype=dtype)
         # Block along the first output axis whose rows (all the axes after it) fit in a block,
-        # looping over the axes before it: usually axis 0, a block of image rows.
-        column_bytes = n * channels * len(taps) * dtype.itemsize  # per output place
+        # looping over the axes before it: usually axis 0, a block of image rows. One example
+        # at a time: a block of the whole batch holds 1/N of the places per product, which
+        # BLAS runs slower (VGG-16 at batch 8: 4.4 -> 3.6 s).
+        column_bytes = channels * len(taps) * dtype.itemsize  # per output place
         axis = 0
         while axis < ndim - 1 and column_bytes * int(np.prod(out[axis + 1 :])) > BLOCK_BYTES:
             axis += 1
         row = int(np.prod(out[axis + 1 :]))
         count = max(1, min(out[axis], BLOCK_BYTES // (column_bytes * row)))
-        buffer = np.empty(n * channels * len(taps) * count * row, dtype=dtype)
-        for outer in np.ndindex(*out[:axis]):
-            for start in range(0, out[axis], count):
-                rows = min(count, out[axis] - start)
-                block = (slice(None), slice(None), *outer, slice(start, start + rows))
-                # a view of the buffer's head shaped for this block, so it flattens without a copy
-                columns = buffer[: n * channels * len(taps) * rows * row].reshape(
-                    n, channels, len(taps), rows, *out[axis + 1 :]
-                )
-                for index, tap in enumerate(taps):
-                    columns[:, :, index] = view[block + (slice(None),) * (ndim - 1 - axis) + tap]
-                matrix = columns.reshape(n, groups, depth, rows * row)
-                # the block's trailing axes are whole, so this reshape is a view into ``result``
-                np.matmul(kernel, matrix, out=result[block].reshape(n, groups, -1, rows * row))
-                self.macs += n * rows * row * depth * filters
+        buffer = np.empty(channels * len(taps) * count * row, dtype=dtype)
+        for example in range(n):
+            for outer in np.ndindex(*out[:axis]):
+                for start in range(0, out[axis], count):
+                    rows = min(count, out[axis] - start)
+                    block = (slice(example, example + 1), slice(None), *outer, slice(start, start + rows))
+                    # a view of the buffer's head shaped for this block, so it flattens without a copy
+                    columns = buffer[: channels * len(taps) * rows * row].reshape(
+                        1, channels, len(taps), rows, *out[axis + 1 :]
+                    )
+                    for index, tap in enumerate(taps):
+                        columns[:, :, index] = view[block + (slice(None),) * (ndim - 1 - axis) + tap]
+                    matrix = columns.reshape(1, groups, depth, rows * row)
+                    # the block's trailing axes are whole, so this reshape is a view into ``result``
+                    np.matmul(kernel, matrix, out=result[block].reshape(1, groups, -1, rows * row))
+                    self.macs += rows * row * depth * filters
         return result
 
     def _pointwise(self, x, weights, groups: int):
