@@ -355,7 +355,9 @@ class Kernels:
     def dense(self, x, weights, bias):
         """``(N, in) @ (units, in).T + bias``."""
         self.macs += x.shape[0] * x.shape[1] * weights.shape[0]
-        out = x @ weights.T
+        # A few rows: (W @ x^T)^T, the orientation in which OpenBLAS streams the weights faster
+        # (VGG-16's fc6 at batch 8: 88 -> 72 ms); many rows (attention's tokens): as written.
+        out = (weights @ x.T).T if x.shape[0] <= 64 else x @ weights.T
         return out if bias is None else out + bias
 
 
