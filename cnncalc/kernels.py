@@ -268,8 +268,13 @@ class Kernels:
         channels_last = source.transpose(0, *range(2, ndim + 2), 1)
         if per_channel > 1:
             channels_last = np.repeat(channels_last, per_channel, axis=-1)
-        padded = np.zeros((n, *spatial, width), dtype=dtype)
-        padded[(slice(None), *(slice(b, b + size) for b, size in zip(before, source.shape[2:])))] = channels_last
+        padded = np.empty((n, *spatial, width), dtype=dtype)
+        inside = tuple(slice(b, b + size) for b, size in zip(before, source.shape[2:]))
+        padded[(slice(None), *inside)] = channels_last
+        for axis, part in enumerate(inside):  # zeros around it only: no pass over the whole array
+            head = (slice(None),) * (axis + 1)
+            padded[(*head, slice(0, part.start))] = 0
+            padded[(*head, slice(part.stop, None))] = 0
         strides = padded.strides
         view = np.lib.stride_tricks.as_strided(
             padded,
