@@ -183,6 +183,10 @@ class Kernels:
         # at a time: a block of the whole batch holds 1/N of the places per product, which
         # BLAS runs slower (VGG-16 at batch 8: 4.4 -> 3.6 s).
         column_bytes = channels * len(taps) * dtype.itemsize  # per output place
+        places = int(np.prod(out))
+        together = min(n, BLOCK_BYTES // (column_bytes * places))  # whole examples per block
+        if together > 1:
+            return self._convolve_examples(view, kernel, result, together)
         axis = 0
         while axis < ndim - 1 and column_bytes * int(np.prod(out[axis + 1 :])) > BLOCK_BYTES:
             axis += 1
@@ -204,6 +208,31 @@ class Kernels:
                     # the block's trailing axes are whole, so this reshape is a view into ``result``
                     np.matmul(kernel, matrix, out=result[block].reshape(1, groups, -1, rows * row))
                     self.macs += rows * row * depth * filters
+        return result
+
+    def _convolve_examples(self, view, kernel, result, together: int):
+        """``convolve`` of small maps: the columns of ``together`` examples side by side in one
+        product, whose other side would be one small map (ResNet-50's 7x7 maps: 49 columns;
+        at batch 8, 392, which BLAS runs faster: its 3x3 layers on them, 24.6 -> 17.3 ms each).
+        The product, ``(F, examples, places)``, is copied into ``result`` example by example."""
+        n, channels = view.shape[:2]
+        ndim = (view.ndim - 2) // 2
+        out = view.shape[2 : 2 + ndim]
+        places = int(np.prod(out))
+        groups, per_group, depth = kernel.shape
+        filters = groups * per_group
+        taps = list(np.ndindex(*view.shape[2 + ndim :]))
+        buffer = np.empty(channels * len(taps) * together * places, dtype=result.dtype)
+        product = np.empty(filters * together * places, dtype=result.dtype)
+        for first in range(0, n, together):
+            count = min(together, n - first)
+            columns = buffer[: channels * len(taps) * count * places].reshape(channels, len(taps), count, *out)
+            for index, tap in enumerate(taps):
+                columns[:, index] = view[(slice(first, first + count), Ellipsis, *tap)].swapaxes(0, 1)
+            block = product[: filters * count * places].reshape(groups, per_group, count * places)
+            np.matmul(kernel, columns.reshape(groups, depth, count * places), out=block)
+            result[first : first + count] = block.reshape(filters, count, *out).swapaxes(0, 1)
+            self.macs += count * places * depth * filters
         return result
 
     def _pointwise(self, x, weights, groups: int):
