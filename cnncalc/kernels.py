@@ -17,6 +17,8 @@ independent count.
 
 from __future__ import annotations
 
+from math import prod
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -155,7 +157,7 @@ class Kernels:
         """
         if all(k == 1 for k in window.kernel + window.stride) and not any(any(p) for p in window.pads):
             return self._pointwise(x, weights, groups)
-        depthwise = x.shape[1] == groups and int(np.prod(window.kernel)) > 1
+        depthwise = x.shape[1] == groups and prod(window.kernel) > 1
         if depthwise and mode in ("zeros", "constant") and not window.ceil_mode:
             # The depthwise kernel writes the input into zeros of its own layout: the padded
             # array is only a shape here (a broadcast zero), which the windows are counted on.
@@ -183,14 +185,14 @@ class Kernels:
         # at a time: a block of the whole batch holds 1/N of the places per product, which
         # BLAS runs slower (VGG-16 at batch 8: 4.4 -> 3.6 s).
         column_bytes = channels * len(taps) * dtype.itemsize  # per output place
-        places = int(np.prod(out))
+        places = prod(out)
         together = min(n, BLOCK_BYTES // (column_bytes * places))  # whole examples per block
         if together > 1:
             return self._convolve_examples(view, kernel, result, together)
         axis = 0
-        while axis < ndim - 1 and column_bytes * int(np.prod(out[axis + 1 :])) > BLOCK_BYTES:
+        while axis < ndim - 1 and column_bytes * prod(out[axis + 1 :]) > BLOCK_BYTES:
             axis += 1
-        row = int(np.prod(out[axis + 1 :]))
+        row = prod(out[axis + 1 :])
         count = max(1, min(out[axis], BLOCK_BYTES // (column_bytes * row)))
         buffer = np.empty(channels * len(taps) * count * row, dtype=dtype)
         for example in range(n):
@@ -218,7 +220,7 @@ class Kernels:
         n, channels = view.shape[:2]
         ndim = (view.ndim - 2) // 2
         out = view.shape[2 : 2 + ndim]
-        places = int(np.prod(out))
+        places = prod(out)
         groups, per_group, depth = kernel.shape
         filters = groups * per_group
         taps = list(np.ndindex(*view.shape[2 + ndim :]))
@@ -244,7 +246,7 @@ class Kernels:
         filters = weights.shape[0]
         dtype = np.result_type(x, weights)
         kernel = weights.reshape(groups, filters // groups, channels // groups).astype(dtype, copy=False)
-        places = int(np.prod(x.shape[2:]))
+        places = prod(x.shape[2:])
         result = np.empty((n, filters, *x.shape[2:]), dtype=dtype)
         np.matmul(
             kernel,
@@ -325,7 +327,7 @@ class Kernels:
             f"n{places}o{taps}q,{taps}q->n{places}oq", view, repeated.reshape(*window.kernel, group * width)
         )
         # the direct convolution's MACs: output places (those kept) x channels x taps
-        self.macs += n * int(np.prod(out)) * width * int(np.prod(repeated.shape[:ndim]))
+        self.macs += n * prod(out) * width * prod(repeated.shape[:ndim])
         on_grid = result.reshape(n, *out[:-1], blocks * group, width)
         if blocks * group != out[-1]:
             on_grid = np.ascontiguousarray(on_grid[..., : out[-1], :])
@@ -341,8 +343,8 @@ class Kernels:
         n, channels = cols.shape[:2]
         ndim = (cols.ndim - 2) // 2
         out_spatial = cols.shape[2 : 2 + ndim]
-        places = int(np.prod(out_spatial))
-        taps = channels * int(np.prod(cols.shape[2 + ndim :]))
+        places = prod(out_spatial)
+        taps = channels * prod(cols.shape[2 + ndim :])
         order = (*range(2, 2 + ndim), 0, 1, *range(2 + ndim, 2 + 2 * ndim))
         matrix = cols.transpose(order).reshape(places, n, taps)  # per place: (N, taps)
         kernels = weights.reshape(weights.shape[0], places, taps).transpose(1, 2, 0)  # (places, taps, F)
