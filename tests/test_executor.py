@@ -126,3 +126,35 @@ def test_peak_of_live_arrays_follows_the_branches():
       - add: [a, b]
     """
     assert execute(build_text(text)).peak_bytes == 384
+
+
+def test_layers_write_in_place_only_into_arrays_nobody_reads_later():
+    # a = 1x1 conv of weight 1 (a copy of the input [-1, 2, -3, 4]); b = relu(a); c = add [a, b];
+    # d = relu(c); e = batchnorm-free sum d + d. The relu b may not overwrite a (c reads a):
+    # c = a + relu(a) = [-1+0, 2+2, -3+0, 4+4] = [-1, 4, -3, 8]; d = relu(c) = [0, 4, 0, 8]
+    # (c has no other reader: overwritten in place); e = add [d, d] = [0, 8, 0, 16].
+    # The caller's input array is never written (the first relu reads it, and nothing after).
+    text = """
+    input: [1, 2, 2]
+    layers:
+      - relu:
+        name: first
+      - conv: {filters: 1, kernel: 1, weights: [1], bias: false}
+        from: input
+        name: a
+      - relu:
+        name: b
+      - add: [a, b]
+        name: c
+      - relu:
+        name: d
+      - add: [d, d]
+        name: e
+      - add: [first, e]
+    """
+    values = np.array([[[[-1.0, 2.0], [-3.0, 4.0]]]], dtype=np.float32)
+    given = values.copy()
+    graph = build_text(text)
+    run = execute(graph, inputs=given, keep=("e",))
+    assert run.outputs["e"].ravel().tolist() == [0, 8, 0, 16]
+    assert given.tolist() == values.tolist()
