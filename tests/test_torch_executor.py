@@ -189,6 +189,17 @@ def stochastic_pool(d, x):
     return torch.where(sums > 0, squares / torch.where(sums > 0, sums, torch.ones_like(sums)), torch.zeros_like(sums))
 
 
+def spatial_lrn(d, x):
+    """PyTorch has no LRN within a channel: Caffe's composition (lrn_layer.cpp), the squares'
+    average pooling (size, stride 1, padding (size-1)/2, the padding counted), scaled by
+    alpha, shifted by k, to the power -beta, times the input."""
+    nd = x.dim() - 2
+    size = d.get("size")
+    pool = getattr(F, f"avg_pool{nd}d")
+    means = pool(x * x, size, 1, (size - 1) // 2, count_include_pad=True)
+    return x * (d.get("k", 1.0) + d.get("alpha", 1e-4) * means) ** -d.get("beta", 0.75)
+
+
 def reference(d, xs):
     """``(output, weights loader)`` of PyTorch's layer for ``d``: call with cnncalc's arrays."""
     x = xs[0]
@@ -203,6 +214,13 @@ def reference(d, xs):
             return stochastic_pool(d, x)
 
         return stochastic
+    if d.type == "spatial_lrn":
+
+        def within_channel(arrays):
+            load(None, arrays, {})
+            return spatial_lrn(d, x)
+
+        return within_channel
     if d.type == "crop":  # no torch layer: plain slicing, a centered size or [before, after] amounts
 
         def crop(arrays):
@@ -650,6 +668,9 @@ def cases() -> dict:
         ("relu", {}, {"name": "positive", "from": "input"}),
         ("stochastic_pool", {"kernel": [3, 2], "stride": [1, 2]}),
     )
+    c["spatial-lrn"] = chain([4, 7, 6], ("spatial_lrn", {"size": 3, "alpha": 0.5, "beta": 0.75, "k": 2.0}))
+    c["spatial-lrn-1d"] = chain([3, 9], ("spatial_lrn", {"size": 5, "alpha": 1.0}))
+    c["spatial-lrn-3d"] = chain([2, 5, 4, 5], ("spatial_lrn", {"size": 3, "alpha": 1.0, "beta": 0.5}))
     c["stochastic-pool-1d"] = chain([2, 11], ("stochastic_pool", {"kernel": 3, "stride": 2, "padding": 1}))
     c["stochastic-pool-3d"] = chain([2, 5, 6, 5], ("stochastic_pool", {"kernel": 2, "ceil_mode": True}))
     c["global-pools"] = chain(
