@@ -814,11 +814,15 @@ def time_network(
     return 0
 
 
-def calibrate(quick: bool = False, threads: int | None = None) -> int:
-    """Measures this machine with NumPy and writes its device profile."""
-    from .calibrate import measure, profile_text
+def calibrate(quick: bool = False, threads: int | None = None, fit_file: str | None = None) -> int:
+    """Measures this machine with NumPy and writes its device profile; with ``fit_file``
+    (a framework's measured layer times) the framework's figures fitted to them."""
+    from .calibrate import fitted, measure, profile_text
 
-    sys.stdout.write(profile_text(measure(0.3 if quick else 1.0, threads)))
+    calibration = measure(0.3 if quick else 1.0, threads)
+    if fit_file is not None:
+        calibration = fitted(calibration, fit_file)
+    sys.stdout.write(profile_text(calibration))
     return 0
 
 

@@ -179,6 +179,39 @@ def test_window_reductions_are_charged_at_the_window_rate(tmp_path):
     assert pool.estimate.seconds == pytest.approx(28_960 / 1e9)
 
 
+def test_weights_are_laid_out_at_the_weights_bandwidth(tmp_path):
+    conv, relu = timed(tmp_path, extra="weights_bandwidth: 0.5 GB/s\n").layers
+    # The conv's 40,000 bytes of weights at 0.5e9 B/s = 80 us, before its 2 ms product:
+    # 2.08 ms. The ReLU has no weights: 80 us as before.
+    assert conv.estimate.layout_seconds == pytest.approx(80e-6)
+    assert conv.estimate.seconds == pytest.approx(2.08e-3)
+    assert relu.estimate.seconds == pytest.approx(80e-6)
+
+
+def test_a_strided_convolution_lays_its_input_out_at_the_strided_bandwidth(tmp_path):
+    network = """\
+    input: [4, 8, 8]
+    layers:
+      - conv: {filters: 4, kernel: 1, stride: 2, bias: false}
+      - conv: {filters: 4, kernel: 1, bias: false}
+      - deconv: {filters: 2, kernel: 2, stride: 2, bias: false}
+      - maxpool: 2
+    """
+    extra = "strided_bandwidth: 0.1 GB/s\n"
+    strided, plain, deconv, pool = timed(tmp_path, network, extra=extra).layers
+    # Stride 2: every input value, 4*8*8 = 256 values = 1,024 bytes, at 1e8 B/s = 10.24 us,
+    # on top of the roofline: MACs 4*4*4*4 = 256 (512 FLOPs: 0.512 us); bytes 1,024 in + 256
+    # out + 64 weights = 1,344 (1.344 us, memory-bound): 1.344 + 10.24 = 11.584 us.
+    assert strided.work.strided_bytes == 1_024
+    assert strided.estimate.seconds == pytest.approx(11.584e-6)
+    # Stride 1 reads its input in order: nothing more.
+    assert plain.work.strided_bytes == 0
+    # The transposed convolution scatters into its output, 2*8*8 = 128 values = 512 bytes.
+    assert deconv.work.strided_bytes == 512
+    # Pooling windows are window reductions, not strided products.
+    assert pool.work.strided_bytes == 0
+
+
 def test_adaptive_pooling_reads_overlapping_windows(tmp_path):
     network = """\
     input: [1, 5]
@@ -319,6 +352,8 @@ def test_quantities_refused(text, kind):
         (PROFILE.replace("memory_bandwidth: 1 GB/s\n", ""), "1:1", "needs `memory_bandwidth:`"),
         (PROFILE + "cache: 2 MiB\n", "5:8", "cache: expected {size: 2 MiB"),
         (PROFILE + "layer_overhead: soon\n", "5:17", "layer_overhead: expected a time such as 5 us"),
+        (PROFILE + "weights_bandwidth: 2 us\n", "5:20", "weights_bandwidth: expected a bandwidth such as 1555 GB/s"),
+        (PROFILE + "strided_bandwidth: 0 GB/s\n", "5:20", "strided_bandwidth: expected a bandwidth such as 1555 GB/s, got '0 GB/s'"),
         ("- a list\n", "1:1", "a device profile is a mapping"),
         (PROFILE.replace("name: a made-up device", "name: [1]"), "1:7", "name must be text"),
     ],
@@ -373,6 +408,7 @@ def test_the_profile_calibrate_writes_reads_back(tmp_path):
         host="box", cpu='Some "CPU"', cores=2, threads=1, numpy="2.0", when="2025-01-01 00:00", load=1.5,
         peak_flops={"float32": 123e9, "float64": 61.7e9}, memory_bandwidth=25.5e9,
         caches=((2**19, 90e9), (2 * 2**20, 80e9)), layer_overhead=4.2e-6, small_product=12.5, window_rate=0.4e9,
+        weights_overhead=0.0, weights_bandwidth=0.0, strided_bandwidth=0.0, dot_length=0.0, fitted=None,
     )  # fmt: skip
     read_back = profile(tmp_path, profile_text(measured))
     assert read_back.source.startswith("measured on box")
@@ -382,6 +418,20 @@ def test_the_profile_calibrate_writes_reads_back(tmp_path):
     assert read_back.layer_overhead == pytest.approx(4.2e-6)
     assert read_back.small_product == pytest.approx(12.5)
     assert read_back.window_rate == pytest.approx(0.4e9)
+    # What NumPy cannot say is not written.
+    assert (read_back.weights_overhead, read_back.weights_bandwidth, read_back.strided_bandwidth) == (0, 0, 0)
+    assert read_back.dot_length == 0
+    fitted = measured._replace(
+        weights_overhead=31e-6, weights_bandwidth=21.5e9, strided_bandwidth=3.25e9, dot_length=185.0,
+        fitted="the times of 2 networks",
+    )  # fmt: skip
+    text = profile_text(fitted)
+    assert "# Fitted to the times of 2 networks (cnncalc calibrate --fit):" in text
+    read_back = profile(tmp_path, text)
+    assert read_back.weights_overhead == pytest.approx(31e-6)
+    assert read_back.weights_bandwidth == pytest.approx(21.5e9)
+    assert read_back.strided_bandwidth == pytest.approx(3.25e9)
+    assert read_back.dot_length == pytest.approx(185.0)
 
 
 # --- The command ------------------------------------------------------------------------
