@@ -533,13 +533,18 @@ def _compare(measured: list, profile, label: str, detail: bool = True) -> None:
     ratios = [predicted / forward for _, forward, _, predicted in rows]
     errors = [abs(ratio - 1) for ratio in ratios]
     within = sum(error <= 0.3 for error in errors)
+    outside = ", ".join(
+        f"{file.removeprefix('architectures/').removesuffix('.yaml')} {ratio:.2f}"
+        for (file, *_), ratio in zip(rows, ratios)
+        if abs(ratio - 1) > 0.3
+    )
     rho = spearman([row[1] for row in rows], [row[3] for row in rows])
     layer_rho = spearman([pair[0] for pair in layer_pairs], [pair[1] for pair in layer_pairs])
     layer_errors = [abs(predicted / actual - 1) for actual, predicted in layer_pairs]
     print(
         f"  {label}: networks: Spearman {rho:.3f} over {len(rows)} (goal >= 0.9); totals within 30%: {within} of "
         f"{len(rows)} (goal: all), error median {statistics.median(errors):.0%}, largest {max(errors):.0%} "
-        f"(cnncalc/measured {min(ratios):.2f} to {max(ratios):.2f})\n"
+        f"(cnncalc/measured {min(ratios):.2f} to {max(ratios):.2f}){f'; outside: {outside}' if outside else ''}\n"
         f"  {' ' * len(label)}  layers: Spearman {layer_rho:.3f} over {len(layer_pairs)}, error median "
         f"{statistics.median(layer_errors):.0%}, within 30%: {sum(e <= 0.3 for e in layer_errors) / len(layer_errors):.0%}"
     )

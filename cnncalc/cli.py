@@ -373,8 +373,9 @@ def time_command(file, device, batch, dtype, train, optimizer, format_name, outp
 
     A layer takes the longer of its arithmetic at the device's peak (lowered for matrix
     products with a short side) and its bytes (inputs, output, weights) at its bandwidth
-    (the cache's when they fit), plus a fixed cost per layer. An estimate from the file
-    alone: layers run one after another, without fusion.
+    (the cache's when they fit), plus a fixed cost per layer, plus laying its weights and a
+    strided input out for the kernel where the profile says how fast. An estimate from the
+    file alone: layers run one after another, without fusion.
     """
     options = (device, batch, dtype, train, optimizer, format_name, color)
     sys.exit(app.run(app.time_network, file, *options, output_file=output_file))

@@ -37,8 +37,8 @@ FITTED = (
     "layer_overhead", "weights_overhead", "weights_bandwidth", "small_product", "dot_length", "window_rate",
     "strided_bandwidth",
 )  # fmt: skip
-# Where the search starts when the profile has no figure: a few microseconds a call, a
-# product side of 16, a few hundred million values a second, a few GB/s.
+# Where the search starts, whatever the profile says: some microseconds a call, a product
+# side of 20, dot products of 100, a few hundred million values a second, some GB/s.
 START = {
     "layer_overhead": 10e-6,
     "weights_overhead": 10e-6,
@@ -73,7 +73,9 @@ def read_measured(path: str) -> list:
             continue
         try:
             entry = json.loads(line)
-            sample = Sample(str(entry["file"]), float(entry["forward"]), {str(k): float(v) for k, v in entry["layers"].items()})
+            sample = Sample(
+                str(entry["file"]), float(entry["forward"]), {str(k): float(v) for k, v in entry["layers"].items()}
+            )
         except (ValueError, KeyError, TypeError, AttributeError):
             raise UsageError(
                 f'{path}:{number}: error: expected a JSON line {{"file": ..., "forward": seconds, "layers": '
@@ -133,7 +135,9 @@ def tabulate(samples: list, device, dtype: str = "float32") -> Table:
             }
             for name, value in row.items():
                 columns[name].append(value)
-    arrays = {name: np.array(values, dtype=np.int64 if name == "network" else float) for name, values in columns.items()}
+    arrays = {
+        name: np.array(values, dtype=np.int64 if name == "network" else float) for name, values in columns.items()
+    }
     return Table(forward=np.array([sample.forward for sample in samples]), **arrays)
 
 

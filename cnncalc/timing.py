@@ -75,8 +75,8 @@ class Work(Record, fields="macs input_bytes output_bytes weight_bytes smallest_s
 
 
 class Estimate(Record, fields="seconds compute_seconds memory_seconds overhead layout_seconds bound"):
-    """A pass's time and its parts; ``bound`` is "compute", "memory" or "overhead" (the fixed
-    cost is more than both)."""
+    """A pass's time and its parts; ``bound`` is "compute", "memory", "overhead" (the fixed
+    cost is more than both) or "layout" (laying the operands out is more than all three)."""
 
     __slots__ = ()
 
@@ -209,7 +209,9 @@ def estimate(work: Work, device, dtype: str) -> Estimate:
     layout = work.weight_bytes / device.weights_bandwidth if device.weights_bandwidth else 0.0
     layout += work.strided_bytes / device.strided_bandwidth if device.strided_bandwidth else 0.0
     seconds = overhead + max(compute, memory) + layout
-    if overhead > max(compute, memory):
+    if layout > max(compute, memory, overhead):
+        bound = "layout"
+    elif overhead > max(compute, memory):
         bound = "overhead"
     else:
         bound = "compute" if compute >= memory else "memory"

@@ -99,7 +99,9 @@ def measured_file(tmp_path, paths: list, truth) -> str:
     lines = []
     for path in paths:
         graph = build(read(path))
-        layers = {layer.name: layer.estimate.seconds for layer in timing.time_network(graph, analyze(graph), truth).layers}
+        layers = {
+            layer.name: layer.estimate.seconds for layer in timing.time_network(graph, analyze(graph), truth).layers
+        }
         lines.append(json.dumps({"file": path, "forward": sum(layers.values()), "layers": layers}))
     out = tmp_path / "measured.jsonl"
     out.write_text("\n".join(lines) + "\n")
@@ -153,7 +155,10 @@ def test_split_alternates_the_networks_ranked_by_time():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('{"file": "a.yaml", "forward": 1, "layers": {}}\nnot json\n', r"measured\.jsonl:2: error: expected a JSON line"),
+        (
+            '{"file": "a.yaml", "forward": 1, "layers": {}}\nnot json\n',
+            r"measured\.jsonl:2: error: expected a JSON line",
+        ),
         ('{"file": "a.yaml", "layers": {}}\n', r"measured\.jsonl:1: error: expected a JSON line"),
         ('{"file": "a.yaml", "forward": 1, "layers": {"conv1": 0}}\n', r"measured\.jsonl:1: error: every time must be"),
         ("\n", r"measured\.jsonl: error: no measured networks in it"),

@@ -41,6 +41,14 @@ layers:
 """
 
 
+# 1000 inputs to 100 units: 100,000 MACs and 400,000 bytes of weights.
+FC_AT_BATCH_ONE = """\
+input: [1000]
+layers:
+  - fc: {units: 100, bias: false}
+"""
+
+
 def profile(tmp_path, text: str = PROFILE, name: str = "dev.yaml"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
@@ -141,12 +149,7 @@ def test_a_depthwise_conv_is_products_of_one_column(tmp_path):
 
 
 def test_a_fully_connected_layer_at_batch_one_is_a_product_of_one_row(tmp_path):
-    network = """\
-    input: [1000]
-    layers:
-      - fc: {units: 100, bias: false}
-    """
-    (fc,) = timed(tmp_path, network).layers
+    (fc,) = timed(tmp_path, FC_AT_BATCH_ONE).layers
     # 1000*100 = 100,000 MACs; bytes: 4,000 in, 400 out, 400,000 weights = 404,400:
     # 0.4044 ms at 1 GB/s against 0.2 ms of arithmetic: memory-bound.
     assert fc.work.smallest_side == 1
@@ -186,6 +189,11 @@ def test_weights_are_laid_out_at_the_weights_bandwidth(tmp_path):
     assert conv.estimate.layout_seconds == pytest.approx(80e-6)
     assert conv.estimate.seconds == pytest.approx(2.08e-3)
     assert relu.estimate.seconds == pytest.approx(80e-6)
+    # A fully connected layer at batch 1 is its weights: 400,000 bytes read at 1 GB/s (0.4 ms),
+    # laid out at 0.1 GB/s first (4 ms): layout-bound.
+    (fc,) = timed(tmp_path, FC_AT_BATCH_ONE, extra="weights_bandwidth: 0.1 GB/s\n").layers
+    assert fc.estimate.layout_seconds == pytest.approx(4e-3)
+    assert fc.estimate.bound == "layout"
 
 
 def test_a_strided_convolution_lays_its_input_out_at_the_strided_bandwidth(tmp_path):
@@ -353,7 +361,11 @@ def test_quantities_refused(text, kind):
         (PROFILE + "cache: 2 MiB\n", "5:8", "cache: expected {size: 2 MiB"),
         (PROFILE + "layer_overhead: soon\n", "5:17", "layer_overhead: expected a time such as 5 us"),
         (PROFILE + "weights_bandwidth: 2 us\n", "5:20", "weights_bandwidth: expected a bandwidth such as 1555 GB/s"),
-        (PROFILE + "strided_bandwidth: 0 GB/s\n", "5:20", "strided_bandwidth: expected a bandwidth such as 1555 GB/s, got '0 GB/s'"),
+        (
+            PROFILE + "strided_bandwidth: 0 GB/s\n",
+            "5:20",
+            "strided_bandwidth: expected a bandwidth such as 1555 GB/s, got '0 GB/s'",
+        ),
         ("- a list\n", "1:1", "a device profile is a mapping"),
         (PROFILE.replace("name: a made-up device", "name: [1]"), "1:7", "name must be text"),
     ],
