@@ -146,6 +146,11 @@ def test_a_depthwise_conv_is_products_of_one_column(tmp_path):
     assert conv.work.macs == 90_000
     assert conv.work.smallest_side == 1
     assert conv.estimate.seconds == pytest.approx(1.8e-3)
+    # With a dot_length, a product of one column is dot products, here of the 9 taps:
+    # 9 / (9 + 27) = a quarter of the peak: 180,000 / 2.5e8 = 0.72 ms.
+    (conv,) = timed(tmp_path, network, extra="small_product: 9\ndot_length: 27\n").layers
+    assert conv.work.inner == 9
+    assert conv.estimate.seconds == pytest.approx(0.72e-3)
 
 
 def test_a_fully_connected_layer_at_batch_one_is_a_product_of_one_row(tmp_path):
