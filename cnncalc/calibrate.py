@@ -249,16 +249,15 @@ def measure(budget_scale: float = 1.0, threads: int | None = None) -> Calibratio
     )
 
 
-def fitted(calibration: Calibration, measured_path: str) -> Calibration:
-    """``calibration`` with the framework's figures fitted to the layer times in
-    ``measured_path`` (fit.py)."""
+def fitted(calibration: Calibration, samples: list, measured_path: str) -> Calibration:
+    """``calibration`` with the framework's figures fitted to ``samples``, the layer times
+    read from ``measured_path`` (fit.py)."""
     from . import fit
     from .device import parse
     from .source import parse as parse_yaml
 
     name = "<calibrate>"
     base = parse(parse_yaml(profile_text(calibration), name), name)
-    samples = fit.read_measured(measured_path)
     figures = fit.fit(fit.tabulate(samples, base), base)
     networks = len({sample.file for sample in samples})
     runs = f" ({len(samples)} runs)" if len(samples) != networks else ""

@@ -137,7 +137,8 @@ def test_calibrate_writes_the_fitted_figures_into_the_profile(tmp_path):
         window_rate=9e9, weights_overhead=0.0, weights_bandwidth=0.0, strided_bandwidth=0.0, dot_length=0.0,
         fitted=None,
     )  # fmt: skip
-    result = fitted(measured, measured_file(tmp_path, paths, truth))
+    path = measured_file(tmp_path, paths, truth)
+    result = fitted(measured, fit.read_measured(path), path)
     assert result.fitted == "the layer times of 3 networks in measured.jsonl"
     assert {name: getattr(result, name) for name in fit.FITTED} == pytest.approx(TRUTH, rel=1e-3)
     assert result.peak_flops == {"float32": 10e9}  # NumPy's figures stay
