@@ -390,8 +390,11 @@ def spearman(xs: list, ys: list) -> float:
 def time_prediction() -> None:
     """``cnncalc time`` with this machine's profile, measured by ``cnncalc calibrate`` in this
     run, against PyTorch's CPU time of the same networks (bench/latency.py), batch 1, with
-    BENCH_TIME_THREADS threads (calibrate's products too). Also against the shipped
-    profile of this machine, and, not a goal, training steps of a few networks."""
+    BENCH_TIME_THREADS threads (calibrate's products too); the framework's figures fitted
+    to half the networks and checked on the other half (cnncalc/fit.py). Also against the
+    shipped profile of this machine, and, not a goal, training steps of a few networks.
+    BENCH_TIME_SAVE=path keeps the measured times (for `cnncalc calibrate --fit`);
+    BENCH_TIME_MEASURED=path compares against saved ones instead of measuring (no training)."""
     import tempfile
 
     from cnncalc import device
@@ -409,11 +412,14 @@ def time_prediction() -> None:
         subprocess.run([str(BIN / "cnncalc"), "calibrate", *threads, "-o", profile_path], check=True, cwd=ROOT)
         calibrate_seconds = time.perf_counter() - start
         profile = device.read(profile_path)
-    out = subprocess.run(
-        [python, "bench/latency.py", *threads, "--rounds", str(TIME_ROUNDS), *files],
-        capture_output=True, text=True, cwd=ROOT, check=True,
-    )  # fmt: skip
-    measured = [json.loads(line) for line in out.stdout.splitlines()]
+    if os.environ.get("BENCH_TIME_MEASURED"):  # a run's saved times (BENCH_TIME_SAVE), measured again never
+        lines = Path(os.environ["BENCH_TIME_MEASURED"]).read_text()
+    else:
+        lines = subprocess.run(
+            [python, "bench/latency.py", *threads, "--rounds", str(TIME_ROUNDS), *files],
+            capture_output=True, text=True, cwd=ROOT, check=True,
+        ).stdout  # fmt: skip
+    measured = [json.loads(line) for line in lines.splitlines()]
     print(
         f"\ntime: cnncalc time against PyTorch {_torch_version(python)} on the CPU, {TIME_THREADS} thread(s), batch 1, "
         f"float32 (load average {os.getloadavg()[0]:.1f} now)"
@@ -423,12 +429,44 @@ def time_prediction() -> None:
         f"  measured: each network's whole forward and each layer's module call, the minimum of {TIME_ROUNDS} rounds "
         "(networks interleaved: a busy minute falls on all of them)"
     )
+    if os.environ.get("BENCH_TIME_SAVE"):  # for `cnncalc calibrate --fit`
+        Path(os.environ["BENCH_TIME_SAVE"]).write_text(lines)
     _compare(measured, profile, "this run's profile")
+    _held_out(measured, profile)
     if TIME_THREADS in SHIPPED:
         shipped = device.find(SHIPPED[TIME_THREADS])
         print(f"\n  against the shipped {SHIPPED[TIME_THREADS]} ({_profile_line(shipped)}):")
         _compare(measured, shipped, "shipped profile", detail=False)
-    _training(python, threads, profile)
+    if not os.environ.get("BENCH_TIME_MEASURED"):
+        _training(python, threads, profile)
+
+
+def _held_out(measured: list, profile) -> None:
+    """The framework's figures (cnncalc/fit.py) fitted to half the networks' measured times,
+    checked on the other half, both ways; then fitted to all (as the shipped profile is)."""
+    from cnncalc import fit
+
+    samples = [fit.Sample(entry["file"], entry["forward"], entry["layers"]) for entry in measured]
+    by_file = {entry["file"]: entry for entry in measured}
+    halves = fit.split(samples)
+    print("\n  fitted to measured times (`cnncalc calibrate --fit`): each half's fit checked on the other half")
+    for fitted_on, checked_on, label in ((halves[0], halves[1], "half A"), (halves[1], halves[0], "half B")):
+        figures = fit.fit(fit.tabulate(fitted_on, profile), profile)
+        print(f"  fitted to {label} ({len(fitted_on)} networks): {_figures_line(figures)}")
+        _compare([by_file[sample.file] for sample in checked_on], fit.fitted_device(profile, figures),
+                 f"held out ({len(checked_on)} networks)", detail=False)  # fmt: skip
+    figures = fit.fit(fit.tabulate(samples, profile), profile)
+    print(f"  fitted to all {len(samples)} (in-sample, as the shipped profile): {_figures_line(figures)}")
+    _compare(measured, fit.fitted_device(profile, figures), "fitted to all", detail=False)
+
+
+def _figures_line(figures: dict) -> str:
+    return (
+        f"{figures['layer_overhead'] * 1e6:.1f} us a layer, {figures['weights_overhead'] * 1e6:.1f} us more with "
+        f"weights, weights {figures['weights_bandwidth'] / 1e9:.1f} GB/s, "
+        f"small_product {figures['small_product']:.3g}, dot_length {figures['dot_length']:.3g}, window {figures['window_rate'] / 1e6:.0f} M/s, "
+        f"strided {figures['strided_bandwidth'] / 1e9:.2f} GB/s"
+    )
 
 
 def _training(python: str, threads: list, profile) -> None:
@@ -465,8 +503,13 @@ def _profile_line(profile) -> str:
     return (
         f"{peak / 1e9:.0f} GFLOP/s, {profile.memory_bandwidth / 1e9:.1f} GB/s"
         + "".join(f", up to {size / 2**20:.3g} MiB at {bandwidth / 1e9:.0f} GB/s" for size, bandwidth in profile.caches)
-        + f", {profile.layer_overhead * 1e6:.1f} us a layer, "
-        f"small_product {profile.small_product:.3g}"
+        + f", {profile.layer_overhead * 1e6:.1f} us a layer"
+        + (f" ({profile.weights_overhead * 1e6:.1f} more with weights)" if profile.weights_overhead else "")
+        + (f", weights {profile.weights_bandwidth / 1e9:.1f} GB/s" if profile.weights_bandwidth else "")
+        + f", small_product {profile.small_product:.3g}"
+        + (f", dot_length {profile.dot_length:.3g}" if profile.dot_length else "")
+        + f", window {profile.window_rate / 1e6:.0f} M/s"
+        + (f", strided {profile.strided_bandwidth / 1e9:.2f} GB/s" if profile.strided_bandwidth else "")
     )
 
 
@@ -503,13 +546,18 @@ def _compare(measured: list, profile, label: str, detail: bool = True) -> None:
     ratios = [predicted / forward for _, forward, _, predicted in rows]
     errors = [abs(ratio - 1) for ratio in ratios]
     within = sum(error <= 0.3 for error in errors)
+    outside = ", ".join(
+        f"{file.removeprefix('architectures/').removesuffix('.yaml')} {ratio:.2f}"
+        for (file, *_), ratio in zip(rows, ratios)
+        if abs(ratio - 1) > 0.3
+    )
     rho = spearman([row[1] for row in rows], [row[3] for row in rows])
     layer_rho = spearman([pair[0] for pair in layer_pairs], [pair[1] for pair in layer_pairs])
     layer_errors = [abs(predicted / actual - 1) for actual, predicted in layer_pairs]
     print(
         f"  {label}: networks: Spearman {rho:.3f} over {len(rows)} (goal >= 0.9); totals within 30%: {within} of "
         f"{len(rows)} (goal: all), error median {statistics.median(errors):.0%}, largest {max(errors):.0%} "
-        f"(cnncalc/measured {min(ratios):.2f} to {max(ratios):.2f})\n"
+        f"(cnncalc/measured {min(ratios):.2f} to {max(ratios):.2f}){f'; outside: {outside}' if outside else ''}\n"
         f"  {' ' * len(label)}  layers: Spearman {layer_rho:.3f} over {len(layer_pairs)}, error median "
         f"{statistics.median(layer_errors):.0%}, within 30%: {sum(e <= 0.3 for e in layer_errors) / len(layer_errors):.0%}"
     )

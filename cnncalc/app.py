@@ -821,11 +821,17 @@ def time_network(
     return 0
 
 
-def calibrate(quick: bool = False, threads: int | None = None) -> int:
-    """Measures this machine with NumPy and writes its device profile."""
-    from .calibrate import measure, profile_text
+def calibrate(quick: bool = False, threads: int | None = None, fit_file: str | None = None) -> int:
+    """Measures this machine with NumPy and writes its device profile; with ``fit_file``
+    (a framework's measured layer times) the framework's figures fitted to them."""
+    from .calibrate import fitted, measure, profile_text
+    from .fit import read_measured
 
-    sys.stdout.write(profile_text(measure(0.3 if quick else 1.0, threads)))
+    samples = None if fit_file is None else read_measured(fit_file)  # its mistakes before ten seconds of measuring
+    calibration = measure(0.3 if quick else 1.0, threads)
+    if samples is not None:
+        calibration = fitted(calibration, samples, fit_file)
+    sys.stdout.write(profile_text(calibration))
     return 0
 
 

@@ -16,6 +16,12 @@ with NumPy micro-benchmarks in about ten seconds.
 - ``small_product``: products with a small side (``n`` rows by ``n`` columns against a long
   operand) against the peak: ``rate = peak * n / (n + small_product)`` solved for it.
 
+With ``--fit MEASURED`` (a framework's layer times, as ``bench/latency.py`` writes them),
+the figures that say what a framework's kernels add (``layer_overhead``,
+``weights_overhead``, ``weights_bandwidth``, ``small_product``, ``dot_length``, ``window_rate``,
+``strided_bandwidth``) are fitted
+to those times instead (fit.py); the peak, memory and caches stay NumPy's.
+
 Each figure is the best of many short trials, never a mean: other work on the machine
 only ever makes a trial slower, so the best trial is the closest to the machine itself.
 float16 and bfloat16 are left out: NumPy has no fast matrix product for them, so what it
@@ -46,10 +52,11 @@ LONG_SIDE = 8192  # and their long one
 class Calibration(
     Record,
     fields="host cpu cores threads numpy when load peak_flops memory_bandwidth caches layer_overhead small_product "
-    "window_rate",
+    "window_rate weights_overhead weights_bandwidth strided_bandwidth dot_length fitted",
 ):
     """What calibrate measured, with where and when (``load``: the load average then;
-    ``threads``: the threads NumPy's products used, None for its default, every core)."""
+    ``threads``: the threads NumPy's products used, None for its default, every core);
+    ``fitted``: None, or what the framework's figures were fitted to (fit.py), in words."""
 
     __slots__ = ()
 
@@ -234,7 +241,28 @@ def measure(budget_scale: float = 1.0, threads: int | None = None) -> Calibratio
         layer_overhead=layer_overhead(np, budget["overhead"]),
         small_product=small_product(np, peak["float32"], budget["small"]),
         window_rate=window_rate(np, budget["window"]),
+        weights_overhead=0.0,
+        weights_bandwidth=0.0,
+        strided_bandwidth=0.0,
+        dot_length=0.0,
+        fitted=None,
     )
+
+
+def fitted(calibration: Calibration, samples: list, measured_path: str) -> Calibration:
+    """``calibration`` with the framework's figures fitted to ``samples``, the layer times
+    read from ``measured_path`` (fit.py)."""
+    from . import fit
+    from .device import parse
+    from .source import parse as parse_yaml
+
+    name = "<calibrate>"
+    base = parse(parse_yaml(profile_text(calibration), name), name)
+    figures = fit.fit(fit.tabulate(samples, base), base)
+    networks = len({sample.file for sample in samples})
+    runs = f" ({len(samples)} runs)" if len(samples) != networks else ""
+    words = f"the layer times of {networks} networks{runs} in {os.path.basename(measured_path)}"
+    return calibration._replace(**figures, fitted=words)
 
 
 def _rate(value: float, unit: str) -> str:
@@ -248,11 +276,12 @@ def profile_text(c: Calibration) -> str:
     """The profile as a YAML file (device.py reads it), with how it was measured."""
     load = "" if c.load is None else f", load average {c.load:.1f} when it started"
     threads = "every core" if c.threads is None else f"{c.threads} thread{'s' if c.threads != 1 else ''}"
+    fitted = f"; the framework's figures fitted to {c.fitted}" if c.fitted else ""
     lines = [
         f"# Measured by `cnncalc calibrate` on {c.host} ({c.cpu}, {c.cores} cores) on {c.when}{load}.",
         "# Each figure is the best of many short NumPy trials; other work on the machine only slows a trial.",
         f"name: {_quoted(f'{c.host}: {c.cpu}, {c.cores} cores, {threads}')}",
-        f"source: {_quoted(f'measured on {c.host} by cnncalc calibrate (NumPy {c.numpy}, {threads}) on {c.when}')}",
+        f"source: {_quoted(f'measured on {c.host} by cnncalc calibrate (NumPy {c.numpy}, {threads}) on {c.when}{fitted}')}",
         "peak_flops:  # square matrix products of 256 to 1024; float16 and bfloat16: NumPy has no fast product for them",
     ]
     lines += [f"  {dtype}: {_rate(rate, 'FLOP/s')}" for dtype, rate in c.peak_flops.items()]
@@ -260,9 +289,25 @@ def profile_text(c: Calibration) -> str:
     if c.caches:
         lines.append("cache:  # smaller working sets, measured the same way: up to this size, this bandwidth")
         lines += [f"  - {{size: {_size(size)}, bandwidth: {_rate(bandwidth, 'B/s')}}}" for size, bandwidth in c.caches]
-    lines.append(f"layer_overhead: {c.layer_overhead * 1e6:.3g} us  # a layer of a tiny network, cnncalc's executor")
+    if c.fitted:
+        lines.append(f"# Fitted to {c.fitted} (cnncalc calibrate --fit):")
+        lines.append(f"layer_overhead: {c.layer_overhead * 1e6:.3g} us  # calling a layer, in a network")
+        lines.append(f"weights_overhead: {c.weights_overhead * 1e6:.3g} us  # and more, one with weights or buffers")
+    else:
+        lines.append(
+            f"layer_overhead: {c.layer_overhead * 1e6:.3g} us  # a layer of a tiny network, cnncalc's executor"
+        )
     lines.append(f"small_product: {c.small_product:.3g}  # a product with a side this long runs at half the peak")
-    lines.append(f"window_rate: {_rate(c.window_rate, '/s')}  # values of a running sum, one after another")
+    if c.dot_length:
+        lines.append(f"dot_length: {c.dot_length:.3g}  # and a dot product (a product of side 1) this long")
+    how = "" if c.fitted else ": a running sum"
+    lines.append(
+        f"window_rate: {_rate(c.window_rate, '/s')}  # values a window reduction reads{how}, one after another"
+    )
+    if c.weights_bandwidth:
+        lines.append(f"weights_bandwidth: {_rate(c.weights_bandwidth, 'B/s')}  # weights laid out for the kernel")
+    if c.strided_bandwidth:
+        lines.append(f"strided_bandwidth: {_rate(c.strided_bandwidth, 'B/s')}  # a strided product's input, laid out")
     return "\n".join(lines) + "\n"
 
 
@@ -274,4 +319,4 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-__all__ = ["Calibration", "measure", "profile_text"]
+__all__ = ["Calibration", "fitted", "measure", "profile_text"]

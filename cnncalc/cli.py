@@ -373,8 +373,9 @@ def time_command(file, device, batch, dtype, train, optimizer, format_name, outp
 
     A layer takes the longer of its arithmetic at the device's peak (lowered for matrix
     products with a short side) and its bytes (inputs, output, weights) at its bandwidth
-    (the cache's when they fit), plus a fixed cost per layer. An estimate from the file
-    alone: layers run one after another, without fusion.
+    (the cache's when they fit), plus a fixed cost per layer, plus laying its weights and a
+    strided input out for the kernel where the profile says how fast. An estimate from the
+    file alone: layers run one after another, without fusion.
     """
     options = (device, batch, dtype, train, optimizer, format_name, color)
     sys.exit(app.run(app.time_network, file, *options, output_file=output_file))
@@ -388,15 +389,24 @@ def time_command(file, device, batch, dtype, train, optimizer, format_name, outp
     default=None,
     help="Threads for the products (default: NumPy's, every core); match your framework's.",
 )
+@click.option(
+    "--fit",
+    "fit_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A framework's measured layer times (JSON lines, as bench/latency.py writes them): fit the "
+    "per-layer costs, small products, window and strided rates to them.",
+)
 @OUTPUT
-def calibrate(quick: bool, threads: int | None, output_file) -> None:
+def calibrate(quick: bool, threads: int | None, fit_file: str | None, output_file) -> None:
     """Measure this machine with NumPy and write its device profile (for `cnncalc time --device`).
 
     Matrix products give the peak FLOP/s (float32, float64), a + b -> c on large and on
     cache-sized arrays the bandwidths, tiny calls the per-layer overhead. Each figure is
-    the best of many trials. Example: cnncalc calibrate -o mine.yaml
+    the best of many trials. With --fit, what a framework's kernels add is fitted to its
+    measured times instead. Example: cnncalc calibrate -o mine.yaml
     """
-    sys.exit(app.run(app.calibrate, quick, threads, output_file=output_file))
+    sys.exit(app.run(app.calibrate, quick, threads, fit_file, output_file=output_file))
 
 
 @main.command()

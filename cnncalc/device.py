@@ -11,8 +11,12 @@ every error placed at its file, line and column)::
     memory_bandwidth: 1555 GB/s
     cache: {size: 40 MiB, bandwidth: 5 TB/s}   # optional: a level, or a list of them
     layer_overhead: 5 us        # optional: the fixed cost of running one layer
+    weights_overhead: 20 us     # optional: and more for one with weights
+    weights_bandwidth: 20 GB/s  # optional: see below
     small_product: 24           # optional: see below
+    dot_length: 150             # optional: see below
     window_rate: 0.4 G/s        # optional: see below
+    strided_bandwidth: 4 GB/s   # optional: see below
 
 Quantities are a number in the base unit (FLOP/s, bytes/s, bytes, seconds) or a number and
 a unit: ``19.5 TFLOP/s`` (also ``TFLOPS``, ``TOP/s``), ``1555 GB/s``, ``2 MiB``,
@@ -21,9 +25,19 @@ a unit: ``19.5 TFLOP/s`` (also ``TFLOPS``, ``TOP/s``), ``1555 GB/s``, ``2 MiB``,
 at its bandwidth (the smallest that fits), others at ``memory_bandwidth``. ``small_product`` is the size at which a matrix product runs at half the peak:
 a product whose smallest side is ``n`` runs at ``n / (n + small_product)`` of it (a
 depthwise convolution is many products of one column; a fully connected layer at batch 1
-one product of one row). ``window_rate`` is how many values a window reduction (pooling,
+one product of one row). ``dot_length`` is the length at which a dot product runs at half
+the peak: a product of one column or row is dot products, one an output value, of its
+inner side's length (a depthwise convolution's taps); without it, it runs as a product of
+side 1. ``window_rate`` is how many values a window reduction (pooling,
 local response normalisation) reads per second when it reads them one after another, as
-CPU frameworks' pooling kernels do; without it they cost only their bytes. ``cnncalc calibrate`` measures every figure on the machine it
+CPU frameworks' pooling kernels do; without it they cost only their bytes.
+``weights_overhead`` and ``weights_bandwidth`` (a fixed cost and a rate), and
+``strided_bandwidth``, are what a framework pays to lay a layer's operands out anew before
+its kernel runs, on every call: its weights and buffers (into the kernel's own order), and
+the values a strided product reaches a stride apart (``LayerType.strided_values``: a
+strided convolution's input); without them that costs nothing. ``cnncalc calibrate --fit``
+fits ``layer_overhead``, ``weights_overhead``, ``weights_bandwidth``, ``small_product``,
+``window_rate`` and ``strided_bandwidth`` to a framework's measured layer times. ``cnncalc calibrate`` measures every figure on the machine it
 runs on; ``cnncalc/devices/`` ships a few (``cnncalc devices`` lists them), and
 ``--device`` takes one of their names or a path.
 """
@@ -42,13 +56,18 @@ SUFFIX = ".yaml"
 
 class Device(
     Record,
-    fields="name source file peak_flops memory_bandwidth caches layer_overhead small_product window_rate",
+    fields="name source file peak_flops memory_bandwidth caches layer_overhead small_product window_rate "
+    "weights_overhead weights_bandwidth strided_bandwidth dot_length",
 ):
     """A device profile. ``peak_flops``: dtype -> FLOP/s; ``memory_bandwidth`` bytes/s;
     ``caches`` ``(size, bandwidth)`` levels, smallest first (empty: none given);
     ``layer_overhead`` seconds per layer; ``small_product`` the side at which a matrix
-    product reaches half the peak (0: every product at the peak); ``window_rate`` values
-    per second a window reduction reads, one after another (0: not given, they are free)."""
+    product reaches half the peak (0: every product at the peak); ``dot_length`` the length
+    at which a dot product (a product of side 1) does (0: not given); ``window_rate`` values
+    per second a window reduction reads, one after another (0: not given, they are free);
+    ``weights_overhead`` seconds more for a layer with weights or buffers;
+    ``weights_bandwidth`` and ``strided_bandwidth`` bytes/s at which a layer's weights and a
+    product's strided reads are laid out anew before its kernel (0: not given, free)."""
 
     __slots__ = ()
 
@@ -131,7 +150,8 @@ def quantity(value, kind: Quantity) -> float:
 # --- Reading a profile ----------------------------------------------------------------------
 
 KEYS = (
-    "name", "source", "peak_flops", "memory_bandwidth", "cache", "layer_overhead", "small_product", "window_rate",
+    "name", "source", "peak_flops", "memory_bandwidth", "cache", "layer_overhead", "weights_overhead", "weights_bandwidth",
+    "small_product", "dot_length", "window_rate", "strided_bandwidth",
 )  # fmt: skip
 REQUIRED = ("name", "peak_flops", "memory_bandwidth")
 CACHE_KEYS = ("size", "bandwidth")
@@ -196,6 +216,10 @@ def parse(document, file: str) -> Device:
         layer_overhead=field("layer_overhead", TIME) if "layer_overhead" in document else 0.0,
         small_product=field("small_product", COUNT) if "small_product" in document else 0.0,
         window_rate=field("window_rate", VALUES) if "window_rate" in document else 0.0,
+        weights_overhead=field("weights_overhead", TIME) if "weights_overhead" in document else 0.0,
+        weights_bandwidth=field("weights_bandwidth", BANDWIDTH) if "weights_bandwidth" in document else 0.0,
+        strided_bandwidth=field("strided_bandwidth", BANDWIDTH) if "strided_bandwidth" in document else 0.0,
+        dot_length=field("dot_length", COUNT) if "dot_length" in document else 0.0,
     )
 
 

@@ -1,9 +1,10 @@
 """Time: a roofline estimate of each layer on a device (device.py), and of the network.
 
 A layer takes as long as the slower of its arithmetic and its memory traffic, plus the
-fixed cost of running a layer at all::
+fixed cost of running a layer at all, plus laying its operands out for its kernel::
 
-    time = overhead + max(FLOPs / (peak * efficiency), bytes / bandwidth)
+    time = overhead + max(FLOPs / (peak * efficiency), bytes / bandwidth) + layout
+    layout = weight bytes / weights_bandwidth + strided bytes / strided_bandwidth
 
 - FLOPs are twice the MACs (a multiply-add is two operations).
 - Bytes are what the layer must read and write once: its inputs, its output, and its
@@ -15,12 +16,23 @@ fixed cost of running a layer at all::
 - Efficiency: the peak is for large matrix products. A layer declares the products it
   computes (``LayerType.products``: a convolution is one product per group of its input's
   patches by its filters); a product whose smallest side is ``n`` runs at
-  ``n / (n + small_product)`` of the peak (device.py). A depthwise convolution is products
-  of a single column, a fully connected layer at batch 1 a product of a single row: both
-  run far below the peak, as measured.
+  ``n / (n + small_product)`` of the peak (device.py). A product of a single column or
+  row is no matrix product but dot products, one an output value: a depthwise convolution
+  (one column per channel), a fully connected layer at batch 1 (one row); where the device
+  gives a ``dot_length``, dot products of ``k`` terms (the product's inner side: a
+  depthwise convolution's taps) run at ``k / (k + dot_length)`` of the peak, else as a
+  product of side 1. Both run far below the peak, as measured.
 - Window reductions (pooling, local response normalisation: ``LayerType.window_taps``)
   compute no product: where the device gives a ``window_rate``, each value a window reads
   costs ``1 / window_rate`` (CPU frameworks read them one after another).
+- Overhead: ``layer_overhead`` for every layer that does any work, and ``weights_overhead``
+  more for one with weights or buffers (the fixed part of laying them out, below).
+- Layout: CPU frameworks lay a layer's operands out anew on every call, in series with its
+  kernel: its weights and buffers (into the kernel's own order) where the device gives a
+  ``weights_bandwidth``, and the values a strided product reaches a stride apart
+  (``LayerType.strided_values``: a convolution with a stride gathers its input's
+  positions, a transposed one scatters into its output's) where it gives a
+  ``strided_bandwidth``.
 
 A training step adds each layer's backward pass and the optimizer's update. The backward
 pass's arithmetic is what the layer type declares (``LayerType.backward_macs``: a product
@@ -45,10 +57,11 @@ from .spec import INPUT_NAME
 PASSES = ("forward", "backward")
 
 
-class Work(Record, fields="macs input_bytes output_bytes weight_bytes smallest_side taps"):
+class Work(Record, fields="macs input_bytes output_bytes weight_bytes smallest_side inner taps strided_bytes"):
     """What one pass of a layer does, for the whole batch: MACs, bytes read from its inputs
     (or gradients), written to its output(s), of its weights, the smallest side of the
-    products it computes (None: no product), and the values its window reductions read."""
+    products it computes (None: no product) and that product's inner side, the values its
+    window reductions read, and the bytes its product reaches a stride apart."""
 
     __slots__ = ()
 
@@ -61,9 +74,9 @@ class Work(Record, fields="macs input_bytes output_bytes weight_bytes smallest_s
         return self.input_bytes + self.output_bytes + self.weight_bytes
 
 
-class Estimate(Record, fields="seconds compute_seconds memory_seconds overhead bound"):
-    """A pass's time and its parts; ``bound`` is "compute", "memory" or "overhead" (the fixed
-    cost is more than both)."""
+class Estimate(Record, fields="seconds compute_seconds memory_seconds overhead layout_seconds bound"):
+    """A pass's time and its parts; ``bound`` is "compute", "memory", "overhead" (the fixed
+    cost is more than both) or "layout" (laying the operands out is more than all three)."""
 
     __slots__ = ()
 
@@ -140,8 +153,12 @@ class TimeReport(Record, fields="name file input batch dtype device mode optimiz
                 "memory_bandwidth": device.memory_bandwidth,
                 "caches": [{"size": size, "bandwidth": bandwidth} for size, bandwidth in device.caches],
                 "layer_overhead": device.layer_overhead,
+                "weights_overhead": device.weights_overhead,
+                "weights_bandwidth": device.weights_bandwidth,
                 "small_product": device.small_product,
+                "dot_length": device.dot_length,
                 "window_rate": device.window_rate,
+                "strided_bandwidth": device.strided_bandwidth,
             },
             "layers": [_layer_dict(layer) for layer in self.layers],
             "totals": self.totals(),
@@ -168,51 +185,65 @@ def _pass_dict(work: Work, estimate: Estimate) -> dict:
     }
 
 
-def efficiency(device, smallest_side) -> float:
-    """The share of the peak a product whose smallest side is ``smallest_side`` reaches."""
-    if smallest_side is None or not device.small_product:
+def efficiency(device, smallest_side, inner: int = 0) -> float:
+    """The share of the peak a product whose smallest side is ``smallest_side`` reaches;
+    one of side 1 is dot products of ``inner`` terms, where the device gives their
+    ``dot_length``."""
+    if smallest_side is None:
+        return 1.0
+    if smallest_side == 1 and device.dot_length:
+        return inner / (inner + device.dot_length)
+    if not device.small_product:
         return 1.0
     return smallest_side / (smallest_side + device.small_product)
 
 
 def estimate(work: Work, device, dtype: str) -> Estimate:
     """The roofline time of one pass of one layer."""
-    peak = device.peak_flops[dtype] * efficiency(device, work.smallest_side)
+    peak = device.peak_flops[dtype] * efficiency(device, work.smallest_side, work.inner)
     compute = work.flops / peak
     if device.window_rate:
         compute += work.taps / device.window_rate
     memory = work.bytes / device.bandwidth(work.bytes)
-    overhead = device.layer_overhead
-    seconds = overhead + max(compute, memory)
-    if overhead > max(compute, memory):
+    overhead = device.layer_overhead + (device.weights_overhead if work.weight_bytes else 0.0)
+    layout = work.weight_bytes / device.weights_bandwidth if device.weights_bandwidth else 0.0
+    layout += work.strided_bytes / device.strided_bandwidth if device.strided_bandwidth else 0.0
+    seconds = overhead + max(compute, memory) + layout
+    if layout > max(compute, memory, overhead):
+        bound = "layout"
+    elif overhead > max(compute, memory):
         bound = "overhead"
     else:
         bound = "compute" if compute >= memory else "memory"
-    return Estimate(seconds, compute, memory, overhead, bound)
+    return Estimate(seconds, compute, memory, overhead, layout, bound)
 
 
-def smallest_side(products: tuple, batch: int):
-    """The smallest side of a layer's products (``LayerType.products``) for ``batch``
-    examples: the rows grow with the batch."""
+def smallest_product(products: tuple, batch: int) -> tuple:
+    """``(smallest side, inner side)`` of the product with the smallest side among a layer's
+    products (``LayerType.products``) for ``batch`` examples (the rows grow with the batch);
+    ``(None, 0)`` for a layer that computes none."""
     if not products:
-        return None
+        return None, 0
     if isinstance(products[0], tuple):  # several products (attention's projections and maps)
-        return min(smallest_side(product, batch) for product in products)
+        return min((smallest_product(product, batch) for product in products), key=lambda pair: pair[0])
     _, rows, inner, columns = products
-    return min(rows * batch, inner, columns)
+    return min(rows * batch, inner, columns), inner
 
 
 def forward_work(layer_type, a, in_shapes: tuple, out: tuple, weights: int, batch: int, width: int) -> Work:
     """The forward pass of one layer: ``weights`` its parameters and buffers (values)."""
     if layer_type.output_is_view:
-        return Work(0, 0, 0, 0, None, 0)
+        return Work(0, 0, 0, 0, None, 0, 0, 0)
+    side, inner = smallest_product(layer_type.products(a, in_shapes, out), batch)
     return Work(
         macs=layer_type.macs(a, in_shapes, out) * batch,
         input_bytes=sum(prod(shape) for shape in in_shapes) * batch * width,
         output_bytes=prod(out) * batch * width,
         weight_bytes=weights * width,
-        smallest_side=smallest_side(layer_type.products(a, in_shapes, out), batch),
+        smallest_side=side,
+        inner=inner,
         taps=layer_type.window_taps(a, in_shapes, out) * batch,
+        strided_bytes=layer_type.strided_values(a, in_shapes, out) * batch * width,
     )
 
 
@@ -237,13 +268,16 @@ def backward_work(
     )
     weights = layer.params + layer.buffers if input_grad and macs else 0  # read to pass the gradient on
     weights += layer.trainable_params if trainable else 0  # their gradient, written
+    side, inner = smallest_product(layer_type.products(a, in_shapes, out), batch)
     return Work(
         macs=macs,
         input_bytes=reads * batch * width + extra * batch,
         output_bytes=writes * batch * width,
         weight_bytes=weights * width,
-        smallest_side=smallest_side(layer_type.products(a, in_shapes, out), batch),
+        smallest_side=side,
+        inner=inner,
         taps=layer_type.window_taps(a, in_shapes, out) * batch,  # the gradient goes back through each window
+        strided_bytes=layer_type.strided_values(a, in_shapes, out) * batch * width,  # and the same strides
     )
 
 

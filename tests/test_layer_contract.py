@@ -30,7 +30,9 @@ from cnncalc.timing import time_network
 from cnncalc.verify import verify_graph
 
 # 1 GFLOP/s and 1 GB/s, with every optional figure: enough to time a network.
-UNIT_DEVICE = Device("unit", "made up", "-", {"float32": 1e9}, 1e9, ((2**20, 1e10),), 1e-6, 8.0, 1e8)
+UNIT_DEVICE = Device(
+    "unit", "made up", "-", {"float32": 1e9}, 1e9, ((2**20, 1e10),), 1e-6, 8.0, 1e8, 2e-6, 5e9, 1e9, 50.0
+)
 
 
 def unique_types() -> list:

@@ -41,6 +41,14 @@ layers:
 """
 
 
+# 1000 inputs to 100 units: 100,000 MACs and 400,000 bytes of weights.
+FC_AT_BATCH_ONE = """\
+input: [1000]
+layers:
+  - fc: {units: 100, bias: false}
+"""
+
+
 def profile(tmp_path, text: str = PROFILE, name: str = "dev.yaml"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
@@ -138,15 +146,15 @@ def test_a_depthwise_conv_is_products_of_one_column(tmp_path):
     assert conv.work.macs == 90_000
     assert conv.work.smallest_side == 1
     assert conv.estimate.seconds == pytest.approx(1.8e-3)
+    # With a dot_length, a product of one column is dot products, here of the 9 taps:
+    # 9 / (9 + 27) = a quarter of the peak: 180,000 / 2.5e8 = 0.72 ms.
+    (conv,) = timed(tmp_path, network, extra="small_product: 9\ndot_length: 27\n").layers
+    assert conv.work.inner == 9
+    assert conv.estimate.seconds == pytest.approx(0.72e-3)
 
 
 def test_a_fully_connected_layer_at_batch_one_is_a_product_of_one_row(tmp_path):
-    network = """\
-    input: [1000]
-    layers:
-      - fc: {units: 100, bias: false}
-    """
-    (fc,) = timed(tmp_path, network).layers
+    (fc,) = timed(tmp_path, FC_AT_BATCH_ONE).layers
     # 1000*100 = 100,000 MACs; bytes: 4,000 in, 400 out, 400,000 weights = 404,400:
     # 0.4044 ms at 1 GB/s against 0.2 ms of arithmetic: memory-bound.
     assert fc.work.smallest_side == 1
@@ -177,6 +185,44 @@ def test_window_reductions_are_charged_at_the_window_rate(tmp_path):
     # Without a window rate (a GPU's data sheet gives none) they cost their bytes only.
     pool, _, _ = timed(tmp_path, network).layers
     assert pool.estimate.seconds == pytest.approx(28_960 / 1e9)
+
+
+def test_weights_are_laid_out_at_the_weights_bandwidth(tmp_path):
+    conv, relu = timed(tmp_path, extra="weights_bandwidth: 0.5 GB/s\n").layers
+    # The conv's 40,000 bytes of weights at 0.5e9 B/s = 80 us, before its 2 ms product:
+    # 2.08 ms. The ReLU has no weights: 80 us as before.
+    assert conv.estimate.layout_seconds == pytest.approx(80e-6)
+    assert conv.estimate.seconds == pytest.approx(2.08e-3)
+    assert relu.estimate.seconds == pytest.approx(80e-6)
+    # A fully connected layer at batch 1 is its weights: 400,000 bytes read at 1 GB/s (0.4 ms),
+    # laid out at 0.1 GB/s first (4 ms): layout-bound.
+    (fc,) = timed(tmp_path, FC_AT_BATCH_ONE, extra="weights_bandwidth: 0.1 GB/s\n").layers
+    assert fc.estimate.layout_seconds == pytest.approx(4e-3)
+    assert fc.estimate.bound == "layout"
+
+
+def test_a_strided_convolution_lays_its_input_out_at_the_strided_bandwidth(tmp_path):
+    network = """\
+    input: [4, 8, 8]
+    layers:
+      - conv: {filters: 4, kernel: 1, stride: 2, bias: false}
+      - conv: {filters: 4, kernel: 1, bias: false}
+      - deconv: {filters: 2, kernel: 2, stride: 2, bias: false}
+      - maxpool: 2
+    """
+    extra = "strided_bandwidth: 0.1 GB/s\n"
+    strided, plain, deconv, pool = timed(tmp_path, network, extra=extra).layers
+    # Stride 2: every input value, 4*8*8 = 256 values = 1,024 bytes, at 1e8 B/s = 10.24 us,
+    # on top of the roofline: MACs 4*4*4*4 = 256 (512 FLOPs: 0.512 us); bytes 1,024 in + 256
+    # out + 64 weights = 1,344 (1.344 us, memory-bound): 1.344 + 10.24 = 11.584 us.
+    assert strided.work.strided_bytes == 1_024
+    assert strided.estimate.seconds == pytest.approx(11.584e-6)
+    # Stride 1 reads its input in order: nothing more.
+    assert plain.work.strided_bytes == 0
+    # The transposed convolution scatters into its output, 2*8*8 = 128 values = 512 bytes.
+    assert deconv.work.strided_bytes == 512
+    # Pooling windows are window reductions, not strided products.
+    assert pool.work.strided_bytes == 0
 
 
 def test_adaptive_pooling_reads_overlapping_windows(tmp_path):
@@ -319,6 +365,12 @@ def test_quantities_refused(text, kind):
         (PROFILE.replace("memory_bandwidth: 1 GB/s\n", ""), "1:1", "needs `memory_bandwidth:`"),
         (PROFILE + "cache: 2 MiB\n", "5:8", "cache: expected {size: 2 MiB"),
         (PROFILE + "layer_overhead: soon\n", "5:17", "layer_overhead: expected a time such as 5 us"),
+        (PROFILE + "weights_bandwidth: 2 us\n", "5:20", "weights_bandwidth: expected a bandwidth such as 1555 GB/s"),
+        (
+            PROFILE + "strided_bandwidth: 0 GB/s\n",
+            "5:20",
+            "strided_bandwidth: expected a bandwidth such as 1555 GB/s, got '0 GB/s'",
+        ),
         ("- a list\n", "1:1", "a device profile is a mapping"),
         (PROFILE.replace("name: a made-up device", "name: [1]"), "1:7", "name must be text"),
     ],
@@ -373,6 +425,7 @@ def test_the_profile_calibrate_writes_reads_back(tmp_path):
         host="box", cpu='Some "CPU"', cores=2, threads=1, numpy="2.0", when="2025-01-01 00:00", load=1.5,
         peak_flops={"float32": 123e9, "float64": 61.7e9}, memory_bandwidth=25.5e9,
         caches=((2**19, 90e9), (2 * 2**20, 80e9)), layer_overhead=4.2e-6, small_product=12.5, window_rate=0.4e9,
+        weights_overhead=0.0, weights_bandwidth=0.0, strided_bandwidth=0.0, dot_length=0.0, fitted=None,
     )  # fmt: skip
     read_back = profile(tmp_path, profile_text(measured))
     assert read_back.source.startswith("measured on box")
@@ -382,6 +435,20 @@ def test_the_profile_calibrate_writes_reads_back(tmp_path):
     assert read_back.layer_overhead == pytest.approx(4.2e-6)
     assert read_back.small_product == pytest.approx(12.5)
     assert read_back.window_rate == pytest.approx(0.4e9)
+    # What NumPy cannot say is not written.
+    assert (read_back.weights_overhead, read_back.weights_bandwidth, read_back.strided_bandwidth) == (0, 0, 0)
+    assert read_back.dot_length == 0
+    fitted = measured._replace(
+        weights_overhead=31e-6, weights_bandwidth=21.5e9, strided_bandwidth=3.25e9, dot_length=185.0,
+        fitted="the times of 2 networks",
+    )  # fmt: skip
+    text = profile_text(fitted)
+    assert "# Fitted to the times of 2 networks (cnncalc calibrate --fit):" in text
+    read_back = profile(tmp_path, text)
+    assert read_back.weights_overhead == pytest.approx(31e-6)
+    assert read_back.weights_bandwidth == pytest.approx(21.5e9)
+    assert read_back.strided_bandwidth == pytest.approx(3.25e9)
+    assert read_back.dot_length == pytest.approx(185.0)
 
 
 # --- The command ------------------------------------------------------------------------

@@ -86,10 +86,18 @@ def device_line(report) -> str:
     more = []
     if device.layer_overhead:
         more.append(f"{seconds_text(device.layer_overhead)} a layer")
+    if device.weights_overhead:
+        more.append(f"{seconds_text(device.weights_overhead)} more with weights")
+    if device.weights_bandwidth:
+        more.append(f"weights laid out at {rate_text(device.weights_bandwidth, 'B/s')}")
     if device.small_product:
         more.append(f"a product with a side of {device.small_product:.3g} at half the peak")
+    if device.dot_length:
+        more.append(f"a dot product of {device.dot_length:.3g} at half the peak")
     if device.window_rate:
         more.append(f"window reductions {rate_text(device.window_rate, ' values/s')}")
+    if device.strided_bandwidth:
+        more.append(f"strided inputs at {rate_text(device.strided_bandwidth, 'B/s')}")
     if more:
         lines.append("  " + "; ".join(more))
     if device.source:

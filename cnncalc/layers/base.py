@@ -512,6 +512,14 @@ class LayerType:
         (timing.py) charges them at the device's ``window_rate``."""
         return 0
 
+    def strided_values(self, a: Args, shapes: tuple, out: tuple) -> int:
+        """Values per example its product reads or writes a stride apart rather than one
+        after another: a convolution with a stride above 1 gathers its input's positions
+        (every input value: PyTorch's CPU kernels lay the strided input out anew), a
+        transposed one scatters into its output's. The time model (timing.py) charges their
+        bytes at the device's ``strided_bandwidth``, before the product, besides its roofline."""
+        return 0
+
     def backward_macs(self, a: Args, shapes: tuple, out: tuple, input_grad: bool, weight_grad: bool) -> int:
         """Multiply-accumulates of its backward pass for one example: for a product (conv,
         fc), one more product of the forward pass's size for its input's gradient (when its

@@ -99,6 +99,9 @@ class _SlidingConvolution(LayerType):
     def receptive_field(self, a, fields, shapes):
         return window_field(fields[0], self.window(a, shapes[0]))
 
+    def strided_values(self, a, shapes, out):
+        return prod(shapes[0]) if any(step > 1 for step in self.window(a, shapes[0]).stride) else 0
+
     def worked_shape(self, a, shapes, out):
         window = self.window(a, shapes[0])
         return [f"channels: the {a.filters} filter{'s' if a.filters != 1 else ''}"] + worked_window(
@@ -333,6 +336,9 @@ class Deconv(LayerType):
     def macs(self, a, shapes, out):
         kernel = self.geometry(a, shapes[0])[0]
         return prod(shapes[0]) * (a.filters // a.groups) * prod(kernel)
+
+    def strided_values(self, a, shapes, out):
+        return prod(out) if any(step > 1 for step in self.geometry(a, shapes[0])[1]) else 0
 
     def products(self, a, shapes, out):
         # Per group, each input position's channels by the filters' taps (then spread out).
