@@ -115,23 +115,19 @@ def test_a_token_sequences_fields_are_measured_and_attention_makes_them_global()
     # moves every token one place on: start 1.7857 - 32/7 = -2.7857 along the rows, the same
     # average along the columns. The first self-attention reads every token: global, and
     # every layer after it.
-    from cnncalc.graph import build
-    from cnncalc.probe import measure_fields
-    from cnncalc.spec import read
-
-    fields = measure_fields(build(read(str(ROOT / "architectures" / "torchvision" / "vit_b_32.yaml"))))
-    tokens = fields["tokens"].field
+    result = verify_file(str(ROOT / "architectures" / "torchvision" / "vit_b_32.yaml"))
+    assert result.mismatches == [] and result.unmeasured == []
+    fields = {check.layer: check.measured for check in result.checks if check.field == "receptive_field"}
+    tokens = fields["tokens"]
     assert tokens.size == (32, 32)
     assert tokens.jump == (pytest.approx(32 / 7), 0)
     assert tokens.start == (pytest.approx(15.5 - 3 * 32 / 7), 111.5)
-    shifted = fields["class_token"].field
+    shifted = fields["class_token"]
     assert shifted.size == (32, 32) and shifted.jump == (pytest.approx(32 / 7), 0)
     assert shifted.start == (pytest.approx(15.5 - 4 * 32 / 7), 111.5)
-    assert fields["encoder.layers.encoder_layer_0.ln_1"].field == shifted
-    assert fields["encoder.layers.encoder_layer_0.self_attention"].field == "global"
-    assert fields["heads.head"].field == "global"
-    result = verify_file(str(ROOT / "architectures" / "torchvision" / "vit_b_32.yaml"))
-    assert result.mismatches == [] and result.unmeasured == []
+    assert fields["encoder.layers.encoder_layer_0.ln_1"] == shifted
+    assert fields["encoder.layers.encoder_layer_0.self_attention"] == "global"
+    assert fields["heads.head"] == "global"
 
 
 def test_a_window_over_the_whole_map_is_measured(tmp_path):
