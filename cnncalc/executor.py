@@ -99,6 +99,13 @@ def run_layer(node, xs, weights_arrays, kernels: Kernels):
         raise SpecError.at(spec.arg_loc(error.arg), f'layer "{node.name}" ({spec.written_type}): {error}') from None
 
 
+def _aliases(out, array) -> bool:
+    """Whether ``out`` may share memory with ``array``. An array that owns its memory aliases
+    another only by being it (Python's `is`, cheaper than a bounds check per array: 250
+    layers of EfficientNet-B0 ask)."""
+    return out is array if out.base is None else np.may_share_memory(out, array)
+
+
 def execute(
     graph, batch: int = 1, seed: int = 0, dtype="float32", inputs=None, keep=(), weights=None, progress=None
 ) -> Execution:
@@ -139,16 +146,12 @@ def execute(
         kernels = Kernels(handed)
         out = run_layer(node, xs, arrays, kernels)
         kept_here = keep == "all" or node.name in keep
-        if not kept_here:
-            shared = [x for x, given in zip(xs, handed) if not given] + list(arrays.values())
-            # An array that owns its memory aliases another only by being it (Python's `is`,
-            # cheaper than a bounds check per array: 250 layers of EfficientNet-B0 ask).
-            if out.base is None:
-                aliased = any(out is array for array in shared)
-            else:
-                aliased = any(np.may_share_memory(out, array) for array in shared)
-            if not aliased:
-                owned.add(node.name)
+        # An output that is an input, or a view of one (identity, dropout, crop, chunk), makes
+        # that input's memory another layer's too: from now on nobody may write into it.
+        sharing = [name for name, x, given in zip(node.inputs, xs, handed) if not given and _aliases(out, x)]
+        owned.difference_update(sharing)
+        if not kept_here and not sharing and not any(_aliases(out, array) for array in arrays.values()):
+            owned.add(node.name)
         params = buffer_values = 0
         if arrays:
             buffers = {w.name for w in declared if w.buffer}

@@ -158,3 +158,27 @@ def test_layers_write_in_place_only_into_arrays_nobody_reads_later():
     run = execute(graph, inputs=given, keep=("e",))
     assert run.outputs["e"].ravel().tolist() == [0, 8, 0, 16]
     assert given.tolist() == values.tolist()
+
+
+@pytest.mark.parametrize("passing", ["identity", "dropout"])
+def test_an_array_another_layer_passes_on_is_never_written_into(passing):
+    # a = 1x1 conv (weight 1, bias -1) of [0.5, 3]: [-0.5, 2]; b passes a on (the same array);
+    # d = relu(a) = [0, 2], a's last reader; e = add [b, d] = a + relu(a) = [-0.5, 4]. Were d
+    # to write into a, b would change with it and e would be relu(a) * 2 = [0, 4].
+    text = f"""
+    input: [1, 1, 2]
+    layers:
+      - conv: {{filters: 1, kernel: 1, weights: [1], bias: [-1]}}
+        name: a
+      - {passing}:
+        name: b
+      - relu:
+        from: a
+        name: d
+      - add: [b, d]
+        name: e
+    """
+    run = execute(build_text(text), inputs=np.array([[[[0.5, 3.0]]]], dtype=np.float32), keep=("e",))
+    assert run.outputs["e"].ravel().tolist() == [-0.5, 4.0]
+    kept = execute(build_text(text), inputs=np.array([[[[0.5, 3.0]]]], dtype=np.float32), keep=("b", "e"))
+    assert kept.outputs["b"].ravel().tolist() == [-0.5, 2.0]

@@ -132,3 +132,25 @@ def test_report_equals_what_the_executor_measures(text):
         assume(False)  # a combination the engine rightly refuses (kernel too large, shapes unequal)
         return
     assert result.mismatches == [], (text, [tuple(c) for c in result.mismatches])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(architectures())
+def test_writing_into_dead_arrays_changes_no_value(text):
+    # The executor lets a layer write into an input no later layer reads (Kernels.into);
+    # keeping every output turns that off. Both runs, same seed, must give the same values.
+    import numpy as np
+
+    from cnncalc.analysis import propagate
+    from cnncalc.executor import execute
+
+    try:
+        network = graph.build(spec.parse(source.parse(text, "gen.yaml"), "gen.yaml"))
+        propagate(network)  # refuses what the engine refuses (the executor assumes valid shapes)
+        last = network.nodes[-1].name
+        fast = execute(network, batch=2, keep=(last,)).outputs[last]
+    except SpecError:
+        assume(False)
+        return
+    plain = execute(network, batch=2, keep="all").outputs[last]
+    assert np.array_equal(fast, plain, equal_nan=True), text
