@@ -89,14 +89,11 @@ def read_measured(path: str) -> list:
     return samples
 
 
-class Table(
-    Record, fields="network measured forward flops side inner taps bytes bandwidth weights strided works weighted"
-):
+class Table(Record, fields="network measured forward flops side inner taps bytes bandwidth weights strided weighted"):
     """Every layer of the samples as NumPy arrays, one entry a layer: its network's index,
     its measured seconds, and its forward work as timing.forward_work counts it (``side``
     0 for no product, ``inner`` that product's inner side; ``bandwidth`` the device's for its bytes, which the fit keeps;
-    ``weights`` and ``strided`` bytes; ``works`` 1 where it does anything, ``weighted`` 1
-    where it has weights); ``forward`` each network's measured whole forward."""
+    ``weights`` and ``strided`` bytes; ``weighted`` 1 where it has weights); ``forward`` each network's measured whole forward."""
 
     __slots__ = ()
 
@@ -130,7 +127,6 @@ def tabulate(samples: list, device, dtype: str = "float32") -> Table:
                 "bandwidth": device.bandwidth(work.bytes),
                 "weights": work.weight_bytes,
                 "strided": work.strided_bytes,
-                "works": 1 if work.bytes or work.macs else 0,
                 "weighted": 1 if work.weight_bytes else 0,
             }
             for name, value in row.items():
@@ -149,11 +145,11 @@ def predict(table: Table, peak: float, figures: dict):
     side, inner = table.side, table.inner
     products = side / (side + figures["small_product"])
     dots = inner / np.maximum(inner + figures["dot_length"], 1e-30)
-    efficiency = np.where(side == 1, dots, np.where(side > 0, products, 1.0))
+    efficiency = np.where((side == 1) & (inner > 1), dots, np.where(side > 0, products, 1.0))
     compute = table.flops / (peak * efficiency) + table.taps / figures["window_rate"]
     memory = table.bytes / table.bandwidth
     layout = table.weights / figures["weights_bandwidth"] + table.strided / figures["strided_bandwidth"]
-    overhead = figures["layer_overhead"] * table.works + figures["weights_overhead"] * table.weighted
+    overhead = figures["layer_overhead"] + figures["weights_overhead"] * table.weighted
     return overhead + np.maximum(compute, memory) + layout
 
 

@@ -25,8 +25,9 @@ fixed cost of running a layer at all, plus laying its operands out for its kerne
 - Window reductions (pooling, local response normalisation: ``LayerType.window_taps``)
   compute no product: where the device gives a ``window_rate``, each value a window reads
   costs ``1 / window_rate`` (CPU frameworks read them one after another).
-- Overhead: ``layer_overhead`` for every layer that does any work, and ``weights_overhead``
-  more for one with weights or buffers (the fixed part of laying them out, below).
+- Overhead: ``layer_overhead`` for every layer (a view's call costs it too), and
+  ``weights_overhead`` more for one with weights or buffers (the fixed part of laying them
+  out, below).
 - Layout: CPU frameworks lay a layer's operands out anew on every call, in series with its
   kernel: its weights and buffers (into the kernel's own order) where the device gives a
   ``weights_bandwidth``, and the values a strided product reaches a stride apart
@@ -191,7 +192,7 @@ def efficiency(device, smallest_side, inner: int = 0) -> float:
     ``dot_length``."""
     if smallest_side is None:
         return 1.0
-    if smallest_side == 1 and device.dot_length:
+    if smallest_side == 1 and inner > 1 and device.dot_length:  # not an outer product (inner side 1)
         return inner / (inner + device.dot_length)
     if not device.small_product:
         return 1.0

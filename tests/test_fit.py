@@ -59,6 +59,7 @@ NETWORKS = {
           - conv: {filters: 32, kernel: 3, padding: 1, groups: 32}
           - conv: {filters: 64, kernel: 1}
           - global_avgpool
+          - flatten
           - fc: 100
         """,
     "b.yaml": """\
@@ -75,6 +76,15 @@ NETWORKS = {
           - relu
           - conv: {filters: 16, kernel: 3, stride: 2, padding: 1}
           - maxpool: {kernel: 3, stride: 1}
+        """,
+    # a view (flatten: no work, no overhead) and an outer product (a 1x1 conv of one channel:
+    # inner side 1, no dot products)
+    "d.yaml": """\
+        input: [1, 16, 16]
+        layers:
+          - conv: {filters: 8, kernel: 1}
+          - flatten
+          - fc: 10
         """,
 }
 
@@ -112,7 +122,7 @@ def test_the_fit_recovers_the_figures_the_times_were_made_with(tmp_path):
     paths = write_networks(tmp_path)
     truth = made_up(tmp_path, BASE + TRUTH_YAML)
     samples = fit.read_measured(measured_file(tmp_path, paths, truth))
-    base = made_up(tmp_path, BASE)  # none of the five figures: the fit starts from its own
+    base = made_up(tmp_path, BASE)  # none of the seven figures: the fit starts from its own
     figures = fit.fit(fit.tabulate(samples, base), base)
     assert figures == pytest.approx(TRUTH, rel=1e-3)
 
@@ -139,7 +149,7 @@ def test_calibrate_writes_the_fitted_figures_into_the_profile(tmp_path):
     )  # fmt: skip
     path = measured_file(tmp_path, paths, truth)
     result = fitted(measured, fit.read_measured(path), path)
-    assert result.fitted == "the layer times of 3 networks in measured.jsonl"
+    assert result.fitted == "the layer times of 4 networks in measured.jsonl"  # NETWORKS
     assert {name: getattr(result, name) for name in fit.FITTED} == pytest.approx(TRUTH, rel=1e-3)
     assert result.peak_flops == {"float32": 10e9}  # NumPy's figures stay
 
