@@ -37,8 +37,8 @@ its kernel runs, on every call: its weights and buffers (into the kernel's own o
 the values a strided product reaches a stride apart (``LayerType.strided_values``: a
 strided convolution's input); without them that costs nothing. ``cnncalc calibrate --fit``
 fits ``layer_overhead``, ``weights_overhead``, ``weights_bandwidth``, ``small_product``,
-``window_rate`` and ``strided_bandwidth`` to a framework's measured layer times. ``cnncalc calibrate`` measures every figure on the machine it
-runs on; ``cnncalc/devices/`` ships a few (``cnncalc devices`` lists them), and
+``dot_length``, ``window_rate`` and ``strided_bandwidth`` to a framework's measured layer
+times. ``cnncalc calibrate`` measures the others on the machine it runs on; ``cnncalc/devices/`` ships a few (``cnncalc devices`` lists them), and
 ``--device`` takes one of their names or a path.
 """
 

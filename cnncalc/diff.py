@@ -152,7 +152,7 @@ def _layer(layer) -> dict | None:
         "shape": list(layer.shape),
         "params": layer.params,
         "macs": layer.macs,
-        **({"count": number(layer.count)} if layer.count is not None else {}),
+        **({"count": number(layer.count), "count_params": layer.count_params} if layer.count is not None else {}),
         "activation_bytes": layer.activation_bytes,
         "receptive_field": plain(layer.receptive_field),
     }

@@ -60,6 +60,22 @@ class Sample(Record, fields="file forward layers"):
     __slots__ = ()
 
 
+def _network_file(name: str, path: str, number: int) -> str:
+    """A measured network's file: as written (from here), beside the times file (bench writes
+    paths from the repository's top), or a zoo name; a UsageError at once for none of them,
+    before calibrate's measuring."""
+    import os
+
+    from .zoo import resolve
+
+    for candidate in (name, os.path.join(os.path.dirname(path), name)):
+        if os.path.exists(candidate):
+            return candidate
+    if os.path.exists(resolve(name)):
+        return name
+    raise UsageError(f"{path}:{number}: error: no network file {name!r} (from here or beside {path}), nor zoo network")
+
+
 def read_measured(path: str) -> list:
     """The samples in a JSON-lines file as ``bench/latency.py`` writes it."""
     samples = []
@@ -83,7 +99,7 @@ def read_measured(path: str) -> list:
             ) from None
         if not sample.forward > 0 or not all(seconds > 0 for seconds in sample.layers.values()):
             raise UsageError(f"{path}:{number}: error: every time must be above 0 seconds")
-        samples.append(sample)
+        samples.append(sample._replace(file=_network_file(sample.file, path, number)))
     if not samples:
         raise UsageError(f"{path}: error: no measured networks in it")
     return samples

@@ -423,7 +423,9 @@ class _Probes:
         return 0 if self.is_sequence(shape) else self.axis
 
     def is_sequence(self, shape: tuple) -> bool:
-        """Whether a value of ``shape`` is a token sequence made of a map of two axes or more."""
+        """Whether a value of ``shape`` is a token sequence made of a map of two axes or more.
+        Along a map's first and last axes its tokens' fields form a pattern; along a middle
+        axis of a 3-D map they do not move rigidly, and the probe says so (not measured)."""
         return len(shape) == 2 and len(self.spatial) > 1
 
     def _depends(self, node, in_shapes: list, only=None) -> list:

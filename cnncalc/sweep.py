@@ -216,7 +216,9 @@ def sweep(
                     results[(chosen, size, examples)] = _refused(error)
                 continue
             # A budget sets its own batch: the limits broken depend on the size and parameters only.
-            over = tuple(check.limit for check in check_all(budgets, sized, figures) if check.over) if budgets else None
+            # Each limit once, though two budget tables may both set it.
+            checks = check_all(budgets, sized, figures) if budgets else None
+            over = None if checks is None else tuple(dict.fromkeys(check.limit for check in checks if check.over))
             for examples in batches:
                 report = report_of(sized, figures, examples, dtype)
                 results[(chosen, size, examples)] = (headline(sized, report, optimizer, budget, layer), over)

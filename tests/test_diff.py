@@ -97,7 +97,7 @@ def test_counted_as_a_tool_does():
     assert data["totals"]["count_params"]["change"] == CONV3_4 + CONV4_4 + CONV5_4
     assert data["convention"]["unit"] == "FLOPs"
     conv = next(row["new"] for row in data["layers"] if row["new"] and row["new"]["name"] == "conv3_4")
-    assert conv["count"] == 2 * MACS3_4
+    assert conv["count"] == 2 * MACS3_4 and conv["count_params"] == CONV3_4
     text = cnncalc("diff", "vgg16", "vgg19", "--count-as", "torch").stdout
     flops = next(line for line in text.splitlines() if line.startswith("torch's FLOPs"))
     assert flops.split()[-2:] == ["+8,323,596,288", "(+26.9%)"]

@@ -167,9 +167,10 @@ def test_split_alternates_the_networks_ranked_by_time():
     "text, message",
     [
         (
-            '{"file": "a.yaml", "forward": 1, "layers": {}}\nnot json\n',
+            '{"file": "vgg16", "forward": 1, "layers": {}}\nnot json\n',
             r"measured\.jsonl:2: error: expected a JSON line",
         ),
+        ('{"file": "a.yaml", "forward": 1, "layers": {}}\n', r"measured\.jsonl:1: error: no network file 'a.yaml'"),
         ('{"file": "a.yaml", "layers": {}}\n', r"measured\.jsonl:1: error: expected a JSON line"),
         ('{"file": "a.yaml", "forward": 1, "layers": {"conv1": 0}}\n', r"measured\.jsonl:1: error: every time must be"),
         ("\n", r"measured\.jsonl: error: no measured networks in it"),
@@ -187,3 +188,14 @@ def test_a_layer_without_a_measured_time_is_refused(tmp_path):
     sample = fit.Sample(paths[1], 1e-3, {"fc1": 1e-4})
     with pytest.raises(UsageError, match="no measured time for its layer 'relu1'"):
         fit.tabulate([sample], made_up(tmp_path, BASE))
+
+
+def test_a_networks_path_is_read_beside_the_times_file(tmp_path, monkeypatch):
+    # bench writes paths from the repository's top; calibrate may run elsewhere.
+    (tmp_path / "nets").mkdir()
+    (tmp_path / "nets" / "n.yaml").write_text("input: [3, 8, 8]\nlayers: [relu]\n")
+    path = tmp_path / "measured.jsonl"
+    path.write_text('{"file": "nets/n.yaml", "forward": 1, "layers": {"relu1": 1}}\n')
+    monkeypatch.chdir(tmp_path / "nets")
+    (sample,) = fit.read_measured(str(path))
+    assert sample.file == str(tmp_path / "nets" / "n.yaml")

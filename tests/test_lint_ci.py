@@ -193,6 +193,7 @@ def test_a_file_named_is_linted_whatever_it_holds(home):
     searched = cnncalc("lint", ".", cwd=home)  # found, not named: both skipped, said
     assert searched.returncode == 0
     assert "net.yaml: note: skipped" in searched.stderr and "workflow.yml: note: skipped" in searched.stderr
+    assert cnncalc("lint", ".", "net.yaml", cwd=home).returncode == 1  # named after the walk found it: linted
 
 
 @pytest.mark.parametrize("format_name", ["json", "github", "sarif"])

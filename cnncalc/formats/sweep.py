@@ -128,7 +128,7 @@ def _csv(result, stream) -> None:
         settings = [_setting(value) for value in point.settings]
         figures = point.figures
         if figures is None:
-            values = [""] * (len(CSV_FIGURES) - 1) + [point.error] + [""] * result.budgets
+            values = [""] * (len(CSV_FIGURES) - 1) + [point.error] + ([""] if result.budgets else [])
         else:
             field = "global" if figures.field is None else "x".join(map(str, figures.field.size))
             values = [

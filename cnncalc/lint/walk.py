@@ -24,12 +24,17 @@ DEFAULT_INCLUDE = ("*.yaml", "*.yml")
 def files_under(paths, settings) -> tuple:
     """``(files, missing, found)``: the files to lint under ``paths``, the paths matching
     nothing, and the files found by searching a directory (not named)."""
-    files, missing, seen, found = [], [], set(), set()
+    files, missing, found = [], [], set()
+    seen: dict = {}  # real path -> the path it was first listed under
 
     def add(path: str, searched: bool = False) -> None:
         key = os.path.realpath(path)
-        if key not in seen and not excluded(path, settings.for_path(path).exclude):
-            seen.add(key)
+        if key in seen:
+            if not searched:  # named too (`lint . net.yaml`): named wins, whatever the order
+                found.discard(seen[key])
+            return
+        if not excluded(path, settings.for_path(path).exclude):
+            seen[key] = path
             files.append(path)
             if searched:
                 found.add(path)
