@@ -245,7 +245,29 @@ def fit(table: Table, device, dtype: str = "float32") -> dict:
             break
         if np.max(np.abs(change)) < 1e-9:
             break
-    return dict(zip(FITTED, (float(x) for x in np.exp(point))))
+    figures = dict(zip(FITTED, (float(x) for x in np.exp(point))))
+    # A figure no measured layer depends on (no strided convolution, no pooling, no layer with
+    # weights among the networks) is not fitted: the device's own stays (calibrate's NumPy
+    # figure, or 0, "not given").
+    for name in unpinned(table):
+        figures[name] = getattr(device, name)
+    return figures
+
+
+def unpinned(table: Table) -> list:
+    """The figures of FITTED that no layer of ``table`` depends on."""
+    import numpy as np
+
+    used = {
+        "layer_overhead": len(table.measured) > 0,
+        "weights_overhead": bool(np.any(table.weighted)),
+        "weights_bandwidth": bool(np.any(table.weights)),
+        "small_product": bool(np.any(table.side > 1)),
+        "dot_length": bool(np.any((table.side == 1) & (table.inner > 1))),
+        "window_rate": bool(np.any(table.taps)),
+        "strided_bandwidth": bool(np.any(table.strided)),
+    }
+    return [name for name in FITTED if not used[name]]
 
 
 def split(samples: list) -> tuple:

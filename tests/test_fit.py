@@ -199,3 +199,19 @@ def test_a_networks_path_is_read_beside_the_times_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "nets")
     (sample,) = fit.read_measured(str(path))
     assert sample.file == str(tmp_path / "nets" / "n.yaml")
+
+
+def test_a_figure_no_measured_layer_depends_on_is_left_out(tmp_path):
+    # Network b alone: two fully connected layers and a relu at batch 1. No pooling (window
+    # rate), no strided convolution (strided bandwidth) and no product with both sides above
+    # one (small_product: each fc is one row) to pin them: the device's own figures stay
+    # (here none given: 0).
+    paths = write_networks(tmp_path)
+    truth = made_up(tmp_path, BASE + TRUTH_YAML)
+    samples = [s for s in fit.read_measured(measured_file(tmp_path, paths, truth)) if s.file.endswith("b.yaml")]
+    table = fit.tabulate(samples, truth)
+    assert sorted(fit.unpinned(table)) == ["small_product", "strided_bandwidth", "window_rate"]
+    figures = fit.fit(table, made_up(tmp_path, BASE))
+    assert figures["window_rate"] == figures["strided_bandwidth"] == figures["small_product"] == 0.0
+    given = fit.fit(table, truth)  # a device that gives them keeps its own
+    assert (given["window_rate"], given["strided_bandwidth"], given["small_product"]) == (1e8, 0.5e9, 8.0)
