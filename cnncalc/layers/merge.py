@@ -28,7 +28,17 @@ class _Merge(LayerType):
 
 
 class _Elementwise(_Merge):
-    """Unit by unit, with broadcasting."""
+    """Unit by unit, with broadcasting: the NumPy ufunc named ``ufunc`` folded over the inputs."""
+
+    ufunc = ""  # a name: numpy is imported only when a network runs
+
+    def forward(self, a, xs, w, k):
+        fold = getattr(np, self.ufunc)
+        # into the first input, when the executor hands it over and it has the result's shape
+        result = fold(xs[0], xs[1], out=k.into(xs, 0, *xs[1:])) if len(xs) > 1 else xs[0]
+        for x in xs[2:]:
+            result = fold(result, x)
+        return result
 
     def output_shape(self, a, shapes):
         try:
@@ -62,19 +72,13 @@ class Add(_Elementwise):
 
     name = "add"
     aliases = ("sum", "residual", "eltwise_sum")
+    ufunc = "add"
     saves = ()
     input_grad_is_view = True  # an input of the output's shape gets the output's gradient itself
     examples = (
         ((4, 8, 8), "[{conv: {filters: 4, kernel: 3, padding: 1}, name: a}, {add: [a, input]}]"),
         ((4, 8, 8), "[{global_avgpool, name: g}, {add: [input, g]}]"),
     )
-
-    def forward(self, a, xs, w, k):
-        # into the first input, when the executor hands it over and it has the sum's shape
-        total = np.add(xs[0], xs[1], out=k.into(xs, 0, *xs[1:])) if len(xs) > 1 else xs[0]
-        for x in xs[2:]:
-            total = total + x
-        return total
 
 
 @register
@@ -100,6 +104,7 @@ class Mul(_Elementwise):
 
     name = "mul"
     aliases = ("multiply", "product", "eltwise_prod", "scale_by")
+    ufunc = "multiply"
     saves = ("input",)  # each input's gradient is the other input times the output's
     probe_offset = 1.0  # 0 * a changed gate is still 0: probe around 1 instead
     examples = (
@@ -116,13 +121,6 @@ class Mul(_Elementwise):
         ),
     )
 
-    def forward(self, a, xs, w, k):
-        # into the first input, when the executor hands it over and it has the product's shape
-        product = np.multiply(xs[0], xs[1], out=k.into(xs, 0, *xs[1:])) if len(xs) > 1 else xs[0]
-        for x in xs[2:]:
-            product = product * x
-        return product
-
 
 @register
 class Max(_Elementwise):
@@ -131,17 +129,12 @@ class Max(_Elementwise):
 
     name = "max"
     aliases = ("maximum", "eltwise_max")
+    ufunc = "maximum"
     saves = ("input",)  # the gradient goes to the input that held the maximum
     examples = (
         ((4, 8, 8), "[{conv: {filters: 4, kernel: 3, padding: 1}, name: a}, {max: [a, input]}]"),
         ((4, 8, 8), "[{global_maxpool, name: g}, {max: [input, g]}]"),
     )
-
-    def forward(self, a, xs, w, k):
-        largest = xs[0]
-        for x in xs[1:]:
-            largest = np.maximum(largest, x)
-        return largest
 
 
 @register
