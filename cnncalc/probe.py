@@ -424,8 +424,10 @@ class _Probes:
 
     def is_sequence(self, shape: tuple) -> bool:
         """Whether a value of ``shape`` is a token sequence made of a map of two axes or more.
-        Along a map's first and last axes its tokens' fields form a pattern; along a middle
-        axis of a 3-D map they do not move rigidly, and the probe says so (not measured)."""
+        Along the map's last axis its tokens' fields repeat every row of tokens; along a 2-D
+        map's first axis too; along a 3-D map's first and middle axes, every plane of tokens:
+        read as a pattern while that is at most MAX_PERIOD tokens (an 8x8x8 map's plane of 64
+        is not: "not measured", with the reason)."""
         return len(shape) == 2 and len(self.spatial) > 1
 
     def _depends(self, node, in_shapes: list, only=None) -> list:
