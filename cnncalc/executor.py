@@ -48,11 +48,20 @@ class Execution(Record, fields="layers outputs weights peak_bytes weight_bytes")
     __slots__ = ()
 
 
-def make_arrays(weights, rng, dtype, args=None, probe: bool = False) -> dict:
+class Arrays(dict):
+    """A layer's arrays by name, knowing which of them are ``buffers`` (from the declarations
+    they were made from), so a run counts parameters and buffers without asking the layer
+    type again: for EfficientNet-B0's 250 layers that asking was 3 ms of a 63 ms forward."""
+
+    buffers: frozenset = frozenset()
+
+
+def make_arrays(weights, rng, dtype, args=None, probe: bool = False) -> Arrays:
     """Arrays for a layer's ``weights`` declarations: values given in the file where there are
     any, else random per each declaration's ``init``. ``probe`` makes every learnable array
     positive and every additive one zero, so any change of the input passes through."""
-    arrays = {}
+    arrays = Arrays()
+    arrays.buffers = frozenset(weight.name for weight in weights if weight.buffer)
     for weight in weights:
         given = None if args is None else args.get(weight.name)
         if isinstance(given, tuple):
@@ -138,9 +147,12 @@ def execute(
         if weights is None:
             declared = node.spec.type.weights(node.spec.args, tuple(x.shape[1:] for x in xs))
             arrays = make_arrays(declared, rng, dtype, node.spec.args)
-        else:  # the declarations only say which given arrays are buffers (none to say without arrays)
+        else:
             arrays = weights[node.name]
-            declared = node.spec.type.weights(node.spec.args, tuple(x.shape[1:] for x in xs)) if arrays else ()
+        buffers = getattr(arrays, "buffers", None)
+        if buffers is None and arrays:  # arrays given as a plain dict: the declarations say which are buffers
+            declared = node.spec.type.weights(node.spec.args, tuple(x.shape[1:] for x in xs))
+            buffers = {w.name for w in declared if w.buffer}
         weight_bytes += sum(a.nbytes for a in arrays.values())
         handed = tuple(name in owned and consumers[name] == 1 for name in node.inputs)
         kernels = Kernels(handed)
@@ -154,7 +166,6 @@ def execute(
             owned.add(node.name)
         params = buffer_values = 0
         if arrays:
-            buffers = {w.name for w in declared if w.buffer}
             for name, array in arrays.items():
                 if name in buffers:
                     buffer_values += array.size

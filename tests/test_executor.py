@@ -182,3 +182,15 @@ def test_an_array_another_layer_passes_on_is_never_written_into(passing):
     assert run.outputs["e"].ravel().tolist() == [-0.5, 4.0]
     kept = execute(build_text(text), inputs=np.array([[[[0.5, 3.0]]]], dtype=np.float32), keep=("b", "e"))
     assert kept.outputs["b"].ravel().tolist() == [-0.5, 2.0]
+
+
+def test_parameters_and_buffers_of_arrays_given_as_plain_dicts():
+    # A batchnorm over 3 channels: scale and shift are 2*3 = 6 parameters, the running mean
+    # and variance 2*3 = 6 buffers, whether the arrays come from make_arrays (which knows)
+    # or as a plain dict (the declarations say which are buffers).
+    graph = build_text("input: [3, 2, 2]\nlayers: [batchnorm]\n")
+    ones = np.ones(3, dtype=np.float32)
+    given = {"scale": ones, "shift": ones * 0, "running_mean": ones * 0, "running_var": ones}
+    run = execute(graph, weights={graph.nodes[0].name: given})
+    assert (run.layers[0].params, run.layers[0].buffers) == (6, 6)
+    assert (execute(graph).layers[0].params, execute(graph).layers[0].buffers) == (6, 6)
