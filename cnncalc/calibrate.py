@@ -297,19 +297,15 @@ def profile_text(c: Calibration) -> str:
         lines.append(
             f"layer_overhead: {c.layer_overhead * 1e6:.3g} us  # a layer of a tiny network, cnncalc's executor"
         )
-    if c.small_product:
-        lines.append(f"small_product: {c.small_product:.3g}  # a product with a side this long runs at half the peak")
-    if c.dot_length:
-        lines.append(f"dot_length: {c.dot_length:.3g}  # and a dot product (a product of side 1) this long")
     how = "" if c.fitted else ": a running sum"
-    if c.window_rate:
-        lines.append(
-            f"window_rate: {_rate(c.window_rate, '/s')}  # values a window reduction reads{how}, one after another"
-        )
-    if c.weights_bandwidth:
-        lines.append(f"weights_bandwidth: {_rate(c.weights_bandwidth, 'B/s')}  # weights laid out for the kernel")
-    if c.strided_bandwidth:
-        lines.append(f"strided_bandwidth: {_rate(c.strided_bandwidth, 'B/s')}  # a strided product's input, laid out")
+    optional = (  # (figure, its line): each written where given (0: not given)
+        (c.small_product, f"small_product: {c.small_product:.3g}  # a product with a side this long runs at half the peak"),
+        (c.dot_length, f"dot_length: {c.dot_length:.3g}  # and a dot product (a product of side 1) this long"),
+        (c.window_rate, f"window_rate: {_rate(c.window_rate, '/s')}  # values a window reduction reads{how}, one after another"),
+        (c.weights_bandwidth, f"weights_bandwidth: {_rate(c.weights_bandwidth, 'B/s')}  # weights laid out for the kernel"),
+        (c.strided_bandwidth, f"strided_bandwidth: {_rate(c.strided_bandwidth, 'B/s')}  # a strided product's input, laid out"),
+    )  # fmt: skip
+    lines += [line for figure, line in optional if figure]
     return "\n".join(lines) + "\n"
 
 

@@ -228,16 +228,22 @@ def test_exit_codes(tmp_path):
 git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
-@pytest.fixture
-def repository(tmp_path):
-    """A git repository whose net.yaml was VGG-16 in the first commit and is VGG-19 now."""
+def git_repository(folder):
+    """``folder`` made a git repository; returns a function running git there."""
 
     def run(*args):
-        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+        subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True)
 
     run("init", "-q")
     run("config", "user.email", "t@example.com")
     run("config", "user.name", "t")
+    return run
+
+
+@pytest.fixture
+def repository(tmp_path):
+    """A git repository whose net.yaml was VGG-16 in the first commit and is VGG-19 now."""
+    run = git_repository(tmp_path)
     (tmp_path / "models").mkdir()
     shutil.copy(ROOT / "architectures" / "vgg16.yaml", tmp_path / "models" / "net.yaml")
     run("add", ".")
@@ -313,12 +319,7 @@ def test_a_revision_imports_its_blocks_from_the_same_revision(tmp_path):
     # net.yaml imports blocks.yaml; the block's conv was 3x3 in the commit, 1x1 now. The old
     # side reads the committed blocks.yaml: conv 3x3 4 -> 8 with bias, (9*4 + 1) * 8 = 296
     # params; the new side 1x1: (4 + 1) * 8 = 40; the change -256.
-    def run(*args):
-        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
-
-    run("init", "-q")
-    run("config", "user.email", "t@example.com")
-    run("config", "user.name", "t")
+    run = git_repository(tmp_path)
     blocks = "modules:\n  block:\n    layers:\n      - conv: {filters: 8, kernel: 3, padding: 1}\n"
     models = tmp_path / "models"
     (models / "blocks").mkdir(parents=True)
