@@ -378,6 +378,7 @@ class _Probes:
                 continue
             window = _read_window(depends)
             if window is not None:
+                window = self._padded_as_here(nodes[node.name], index, window, in_shapes[index])
                 if _explains(window, original):
                     return window
                 elsewhere = window
@@ -404,6 +405,24 @@ class _Probes:
                 "where they show one, its padding or windows resolve differently"
             )
         return Reason("its units' dependencies do not repeat as a window's do, on any input the probe could run")
+
+    def _padded_as_here(self, grown_node, index: int, window: Window, grown_shape: tuple) -> Window:
+        """``window``, read on a larger input, moved to where the layer's padding puts it on
+        the network's own input. "Same" padding resolves by the input's length (a 3x3/2 layer
+        pads a 1-position input 1 before it and a 2-position one 0), and an input too short
+        to show the window's place is explained by it at either place: the offsets a larger
+        input shows are moved by the difference the layer's own window rule gives."""
+        if index or self.is_sequence(grown_shape):  # a sliding window reads a layer's first input
+            return window
+        here = self.at(1)[1][grown_node.inputs[index]]
+        kind, args = grown_node.spec.type, grown_node.spec.args
+        windows = kind.window(args, here), kind.window(args, grown_shape)
+        if None in windows:  # no sliding window of its own (a merge, an adaptive pool)
+            return window
+        moved = windows[1].pads[self.axis][0] - windows[0].pads[self.axis][0]
+        if not moved:
+            return window
+        return Window(window.period, window.shift, tuple(tuple(o + moved for o in phase) for phase in window.offsets))
 
     def units(self, node):
         """How many units ``node``'s output has along the probe's axis where it is a map made

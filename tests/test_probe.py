@@ -58,6 +58,24 @@ def test_a_field_larger_than_the_input_is_measured_on_a_larger_input():
     assert measured(text)["conv3"] == Field((19,), (1,), (0,))
 
 
+def test_a_window_seen_on_a_larger_input_is_placed_as_the_padding_here_places_it():
+    # Found by the fuzzer (MobileNet v1 on a 16x16 input). conv1, 3/2 "same" on 2 positions:
+    # 1 unit, padding 1 in all, 0 before: field 3, jump 2, start -0 + 1 = 1. conv2, 3/2 "same"
+    # on conv1's 1 unit: padding 2 in all, 1 before: its unit reads conv1's units -1..1, field
+    # 3 + 2*2 = 7, jump 4, start 1 + (1 - 1)*2 = 1. One unit cannot show where conv2's window
+    # lies; on a 4-position input (2 units into conv2) "same" pads conv2 0 before, and read
+    # there as it is, the window would put the start at 1 + (1 - 0)*2 = 3.
+    text = """
+    input: [1, 2]
+    layers:
+      - conv: {filters: 1, kernel: 3, stride: 2, padding: same}
+      - conv: {filters: 1, kernel: 3, stride: 2, padding: same}
+    """
+    fields = measured(text)
+    assert fields["conv1"] == Field((3,), (2,), (1,))
+    assert fields["conv2"] == Field((7,), (4,), (1,))
+
+
 def test_two_dimensional_fields_per_axis():
     text = "input: [1, 20, 30]\nlayers:\n  - conv: {filters: 1, kernel: [3, 5], stride: [1, 2], padding: [1, [0, 2]]}\n"
     # H: size 3, jump 1, start 1 - 1 = 0. W: size 5, jump 2, start (5-1)/2 - 0 = 2.
