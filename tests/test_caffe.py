@@ -14,10 +14,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from cnncalc import entry
+from cnncalc import entry, files
 from cnncalc.errors import SpecError
+from cnncalc.executor import execute
+from cnncalc.graph import build
 from cnncalc.interop import caffe, prototxt
 from cnncalc.report import analyze_file
 
@@ -610,9 +613,23 @@ def test_eltwise_operations(tmp_path, param, expected):
     assert layer(report, "e").shape == (4, 6, 6)
 
 
-def test_a_weighted_sum_is_refused(tmp_path):
-    with pytest.raises(SpecError, match=r"a weighted sum \(coeff 1, -1\): cnncalc's add has no coefficients"):
-        analyze_file(eltwise_net(tmp_path, "eltwise_param { coeff: 1 coeff: -1 }"))
+def test_a_weighted_sum_is_read_with_its_coefficients(tmp_path):
+    # Caffe's Eltwise SUM with coeff 1 and -1: conv1 - relu(conv1), which is min(conv1, 0):
+    # each unit of the output is the conv's value where it is negative, 0 elsewhere.
+    path = eltwise_net(tmp_path, "eltwise_param { coeff: 1 coeff: -1 }")
+    report = analyze_file(path)
+    e = layer(report, "e")
+    assert (e.type, e.inputs, e.shape, e.params, e.macs) == ("weighted_sum", ("conv1", "relu"), (4, 6, 6), 0, 0)
+    assert e.spec.args.coefficients == (1.0, -1.0)
+    run = execute(build(files.read(str(path))), keep=("conv1", "e"))
+    conv1, out = run.outputs["conv1"], run.outputs["e"]
+    assert np.allclose(out, np.minimum(conv1, 0))
+    assert (out < 0).any() and (out == 0).any()
+
+
+def test_a_coefficient_of_0_is_refused(tmp_path):
+    with pytest.raises(SpecError, match=r"coeff 0 leaves a bottom out of the sum \(coeff 1, 0\)"):
+        analyze_file(eltwise_net(tmp_path, "eltwise_param { coeff: 1 coeff: 0 }"))
 
 
 def test_a_parameter_cnncalc_does_not_know_is_refused(tmp_path):

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from conftest import build_text
 
+from cnncalc.errors import SpecError
 from cnncalc.executor import execute
+from cnncalc.report import analyze
 
 
 def run_one(layer_yaml: str, values, dtype="int64"):
@@ -102,6 +104,34 @@ def test_transposed_convolution_spreads_each_value():
     )
     run = execute(graph, inputs=np.array([[[1, 2]]]), dtype="int64", keep="all")
     assert run.outputs["deconv1"][0, 0].tolist() == [1, 10, 100 + 2, 20, 200]
+
+
+def test_a_weighted_sum_broadcasts_and_counts_nothing():
+    # input x (1 channel, 2x2) = [[1, 2], [3, 4]]; its global average g = 2.5, broadcast:
+    # 2*x - g = [[2 - 2.5, 4 - 2.5], [6 - 2.5, 8 - 2.5]] = [[-0.5, 1.5], [3.5, 5.5]].
+    text = """
+    input: [1, 2, 2]
+    layers:
+      - global_avgpool:
+        name: g
+      - weighted_sum: {inputs: [input, g], coefficients: [2, -1]}
+    """
+    x = np.array([[[[1, 2], [3, 4]]]], dtype=np.float32)
+    run = execute(build_text(text), inputs=x, keep="all")
+    assert run.outputs["weighted_sum1"][0, 0].tolist() == [[-0.5, 1.5], [3.5, 5.5]]
+    assert (run.layers[1].shape, run.layers[1].params, run.layers[1].macs) == ((1, 2, 2), 0, 0)
+
+
+@pytest.mark.parametrize(
+    "coefficients, words",
+    [("[1]", "1 coefficients for 2 inputs"), ("[1, 0]", "a coefficient of 0 leaves its input out"),
+     ("[[1], [2]]", "a list of numbers, one per input")],
+)  # fmt: skip
+def test_a_weighted_sum_needs_one_nonzero_coefficient_per_input(coefficients, words):
+    text = f"input: [1, 2, 2]\nlayers:\n  - relu\n  - weighted_sum: {{inputs: [input, relu1], coefficients: {coefficients}}}\n"
+    with pytest.raises(SpecError, match=words) as error:
+        analyze(build_text(text))
+    assert ":4:" in str(error.value)  # the line of the layer
 
 
 def test_macs_are_counted_from_the_contractions():

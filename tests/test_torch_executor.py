@@ -773,6 +773,8 @@ def cases() -> dict:
         ("add", {}, {"name": "sum3", "from": ["a", "b", "sum2"]}),
         ("concat", {}, {"name": "cat2", "from": ["a", "c"]}),
         ("concat", {}, {"name": "cat3", "from": ["c", "input", "sum3"]}),
+        ("weighted_sum", {"coefficients": [1, -1]}, {"name": "difference", "from": ["a", "b"]}),
+        ("weighted_sum", {"coefficients": [0.5, 2, -0.25]}, {"name": "mix", "from": ["sum3", "a", "difference"]}),
     )
     c["merges-1d-3d-flat"] = chain(
         [2, 3, 4, 3],

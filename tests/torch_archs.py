@@ -39,7 +39,7 @@ from cnncalc.layers import lookup
 from cnncalc.layers.base import Args
 
 MERGES = ("add", "concat", "mul")  # the merges random networks are built with
-MERGE_TYPES = (*MERGES, "max")  # every merge a network may hold
+MERGE_TYPES = (*MERGES, "max", "weighted_sum")  # every merge a network may hold
 WINDOWED = ("conv", "maxpool", "avgpool", "lppool")
 GLOBAL_TYPES = ("flatten", "fc", "global_avgpool", "global_maxpool")
 # The argument `TYPE: VALUE` sets (SPEC.md section 1).
@@ -113,8 +113,8 @@ def render_yaml(arch: Arch) -> str:
     lines = [f"name: {arch.title}", f"input: {json.dumps(list(arch.input))}", "layers:"]
     above = "input"
     for d in arch.layers:
-        if d.type in MERGE_TYPES:
-            value = json.dumps(d.inputs)
+        if d.type in MERGE_TYPES:  # the inputs, beside the other arguments if it has any
+            value = json.dumps({"inputs": d.inputs, **d.args} if d.args else d.inputs)
         elif d.primary:
             value = json.dumps(d.args[PRIMARY[d.type]])
         elif d.args:
@@ -334,7 +334,12 @@ def rf_apply(d: Desc, xs: list, out_shape: tuple, pad_value: float):
     if t == "upsample":
         scales = tuple(float(s) for s in axes(a["scale"], nd))
         return F.interpolate(x, scale_factor=scales, mode="nearest")
-    if t in ("add", "mul", "max"):  # a product's (a maximum's) support is the union of its inputs', as a sum's
+    if t in (
+        "add",
+        "mul",
+        "max",
+        "weighted_sum",
+    ):  # a product's (a maximum's) support is the union of its inputs', as a sum's
         return sum(xs[1:], xs[0])
     if t == "concat":
         return torch.cat(xs, dim=1)

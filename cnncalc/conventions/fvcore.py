@@ -137,7 +137,7 @@ def _adaptive_avgpool(site):
     activation.Tanh, activation.Softplus, activation.Softmax, activation.LogSoftmax, activation.Identity,
     norm.LRN, norm.LayerScale, norm.Dropout, norm.StochasticDepth,
     pool.MaxPool, pool.AvgPool, pool.LpPool, pool.GlobalMaxPool, pool.AdaptiveMaxPool,
-    merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
+    merge.Add, merge.WeightedSum, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
     shape.Pad, shape.Crop, shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
     attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip

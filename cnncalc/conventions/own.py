@@ -92,7 +92,7 @@ def _attention(site):
     norm.Dropout, norm.StochasticDepth,
     pool.MaxPool, pool.AvgPool, pool.LpPool, pool.GlobalAvgPool, pool.GlobalMaxPool,
     pool.AdaptiveAvgPool, pool.AdaptiveMaxPool, stochastic.StochasticPool,
-    merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
+    merge.Add, merge.WeightedSum, merge.Mul, merge.Max, merge.Concat, linear.Flatten,
     shape.Pad, shape.Upsample, shape.Resize, shape.Crop, shape.ChannelShuffle, shape.Chunk,
     shape.PixelShuffle, shape.PixelUnshuffle,
     attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,

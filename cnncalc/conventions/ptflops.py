@@ -216,7 +216,7 @@ def _int64_product(values) -> int:
 @CONVENTION.counts(
     activation.SELU, activation.HardSwish, activation.HardSigmoid, activation.Sigmoid, activation.Tanh,
     activation.Softplus, activation.LogSoftmax, activation.Identity, norm.Dropout, norm.LayerScale,
-    norm.StochasticDepth, merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad, shape.Crop,
+    norm.StochasticDepth, merge.Add, merge.WeightedSum, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad, shape.Crop,
     shape.ChannelShuffle, shape.Chunk, shape.PixelShuffle, shape.PixelUnshuffle,
     attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
 )  # fmt: skip

@@ -159,7 +159,7 @@ def _zero_ops(site):
     activation.ELU, activation.SELU, activation.GELU, activation.SiLU, activation.HardSwish,
     activation.HardSigmoid, activation.Sigmoid, activation.Tanh, activation.Softplus, activation.LogSoftmax,
     activation.Identity, norm.GroupNorm, norm.LRN, norm.LayerScale, norm.StochasticDepth, pool.LpPool,
-    merge.Add, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad, shape.Crop, shape.ChannelShuffle,
+    merge.Add, merge.WeightedSum, merge.Mul, merge.Max, merge.Concat, linear.Flatten, shape.Pad, shape.Crop, shape.ChannelShuffle,
     shape.Chunk, shape.PixelUnshuffle,
     attention.Tokens, attention.ClassToken, attention.PositionEmbedding, attention.SelectToken, attention.ToMap,
     attention.Attention,

@@ -540,7 +540,7 @@ class Reader:
         written = {key: value for key, value in args.items() if value != layer_type.arg(key).default}
         record = {
             "type": layer_type.name,
-            "args": {} if layer_type.merges else written,
+            "args": written,
             "name": name,
             "from": names,
             "merges": layer_type.merges,
@@ -607,8 +607,9 @@ def render(document: dict, head: str = "") -> tuple:
     for layer in document["layers"]:
         caffe = layer["caffe"]
         where = ", ".join(f"{kind} at line {loc.line}" for kind, loc in caffe)
-        if layer["merges"]:
-            written = [f"  - {layer['type']}: {flow(layer['from'])}"]
+        if layer["merges"]:  # the inputs as the primary argument, or beside the others (weighted_sum's)
+            merged = {"inputs": layer["from"], **layer["args"]} if layer["args"] else layer["from"]
+            written = [f"  - {layer['type']}: {flow(merged)}"]
         else:
             args = layer["args"]
             written = [f"  - {layer['type']}" + (f": {flow(args)}" if args else ":")]
@@ -824,8 +825,10 @@ def _eltwise(layer: CaffeLayer, r: Reader):
         r.fail("coeff goes with operation SUM only (Caffe refuses it otherwise)")
     if coefficients and len(coefficients) != len(bottoms):
         r.fail(f"{len(coefficients)} coeff for {len(bottoms)} bottoms (Caffe wants one per bottom)")
+    if any(c == 0 for c in coefficients):
+        r.fail(f"coeff 0 leaves a bottom out of the sum (coeff {', '.join(f'{c:g}' for c in coefficients)})")
     if any(c != 1 for c in coefficients):
-        r.fail(f"a weighted sum (coeff {', '.join(f'{c:g}' for c in coefficients)}): cnncalc's add has no coefficients")
+        return Layer(merge.WeightedSum, {"coefficients": coefficients})
     return Layer({"SUM": merge.Add, "PROD": merge.Mul, "MAX": merge.Max}[operation])
 
 

@@ -580,6 +580,7 @@ UNREPRESENTED = {
     # A Mul, an AveragePool, a Pow and a Div would compute it, and read back as those.
     norm.SpatialLRN: "ONNX's LRN normalises across channels, not within one",
     shape.PixelUnshuffle: "ONNX's SpaceToDepth orders the channels otherwise than PyTorch's pixel_unshuffle",
+    merge.WeightedSum: "ONNX has no weighted sum (a Mul by each coefficient and an Add would not read back as one)",
     # Token layers would be a Reshape, a Concat with a learned initializer, an Add and a
     # Gather: ONNX forms of general operators that cnncalc's reader could not read back as
     # the layer they came from, so a round trip would change the file's figures.

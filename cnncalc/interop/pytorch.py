@@ -376,6 +376,11 @@ def _add(a, shapes):
     return Call("cnncalc", "Add", (), {}, {})
 
 
+@interprets(merge.WeightedSum)
+def _weighted_sum(a, shapes):
+    return Call("cnncalc", "WeightedSum", (list(a.coefficients),), {}, {})
+
+
 @interprets(merge.Mul)
 def _mul(a, shapes):
     return Call("cnncalc", "Mul", (), {}, {})

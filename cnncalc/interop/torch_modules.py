@@ -33,6 +33,20 @@ class Add(nn.Module):
         return total
 
 
+class WeightedSum(nn.Module):
+    """``c1 * x1 + c2 * x2 + ...``, one coefficient per input, broadcasting size-1 axes."""
+
+    def __init__(self, coefficients):
+        super().__init__()
+        self.coefficients = tuple(coefficients)
+
+    def forward(self, *xs):
+        total = xs[0] * self.coefficients[0]
+        for x, coefficient in zip(xs[1:], self.coefficients[1:]):
+            total = total + x * coefficient
+        return total
+
+
 class Mul(nn.Module):
     """The product of its inputs, broadcasting size-1 axes (squeeze-and-excitation)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..errors import LayerError
 from ..geometry import GLOBAL, broadcast_field, broadcast_shape, union_field
-from .base import GLOBAL_INPUT_WORK, Arg, LayerType, Names, np, register
+from .base import GLOBAL_INPUT_WORK, Arg, LayerType, Names, Numbers, np, register
 
 
 class _Merge(LayerType):
@@ -79,6 +79,60 @@ class Add(_Elementwise):
         ((4, 8, 8), "[{conv: {filters: 4, kernel: 3, padding: 1}, name: a}, {add: [a, input]}]"),
         ((4, 8, 8), "[{global_avgpool, name: g}, {add: [input, g]}]"),
     )
+
+
+@register
+class WeightedSum(_Elementwise):
+    """Element-wise weighted sum ``c1 * x1 + c2 * x2 + ...``, one coefficient per input, with
+    broadcasting as ``add`` (Caffe's Eltwise SUM with ``coeff``: ``[1, -1]`` is a difference).
+    Like ``add``, and like batchnorm's factor per unit, it counts no MACs. Each input's
+    gradient is the output's times its coefficient: an array of its own in a training step,
+    not the output's gradient itself as ``add`` passes it on. A coefficient of 0 would leave
+    its input out of the output (and of the receptive field): leave it out of the inputs.
+
+    Example::
+
+        - weighted_sum: {inputs: [a, b], coefficients: [1, -1]}
+    """
+
+    name = "weighted_sum"
+    aliases = ("weighted_add", "eltwise_sum_coeff")
+    args = (*_Merge.args, Arg("coefficients", Numbers(), doc="one number per input, in the order of the inputs"))
+    saves = ()  # a coefficient is a number of the file, not an array to keep
+    examples = (
+        (
+            (4, 8, 8),
+            "[{conv: {filters: 4, kernel: 3, padding: 1}, name: a}, {weighted_sum: {inputs: [a, input], "
+            "coefficients: [1, -0.5]}}]",
+        ),
+        (
+            (4, 8, 8),
+            "[{global_avgpool, name: g}, {weighted_sum: {inputs: [input, g, input], coefficients: [2, 1, 0.25]}}]",
+        ),
+    )
+
+    def output_shape(self, a, shapes):
+        coefficients = a.coefficients
+        if not isinstance(coefficients, tuple) or any(isinstance(c, tuple) for c in coefficients):
+            raise LayerError("coefficients: a list of numbers, one per input", arg="coefficients")
+        if len(coefficients) != len(shapes):
+            raise LayerError(
+                f"{len(coefficients)} coefficients for {len(shapes)} inputs: give one per input", arg="coefficients"
+            )
+        if 0 in coefficients:
+            raise LayerError("a coefficient of 0 leaves its input out: take that input out instead", arg="coefficients")
+        return super().output_shape(a, shapes)
+
+    def forward(self, a, xs, w, k):
+        # into the first input when the executor hands it over and it has the output's shape
+        result = np.multiply(xs[0], a.coefficients[0], out=k.into(xs, 0, *xs[1:]))
+        for x, coefficient in zip(xs[1:], a.coefficients[1:]):
+            term = x * coefficient
+            if np.broadcast_shapes(result.shape, term.shape) == result.shape:
+                result += term
+            else:  # a broadcast first input: the sum is larger than it
+                result = result + term
+        return result
 
 
 @register
