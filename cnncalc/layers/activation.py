@@ -152,12 +152,15 @@ class SiLU(Elementwise):
     aliases = ("swish",)
 
     def forward(self, a, xs, w, k):
+        return k.elementwise(self.formula, xs, dtype=np.result_type(xs[0], 0.5), scratch=True)
+
+    @staticmethod
+    def formula(x, out, scratch):
         # x * sigmoid(x) = h + h * tanh(h) with h = x / 2: four passes over the map, not five.
-        half = np.multiply(xs[0], 0.5, out=k.into(xs, 0, 0.5))
-        out = np.tanh(half)
-        out *= half
-        out += half
-        return out
+        np.multiply(x, 0.5, out=out)
+        np.tanh(out, out=scratch)
+        scratch *= out
+        out += scratch
 
 
 @register

@@ -8,6 +8,12 @@ from ..geometry import resolve_window, window_field, worked_window, worked_windo
 from .base import Arg, Choice, Flag, Integer, LayerType, Number, Weight, groups_of_channels, np, prod, register
 
 
+def scale_and_shift(x, out, factor, offset):
+    """``x * factor + offset``, per channel (a ``Kernels.elementwise`` formula)."""
+    np.multiply(x, factor, out=out)
+    out += offset
+
+
 @register
 class BatchNorm(LayerType):
     """Batch normalisation, per channel (PyTorch's BatchNorm1d/2d/3d), as run for inference.
@@ -71,10 +77,9 @@ class BatchNorm(LayerType):
         offset = -mean * factor
         if a.affine:
             offset = offset + w["shift"].reshape(shape)
-        # Written into the input when the executor hands it over (Kernels.into).
-        out = np.multiply(x, factor, out=k.into(xs, 0, factor))
-        out += offset
-        return out
+        # Written into the input when the executor hands it over (Kernels.into). In one
+        # chunk: two passes gain nothing from staying in cache, and chunks cost their calls.
+        return k.elementwise(scale_and_shift, xs, factor.reshape(-1), offset.reshape(-1), chunked=False)
 
 
 @register

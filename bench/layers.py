@@ -1,0 +1,92 @@
+"""The NumPy executor's forward pass, timed per layer and summed per layer type.
+
+    python bench/layers.py architectures/resnet50.yaml [--batch 8] [--runs 3] [--json]
+
+Weights are made once and handed to every run (``execute(weights=)``, as bench/forward.py
+does); each layer's time is the best of ``--runs`` runs after a warm-up, taken around
+``cnncalc.executor.run_layer``. What the layers' times do not add up to is the executor's
+own work per layer ("executor"). Pin it to one core and one BLAS thread, e.g.
+``taskset -c 1 env OPENBLAS_NUM_THREADS=1 python bench/layers.py ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from cnncalc import executor, graph, spec
+from cnncalc.executor import execute, make_arrays
+from cnncalc.report import analyze
+
+
+def made_weights(network) -> dict:
+    report = analyze(network)
+    shapes = {"input": network.input_shape, **{layer.name: layer.shape for layer in report.layers}}
+    rng = np.random.default_rng(0)
+    weights = {}
+    for node in network.nodes:
+        declared = node.spec.type.weights(node.spec.args, tuple(shapes[name] for name in node.inputs))
+        weights[node.name] = make_arrays(declared, rng, np.float32, node.spec.args)
+    return weights
+
+
+def layer_times(network, batch: int = 1, runs: int = 3) -> tuple:
+    """(best seconds per layer name, best seconds of a whole ``execute``)."""
+    inputs = np.random.default_rng(0).standard_normal((batch, *network.input_shape)).astype(np.float32)
+    weights = made_weights(network)
+    original = executor.run_layer
+    best: dict = {}
+
+    def timed(node, xs, arrays, kernels):
+        start = time.perf_counter()
+        out = original(node, xs, arrays, kernels)
+        seconds = time.perf_counter() - start
+        best[node.name] = min(best.get(node.name, seconds), seconds)
+        return out
+
+    execute(network, inputs=inputs, weights=weights)  # warm-up, untimed
+    totals = []
+    executor.run_layer = timed
+    try:
+        for _ in range(runs):
+            start = time.perf_counter()
+            execute(network, inputs=inputs, weights=weights)
+            totals.append(time.perf_counter() - start)
+    finally:
+        executor.run_layer = original
+    return best, min(totals)
+
+
+def by_type(network, best: dict) -> dict:
+    sums: dict = {}
+    for node in network.nodes:
+        name = node.spec.type.name
+        seconds, count = sums.get(name, (0.0, 0))
+        sums[name] = (seconds + best[node.name], count + 1)
+    return sums
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("file")
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="one JSON line: ms per layer type, and the totals")
+    options = parser.parse_args()
+    network = graph.build(spec.read(options.file))
+    best, total = layer_times(network, options.batch, options.runs)
+    sums = by_type(network, best)
+    layers = sum(best.values())
+    if options.json:
+        figures = {name: round(seconds * 1000, 3) for name, (seconds, _) in sums.items()}
+        figures.update(total=round(total * 1000, 3), executor=round((total - layers) * 1000, 3))
+        print(json.dumps({"file": options.file, "batch": options.batch, "ms": figures}))
+    else:
+        print(f"{options.file}, batch {options.batch}: best of {options.runs} runs, per layer")
+        for name, (seconds, count) in sorted(sums.items(), key=lambda item: -item[1][0]):
+            print(f"  {name:20} {count:4} layers {seconds * 1000:9.2f} ms")
+        print(f"  {'executor':20} {len(best):4} layers {(total - layers) * 1000:9.2f} ms  (a whole run less its layers)")
+        print(f"  {'total':20} {'':4}        {total * 1000:9.2f} ms  (best whole run)")
