@@ -88,5 +88,7 @@ if __name__ == "__main__":
         print(f"{options.file}, batch {options.batch}: best of {options.runs} runs, per layer")
         for name, (seconds, count) in sorted(sums.items(), key=lambda item: -item[1][0]):
             print(f"  {name:20} {count:4} layers {seconds * 1000:9.2f} ms")
-        print(f"  {'executor':20} {len(best):4} layers {(total - layers) * 1000:9.2f} ms  (a whole run less its layers)")
+        print(
+            f"  {'executor':20} {len(best):4} layers {(total - layers) * 1000:9.2f} ms  (a whole run less its layers)"
+        )
         print(f"  {'total':20} {'':4}        {total * 1000:9.2f} ms  (best whole run)")

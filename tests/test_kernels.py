@@ -34,9 +34,7 @@ def channels_last(x):
 MAP = np.arange(18, dtype=np.float64).reshape(1, 2, 3, 3)
 FACTOR, OFFSET = np.array([2.0, -1.0]), np.array([1.0, 0.5])
 # By hand: channel 0 is 2x + 1 (1, 3, 5, ..., 17), channel 1 is -x + 0.5 (-8.5 ... -16.5).
-SCALED = [
-    [[[1, 3, 5], [7, 9, 11], [13, 15, 17]], [[-8.5, -9.5, -10.5], [-11.5, -12.5, -13.5], [-14.5, -15.5, -16.5]]]
-]
+SCALED = [[[[1, 3, 5], [7, 9, 11], [13, 15, 17]], [[-8.5, -9.5, -10.5], [-11.5, -12.5, -13.5], [-14.5, -15.5, -16.5]]]]
 
 
 @pytest.fixture(params=[(2**16, 8192), (4, 4), (5, 6)], ids=["one chunk", "chunks of 4", "ragged chunks of 5"])
@@ -46,6 +44,7 @@ def sizes(request, monkeypatch):
     # place; 5 and 6 into 5 + 4 and rows of 3 places (3 rows, no tail).
     chunk, row = request.param
     monkeypatch.setattr(kernels, "CHUNK", chunk)
+    monkeypatch.setattr(kernels, "WHOLE", min(chunk, kernels.WHOLE))  # maps larger than a chunk go in chunks
     monkeypatch.setattr(kernels, "ROW", row)
 
 

@@ -8,6 +8,11 @@ from ..geometry import resolve_window, window_field, worked_window, worked_windo
 from .base import Arg, Choice, Flag, Integer, LayerType, Number, Weight, groups_of_channels, np, prod, register
 
 
+def scale(x, out, factor):
+    """``x * factor``, per channel (a ``Kernels.elementwise`` formula)."""
+    np.multiply(x, factor, out=out)
+
+
 def scale_and_shift(x, out, factor, offset):
     """``x * factor + offset``, per channel (a ``Kernels.elementwise`` formula)."""
     np.multiply(x, factor, out=out)
@@ -426,10 +431,9 @@ class LayerScale(LayerType):
         return a.bias
 
     def forward(self, a, xs, w, k):
-        x = xs[0]
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        out = x * w["scale"].reshape(shape)
-        return out + w["shift"].reshape(shape) if a.bias else out
+        if a.bias:
+            return k.elementwise(scale_and_shift, xs, w["scale"], w["shift"], chunked=False)
+        return k.elementwise(scale, xs, w["scale"], chunked=False)
 
 
 @register
