@@ -47,6 +47,8 @@ WHOLE = 4 * CHUNK
 # its per-channel values repeated along the row make each ufunc loop this long. A row of one
 # place, C values, ran BatchNorm's multiply and add at 0.62 ms on a 96x112x112 map, rows of
 # ~8K values 0.38 ms (as fast as the same map channels first); 512 and 2K: 0.54 and 0.53.
+# Maps of fewer than 4 rows take one call as they are: there, repeating the values cost more
+# than it saved (96x8x8: 17 us against 4.5).
 ROW = 8192
 
 PAD_MODES = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -108,12 +110,19 @@ class Kernels:
         out = self.into(xs, index)  # per-channel vectors broadcast over it: only its type to check
         if out is not None and out.dtype != dtype:
             out = None
+        size = x.size
+        chunked = chunked and size > WHOLE
         # Memory order: channels first as written, or channels last (a transposed view, as
-        # the depthwise and pointwise kernels leave a map).
-        last = x.ndim > 2 and not x.flags.c_contiguous and x.transpose(0, *range(2, x.ndim), 1).flags.c_contiguous
-        chunked = chunked and x.size > WHOLE
-        if not (last or x.flags.c_contiguous) or not (chunked or (last and channels)):
-            # one chunk, as it is (any other layout: the whole array too)
+        # the depthwise and pointwise kernels leave a map); asked only of a map large enough
+        # to go in chunks, or in rows of repeated per-channel values.
+        last = (
+            (chunked or (channels and size >= 4 * ROW))
+            and x.ndim > 2
+            and not x.flags.c_contiguous
+            and x.transpose(0, *range(2, x.ndim), 1).flags.c_contiguous
+        )
+        if not (chunked or (last and channels)) or not (last or x.flags.c_contiguous):
+            # one call, as it is (any other layout: the whole array too)
             out = np.empty_like(x, dtype=dtype) if out is None else out
             wide = [broadcast_channels(values, x.ndim - 2) for values in channels]
             formula(x, out, *wide, **({"scratch": np.empty_like(out)} if scratch else {}))
@@ -122,9 +131,6 @@ class Kernels:
         if out is None:
             out = np.empty(x.transpose(order).shape, dtype=dtype)
             out = out.transpose(0, x.ndim - 1, *range(1, x.ndim - 1)) if last else out
-        size = x.size
-        if not size:
-            return out
         source, target = x.transpose(order).reshape(-1), out.transpose(order).reshape(-1)
         width = x.shape[1] if x.ndim > 1 else 1
         plane = size // (x.shape[0] * width)  # values of a channel at its places, per example
