@@ -16,21 +16,10 @@ import json
 import time
 
 import numpy as np
+from forward import made_weights  # bench/forward.py: the weights made once, as it makes them
 
 from cnncalc import executor, graph, spec
-from cnncalc.executor import execute, make_arrays
-from cnncalc.report import analyze
-
-
-def made_weights(network) -> dict:
-    report = analyze(network)
-    shapes = {"input": network.input_shape, **{layer.name: layer.shape for layer in report.layers}}
-    rng = np.random.default_rng(0)
-    weights = {}
-    for node in network.nodes:
-        declared = node.spec.type.weights(node.spec.args, tuple(shapes[name] for name in node.inputs))
-        weights[node.name] = make_arrays(declared, rng, np.float32, node.spec.args)
-    return weights
+from cnncalc.executor import execute
 
 
 def layer_times(network, batch: int = 1, runs: int = 3) -> tuple:
