@@ -10,7 +10,8 @@ correlations are ``matmul`` calls (BLAS), in blocks of output rows so that the c
 matrix of one block stays under ``BLOCK_BYTES``, or, depthwise, one ``einsum``. Loops run
 over kernel taps, examples and blocks of rows only. A result may come back laid out
 channels last (a transposed view): element-wise layers keep that layout and the kernels
-here read it as it is.
+here read it as it is. Element-wise formulas of several passes run chunk by chunk in the
+map's memory order (``elementwise``), so that each chunk's passes stay in cache.
 
 ``Kernels`` also counts the multiply-accumulates it performs, from the sizes of the
 contractions it actually runs, so that ``verify`` can hold the report's MACs against an
