@@ -84,7 +84,8 @@ class BatchNorm(LayerType):
         offset = np.multiply(mean, factor)
         np.subtract(w["shift"] if affine else 0, offset, out=offset)
         # Written into the input when the executor hands it over (Kernels.into). In one
-        # chunk: two passes gain nothing from staying in cache, and chunks cost their calls.
+        # chunk: two passes gain nothing from staying in cache, and chunks cost their calls
+        # (in chunks, ResNet-50's batchnorms at batch 8 took 83-86 ms against 79-81).
         return k.elementwise(scale_and_shift, xs, factor, offset, chunked=False)
 
 
