@@ -87,7 +87,9 @@ class Kernels:
 
     # -- element-wise formulas ---------------------------------------------------------------
 
-    def elementwise(self, formula, xs, *channels, index: int = 0, dtype=None, scratch: bool = False, chunked=True):
+    def elementwise(
+        self, formula, xs, *channels, index: int = 0, dtype=None, scratch: bool = False, chunked: bool = True
+    ):
         """``formula(x, out, *channels)`` over ``xs[index]``, chunk by chunk: its result.
 
         ``formula`` writes the whole of ``out`` from ``x``, two arrays of one shape, with
