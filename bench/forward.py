@@ -36,12 +36,11 @@ from cnncalc.executor import execute  # noqa: E402
 RUNS = 3
 
 
-def numpy_forward(network, batch: int = 1, threads=None):
+def made_weights(network) -> dict:
+    """Every layer's arrays, made once (float32, seed 0), for ``execute(weights=)``."""
     from cnncalc.executor import make_arrays
     from cnncalc.report import analyze
 
-    inputs = np.random.default_rng(0).standard_normal((batch, *network.input_shape)).astype(np.float32)
-    # Make the weights once, as torch's are made before its clock starts; keep no outputs.
     report = analyze(network)
     shapes = {"input": network.input_shape, **{layer.name: layer.shape for layer in report.layers}}
     rng = np.random.default_rng(0)
@@ -49,6 +48,13 @@ def numpy_forward(network, batch: int = 1, threads=None):
     for node in network.nodes:
         declared = node.spec.type.weights(node.spec.args, tuple(shapes[name] for name in node.inputs))
         weights[node.name] = make_arrays(declared, rng, np.float32, node.spec.args)
+    return weights
+
+
+def numpy_forward(network, batch: int = 1, threads=None):
+    inputs = np.random.default_rng(0).standard_normal((batch, *network.input_shape)).astype(np.float32)
+    # Make the weights once, as torch's are made before its clock starts; keep no outputs.
+    weights = made_weights(network)
     execute(network, inputs=inputs, weights=weights)  # warm-up
     times = []
     for _ in range(RUNS):

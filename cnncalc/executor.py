@@ -108,11 +108,26 @@ def run_layer(node, xs, weights_arrays, kernels: Kernels):
         raise SpecError.at(spec.arg_loc(error.arg), f'layer "{node.name}" ({spec.written_type}): {error}') from None
 
 
-def _aliases(out, array) -> bool:
-    """Whether ``out`` may share memory with ``array``. An array that owns its memory aliases
-    another only by being it (Python's `is`, cheaper than a bounds check per array: 250
-    layers of EfficientNet-B0 ask)."""
-    return out is array if out.base is None else np.may_share_memory(out, array)
+def _owner(array):
+    """The array that owns ``array``'s memory (itself, or the base NumPy gives a view of it),
+    or None where NumPy does not say: a view of a view made by ``as_strided``, of a buffer."""
+    base = array.base
+    if base is None:
+        return array
+    return base if type(base) is np.ndarray and base.base is None else None
+
+
+def _aliases(out, owner, array) -> bool:
+    """Whether ``out`` (owned by ``owner``, ``_owner(out)``) may share memory with ``array``.
+    Arrays of one owner may (a view of a view made by NumPy's indexing, reshaping or
+    transposing has the owner as its base); of two owners, never. A bounds check otherwise.
+    Comparing owners, not bounds, cost ~1 us less a layer (EfficientNet-B0's 250 layers ask
+    several times each: its batchnorms hold four arrays)."""
+    if owner is not None:
+        other = _owner(array)
+        if other is not None:
+            return owner is other
+    return np.may_share_memory(out, array)
 
 
 def execute(
@@ -153,29 +168,32 @@ def execute(
         if buffers is None and arrays:  # arrays given as a plain dict: the declarations say which are buffers
             declared = node.spec.type.weights(node.spec.args, tuple(x.shape[1:] for x in xs))
             buffers = {w.name for w in declared if w.buffer}
-        weight_bytes += sum(a.nbytes for a in arrays.values())
-        handed = tuple(name in owned and consumers[name] == 1 for name in node.inputs)
+        handed = tuple([name in owned and consumers[name] == 1 for name in node.inputs])
         kernels = Kernels(handed)
         out = run_layer(node, xs, arrays, kernels)
-        kept_here = keep == "all" or node.name in keep
+        owner = _owner(out)
         # An output that is an input, or a view of one (identity, dropout, crop, chunk), makes
         # that input's memory another layer's too: from now on nobody may write into it.
-        sharing = [name for name, x, given in zip(node.inputs, xs, handed) if not given and _aliases(out, x)]
-        owned.difference_update(sharing)
-        if not kept_here and not sharing and not any(_aliases(out, array) for array in arrays.values()):
-            owned.add(node.name)
+        sharing = [name for name, x, given in zip(node.inputs, xs, handed) if not given and _aliases(out, owner, x)]
+        if sharing:
+            owned.difference_update(sharing)
+        mine = not sharing and not (keep == "all" or node.name in keep)
         params = buffer_values = 0
-        if arrays:
-            for name, array in arrays.items():
-                if name in buffers:
-                    buffer_values += array.size
-                else:
-                    params += array.size
-        runs[node.name] = LayerRun(node.name, tuple(out.shape[1:]), params, buffer_values, kernels.macs // batch)
+        for name, array in arrays.items():  # one loop: what the run counts, and whether out is a weight's
+            weight_bytes += array.nbytes
+            if name in buffers:
+                buffer_values += array.size
+            else:
+                params += array.size
+            if mine and _aliases(out, owner, array):
+                mine = False
+        if mine:
+            owned.add(node.name)
+        runs[node.name] = LayerRun._make((node.name, out.shape[1:], params, buffer_values, kernels.macs // batch))
         live[node.name] = out
         live_bytes += out.nbytes
         peak = max(peak, live_bytes)
-        if kept_here:
+        if keep == "all" or node.name in keep:
             kept[node.name] = out
             kept_weights[node.name] = arrays
         for name in node.inputs:

@@ -10,7 +10,8 @@ correlations are ``matmul`` calls (BLAS), in blocks of output rows so that the c
 matrix of one block stays under ``BLOCK_BYTES``, or, depthwise, one ``einsum``. Loops run
 over kernel taps, examples and blocks of rows only. A result may come back laid out
 channels last (a transposed view): element-wise layers keep that layout and the kernels
-here read it as it is.
+here read it as it is. Element-wise formulas of several passes run chunk by chunk in the
+map's memory order (``elementwise``), so that each chunk's passes stay in cache.
 
 ``Kernels`` also counts the multiply-accumulates it performs, from the sizes of the
 contractions it actually runs, so that ``verify`` can hold the report's MACs against an
@@ -33,6 +34,23 @@ BLOCK_BYTES = 8 * 2**20
 # out channels last): ~1,000 measured best on MobileNet v2's and EfficientNet-B0's layers
 # (one place per run, C values, was 4x slower on 32-channel maps; 4,000 slower on 14x14 maps).
 DEPTHWISE_RUN = 1024
+
+# Values per chunk of an element-wise formula (``Kernels.elementwise``): its passes over one
+# chunk stay in the core's cache (2 MiB of L2 here: the input's, the output's and a scratch
+# chunk of 64K float32 values take 768 KiB).
+CHUNK = 2**16
+# Maps of at most this many values are one chunk: they stay in cache whole, and chunks cost
+# their calls (a formula of four passes on 240x28x28 values: 0.14 ms whole, 0.15 in chunks;
+# on 96x112x112: 1.35 whole, 0.99 in chunks).
+WHOLE = 4 * CHUNK
+
+# Values a row of a channels-last map is seen as by ``Kernels.elementwise`` (whole places):
+# its per-channel values repeated along the row make each ufunc loop this long. A row of one
+# place, C values, ran BatchNorm's multiply and add at 0.62 ms on a 96x112x112 map, rows of
+# ~8K values 0.38 ms (as fast as the same map channels first); 512 and 2K: 0.54 and 0.53.
+# Maps of fewer than 4 rows take one call as they are: there, repeating the values cost more
+# than it saved (96x8x8: 17 us against 4.5).
+ROW = 8192
 
 PAD_MODES = {"zeros": "constant", "constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
@@ -66,6 +84,91 @@ class Kernels:
         ):
             return None
         return x
+
+    # -- element-wise formulas ---------------------------------------------------------------
+
+    def elementwise(
+        self, formula, xs, *channels, index: int = 0, dtype=None, scratch: bool = False, chunked: bool = True
+    ):
+        """``formula(x, out, *channels)`` over ``xs[index]``, chunk by chunk: its result.
+
+        ``formula`` writes the whole of ``out`` from ``x``, two arrays of one shape, with
+        ufuncs (``out=`` arguments); ``channels`` are per-channel vectors (one value per
+        channel, axis 1), handed to it shaped to broadcast over that chunk whichever way the
+        map is laid out. ``out`` may be ``x`` itself (the input handed over, ``Kernels.into``),
+        so a formula reads ``x`` no later than the step that first writes ``out``. With
+        ``scratch`` it also gets ``scratch=``, an array of the chunk's shape for an
+        intermediate. The result is ``dtype`` (by default that of ``x`` with ``channels``),
+        laid out as ``x`` is.
+
+        The map is seen in its memory order as a matrix: rows of one channel's plane
+        (channels first: a channel's value is a scalar per row), or rows of ``ROW`` values,
+        whole places of every channel (channels last, or a flat input: the per-channel
+        values repeated along the row, so that each ufunc call runs long loops, not one of C
+        values a place). Chunks are whole rows, about ``CHUNK`` values, so that a formula's
+        passes over a chunk stay in cache; ``chunked=False``: one chunk of every row.
+        """
+        x = xs[index]
+        dtype = np.result_type(x, *channels) if dtype is None else np.dtype(dtype)
+        out = self.into(xs, index)  # per-channel vectors broadcast over it: only its type to check
+        if out is not None and out.dtype != dtype:
+            out = None
+        size = x.size
+        chunked = chunked and size > WHOLE
+        # Memory order: channels first as written, or channels last (a transposed view, as
+        # the depthwise and pointwise kernels leave a map); asked only of a map large enough
+        # to go in chunks, or in rows of repeated per-channel values.
+        last = (
+            (chunked or (channels and size >= 4 * ROW))
+            and x.ndim > 2
+            and not x.flags.c_contiguous
+            and x.transpose(0, *range(2, x.ndim), 1).flags.c_contiguous
+        )
+        if not (chunked or (last and channels)) or not (last or x.flags.c_contiguous):
+            # one call, as it is (any other layout: the whole array too)
+            out = np.empty_like(x, dtype=dtype) if out is None else out
+            wide = [broadcast_channels(values, x.ndim - 2) for values in channels]
+            formula(x, out, *wide, **({"scratch": np.empty_like(out)} if scratch else {}))
+            return out
+        order = (0, *range(2, x.ndim), 1) if last else tuple(range(x.ndim))
+        if out is None:
+            out = np.empty(x.transpose(order).shape, dtype=dtype)
+            out = out.transpose(0, x.ndim - 1, *range(1, x.ndim - 1)) if last else out
+        source, target = x.transpose(order).reshape(-1), out.transpose(order).reshape(-1)
+        width = x.shape[1] if x.ndim > 1 else 1
+        plane = size // (x.shape[0] * width)  # values of a channel at its places, per example
+        if channels and plane > 1 and not last:  # channels first: a row per plane
+            length = plane
+            factors = [_repeated(values, x.shape[0]).reshape(-1, 1) for values in channels]
+        else:  # whole places of every channel a row (no per-channel values: any run)
+            length = min(size, max(1, ROW // width) * width if channels else ROW)
+            factors = [_repeated(values, length // width).reshape(1, -1) for values in channels]
+        rows, tail = divmod(size, length)
+        step = max(1, CHUNK // length) if chunked else max(rows, 1)
+        piece = min(length, CHUNK) if chunked else length  # a channel's plane longer than a chunk: split
+        matrix, result = source[: rows * length].reshape(rows, length), target[: rows * length].reshape(rows, length)
+        buffer = np.empty((min(step, rows), piece), dtype=dtype) if scratch else None
+        extra = {}
+        for first in range(0, rows, step):
+            down = slice(first, first + step)
+            parts = [f[down] if f.shape[0] > 1 else f for f in factors]
+            for start in range(0, length, piece):
+                across = slice(start, start + piece)
+                chunk = matrix[down, across]
+                if scratch:
+                    extra["scratch"] = buffer[: chunk.shape[0], : chunk.shape[1]]
+                if piece < length:
+                    formula(
+                        chunk, result[down, across], *[p[:, across] if p.shape[1] > 1 else p for p in parts], **extra
+                    )
+                else:
+                    formula(chunk, result[down], *parts, **extra)
+        if tail:  # the last places, fewer than a row (whole places: the factors' head lines up)
+            chunk = source[rows * length :].reshape(1, tail)
+            if scratch:
+                extra["scratch"] = np.empty_like(chunk, dtype=dtype)
+            formula(chunk, target[rows * length :].reshape(1, tail), *[f[:, :tail] for f in factors], **extra)
+        return out
 
     # -- padding and windows ---------------------------------------------------------------
 
@@ -425,6 +528,16 @@ class Kernels:
         # (VGG-16's fc6 at batch 8: 88 -> 72 ms); many rows (attention's tokens): as written.
         out = (weights @ x.T).T if x.shape[0] <= 64 else x @ weights.T
         return out if bias is None else out + bias
+
+
+def _repeated(values, times: int):
+    """A vector repeated ``times`` times end to end (itself, flat, for once). np.tile took
+    4 us a call, which the per-layer figures of a small map feel."""
+    if times == 1:
+        return values.reshape(-1)
+    result = np.empty((times, values.size), dtype=values.dtype)
+    result[...] = values.reshape(-1)
+    return result.reshape(-1)
 
 
 def spatial_axes(x) -> tuple:

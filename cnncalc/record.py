@@ -45,6 +45,12 @@ class Record(tuple):
             raise TypeError(f"{cls.__name__} takes {len(fields)} fields ({', '.join(fields)}), got {len(args)}")
         return tuple.__new__(cls, args)
 
+    @classmethod
+    def _make(cls, values):
+        """A record of ``values`` in field order, unchecked (as namedtuple's): for loops that
+        make many (the executor, a record a layer)."""
+        return tuple.__new__(cls, values)
+
     def __getnewargs__(self):
         return tuple(self)
 

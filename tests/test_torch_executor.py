@@ -437,6 +437,34 @@ def batchnorms(shape):
     return chain(shape, *(("batchnorm", o, {"from": "input"}) for o in options)), 3.0
 
 
+def elementwise_in_chunks():
+    """The formulas Kernels.elementwise runs in chunks, on maps larger than ``WHOLE`` values
+    (2 x 24 x 120 x 100 = 576,000): laid out channels last (after a depthwise convolution:
+    rows of 341 places, the last chunk and row ragged) and channels first (after a 3x3
+    convolution: planes of 12,000 values); read by several layers (computed into a new array)
+    and by one (written into it)."""
+    layers = []
+    for producer in ("depthwise", "dense"):
+        for type_, args in (
+            ("silu", {}),
+            ("gelu", {}),
+            ("gelu", {"approximate": "tanh"}),
+            ("hardswish", {}),
+            ("hardsigmoid", {}),
+            ("sigmoid", {}),
+            ("batchnorm", {}),
+            ("layer_scale", {"init": 0.5}),
+            ("layer_scale", {"init": 1.0, "bias": True}),
+        ):
+            layers.append((type_, args, {"from": producer}))
+        layers += [("batchnorm", {}, {"from": producer}), ("silu", {}), ("layer_scale", {"init": 0.5, "bias": True})]
+    depthwise = conv(filters=24, kernel=3, groups=24, padding=1)
+    dense = conv(filters=24, kernel=3, padding=1)
+    return chain(
+        [24, 120, 100], (*depthwise, {"name": "depthwise"}), (*dense, {"name": "dense", "from": "input"}), *layers
+    ), 3.0
+
+
 def pads(shape):
     nd = len(shape) - 1
     pairs = [[1, 0], [0, 2], [2, 1]][:nd]
@@ -719,6 +747,7 @@ def cases() -> dict:
         ("batchnorm", {"affine": False, "counter": True}, {"from": "features"}),  # Caffe's BatchNorm
     )
     c["batchnorm-1d"] = batchnorms([3, 11])
+    c["elementwise-in-chunks"] = elementwise_in_chunks()
     c["batchnorm-2d"] = batchnorms([4, 5, 6])
     c["batchnorm-3d"] = batchnorms([2, 3, 4, 5])
     # -- lrn --

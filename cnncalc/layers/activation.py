@@ -10,21 +10,20 @@ from ..errors import LayerError
 from .base import Arg, Choice, Integer, LayerType, Number, Weight, np, register
 
 
-def sigmoid(x, out=None):
+def sigmoid(x, out):
     """``1 / (1 + exp(-x))`` as ``(1 + tanh(x / 2)) / 2``: no overflow for large negative x, one
     transcendental function in the input's precision and no branches (float32: within 1.2e-7
-    of torch.sigmoid, 4x faster than the exp form with np.where). ``out``: where to write it
-    (``x`` itself, when the caller may overwrite it)."""
-    out = np.multiply(x, 0.5, out=out)
+    of torch.sigmoid, 4x faster than the exp form with np.where). Written into ``out`` (a
+    ``Kernels.elementwise`` formula)."""
+    np.multiply(x, 0.5, out=out)
     np.tanh(out, out=out)
     out *= 0.5
     out += 0.5
-    return out
 
 
-def _clip(x, low, high, in_place: bool = False):
-    """``np.clip`` (one pass; ``in_place`` when the caller owns ``x``, saving an array)."""
-    return np.clip(x, low, high, out=x if in_place else None)
+def floating(x):
+    """The type of a formula's result on ``x``: a float (an integer map's at least float64)."""
+    return np.result_type(x, 0.5)
 
 
 def erf(x):
@@ -35,7 +34,12 @@ def erf(x):
 
 class Elementwise(LayerType):
     """An activation: computed value by value (softmax: position by position), so it may
-    overwrite its input (``inplace``)."""
+    overwrite its input (``inplace``).
+
+    Formulas of several passes are run by ``Kernels.elementwise``, chunk by chunk (each
+    chunk's passes in cache, no intermediate the size of the map): on a 96x112x112 map at
+    batch 8, silu 18 -> 9 ms, gelu 210 -> 61, hardswish 19 -> 10, sigmoid 14 -> 9. One-pass
+    ones (relu, relu6) are one ufunc call: chunks only cost them their calls."""
 
     inplace = True
 
@@ -138,10 +142,29 @@ class GELU(Elementwise):
     args = (Arg("approximate", Choice("none", "tanh"), "none", "exact, or the tanh approximation"),)
 
     def forward(self, a, xs, w, k):
-        x = xs[0]
-        if a.approximate == "tanh":
-            return 0.5 * x * (1 + np.tanh((2 / np.pi) ** 0.5 * (x + 0.044715 * x**3)))
-        return 0.5 * x * (1 + erf(x / 2**0.5))
+        formula = self.tanh_form if a.approximate == "tanh" else self.formula
+        return k.elementwise(formula, xs, dtype=floating(xs[0]), scratch=True)
+
+    @staticmethod
+    def formula(x, out, scratch):
+        # 0.5 * x * (1 + erf(x / sqrt 2))
+        np.divide(x, 2**0.5, out=scratch)
+        scratch[...] = erf(scratch)
+        scratch += 1
+        np.multiply(x, 0.5, out=out)
+        out *= scratch
+
+    @staticmethod
+    def tanh_form(x, out, scratch):
+        # 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))
+        np.power(x, 3, out=scratch)
+        scratch *= 0.044715
+        scratch += x
+        scratch *= (2 / np.pi) ** 0.5
+        np.tanh(scratch, out=scratch)
+        scratch += 1
+        np.multiply(x, 0.5, out=out)
+        out *= scratch
 
 
 @register
@@ -152,12 +175,15 @@ class SiLU(Elementwise):
     aliases = ("swish",)
 
     def forward(self, a, xs, w, k):
+        return k.elementwise(self.formula, xs, dtype=floating(xs[0]), scratch=True)
+
+    @staticmethod
+    def formula(x, out, scratch):
         # x * sigmoid(x) = h + h * tanh(h) with h = x / 2: four passes over the map, not five.
-        half = np.multiply(xs[0], 0.5, out=k.into(xs, 0, 0.5))
-        out = np.tanh(half)
-        out *= half
-        out += half
-        return out
+        np.multiply(x, 0.5, out=out)
+        np.tanh(out, out=scratch)
+        scratch *= out
+        out += scratch
 
 
 @register
@@ -168,10 +194,14 @@ class HardSwish(Elementwise):
     aliases = ("hard_swish", "hswish")
 
     def forward(self, a, xs, w, k):
-        out = _clip(xs[0] + 3, 0, 6, in_place=True)
-        out *= xs[0]
+        return k.elementwise(self.formula, xs, dtype=floating(xs[0]), scratch=True)
+
+    @staticmethod
+    def formula(x, out, scratch):
+        np.add(x, 3, out=scratch)
+        np.clip(scratch, 0, 6, out=scratch)
+        np.multiply(scratch, x, out=out)
         out /= 6
-        return out
 
 
 @register
@@ -182,9 +212,13 @@ class HardSigmoid(Elementwise):
     aliases = ("hard_sigmoid",)
 
     def forward(self, a, xs, w, k):
-        out = _clip(xs[0] + 3, 0, 6, in_place=True)
+        return k.elementwise(self.formula, xs, dtype=floating(xs[0]))
+
+    @staticmethod
+    def formula(x, out):
+        np.add(x, 3, out=out)
+        np.clip(out, 0, 6, out=out)
         out /= 6
-        return out
 
 
 @register
@@ -196,7 +230,7 @@ class Sigmoid(Elementwise):
     aliases = ("logistic",)
 
     def forward(self, a, xs, w, k):
-        return sigmoid(xs[0], out=k.into(xs, 0, 0.5))
+        return k.elementwise(sigmoid, xs, dtype=floating(xs[0]))
 
 
 @register

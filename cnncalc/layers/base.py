@@ -57,12 +57,18 @@ STATISTICS_WORK = (
 
 class _LazyNumpy:
     """``np`` for the forward passes, imported on first use: reading a file and computing its
-    report never needs NumPy, and importing it costs more than the whole report."""
+    report never needs NumPy, and importing it costs more than the whole report.
+
+    Each name is looked up once, then kept as an attribute of this object: through
+    ``__getattr__`` every ``np.multiply`` of a forward pass took 0.5 us (an import statement
+    and a lookup), about 1 ms of EfficientNet-B0's forward pass."""
 
     def __getattr__(self, name):
         import numpy
 
-        return getattr(numpy, name)
+        value = getattr(numpy, name)
+        setattr(self, name, value)
+        return value
 
 
 np = _LazyNumpy()
