@@ -100,3 +100,51 @@ def test_the_result_type_is_asked_for_or_that_of_the_operands():
     assert out.dtype == np.float64 and out.tolist() == [[[0.5, 1.5]]]
     assert x.tolist() == [[[1, 3]]]  # handed over, but of another type: not written into
     assert Kernels().elementwise(scale_and_shift, [x], np.array([2.0]), np.array([0.25])).tolist() == [[[2.25, 6.25]]]
+
+
+def test_empty_reuses_a_spare_array_that_holds_it_without_wasting_more_than_its_size():
+    # 64 float32 values are 256 bytes: a spare of 256 or 400 bytes holds them (400 <= 2*256),
+    # one of 1,024 bytes would waste more than their size and stays spare.
+    big, fits = np.empty(1024, np.uint8), np.empty(400, np.uint8)
+    spare = {1024: [big], 400: [fits]}
+    k = Kernels(spare=spare)
+    made = k.empty((4, 16), np.float32)
+    assert made.shape == (4, 16) and made.dtype == np.float32
+    assert np.shares_memory(made, fits) and spare[400] == []
+    assert spare[1024] == [big]
+    fresh = k.empty((8, 16), np.float32)  # 512 bytes: 1,024 holds it (twice its size)
+    assert np.shares_memory(fresh, big)
+    k.release(made)  # back to the spare arrays, under its memory's own size
+    assert spare[400][0] is fits
+
+
+def test_without_spare_arrays_empty_is_numpys():
+    made = Kernels().empty((3, 5), np.float64)
+    assert made.shape == (3, 5) and made.base is None
+    Kernels().release(made)  # nowhere to give it: nothing happens
+
+
+def test_a_recycled_array_leaves_what_a_later_layer_keeps_alone():
+    # a = the input times 1 and 2 (a 1x1 conv of weights [1, 2]); b = flatten(a), a view of
+    # a, kept; d = the input times 5 and 6, the same size as a. a's memory must not become d's
+    # while b, which the caller keeps, still shows it: b = [x, 2x] flattened.
+    from conftest import build_text
+
+    from cnncalc.executor import execute
+
+    text = """
+    input: [1, 2, 2]
+    layers:
+      - conv: {filters: 2, kernel: 1, weights: [1, 2], bias: false}
+        name: a
+      - flatten:
+        name: b
+      - conv: {filters: 2, kernel: 1, weights: [5, 6], bias: false}
+        from: input
+        name: d
+      - relu
+    """
+    x = np.array([[[[1, 2], [3, 4]]]], dtype=np.float32)
+    run = execute(build_text(text), inputs=x, keep=("b", "relu1"))
+    assert run.outputs["b"][0].tolist() == [1, 2, 3, 4, 2, 4, 6, 8]
+    assert run.outputs["relu1"][0].tolist() == [[[5, 10], [15, 20]], [[6, 12], [18, 24]]]
