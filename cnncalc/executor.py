@@ -130,23 +130,6 @@ def _aliases(out, owner, array) -> bool:
     return np.may_share_memory(out, array)
 
 
-def _retire(name: str, live: dict, owned: set, kept: dict, spare: dict) -> int:
-    """Drops the array ``name`` no layer reads any more: its bytes. The memory of one the
-    executor owns goes to ``spare``, unless a live or kept array still shares it (a view
-    made of it by the layer that was handed it)."""
-    array = live.pop(name)
-    if name in owned:
-        root = _owner(array)
-        if (
-            root is not None
-            and root.flags.c_contiguous
-            and root.flags.writeable
-            and not any(_aliases(root, root, other) for other in (*live.values(), *kept.values()))
-        ):
-            spare.setdefault(root.nbytes, []).append(root)
-    return array.nbytes
-
-
 def execute(
     graph, batch: int = 1, seed: int = 0, dtype="float32", inputs=None, keep=(), weights=None, progress=None
 ) -> Execution:
@@ -169,9 +152,6 @@ def execute(
     # output, not a view of an array that another layer still reads, nor of weights): a
     # layer that is the last to read one may write its result into it (Kernels.into).
     owned: set = set()
-    # The memory of owned arrays no layer reads any more, by size (bytes -> arrays), which the
-    # kernels make their new arrays of (Kernels.empty): no fresh pages to fault in.
-    spare: dict = {}
     live_bytes = peak = inputs.nbytes
     weight_bytes = 0
     runs: dict = {}
@@ -189,7 +169,7 @@ def execute(
             declared = node.spec.type.weights(node.spec.args, tuple(x.shape[1:] for x in xs))
             buffers = {w.name for w in declared if w.buffer}
         handed = tuple([name in owned and consumers[name] == 1 for name in node.inputs])
-        kernels = Kernels(handed, spare)
+        kernels = Kernels(handed)
         out = run_layer(node, xs, arrays, kernels)
         owner = _owner(out)
         # An output that is an input, or a view of one (identity, dropout, crop, chunk), makes
@@ -219,9 +199,9 @@ def execute(
         for name in node.inputs:
             consumers[name] -= 1
             if consumers[name] == 0 and name in live:
-                live_bytes -= _retire(name, live, owned, kept, spare)
+                live_bytes -= live.pop(name).nbytes
         if consumers.get(node.name, 0) == 0:  # nobody reads it: the network's output
-            live_bytes -= _retire(node.name, live, owned, kept, spare)
+            live_bytes -= live.pop(node.name).nbytes
         if progress is not None:
             progress(done, len(graph.nodes), "running the network")
     return Execution(tuple(runs[node.name] for node in graph.nodes), kept, kept_weights, peak, weight_bytes)

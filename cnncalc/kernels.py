@@ -61,34 +61,12 @@ class Kernels:
     ``handed`` says, per input of the layer being run, whether the caller hands that array
     over: nothing reads it after this layer, so the layer may write its result into it
     (``into``) instead of a new array. The executor knows (it counts each array's readers);
-    other callers hand nothing over. ``spare`` (bytes -> arrays), also the executor's, holds
-    the memory of arrays no layer reads any more, which ``empty`` hands out again.
+    other callers hand nothing over.
     """
 
-    def __init__(self, handed: tuple = (), spare: dict | None = None):
+    def __init__(self, handed: tuple = ()):
         self.macs = 0
         self.handed = handed
-        self.spare = spare
-
-    def empty(self, shape: tuple, dtype):
-        """An array of ``shape`` whose values are not set, as ``np.empty``, in the memory of a
-        spare array of the same size when there is one. A fresh array's pages are faulted in
-        on first touch (glibc gives large blocks back to the system when they are freed):
-        MobileNet v2 at batch 1 spent ~15% of its forward pass there."""
-        dtype = np.dtype(dtype)
-        if self.spare:
-            need = prod(shape) * dtype.itemsize
-            fits = [size for size, arrays in self.spare.items() if need <= size <= 2 * need and arrays]
-            if fits:  # the smallest that holds it, and not wasting more than its size
-                return np.ndarray(shape, dtype, buffer=self.spare[min(fits)].pop())
-        return np.empty(shape, dtype)
-
-    def release(self, array) -> None:
-        """Gives the memory of ``array``, which this call made (``empty``) and whose values
-        nothing reads any more, to the arrays ``empty`` hands out next."""
-        if self.spare is not None:
-            root = array if array.base is None else array.base
-            self.spare.setdefault(root.nbytes, []).append(root)
 
     def into(self, xs, index: int = 0, *others):
         """``xs[index]`` if the layer may write its result there (an ``out=`` argument), else
@@ -154,7 +132,7 @@ class Kernels:
             return out
         order = (0, *range(2, x.ndim), 1) if last else tuple(range(x.ndim))
         if out is None:
-            out = self.empty(x.transpose(order).shape, dtype)
+            out = np.empty(x.transpose(order).shape, dtype=dtype)
             out = out.transpose(0, x.ndim - 1, *range(1, x.ndim - 1)) if last else out
         source, target = x.transpose(order).reshape(-1), out.transpose(order).reshape(-1)
         width = x.shape[1] if x.ndim > 1 else 1
@@ -194,21 +172,23 @@ class Kernels:
 
     # -- padding and windows ---------------------------------------------------------------
 
-    def pad(self, x, pads, mode: str = "zeros", value: float = 0.0):
+    @staticmethod
+    def pad(x, pads, mode: str = "zeros", value: float = 0.0):
         """Pads the spatial axes by ``(before, after)`` pairs."""
         if not any(before or after for before, after in pads):
             return x
         widths = [(0, 0), (0, 0), *pads]
         if PAD_MODES[mode] == "constant":
-            # The input copied into the middle, the borders filled: np.pad takes twice as long.
+            # A filled array and one copy into it: np.pad takes twice as long.
             shape = (*x.shape[:2], *(size + before + after for size, (before, after) in zip(x.shape[2:], pads)))
-            out = self.empty(shape, x.dtype)
-            inside = tuple(slice(before, before + size) for size, (before, _) in zip(x.shape[2:], pads))
-            out[(slice(None), slice(None), *inside)] = x
-            for axis, part in enumerate(inside):  # the borders only: no pass over the whole array
-                head = (slice(None),) * (axis + 2)
-                out[(*head, slice(0, part.start))] = value
-                out[(*head, slice(part.stop, None))] = value
+            out = np.full(shape, value, dtype=x.dtype) if value else np.zeros(shape, dtype=x.dtype)
+            out[
+                (
+                    slice(None),
+                    slice(None),
+                    *(slice(before, before + size) for size, (before, _) in zip(x.shape[2:], pads)),
+                )
+            ] = x
             return out
         return np.pad(x, widths, mode=PAD_MODES[mode])
 
@@ -309,10 +289,11 @@ class Kernels:
         dtype = np.result_type(view, weights)
         # (G, F/G, C/G*taps): per group, its filters by channel, then tap
         kernel = weights.reshape(groups, filters // groups, -1).astype(dtype, copy=False)
+        depth = kernel.shape[2]
         taps = list(np.ndindex(*view.shape[2 + ndim :]))
         if depthwise:
             return self._depthwise(source, before, padded.shape, window, kernel, out, dtype)
-        result = self.empty((n, filters, *out), dtype)
+        result = np.empty((n, filters, *out), dtype=dtype)
         # Block along the first output axis whose rows (all the axes after it) fit in a block,
         # looping over the axes before it: usually axis 0, a block of image rows. One example
         # at a time: a block of the whole batch holds 1/N of the places per product, which
@@ -321,27 +302,13 @@ class Kernels:
         places = prod(out)
         together = min(n, BLOCK_BYTES // (column_bytes * places))  # whole examples per block
         if together > 1:
-            self._convolve_examples(view, kernel, result, together)
-        else:
-            self._convolve_rows(view, kernel, result, column_bytes)
-        if source is not x:  # the padded copy, read by now
-            self.release(source)
-        return result
-
-    def _convolve_rows(self, view, kernel, result, column_bytes: int) -> None:
-        """``convolve``, one example and one block of output rows at a time."""
-        n, channels = view.shape[:2]
-        ndim = (view.ndim - 2) // 2
-        out = view.shape[2 : 2 + ndim]
-        groups, _, depth = kernel.shape
-        filters = result.shape[1]
-        taps = list(np.ndindex(*view.shape[2 + ndim :]))
+            return self._convolve_examples(view, kernel, result, together)
         axis = 0
         while axis < ndim - 1 and column_bytes * prod(out[axis + 1 :]) > BLOCK_BYTES:
             axis += 1
         row = prod(out[axis + 1 :])
         count = max(1, min(out[axis], BLOCK_BYTES // (column_bytes * row)))
-        buffer = self.empty((channels * len(taps) * count * row,), result.dtype)
+        buffer = np.empty(channels * len(taps) * count * row, dtype=dtype)
         for example in range(n):
             for outer in np.ndindex(*out[:axis]):
                 for start in range(0, out[axis], count):
@@ -357,7 +324,7 @@ class Kernels:
                     # the block's trailing axes are whole, so this reshape is a view into ``result``
                     np.matmul(kernel, matrix, out=result[block].reshape(1, groups, -1, rows * row))
                     self.macs += rows * row * depth * filters
-        self.release(buffer)
+        return result
 
     def _convolve_examples(self, view, kernel, result, together: int):
         """``convolve`` of small maps: the columns of ``together`` examples side by side in one
@@ -371,8 +338,8 @@ class Kernels:
         groups, per_group, depth = kernel.shape
         filters = groups * per_group
         taps = list(np.ndindex(*view.shape[2 + ndim :]))
-        buffer = self.empty((channels * len(taps) * together * places,), result.dtype)
-        product = self.empty((filters * together * places,), result.dtype)
+        buffer = np.empty(channels * len(taps) * together * places, dtype=result.dtype)
+        product = np.empty(filters * together * places, dtype=result.dtype)
         for first in range(0, n, together):
             count = min(together, n - first)
             columns = buffer[: channels * len(taps) * count * places].reshape(channels, len(taps), count, *out)
@@ -382,8 +349,7 @@ class Kernels:
             np.matmul(kernel, columns.reshape(groups, depth, count * places), out=block)
             result[first : first + count] = block.reshape(filters, count, *out).swapaxes(0, 1)
             self.macs += count * places * depth * filters
-        self.release(buffer)
-        self.release(product)
+        return result
 
     def _pointwise(self, x, weights, groups: int):
         """A 1x1 unstrided, unpadded convolution: per example and group, one product
@@ -403,7 +369,7 @@ class Kernels:
             # its input in its own order, and the layout carries through MobileNet's blocks
             # (the depthwise layers copy their input in runs of C values, not one value a run:
             # MobileNet v2's 14 -> 11 ms, EfficientNet-B0's 15 -> 13 ms).
-            result = self.empty((n, *x.shape[2:], filters), dtype)
+            result = np.empty((n, *x.shape[2:], filters), dtype=dtype)
             np.matmul(
                 in_order.reshape(n, places, channels).astype(dtype, copy=False),
                 kernel[0].T,
@@ -411,7 +377,7 @@ class Kernels:
             )
             self.macs += n * places * channels * filters
             return result.transpose(0, ndim + 1, *range(1, ndim + 1))
-        result = self.empty((n, filters, *x.shape[2:]), dtype)
+        result = np.empty((n, filters, *x.shape[2:]), dtype=dtype)
         np.matmul(
             kernel,
             x.reshape(n, groups, channels // groups, places).astype(dtype, copy=False),
@@ -446,7 +412,7 @@ class Kernels:
         if n > 1:
             # one example at a time: its arrays stay in cache (MobileNet v2's depthwise layers at
             # batch 8: 151 -> 136 ms)
-            result = self.empty((n, *out, groups * kernel.shape[1]), dtype)  # channels last, as below
+            result = np.empty((n, *out, groups * kernel.shape[1]), dtype=dtype)  # channels last, as below
             channels_first = result.transpose(0, ndim + 1, *range(1, ndim + 1))
             for example in range(n):
                 channels_first[example : example + 1] = self._depthwise(
@@ -466,7 +432,7 @@ class Kernels:
         channels_last = source.transpose(0, *range(2, ndim + 2), 1)
         if per_channel > 1:
             channels_last = np.repeat(channels_last, per_channel, axis=-1)
-        padded = self.empty((n, *spatial, width), dtype)
+        padded = np.empty((n, *spatial, width), dtype=dtype)
         inside = tuple(slice(b, b + size) for b, size in zip(before, source.shape[2:]))
         padded[(slice(None), *inside)] = channels_last
         for axis, part in enumerate(inside):  # zeros around it only: no pass over the whole array
@@ -490,22 +456,14 @@ class Kernels:
         repeated[...] = coefficients[..., None, :]
         letters = "abcdefghijklm"
         places, taps = letters[: ndim - 1], letters[ndim - 1 : 2 * ndim - 1]
-        result = self.empty((n, *out[:-1], blocks, group * width), dtype)
-        np.einsum(
-            f"n{places}o{taps}q,{taps}q->n{places}oq",
-            view,
-            repeated.reshape(*window.kernel, group * width),
-            out=result,
+        result = np.einsum(
+            f"n{places}o{taps}q,{taps}q->n{places}oq", view, repeated.reshape(*window.kernel, group * width)
         )
-        self.release(padded)
         # the direct convolution's MACs: output places (those kept) x channels x taps
         self.macs += n * prod(out) * width * prod(repeated.shape[:ndim])
         on_grid = result.reshape(n, *out[:-1], blocks * group, width)
         if blocks * group != out[-1]:
-            kept = self.empty((n, *out, width), dtype)
-            kept[...] = on_grid[..., : out[-1], :]
-            self.release(result)
-            on_grid = kept
+            on_grid = np.ascontiguousarray(on_grid[..., : out[-1], :])
         # Returned as it lies, channels last, seen channels first: copying it back to channels
         # first took a third of the depthwise layers' time, and what usually follows does not
         # need it (element-wise layers keep the layout; a 1x1 convolution's product reads the
