@@ -100,6 +100,20 @@ def test_run_prints_the_three_rows_of_the_5x5_exercise():
         assert row in result.stdout
 
 
+def test_run_takes_integer_values_through_a_batchnorm(tmp_path):
+    # Integer values and weights run in integers; a batchnorm makes them real. Running mean 0
+    # and variance 0 in a worked run: x / sqrt(0 + 1e-5), and 2 / sqrt(1e-5) = 632.455532.
+    path = tmp_path / "bn.yaml"
+    path.write_text(
+        "input: [1, 2, 2]\nvalues: [[1, 2], [3, 4]]\nlayers:\n"
+        "  - conv: {filters: 1, kernel: 1, bias: false, weights: [[2]]}\n"
+        "  - batchnorm: {affine: false}\n"
+    )
+    result = run("run", path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[[632.455532, 1264.911064]," in result.stdout
+
+
 def test_a_wrong_values_answer_exits_1(tmp_path):
     text = (HOMEWORK / "conv-5x5-values.yaml").read_text()
     path = tmp_path / "wrong.yaml"

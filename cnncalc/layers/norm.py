@@ -78,7 +78,7 @@ class BatchNorm(LayerType):
         # arithmetic is written into the two vectors it makes: a run of small maps feels each
         # call (EfficientNet-B0 at 32x32, 49 batchnorms: 29 -> 16 us each, with np's lookups).
         affine = a.affine
-        factor = np.add(var, a.eps, dtype=np.result_type(var, x))
+        factor = np.add(var, a.eps, dtype=np.result_type(var, x, a.eps))  # integer maps: float64
         np.sqrt(factor, out=factor)
         np.divide(w["scale"] if affine else 1, factor, out=factor)
         offset = np.multiply(mean, factor)
