@@ -122,6 +122,28 @@ def test_a_weighted_sum_broadcasts_and_counts_nothing():
     assert (run.layers[1].shape, run.layers[1].params, run.layers[1].macs) == ((1, 2, 2), 0, 0)
 
 
+def test_a_weighted_sum_of_integers_handed_over_makes_a_new_real_array():
+    # relu(x) is handed to the weighted sum (nobody reads it after), but 0.5 * an integer is
+    # real: 0.5 * relu(x) + x = [0.5 + 1, 1 + 2, 1.5 + 3, 2 + 4] = [1.5, 3, 4.5, 6].
+    text = """
+    input: [1, 2, 2]
+    layers:
+      - relu
+      - weighted_sum: {inputs: [relu1, input], coefficients: [0.5, 1]}
+    """
+    x = np.array([[[[1, 2], [3, 4]]]], dtype=np.int64)
+    run = execute(build_text(text), inputs=x, keep=("weighted_sum1",))
+    assert run.outputs["weighted_sum1"][0, 0].tolist() == [[1.5, 3.0], [4.5, 6.0]]
+
+
+def test_adaptive_average_pooling_of_a_large_half_precision_map_does_not_overflow():
+    # 112x112 tens: their sum, 125,440, is past float16's largest (65,504); their mean is 10.
+    text = "input: [2, 112, 112]\nlayers: [{adaptive_avgpool: 1}]\n"
+    x = np.full((1, 2, 112, 112), 10, dtype=np.float16)
+    run = execute(build_text(text), inputs=x, dtype="float16", keep=("adaptive_avgpool1",))
+    assert run.outputs["adaptive_avgpool1"].reshape(-1).tolist() == [10.0, 10.0]
+
+
 @pytest.mark.parametrize(
     "coefficients, words",
     [("[1]", "1 coefficients for 2 inputs"), ("[1, 0]", "a coefficient of 0 leaves its input out"),

@@ -125,7 +125,7 @@ class WeightedSum(_Elementwise):
 
     def forward(self, a, xs, w, k):
         # into the first input when the executor hands it over and it has the output's shape
-        result = np.multiply(xs[0], a.coefficients[0], out=k.into(xs, 0, *xs[1:]))
+        result = np.multiply(xs[0], a.coefficients[0], out=k.into(xs, 0, *xs[1:], *a.coefficients))
         for x, coefficient in zip(xs[1:], a.coefficients[1:]):
             term = x * coefficient
             if np.broadcast_shapes(result.shape, term.shape) == result.shape:
