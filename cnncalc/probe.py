@@ -20,7 +20,9 @@ time, and chains those dependencies through the graph:
   every one of its units depends on. A layer with too few units to show its pattern is
   measured again on a larger input (the network's input grown along the axis), where the
   pattern must also explain every unit of the original input ("same" padding and
-  ceil_mode may resolve differently there). A layer on whose every input position every
+  ceil_mode may resolve differently there). A window read there is first moved by how much
+  more or less the layer's own window rule pads before the input here: an input too short
+  to show where a window lies (one position) is explained by it at any place. A layer on whose every input position every
   unit depends, at any size (statistics over the positions, global pooling), is global.
 - Chained exactly. The positions of the network's input that reach a unit are the union of
   what the positions it depends on reach, so the chained patterns give every layer's units'
