@@ -10,21 +10,29 @@ from __future__ import annotations
 import os
 import sys
 
-from .errors import CnncalcError
+from .errors import CnncalcError, UsageError
 
 STDIN = "<stdin>"
 
 
-def network(file: str):
+def network(file: str, input_text: str | None = None):
     """The architecture file ``file`` read and validated: ``-`` is standard input, a name
-    of the zoo (``vgg16``) its file when no such path exists (cnncalc.zoo)."""
+    of the zoo (``vgg16``) its file when no such path exists (cnncalc.zoo). ``input_text``
+    (``3x224x224``): the input of an ONNX model exported with dynamic axes."""
     from .files import read
     from .spec import parse
 
+    shape = None
+    if input_text is not None:
+        from .interop.torch_import import input_shape
+
+        shape = input_shape(input_text, file)
     if file != "-":
         from .zoo import resolve
 
-        return read(resolve(file))
+        return read(resolve(file), shape)
+    if shape is not None:
+        raise UsageError(f"{STDIN}: error: --input is for ONNX models; an architecture file gives its own input")
     from .source import parse as parse_yaml
     from .source import read_stream
 
@@ -42,15 +50,19 @@ def summarize(
     color: str = "auto",
     count_as: str | None = None,
     explain_gap: str | None = None,
+    input_text: str | None = None,
 ) -> int:
     """The per-layer report of a file, or of a one-line ``pattern`` (see cnncalc.pattern);
     ``count_as`` counts it as another tool does (cnncalc/conventions/), ``explain_gap``
-    prints instead why that tool's figure differs from cnncalc's, type by type."""
+    prints instead why that tool's figure differs from cnncalc's, type by type;
+    ``input_text`` sizes an ONNX model's input that an export left named (dynamic axes)."""
     from . import formats
     from .report import analyze, analyze_network
 
     if pattern is None:
-        report = analyze_network(network(file), batch, dtype)
+        report = analyze_network(network(file, input_text), batch, dtype)
+    elif input_text is not None:
+        raise UsageError("--input is for ONNX models; a pattern gives its own INPUT")
     else:
         from .graph import build
         from .pattern import FILE, document
@@ -59,7 +71,6 @@ def summarize(
         report = analyze(build(parse(document(pattern), FILE)), batch, dtype)
     if explain_gap is not None:
         from .conventions import gaps
-        from .errors import UsageError
         from .formats.conventions import write_gaps
 
         if format_name not in GAP_FORMATS:
@@ -68,7 +79,6 @@ def summarize(
         return 0
     if count_as is not None:
         from .conventions import counted_report
-        from .errors import UsageError
 
         if format_name == "notes":
             raise UsageError("--count-as: error: the notes' table counts memory, not operations; use another --format")
@@ -127,7 +137,7 @@ def explain(file: str, layer: str | None = None, picture: str | None = None) -> 
     """The worked arithmetic for every figure of one layer, or of all. ``picture``: "text"
     adds a picture of each receptive field on the input grid after its arithmetic; "svg"
     writes those pictures alone, as one SVG."""
-    from .errors import UsageError, did_you_mean
+    from .errors import did_you_mean
     from .formats.homework import write_explain
     from .homework import worked
     from .report import analyze_network
@@ -163,7 +173,6 @@ def draw(
 ) -> int:
     """The layer graph as SVG (laid out here), Graphviz DOT, Mermaid or PNG, to ``output`` or
     stdout. The format is ``format_name``, else ``output``'s suffix, else SVG."""
-    from .errors import UsageError
     from .formats import drawing
     from .formats.diagram import build
     from .report import analyze_network
@@ -186,7 +195,6 @@ DRAWING_SUFFIXES = {".svg": "svg", ".dot": "dot", ".gv": "dot", ".mmd": "mmd", "
 
 
 def _drawing_format(output: str | None) -> str:
-    from .errors import UsageError
 
     if output is None or output == "-":
         return "svg"
@@ -200,7 +208,6 @@ def _drawing_format(output: str | None) -> str:
 
 
 def _write_bytes(data: bytes, output: str) -> int:
-    from .errors import UsageError
 
     try:
         with open(output, "wb") as stream:
@@ -363,7 +370,6 @@ def _located(value, loc):
 
 def parse_shape(text: str) -> tuple:
     """``32x32x3`` (H x W x C, the course notes' order) or ``3,32,32`` (channels first)."""
-    from .errors import UsageError
 
     cleaned = text.replace(" ", "").lower()
     parts = cleaned.split("x") if "x" in cleaned else cleaned.split(",")
@@ -499,7 +505,7 @@ def zoo_entry(name: str, path: str) -> dict:
 
 def rules(rule_id: str | None = None) -> int:
     """The lint rules, one a line; with ``rule_id`` that rule's whole documentation."""
-    from .errors import UsageError, did_you_mean
+    from .errors import did_you_mean
     from .formats.lint import write_rule, write_rules
     from .lint import all_rule_ids, rule_table
     from .lint.docs import rule_text
@@ -527,7 +533,7 @@ def types(name: str | None = None) -> int:
     """Lists the layer types, or describes one: its arguments, defaults and rules."""
     import textwrap  # here, not at the top: it compiles regular expressions when imported
 
-    from .errors import UsageError, did_you_mean
+    from .errors import did_you_mean
     from .formats.plain import plain
     from .layers.base import _show, lookup
     from .spec import type_names
@@ -562,7 +568,6 @@ def types(name: str | None = None) -> int:
 
 
 def _to_file(path: str, command, *args, **kwargs) -> int:
-    from .errors import UsageError
 
     try:
         stream = open(path, "w", encoding="utf-8")
@@ -615,7 +620,6 @@ def import_model(file: str, output: str | None = None, input_shape: str | None =
     ONNX file, a Caffe network (.prototxt), or a PyTorch model ``package.module:factory``
     traced on ``input_shape``."""
     from .analysis import propagate
-    from .errors import UsageError
     from .graph import build
     from .interop import caffe, onnx, torch_import
 
@@ -641,7 +645,6 @@ def import_model(file: str, output: str | None = None, input_shape: str | None =
 
 def _write_text(text: str, output: str | None) -> int:
     """Writes what import or export made to ``output``, or to stdout."""
-    from .errors import UsageError
 
     if output is None:
         sys.stdout.write(text)
@@ -755,7 +758,6 @@ def sweep(
 ) -> int:
     """The headline figures over a sweep of input sizes, batches and parameters (cnncalc.sweep),
     each point held to the file's budgets."""
-    from .errors import UsageError
     from .formats import sweep as sweep_format
     from .sweep import Axis, parameter, sizes, sweep, values
 
@@ -804,7 +806,6 @@ def time_network(
     """The roofline estimate of a network's time on a device (cnncalc.timing)."""
     from . import timing
     from .device import find
-    from .errors import UsageError
     from .formats import timing as timing_format
     from .graph import build
     from .report import analyze

@@ -81,6 +81,12 @@ COLOR = click.option(
     metavar="TOOL",
     help="Instead of the report: why TOOL's figure differs from cnncalc's MACs, layer type by layer type.",
 )
+@click.option(
+    "--input",
+    "input_text",
+    default=None,
+    help="For an ONNX model exported with dynamic axes: its input's shape, channels first (3x224x224).",
+)
 @OUTPUT
 @COLOR
 def summarize(
@@ -92,6 +98,7 @@ def summarize(
     format_name: str,
     count_as: str | None,
     explain_gap: str | None,
+    input_text: str | None,
     output_file: str | None,
     color: str,
 ) -> None:
@@ -109,7 +116,7 @@ def summarize(
     if count_as is not None and explain_gap is not None:
         raise click.UsageError("give --count-as (the report, counted as a tool does) or --explain-gap, not both")
     options = (batch, dtype, format_name, pattern, depth, color, count_as, explain_gap)
-    sys.exit(app.run(app.summarize, file, *options, output_file=output_file))
+    sys.exit(app.run(app.summarize, file, *options, input_text=input_text, output_file=output_file))
 
 
 def parse_size(text: str, option: str = "size") -> int:

@@ -13,13 +13,19 @@ from __future__ import annotations
 from .spec import NetworkSpec
 
 
-def read(path: str) -> NetworkSpec:
+def read(path: str, input_shape: tuple | None = None) -> NetworkSpec:
     """The network in the file at ``path``, chosen by its suffix: ``.onnx`` (as the file
-    ``cnncalc import`` writes reads), ``.prototxt`` (Caffe), else an architecture file."""
+    ``cnncalc import`` writes reads), ``.prototxt`` (Caffe), else an architecture file.
+    ``input_shape`` (channels first, no batch): the input of an ONNX model exported with
+    dynamic axes, whose sizes are names; other files give their own."""
     if path.lower().endswith(".onnx"):
         from .interop import onnx
 
-        return onnx.read(path)
+        return onnx.read(path, input_shape)
+    if input_shape is not None:
+        from .errors import UsageError
+
+        raise UsageError(f"{path}: error: --input is for ONNX models; this file gives its own input")
     if path.lower().endswith(".prototxt"):
         from .interop import caffe
 

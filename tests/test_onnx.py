@@ -633,7 +633,7 @@ def test_an_input_of_named_sizes_is_read_on_the_size_import_gives(tmp_path, caps
     path = dynamic_model(tmp_path / "dyn.onnx")
     assert app.run(app.summarize, path) == 2
     err = capsys.readouterr().err
-    assert "it has [N, 3, H, W]" in err and "import dyn.onnx --input 3x224x224` reads it" in err
+    assert "it has [N, 3, H, W]" in err and "summarize dyn.onnx --input 3x224x224` reads it" in err
     out = tmp_path / "dyn.yaml"
     assert app.run(app.import_model, path, str(out), "3x8x10") == 0
     text = out.read_text()
@@ -646,6 +646,18 @@ def test_an_input_of_named_sizes_is_read_on_the_size_import_gives(tmp_path, caps
     assert (report.totals.params, report.totals.macs) == (108, 2160)
     assert app.run(app.import_model, path, None, "4x8x10") == 2  # the model's 3 channels
     assert "the model's input is [N, 3, H, W]" in capsys.readouterr().err
+
+
+def test_summarize_reads_an_input_of_named_sizes_on_the_size_given(tmp_path, capsys):
+    # As import reads it (above): conv 4x4x5, 108 params, 2,160 MACs on a 3x8x10 input.
+    path = dynamic_model(tmp_path / "dyn.onnx")
+    assert app.run(app.summarize, path, format_name="json", input_text="3x8x10") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [layer["shape"] for layer in report["layers"]] == [[4, 4, 5], [4, 8, 10]]
+    assert (report["totals"]["params"], report["totals"]["macs"]) == (108, 2160)
+    assert app.run(app.summarize, path, input_text="3x8") == 2  # a 2-D model, a 1-D size
+    assert app.run(app.summarize, "architectures/lenet5.yaml", input_text="1x32x32") == 2
+    assert "--input is for ONNX models" in capsys.readouterr().err
 
 
 def test_other_commands_take_onnx(tmp_path, capsys):

@@ -81,9 +81,10 @@ GENERIC_NAMES = ("", "main_graph", "torch_jit", "torch-jit-export")  # the expor
 EXTRA_HINT = "reading ONNX files needs the onnx package: pip install 'cnncalc[onnx]'"
 
 
-def read(path: str):
-    """The NetworkSpec of the ONNX model at ``path`` (raises SpecError)."""
-    return parse_text(document_text(path), path)
+def read(path: str, shape: tuple | None = None):
+    """The NetworkSpec of the ONNX model at ``path`` (raises SpecError); ``shape`` as
+    ``document_text`` takes it."""
+    return parse_text(document_text(path, shape=shape), path)
 
 
 def parse_text(text: str, path: str):
@@ -329,8 +330,9 @@ class Reader:
         if full is None or len(full) < 2 or any(not isinstance(n, int) or n < 1 for n in full[1:]):
             self.fail(
                 f'the input "{first.name}" needs a known shape [batch, C, ...] with whole numbers after the batch; '
-                f"it has {_show_shape(full)} (sizes named by an export with dynamic axes: `cnncalc import "
-                f"{os.path.basename(self.path)} --input 3x224x224` reads it on an input of that size)"
+                f"it has {_show_shape(full)} (sizes named by an export with dynamic axes: `cnncalc summarize "
+                f"{os.path.basename(self.path)} --input 3x224x224` reads it on an input of that size, as "
+                "`cnncalc import` does)"
             )
         self.refs[first.name] = "input"
         self.shapes[first.name] = tuple(full[1:])
