@@ -101,14 +101,21 @@ def conventions(name: str | None = None, format_name: str = "text") -> int:
     return 0
 
 
-def verify(file: str, seed: int = 0, batch: int = 1, format_name: str = "table", max_memory: int | None = None) -> int:
+def verify(
+    file: str,
+    seed: int = 0,
+    batch: int = 1,
+    format_name: str = "table",
+    max_memory: int | None = None,
+    input_text: str | None = None,
+) -> int:
     """Runs the NumPy executor and holds the report against it; 1 when any figure disagrees."""
     from .formats import verification
     from .formats.progress import progress
     from .graph import build
     from .verify import verify_graph
 
-    graph = build(network(file))
+    graph = build(network(file, input_text))
     with progress("verifying", sys.stderr) as step:  # a bar on a terminal only
         result = verify_graph(graph, seed=seed, batch=batch, max_memory=max_memory, progress=step)
     verification.write(result, format_name, sys.stdout)
@@ -133,7 +140,7 @@ def check(file: str, format_name: str = "text") -> int:
     return 0 if all(v.correct for v in verdicts) else 1
 
 
-def explain(file: str, layer: str | None = None, picture: str | None = None) -> int:
+def explain(file: str, layer: str | None = None, picture: str | None = None, input_text: str | None = None) -> int:
     """The worked arithmetic for every figure of one layer, or of all. ``picture``: "text"
     adds a picture of each receptive field on the input grid after its arithmetic; "svg"
     writes those pictures alone, as one SVG."""
@@ -142,7 +149,7 @@ def explain(file: str, layer: str | None = None, picture: str | None = None) -> 
     from .homework import worked
     from .report import analyze_network
 
-    report = analyze_network(network(file))
+    report = analyze_network(network(file, input_text))
     names = [item.name for item in report.layers]
     if layer is not None and layer not in names:
         same_but_case = [name for name in names if name.lower() == layer.lower()]
@@ -170,6 +177,7 @@ def draw(
     depth: int | None = None,
     color_by: str = "macs",
     figures: bool = False,
+    input_text: str | None = None,
 ) -> int:
     """The layer graph as SVG (laid out here), Graphviz DOT, Mermaid or PNG, to ``output`` or
     stdout. The format is ``format_name``, else ``output``'s suffix, else SVG."""
@@ -180,7 +188,7 @@ def draw(
     kind = format_name or _drawing_format(output)
     if kind == "png" and output is None:
         raise UsageError("error: a PNG goes to a file: give -o NAME.png")
-    diagram = build(analyze_network(network(file)), depth, color_by, figures)
+    diagram = build(analyze_network(network(file, input_text)), depth, color_by, figures)
     if kind == "png":
         try:
             data = drawing.png(diagram)
@@ -400,6 +408,7 @@ def memory(
     inplace: bool = False,
     budget: int | None = None,
     format_name: str = "text",
+    input_text: str | None = None,
 ) -> int:
     """Inference or training memory, and with ``budget`` the largest batch that fits."""
     from .formats import memory as memory_format
@@ -407,7 +416,7 @@ def memory(
     from .memory import plan
     from .report import analyze
 
-    graph = build(network(file))
+    graph = build(network(file, input_text))
     report = analyze(graph, batch, dtype)
     memory_format.write(
         plan(graph, report, train, optimizer, mixed_precision, inplace, budget), format_name, sys.stdout
@@ -802,6 +811,7 @@ def time_network(
     optimizer: str = "adam",
     format_name: str = "table",
     color: str = "auto",
+    input_text: str | None = None,
 ) -> int:
     """The roofline estimate of a network's time on a device (cnncalc.timing)."""
     from . import timing
@@ -816,7 +826,7 @@ def time_network(
             f"{profile.file}: error: {profile.name} gives no peak for {dtype}; it gives "
             f"{', '.join(profile.peak_flops)} (choose one with --dtype, or add {dtype} under peak_flops)"
         )
-    graph = build(network(file))
+    graph = build(network(file, input_text))
     report = analyze(graph, batch, dtype)
     timing_format.write(timing.time_network(graph, report, profile, train, optimizer), format_name, sys.stdout, color)
     return 0

@@ -30,6 +30,13 @@ def main() -> None:
 OUTPUT = click.option(
     "-o", "--output-file", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout."
 )
+# For an ONNX model whose export left its input's sizes named (dynamic axes).
+ONNX_INPUT = click.option(
+    "--input",
+    "input_text",
+    default=None,
+    help="For an ONNX model exported with dynamic axes: its input's shape, channels first (3x224x224).",
+)
 COLOR = click.option(
     "--color",
     type=click.Choice(["auto", "always", "never"]),
@@ -81,12 +88,7 @@ COLOR = click.option(
     metavar="TOOL",
     help="Instead of the report: why TOOL's figure differs from cnncalc's MACs, layer type by layer type.",
 )
-@click.option(
-    "--input",
-    "input_text",
-    default=None,
-    help="For an ONNX model exported with dynamic axes: its input's shape, channels first (3x224x224).",
-)
+@ONNX_INPUT
 @OUTPUT
 @COLOR
 def summarize(
@@ -142,15 +144,18 @@ def parse_size(text: str, option: str = "size") -> int:
     default=None,
     help="Refuse runs estimated to need more (e.g. 8GiB). Default: half the memory available.",
 )
+@ONNX_INPUT
 @OUTPUT
-def verify(file: str, seed: int, batch: int, format_name: str, max_memory: str | None, output_file) -> None:
+def verify(
+    file: str, seed: int, batch: int, format_name: str, max_memory: str | None, input_text: str | None, output_file
+) -> None:
     """Run the network in NumPy and check every figure of the report against it.
 
     Shapes, parameter and buffer counts, MACs and receptive fields are measured on the
     executor. Exit 0 when all agree, 1 on any mismatch, 2 when the file cannot be used.
     """
     limit = None if max_memory is None else parse_size(max_memory, "--max-memory")
-    sys.exit(app.run(app.verify, file, seed, batch, format_name, limit, output_file=output_file))
+    sys.exit(app.run(app.verify, file, seed, batch, format_name, limit, input_text=input_text, output_file=output_file))
 
 
 @main.command()
@@ -171,13 +176,14 @@ def check(file: str, format_name: str, output_file) -> None:
     help="Picture each layer's receptive field on the input grid: text after the arithmetic, or with -o NAME.svg "
     "the pictures alone as SVG.",
 )
+@ONNX_INPUT
 @OUTPUT
-def explain(file: str, layer: str | None, draw: bool, output_file) -> None:
+def explain(file: str, layer: str | None, draw: bool, input_text: str | None, output_file) -> None:
     """The worked arithmetic behind every figure of each layer."""
     picture = None
     if draw:
         picture = "svg" if output_file is not None and output_file.lower().endswith(".svg") else "text"
-    sys.exit(app.run(app.explain, file, layer, picture, output_file=output_file))
+    sys.exit(app.run(app.explain, file, layer, picture, input_text=input_text, output_file=output_file))
 
 
 DEPTH = click.option(
@@ -211,14 +217,15 @@ COLOR_BY = click.option(
 @DEPTH
 @COLOR_BY
 @click.option("--figures", is_flag=True, help="Also write each node's parameters and MACs.")
-def draw(file, output_file, format_name, depth, color_by, figures) -> None:
+@ONNX_INPUT
+def draw(file, output_file, format_name, depth, color_by, figures, input_text) -> None:
     """Draw the layer graph, top to bottom, branches side by side, module instances as boxes.
 
     Each node says its layer's name, type and output shape. SVG needs no other program and is
     the same bytes every time; PNG converts it with rsvg-convert, cairosvg or Graphviz.
     """
     options = (output_file, format_name, depth, color_by, figures)
-    sys.exit(app.run(app.draw, file, *options))
+    sys.exit(app.run(app.draw, file, *options, input_text=input_text))
 
 
 @main.command()
@@ -345,13 +352,16 @@ def fc(input_text, units, bias) -> None:
 @click.option("--inplace", is_flag=True, help="Activations overwrite their input where nothing else reads it.")
 @click.option("--budget", default=None, help="A memory size (24GiB): also print the largest batch that fits.")
 @click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@ONNX_INPUT
 @OUTPUT
-def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budget, format_name, output_file) -> None:
+def memory(
+    file, batch, dtype, train, optimizer, mixed_precision, inplace, budget, format_name, input_text, output_file
+) -> None:
     """Memory for inference (peak of live activations) or a training step, and the largest
     batch within a budget."""
     limit = None if budget is None else parse_size(budget, "--budget")
     options = (batch, dtype, train, optimizer, mixed_precision, inplace, limit, format_name)
-    sys.exit(app.run(app.memory, file, *options, output_file=output_file))
+    sys.exit(app.run(app.memory, file, *options, input_text=input_text, output_file=output_file))
 
 
 @main.command(name="time")
@@ -373,9 +383,10 @@ def memory(file, batch, dtype, train, optimizer, mixed_precision, inplace, budge
     show_default=True,
     help="table (rich on a terminal, plain text when piped), json or csv.",
 )
+@ONNX_INPUT
 @OUTPUT
 @COLOR
-def time_command(file, device, batch, dtype, train, optimizer, format_name, output_file, color) -> None:
+def time_command(file, device, batch, dtype, train, optimizer, format_name, input_text, output_file, color) -> None:
     """Estimate each layer's time on a device, and the network's: a roofline.
 
     A layer takes the longer of its arithmetic at the device's peak (lowered for matrix
@@ -385,7 +396,7 @@ def time_command(file, device, batch, dtype, train, optimizer, format_name, outp
     file alone: layers run one after another, without fusion.
     """
     options = (device, batch, dtype, train, optimizer, format_name, color)
-    sys.exit(app.run(app.time_network, file, *options, output_file=output_file))
+    sys.exit(app.run(app.time_network, file, *options, input_text=input_text, output_file=output_file))
 
 
 @main.command()

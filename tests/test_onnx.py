@@ -660,6 +660,19 @@ def test_summarize_reads_an_input_of_named_sizes_on_the_size_given(tmp_path, cap
     assert "--input is for ONNX models" in capsys.readouterr().err
 
 
+def test_the_other_file_commands_take_the_input_size_too(tmp_path, capsys):
+    # verify runs it on 3x8x10 (5 figures for each of the conv and the resize agree); memory,
+    # explain and time read it at that size too (explain: the conv's 4*3*3*3 = 108 params).
+    path = dynamic_model(tmp_path / "dyn.onnx")
+    assert app.run(app.verify, path, format_name="json", input_text="3x8x10") == 0
+    assert json.loads(capsys.readouterr().out)["mismatches"] == 0
+    assert app.run(app.memory, path, input_text="3x8x10") == 0
+    assert app.run(app.explain, path, input_text="3x8x10") == 0
+    assert "= 108\n" in capsys.readouterr().out
+    assert app.run(app.time_network, path, "sandbox-xeon-1-thread", input_text="3x8x10") == 0
+    assert app.run(app.verify, path) == 2  # without it, the named sizes are refused
+
+
 def test_other_commands_take_onnx(tmp_path, capsys):
     nodes = [N("Conv", ["x", "w"], ["c"], name="c", kernel_shape=[3, 3]), N("Relu", ["c"], ["y"], name="r")]
     path = str(tmp_path / "m.onnx")

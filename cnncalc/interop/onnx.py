@@ -331,8 +331,8 @@ class Reader:
             self.fail(
                 f'the input "{first.name}" needs a known shape [batch, C, ...] with whole numbers after the batch; '
                 f"it has {_show_shape(full)} (sizes named by an export with dynamic axes: `cnncalc summarize "
-                f"{os.path.basename(self.path)} --input 3x224x224` reads it on an input of that size, as "
-                "`cnncalc import` does)"
+                f"{os.path.basename(self.path)} --input 3x224x224` reads it on an input of that size, as the "
+                "other commands and `cnncalc import` do with --input)"
             )
         self.refs[first.name] = "input"
         self.shapes[first.name] = tuple(full[1:])
