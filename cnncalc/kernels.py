@@ -157,12 +157,7 @@ class Kernels:
                 chunk = matrix[down, across]
                 if scratch:
                     extra["scratch"] = buffer[: chunk.shape[0], : chunk.shape[1]]
-                if piece < length:
-                    formula(
-                        chunk, result[down, across], *[p[:, across] if p.shape[1] > 1 else p for p in parts], **extra
-                    )
-                else:
-                    formula(chunk, result[down], *parts, **extra)
+                formula(chunk, result[down, across], *[p[:, across] if p.shape[1] > 1 else p for p in parts], **extra)
         if tail:  # the last places, fewer than a row (whole places: the factors' head lines up)
             chunk = source[rows * length :].reshape(1, tail)
             if scratch:
