@@ -431,7 +431,8 @@ def _cycle(nodes, sources, waiting) -> Diagnostic:
         path.append(nxt)
         seen.add(nxt)
     names = " <- ".join(f'"{nodes[i].name}"' for i in cycle)
-    reader, read = next((a, b) for a, b in zip(cycle, cycle[1:]) if b > a)
+    # b == a: a layer reading itself through one left out by `when: false` (its alias)
+    reader, read = next((a, b) for a, b in zip(cycle, cycle[1:]) if b >= a)
     spec = nodes[reader].spec
     position = nodes[reader].inputs.index(nodes[read].name)
     locs = [*(spec.input_locs or [spec.loc] * len(spec.inputs or ())), *(loc for _, loc in _reference_locs(spec))]

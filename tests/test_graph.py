@@ -131,6 +131,9 @@ def test_a_layer_further_down_may_be_an_input_and_order_follows_the_data():
         ("[{relu: null, name: a}, {relu: null, name: a}]", 'duplicate layer name "a"'),
         ("[{relu: null, from: nowhere}]", "no layer has that name"),
         ("[{relu: null, from: inptu}]", 'did you mean "input"'),
+        # b reads c, which `when: false` leaves out: c reads the layer above it, b itself
+        # (found by the fuzzer: the cycle's report crashed on a layer reading itself)
+        ("[{relu: null, name: a}, {add: [a, c], name: b}, {relu: null, name: c, when: false}]", '"b" <- "b"'),
     ],
 )
 def test_graph_errors(layers, message):
